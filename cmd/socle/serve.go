@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/socle-geo/socle/internal/server"
+	"github.com/socle-geo/socle/internal/socle"
+)
+
+func serve(ctx context.Context, e *env, args []string) error {
+	if _, err := e.parse("serve", args, nil); err != nil {
+		return err
+	}
+	log := e.cfg.Logger()
+	catalog := socle.DefaultCatalog()
+	store, err := e.openStore(ctx, catalog)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if e.cfg.Migrate {
+		if err := store.Migrate(ctx, log); err != nil {
+			return err
+		}
+	}
+	srv := server.New(store, catalog, log, server.Options{
+		BaseURL:        e.cfg.BaseURL,
+		DefaultLimit:   e.cfg.DefaultLimit,
+		MaxLimit:       e.cfg.MaxLimit,
+		RequestTimeout: e.cfg.RequestTimeout,
+		CORSOrigins:    e.cfg.Origins(),
+	})
+	ln, err := net.Listen("tcp", e.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler: srv.Handler(),
+		// Slow clients may not hold a connection by trickling headers.
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("serving", "addr", "http://"+ln.Addr().String(), "database", redact(e.cfg.DatabaseURL))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests", "grace", e.cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), e.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}

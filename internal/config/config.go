@@ -1,0 +1,142 @@
+// Package config reads Socle's configuration from flags, SOCLE_* environment
+// variables and an optional YAML file (in that order of precedence), and
+// validates it as a whole so that every problem is reported at once.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/peterbourgon/ff/v3"
+	"github.com/peterbourgon/ff/v3/ffyaml"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	Addr             string
+	DatabaseURL      string
+	Data             string
+	BaseURL          string
+	LogLevel         string
+	LogFormat        string
+	DefaultLimit     int
+	MaxLimit         int
+	RequestTimeout   time.Duration
+	StatementTimeout time.Duration
+	AcquireTimeout   time.Duration
+	MaxConns         int
+	CORSOrigins      string
+	Fixtures         string
+	Migrate          bool
+	ShutdownTimeout  time.Duration
+}
+
+// Flags registers the configuration's flags on fs. Every flag is also read
+// from SOCLE_<NAME> (dashes become underscores) and from the YAML file given
+// by --config (env SOCLE_CONFIG).
+func (c *Config) Flags(fs *flag.FlagSet) {
+	fs.String("config", "", "YAML configuration file (keys are the flag names)")
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL/PostGIS URL, e.g. postgres://user@127.0.0.1:5432/socle (empty: the embedded store)")
+	fs.StringVar(&c.Data, "data", "./socle.gpkg", "GeoPackage file of the embedded store")
+	fs.StringVar(&c.BaseURL, "base-url", "", "public URL of the API root, for links (empty: derived from each request)")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
+	fs.IntVar(&c.DefaultLimit, "default-limit", 10, "features per page when the client gives no limit")
+	fs.IntVar(&c.MaxLimit, "max-limit", 10000, "largest page a client may ask for")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", 60*time.Second, "time budget of one request's work")
+	fs.DurationVar(&c.StatementTimeout, "statement-timeout", 30*time.Second, "PostgreSQL statement_timeout of every query")
+	fs.DurationVar(&c.AcquireTimeout, "acquire-timeout", 2*time.Second, "how long a request waits for a database connection before a 503")
+	fs.IntVar(&c.MaxConns, "max-conns", 0, "database pool size (0: 4 per core, at least 8)")
+	fs.StringVar(&c.CORSOrigins, "cors-origins", "*", "comma-separated origins allowed to read the API from a browser (* for any, empty for none)")
+	fs.StringVar(&c.Fixtures, "fixtures", "fixtures", "directory of the sample territory")
+	fs.BoolVar(&c.Migrate, "migrate", true, "migrate the schema at start")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "grace period for in-flight requests on SIGTERM")
+}
+
+// Parse parses args into c from flags, environment and config file.
+func Parse(fs *flag.FlagSet, args []string) error {
+	return ff.Parse(fs, args,
+		ff.WithEnvVarPrefix("SOCLE"),
+		ff.WithConfigFileFlag("config"),
+		ff.WithConfigFileParser(ffyaml.Parser),
+		ff.WithAllowMissingConfigFile(false))
+}
+
+// Validate checks the whole configuration and lists every problem.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("addr %q: expected host:port", c.Addr)
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("database-url: expected postgres://user@host:port/dbname")
+		}
+	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("base-url %q: expected an absolute http(s) URL", c.BaseURL)
+		}
+	}
+	if _, err := c.Level(); err != nil {
+		bad("log-level %q: expected debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("log-format %q: expected text or json", c.LogFormat)
+	}
+	if c.MaxLimit < 1 {
+		bad("max-limit must be at least 1")
+	}
+	if c.DefaultLimit < 1 || c.DefaultLimit > c.MaxLimit {
+		bad("default-limit must be between 1 and max-limit (%d)", c.MaxLimit)
+	}
+	for name, d := range map[string]time.Duration{"request-timeout": c.RequestTimeout, "statement-timeout": c.StatementTimeout,
+		"acquire-timeout": c.AcquireTimeout, "shutdown-timeout": c.ShutdownTimeout} {
+		if d <= 0 {
+			bad("%s must be positive", name)
+		}
+	}
+	if c.MaxConns < 0 {
+		bad("max-conns must not be negative")
+	}
+	return errors.Join(errs...)
+}
+
+// Level returns the slog level.
+func (c *Config) Level() (slog.Level, error) {
+	var l slog.Level
+	err := l.UnmarshalText([]byte(c.LogLevel))
+	return l, err
+}
+
+// Origins returns the CORS allow-list.
+func (c *Config) Origins() []string {
+	var out []string
+	for _, o := range strings.Split(c.CORSOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// Logger returns the configured structured logger.
+func (c *Config) Logger() *slog.Logger {
+	level, _ := c.Level()
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

@@ -1,0 +1,157 @@
+// Package importer loads files into a store: GeoJSON layers, the sample
+// territory, Base Adresse Locale files. It validates every record, keeps the
+// rejected ones with their reason, and hands the rest to the store as one
+// batch.
+package importer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/paulmach/orb/geojson"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/socle-geo/socle/internal/socle"
+)
+
+// Writer is what the importer needs of a store.
+type Writer interface {
+	Import(ctx context.Context, b socle.Batch, c *socle.Collection, rows []socle.Row, rejects []socle.Reject) (socle.ImportResult, error)
+}
+
+// Importer loads files into a store.
+type Importer struct {
+	Store   Writer
+	Catalog *socle.Catalog
+	Log     *slog.Logger
+	// Progress receives a progress bar when it is a terminal; nil for none.
+	Progress *os.File
+	// Actor names who runs the import, for the batch record.
+	Actor string
+	Now   func() time.Time
+}
+
+// Report is what one import did.
+type Report struct {
+	Collection string             `json:"collection"`
+	File       string             `json:"file"`
+	Result     socle.ImportResult `json:"result"`
+	Rejects    []socle.Reject     `json:"rejects,omitempty"`
+	Duration   time.Duration      `json:"duration_ns"`
+}
+
+// String is the summary printed at the end of an import.
+func (r Report) String() string {
+	return fmt.Sprintf("%s ← %s: read %d, loaded %d (inserted %d, updated %d, unchanged %d), rejected %d, in %s (batch %s)",
+		r.Collection, filepath.Base(r.File), r.Result.Read, r.Result.Inserted+r.Result.Updated+r.Result.Unchanged,
+		r.Result.Inserted, r.Result.Updated, r.Result.Unchanged, r.Result.Rejected, r.Duration.Round(time.Millisecond), r.Result.BatchID)
+}
+
+func (im *Importer) now() time.Time {
+	if im.Now != nil {
+		return im.Now()
+	}
+	return time.Now()
+}
+
+// FixtureOrder is the order the sample territory's layers load in.
+var FixtureOrder = []string{"communes", "roads", "land_cover", "addresses"}
+
+// ImportFixtures loads the sample territory from dir (one GeoJSON file per
+// collection, named after it).
+func (im *Importer) ImportFixtures(ctx context.Context, dir string) ([]Report, error) {
+	var reports []Report
+	for _, id := range FixtureOrder {
+		r, err := im.importLayer(ctx, "import-fixtures", id, filepath.Join(dir, id+".geojson"))
+		reports = append(reports, r)
+		if err != nil {
+			return reports, err
+		}
+	}
+	return reports, nil
+}
+
+// ImportLayer loads a GeoJSON FeatureCollection into a collection.
+func (im *Importer) ImportLayer(ctx context.Context, collection, path string) (Report, error) {
+	return im.importLayer(ctx, "import-layer", collection, path)
+}
+
+func (im *Importer) importLayer(ctx context.Context, kind, collection, path string) (Report, error) {
+	start := im.now()
+	rep := Report{Collection: collection, File: path}
+	c, ok := im.Catalog.Collection(collection)
+	if !ok {
+		return rep, &socle.Error{Code: socle.ENOTFOUND, Message: "unknown collection " + collection, Allowed: ids(im.Catalog)}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return rep, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return rep, err
+	}
+	h := sha256.New()
+	var r io.Reader = io.TeeReader(f, h)
+	if bar := im.bar(st.Size(), collection); bar != nil {
+		defer bar.Finish() //nolint:errcheck // cosmetic
+		r = io.TeeReader(r, bar)
+	}
+	var rows []socle.Row
+	var rejects []socle.Reject
+	err = readGeoJSON(r, func(feat *geojson.Feature, srid, index int) error {
+		row, rej := featureRow(c, feat, srid)
+		if rej != nil {
+			rej.Line = index
+			rejects = append(rejects, *rej)
+			return nil
+		}
+		rows = append(rows, row)
+		return ctx.Err()
+	})
+	if err != nil {
+		return rep, &socle.Error{Code: socle.EINVALID, Message: err.Error(), Err: err}
+	}
+	_, _ = io.Copy(h, f) // hash any trailing bytes
+	b := socle.Batch{ID: socle.NewBatchID(kind, start), Kind: kind, Source: filepath.Base(path),
+		FileSHA256: hex.EncodeToString(h.Sum(nil)), Actor: im.Actor}
+	rep.Result, err = im.Store.Import(ctx, b, c, rows, rejects)
+	rep.Rejects = rejects
+	rep.Duration = im.now().Sub(start)
+	if err == nil && im.Log != nil {
+		im.Log.Info("import done", "collection", collection, "file", path, "batch", b.ID,
+			"read", rep.Result.Read, "inserted", rep.Result.Inserted, "updated", rep.Result.Updated,
+			"unchanged", rep.Result.Unchanged, "rejected", rep.Result.Rejected, "duration", rep.Duration)
+	}
+	return rep, err
+}
+
+// bar returns a byte progress bar on a terminal, nil otherwise.
+func (im *Importer) bar(size int64, label string) *progressbar.ProgressBar {
+	if im.Progress == nil || !term.IsTerminal(int(im.Progress.Fd())) {
+		return nil
+	}
+	return progressbar.NewOptions64(size,
+		progressbar.OptionSetWriter(im.Progress),
+		progressbar.OptionSetDescription(label),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish())
+}
+
+func ids(c *socle.Catalog) []string {
+	var out []string
+	for _, col := range c.Collections {
+		out = append(out, col.ID)
+	}
+	return out
+}

@@ -1,0 +1,196 @@
+package postgis
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/socle-geo/socle/internal/socle"
+)
+
+// geoJSONPrecision is the number of decimals of CRS84 output: 1e-7° ≈ 1 cm.
+const geoJSONPrecision = 7
+
+// selectList returns the columns every feature query reads: id, geometry,
+// properties and sort keys, all as text so rows are copied, not decoded.
+func selectList(q *socle.ItemsQuery, keys []sortKey) (string, error) {
+	props, err := propertiesJSON(q.Collection, q.Properties)
+	if err != nil {
+		return "", err
+	}
+	var ks []string
+	for _, k := range keys {
+		ks = append(ks, k.expr)
+	}
+	return fmt.Sprintf("to_json(t.%s)::text, ST_AsGeoJSON(ST_Transform(t.geom, 4326), %d), (%s)::text, json_build_array(%s)::text",
+		ident(idColumn(q.Collection)), geoJSONPrecision, props, strings.Join(ks, ", ")), nil
+}
+
+// Items streams the features that q selects to fn, in order, one page of at
+// most q.Limit features, and says where the neighbouring pages start.
+func (s *Store) Items(ctx context.Context, q socle.ItemsQuery, fn func(*socle.Feature) error) (socle.Page, error) {
+	var page socle.Page
+	keys, err := sortKeys(&q)
+	if err != nil {
+		return page, err
+	}
+	cols, err := selectList(&q, keys)
+	if err != nil {
+		return page, err
+	}
+	b := newBuilder()
+	if err := b.filters(&q); err != nil {
+		return page, err
+	}
+	filtered := len(b.conds) > 0
+	countSQL := "SELECT count(*) FROM " + table(q.Collection) + " t" + b.where()
+	countArgs := maps(b.args)
+	backwards := q.Cursor != nil && q.Cursor.Before
+	if q.Cursor != nil {
+		if err := b.keyset(keys, q.Cursor); err != nil {
+			return page, err
+		}
+	}
+	sql := "SELECT " + cols + " FROM " + table(q.Collection) + " t" + b.where() +
+		orderBy(keys, backwards) + fmt.Sprintf(" LIMIT %d", q.Limit+1)
+
+	conn, err := s.acquire(ctx)
+	if err != nil {
+		return page, err
+	}
+	defer conn.Release()
+
+	if filtered {
+		if err := conn.QueryRow(ctx, countSQL, countArgs).Scan(&page.NumberMatched); err != nil {
+			return page, dbError(ctx, err)
+		}
+	} else {
+		sum, err := s.summary(ctx, conn.Conn(), q.Collection)
+		if err != nil {
+			return page, err
+		}
+		page.NumberMatched = sum.Count
+	}
+
+	rows, err := conn.Query(ctx, sql, b.args)
+	if err != nil {
+		return page, dbError(ctx, err)
+	}
+	defer rows.Close()
+
+	var (
+		f        socle.Feature
+		lastKeys []byte
+		first    []byte
+		buffered []socle.Feature // only when walking backwards
+		bufKeys  [][]byte
+		more     bool
+	)
+	for rows.Next() {
+		if page.NumberReturned == q.Limit {
+			more = true
+			break
+		}
+		raw := rows.RawValues()
+		if backwards {
+			buffered = append(buffered, socle.Feature{ID: clone(raw[0]), Geometry: clone(raw[1]), Properties: clone(raw[2])})
+			bufKeys = append(bufKeys, clone(raw[3]))
+		} else {
+			f.ID, f.Geometry, f.Properties = raw[0], raw[1], raw[2]
+			if first == nil {
+				first = clone(raw[3])
+			}
+			lastKeys = append(lastKeys[:0], raw[3]...)
+			if err := fn(&f); err != nil {
+				return page, err
+			}
+		}
+		page.NumberReturned++
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return page, dbError(ctx, err)
+	}
+	if backwards {
+		slices.Reverse(buffered)
+		slices.Reverse(bufKeys)
+		for i := range buffered {
+			if err := fn(&buffered[i]); err != nil {
+				return page, err
+			}
+		}
+		if len(bufKeys) > 0 {
+			first, lastKeys = bufKeys[0], bufKeys[len(bufKeys)-1]
+		}
+		// Walking backwards, the extra row means there is an earlier page;
+		// and there is always a later one: the page we came from.
+		if more && first != nil {
+			page.Prev = cursor(first, true)
+		}
+		if lastKeys != nil {
+			page.Next = cursor(lastKeys, false)
+		}
+		return page, nil
+	}
+	if more {
+		page.Next = cursor(lastKeys, false)
+	}
+	if q.Cursor != nil && first != nil {
+		page.Prev = cursor(first, true)
+	}
+	return page, nil
+}
+
+func clone(b []byte) []byte { return append([]byte(nil), b...) }
+
+func maps(a pgx.NamedArgs) pgx.NamedArgs {
+	out := make(pgx.NamedArgs, len(a))
+	for k, v := range a {
+		out[k] = v
+	}
+	return out
+}
+
+func cursor(keysJSON []byte, before bool) *socle.Cursor {
+	var keys []json.RawMessage
+	if err := json.Unmarshal(keysJSON, &keys); err != nil {
+		return nil
+	}
+	return &socle.Cursor{Keys: keys, Before: before}
+}
+
+// Feature returns one feature by id, or ENOTFOUND.
+func (s *Store) Feature(ctx context.Context, c *socle.Collection, id string, properties []string) (*socle.Feature, error) {
+	q := socle.ItemsQuery{Collection: c, Properties: properties}
+	cols, err := selectList(&q, []sortKey{{expr: "t." + ident(idColumn(c))}})
+	if err != nil {
+		return nil, err
+	}
+	var idArg any = id
+	if c.IDType == socle.TypeInteger {
+		var n int64
+		if _, err := fmt.Sscan(id, &n); err != nil || fmt.Sprint(n) != id {
+			return nil, socle.Errorf(socle.ENOTFOUND, "no feature %q in %s", id, c.ID)
+		}
+		idArg = n
+	}
+	conn, err := s.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Release()
+	sql := "SELECT " + cols + " FROM " + table(c) + " t WHERE t." + ident(idColumn(c)) + " = $1"
+	var f socle.Feature
+	var keys []byte
+	if err := conn.QueryRow(ctx, sql, idArg).Scan(&f.ID, &f.Geometry, &f.Properties, &keys); err != nil {
+		if err == pgx.ErrNoRows {
+			return nil, socle.Errorf(socle.ENOTFOUND, "no feature %q in %s", id, c.ID)
+		}
+		return nil, dbError(ctx, err)
+	}
+	return &f, nil
+}

@@ -1,0 +1,148 @@
+// Package postgis is Socle's PostgreSQL/PostGIS store: the schema and its
+// migrations, the compilation of query values to SQL with bound parameters,
+// and the writes of imports. It never writes HTTP.
+package postgis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/socle-geo/socle/internal/socle"
+)
+
+// Schema is the PostgreSQL schema that holds Socle's tables.
+const Schema = "socle"
+
+// StorageSRID is the territory's CRS: Lambert-93.
+const StorageSRID = 2154
+
+// Options tune the connection pool.
+type Options struct {
+	// MaxConns bounds the pool; 0 means 4 per core, at least 8.
+	MaxConns int32
+	// AcquireTimeout is how long a request waits for a free connection
+	// before the store answers EUNAVAILABLE.
+	AcquireTimeout time.Duration
+	// StatementTimeout bounds every statement on the server side.
+	StatementTimeout time.Duration
+}
+
+// Store is a PostGIS-backed store of the territory's layers.
+type Store struct {
+	pool    *pgxpool.Pool
+	catalog *socle.Catalog
+	opts    Options
+
+	mu sync.Mutex
+	// summaries caches each collection's summary, valid while its version holds.
+	summaries map[string]socle.Summary
+}
+
+// Open connects to the database at url. It does not migrate.
+func Open(ctx context.Context, url string, catalog *socle.Catalog, opts Options) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgis: invalid database URL: %w", err)
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	if opts.AcquireTimeout == 0 {
+		opts.AcquireTimeout = 2 * time.Second
+	}
+	if opts.StatementTimeout == 0 {
+		opts.StatementTimeout = 30 * time.Second
+	}
+	rp := cfg.ConnConfig.RuntimeParams
+	rp["application_name"] = "socle"
+	rp["search_path"] = Schema + ",public"
+	rp["TimeZone"] = "UTC"
+	rp["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
+	// With default settings an attribute filter gets a parallel plan whose
+	// workers each pay PostGIS start-up: tens of times slower than serial on
+	// this workload (measured, see docs/benchmarks.md).
+	rp["max_parallel_workers_per_gather"] = "0"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgis: %w", err)
+	}
+	return &Store{pool: pool, catalog: catalog, opts: opts, summaries: map[string]socle.Summary{}}, nil
+}
+
+// Close closes the pool.
+func (s *Store) Close() { s.pool.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	var one int
+	if err := s.pool.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+		return &socle.Error{Code: socle.EUNAVAILABLE, Message: "the database does not answer", Err: err}
+	}
+	return nil
+}
+
+// acquire takes a connection, waiting at most AcquireTimeout: a full pool
+// queues briefly, then the caller is told to retry rather than left hanging.
+func (s *Store) acquire(ctx context.Context) (*pgxpool.Conn, error) {
+	actx, cancel := context.WithTimeout(ctx, s.opts.AcquireTimeout)
+	defer cancel()
+	c, err := s.pool.Acquire(actx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &socle.Error{Code: socle.EUNAVAILABLE, Message: "the server is busy, retry shortly", Err: err}
+	}
+	return c, nil
+}
+
+// dbError maps a database error to a domain error.
+func dbError(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "57014": // query_canceled: statement_timeout
+			return &socle.Error{Code: socle.ETIMEOUT, Message: "the query took too long; narrow it (bbox, filter, limit)", Err: err}
+		case "22P02", "22003", "22007", "22008", "22023": // invalid input, out of range, bad datetime
+			return &socle.Error{Code: socle.EINVALID, Message: "a value in the request is out of range or malformed", Err: err}
+		case "53300", "57P03": // too many connections, cannot connect now
+			return &socle.Error{Code: socle.EUNAVAILABLE, Message: "the database is busy, retry shortly", Err: err}
+		}
+	}
+	var connErr *pgconn.ConnectError
+	if errors.As(err, &connErr) {
+		return &socle.Error{Code: socle.EUNAVAILABLE, Message: "the database does not answer", Err: err}
+	}
+	return &socle.Error{Code: socle.EINTERNAL, Message: "database error", Err: err}
+}
+
+// table returns the sanitized, schema-qualified table of a collection.
+func table(c *socle.Collection) string {
+	return pgx.Identifier{Schema, c.ID}.Sanitize()
+}
+
+// idColumn is the column that holds feature ids.
+func idColumn(c *socle.Collection) string {
+	if c.ID == "communes" {
+		return "insee"
+	}
+	return "id"
+}
+
+func ident(name string) string { return pgx.Identifier{name}.Sanitize() }

@@ -1,0 +1,197 @@
+package postgis
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/socle-geo/socle/internal/socle"
+)
+
+// conflictKey is the natural key an import upserts on: for addresses the BAL
+// interoperability key, so feature ids stay stable across re-imports.
+func conflictKey(c *socle.Collection) string {
+	if c.ID == "addresses" {
+		return "cle_interop"
+	}
+	return idColumn(c)
+}
+
+// Import writes rows into collection c as one batch, in one transaction:
+// rows are inserted or updated by their natural key, a row equal to what is
+// stored is left untouched (so the same file imported twice changes nothing),
+// and the batch is recorded with its counts.
+func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, rows []socle.Row, rejects []socle.Reject) (socle.ImportResult, error) {
+	res := socle.ImportResult{BatchID: b.ID, Read: len(rows) + len(rejects), Rejected: len(rejects)}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return res, dbError(ctx, err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+
+	if _, err := tx.Exec(ctx, `INSERT INTO batches (id, kind, collection, source, file_sha256, actor) VALUES ($1, $2, $3, $4, $5, $6)`,
+		b.ID, b.Kind, c.ID, b.Source, b.FileSHA256, b.Actor); err != nil {
+		return res, dbError(ctx, err)
+	}
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_rows (k text, g bytea NOT NULL, s integer NOT NULL, p jsonb NOT NULL) ON COMMIT DROP`); err != nil {
+		return res, dbError(ctx, err)
+	}
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"import_rows"}, []string{"k", "g", "s", "p"},
+		pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+			var k any
+			if rows[i].ID != nil {
+				k = fmt.Sprint(rows[i].ID)
+			}
+			return []any{k, rows[i].WKB, int32(rows[i].SRID), rows[i].Properties}, nil
+		}))
+	if err != nil {
+		return res, dbError(ctx, err)
+	}
+
+	sql, err := upsertSQL(c)
+	if err != nil {
+		return res, err
+	}
+	r, err := tx.Query(ctx, sql, pgx.NamedArgs{"batch": b.ID})
+	if err != nil {
+		return res, dbError(ctx, err)
+	}
+	for r.Next() {
+		var inserted bool
+		if err := r.Scan(&inserted); err != nil {
+			return res, dbError(ctx, err)
+		}
+		if inserted {
+			res.Inserted++
+		} else {
+			res.Updated++
+		}
+	}
+	if err := r.Err(); err != nil {
+		return res, importError(ctx, err)
+	}
+	res.Unchanged = len(rows) - res.Inserted - res.Updated
+	if len(rejects) > 0 {
+		_, err = tx.CopyFrom(ctx, pgx.Identifier{"batch_rejects"}, []string{"batch", "line", "col", "reason", "raw"},
+			pgx.CopyFromSlice(len(rejects), func(i int) ([]any, error) {
+				r := rejects[i]
+				return []any{b.ID, int32(r.Line), r.Column, r.Reason, r.Raw}, nil
+			}))
+		if err != nil {
+			return res, dbError(ctx, err)
+		}
+	}
+
+	changed := res.Inserted + res.Updated
+	if changed > 0 {
+		if c.ID == "addresses" {
+			if _, err := tx.Exec(ctx, `SELECT setval('addresses_id_seq', (SELECT max(id) FROM addresses))`); err != nil {
+				return res, dbError(ctx, err)
+			}
+		}
+		if err := bumpVersion(ctx, tx, c.ID, b.ID); err != nil {
+			return res, err
+		}
+		if c.ID == "land_cover" || c.ID == "communes" {
+			tag, err := tx.Exec(ctx, `SELECT refresh_commune_indicators()`)
+			if err != nil {
+				return res, dbError(ctx, err)
+			}
+			_ = tag
+			if c.ID == "land_cover" {
+				if err := bumpVersion(ctx, tx, "communes", b.ID); err != nil {
+					return res, err
+				}
+			}
+		}
+	}
+	counts, _ := json.Marshal(res)
+	if _, err := tx.Exec(ctx, `UPDATE batches SET status = 'done', finished_at = now(), counts = $2 WHERE id = $1`, b.ID, counts); err != nil {
+		return res, dbError(ctx, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return res, dbError(ctx, err)
+	}
+	return res, nil
+}
+
+// importError explains a constraint violation in the caller's terms.
+func importError(ctx context.Context, err error) error {
+	e := dbError(ctx, err)
+	if socle.ErrorCode(e) == socle.EINTERNAL {
+		return &socle.Error{Code: socle.ECONFLICT, Message: "the data contradicts what is stored (a duplicate id or key, or a value out of range); nothing was written", Err: err}
+	}
+	return e
+}
+
+func bumpVersion(ctx context.Context, tx pgx.Tx, collection, batch string) error {
+	_, err := tx.Exec(ctx, `UPDATE layer_state SET version = version + 1, updated_at = clock_timestamp(), last_batch = $2 WHERE collection = $1`, collection, batch)
+	return dbError(ctx, err)
+}
+
+// upsertSQL builds the INSERT … ON CONFLICT that moves import_rows into c.
+func upsertSQL(c *socle.Collection) (string, error) {
+	var cols, vals, compare []string
+	idCol := idColumn(c)
+	key := conflictKey(c)
+	hasUpdatedAt := false
+	for _, p := range c.Properties {
+		if p.Derived || p.Name == idCol {
+			continue
+		}
+		var v string
+		if p.Type == socle.TypeObject {
+			v = fmt.Sprintf("p->'%s'", p.Name)
+		} else {
+			v = fmt.Sprintf("(p->>'%s')::%s", p.Name, sqlType(p.Type))
+		}
+		if p.Name == "updated_at" {
+			hasUpdatedAt = true
+			v = "coalesce(" + v + ", now())"
+		} else {
+			compare = append(compare, ident(p.Name))
+		}
+		cols = append(cols, ident(p.Name))
+		vals = append(vals, v)
+	}
+	geom := fmt.Sprintf("ST_Transform(ST_GeomFromWKB(g, s), %d)", StorageSRID)
+	if strings.HasPrefix(c.GeometryType, "Multi") {
+		geom = "ST_Multi(" + geom + ")"
+	}
+	idVal := fmt.Sprintf("k::%s", sqlType(c.IDType))
+	if c.ID == "addresses" {
+		idVal = "coalesce(k::bigint, nextval('addresses_id_seq'))"
+	}
+	allCols := append([]string{ident(idCol)}, cols...)
+	allCols = append(allCols, "geom", "batch")
+	allVals := append([]string{idVal}, vals...)
+	allVals = append(allVals, geom, "@batch")
+	if !hasUpdatedAt {
+		allCols = append(allCols, "updated_at")
+		allVals = append(allVals, "now()")
+	}
+	var sets, old, new []string
+	for _, col := range allCols {
+		if col == ident(idCol) || col == ident(key) {
+			continue
+		}
+		sets = append(sets, col+" = EXCLUDED."+col)
+	}
+	for _, col := range append(compare, "geom") {
+		if col == ident(key) {
+			continue
+		}
+		old = append(old, "t."+col)
+		new = append(new, "EXCLUDED."+col)
+	}
+	return fmt.Sprintf(`INSERT INTO %s AS t (%s) SELECT %s FROM import_rows
+ON CONFLICT (%s) DO UPDATE SET %s
+WHERE (%s) IS DISTINCT FROM (%s)
+RETURNING (xmax = 0)`,
+		table(c), strings.Join(allCols, ", "), strings.Join(allVals, ", "),
+		ident(key), strings.Join(sets, ", "),
+		strings.Join(old, ", "), strings.Join(new, ", ")), nil
+}

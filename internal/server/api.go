@@ -1,0 +1,186 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/ogc/features"
+)
+
+// obj is a JSON object in the OpenAPI document.
+type obj = map[string]any
+
+// openAPI builds the OpenAPI 3.0 definition from the catalog, so it always
+// states the real collections, queryables and limits. It is compact: QGIS
+// downloads it every time a layer opens.
+func (s *Server) openAPI(r *http.Request, lang string) obj {
+	ref := func(kind, name string) obj { return obj{"$ref": "#/components/" + kind + "/" + name} }
+	resp := func(desc string, media ...string) obj {
+		content := obj{}
+		for _, m := range media {
+			content[m] = obj{"schema": obj{"type": "object"}}
+		}
+		return obj{"description": desc, "content": content}
+	}
+	errors := obj{
+		"400": ref("responses", "BadRequest"),
+		"404": ref("responses", "NotFound"),
+		"406": ref("responses", "NotAcceptable"),
+		"503": ref("responses", "Unavailable"),
+	}
+	withErrors := func(ok obj) obj {
+		out := obj{"200": ok}
+		for k, v := range errors {
+			out[k] = v
+		}
+		return out
+	}
+	get := func(id, summary string, params []any, ok obj) obj {
+		return obj{"get": obj{"operationId": id, "summary": summary, "parameters": params, "responses": withErrors(ok)}}
+	}
+	common := []any{ref("parameters", "f"), ref("parameters", "lang")}
+	paths := obj{
+		"/": get("getLandingPage", t(lang, "Page d’accueil", "Landing page"), common,
+			resp(t(lang, "La page d’accueil", "The landing page"), features.MediaJSON, features.MediaHTML)),
+		"/conformance": get("getConformance", t(lang, "Classes de conformité", "Conformance classes"), common,
+			resp(t(lang, "Les classes de conformité", "The conformance classes"), features.MediaJSON, features.MediaHTML)),
+		"/api": get("getAPI", t(lang, "Cette définition OpenAPI", "This OpenAPI definition"), common,
+			resp("OpenAPI 3.0", features.MediaOpenAPI, features.MediaHTML)),
+		"/collections": get("getCollections", t(lang, "Les collections", "The collections"), common,
+			resp(t(lang, "Les collections", "The collections"), features.MediaJSON, features.MediaHTML)),
+	}
+	for _, c := range s.catalog.Collections {
+		base := "/collections/" + c.ID
+		paths[base] = get("describe_"+c.ID, c.Title.In(lang), common,
+			resp(c.Description.In(lang), features.MediaJSON, features.MediaHTML))
+		params := []any{ref("parameters", "f"), ref("parameters", "lang"), ref("parameters", "bbox"), ref("parameters", "limit"),
+			ref("parameters", "cursor"), ref("parameters", "properties"), ref("parameters", "sortby")}
+		if c.Temporal != "" {
+			params = append(params, ref("parameters", "datetime"))
+		}
+		for _, p := range c.Properties {
+			if p.Queryable {
+				params = append(params, obj{"name": p.Name, "in": "query", "required": false, "description": p.Title.In(lang),
+					"schema": propertySchema(p), "style": "form", "explode": false})
+			}
+		}
+		paths[base+"/items"] = get("getFeatures_"+c.ID, t(lang, "Les objets de ", "The features of ")+c.Title.In(lang), params,
+			resp(t(lang, "Une page d’objets", "A page of features"), features.MediaGeoJSON, features.MediaHTML))
+		paths[base+"/items/{featureId}"] = get("getFeature_"+c.ID, t(lang, "Un objet de ", "One feature of ")+c.Title.In(lang),
+			[]any{ref("parameters", "featureId"), ref("parameters", "f"), ref("parameters", "lang"), ref("parameters", "properties")},
+			resp(t(lang, "Un objet", "A feature"), features.MediaGeoJSON, features.MediaHTML))
+	}
+	problem := obj{"description": "", "content": obj{features.MediaProblem: obj{"schema": ref("schemas", "Problem")}}}
+	withDesc := func(d string) obj {
+		p := obj{}
+		for k, v := range problem {
+			p[k] = v
+		}
+		p["description"] = d
+		return p
+	}
+	return obj{
+		"openapi": "3.0.3",
+		"info": obj{
+			"title":       s.opts.Title.In(lang),
+			"version":     "1.0.0",
+			"description": t(lang, "Données de référence du territoire selon OGC API – Features.", "The territory's reference data through OGC API – Features."),
+			"license":     obj{"name": "Licence Ouverte 2.0", "url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"},
+		},
+		"servers": []any{obj{"url": s.base(r)}},
+		"paths":   paths,
+		"components": obj{
+			"parameters": obj{
+				"f": obj{"name": "f", "in": "query", "required": false, "description": t(lang, "Format de la réponse", "Response format"),
+					"schema": obj{"type": "string", "enum": []string{"json", "html"}}},
+				"lang": obj{"name": "lang", "in": "query", "required": false, "description": t(lang, "Langue (sinon Accept-Language)", "Language (else Accept-Language)"),
+					"schema": obj{"type": "string", "enum": []string{"fr", "en"}}},
+				"bbox": obj{"name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
+					"description": t(lang, "Rectangle englobant en CRS84 : minlon,minlat,maxlon,maxlat", "Bounding box in CRS84: minlon,minlat,maxlon,maxlat"),
+					"schema":      obj{"type": "array", "minItems": 4, "maxItems": 6, "items": obj{"type": "number"}}},
+				"datetime": obj{"name": "datetime", "in": "query", "required": false, "style": "form", "explode": false,
+					"description": t(lang, "Instant ou intervalle RFC 3339 (début/fin, .. pour ouvert)", "RFC 3339 instant or interval (start/end, .. when open)"),
+					"schema":      obj{"type": "string"}},
+				"limit": obj{"name": "limit", "in": "query", "required": false, "style": "form", "explode": false,
+					"description": t(lang, "Nombre maximal d’objets par page", "Maximum number of features per page"),
+					"schema":      obj{"type": "integer", "minimum": 1, "maximum": s.opts.MaxLimit, "default": s.opts.DefaultLimit}},
+				"cursor": obj{"name": "cursor", "in": "query", "required": false,
+					"description": t(lang, "Position de la page (suivre les liens next/prev)", "Page position (follow the next/prev links)"),
+					"schema":      obj{"type": "string"}},
+				"properties": obj{"name": "properties", "in": "query", "required": false, "style": "form", "explode": false,
+					"description": t(lang, "Propriétés à renvoyer", "Properties to return"),
+					"schema":      obj{"type": "array", "items": obj{"type": "string"}}},
+				"sortby": obj{"name": "sortby", "in": "query", "required": false, "style": "form", "explode": false,
+					"description": t(lang, "Tri : propriétés séparées par des virgules, préfixe - pour décroissant", "Sort: comma-separated properties, - prefix for descending"),
+					"schema":      obj{"type": "array", "items": obj{"type": "string"}}},
+				"featureId": obj{"name": "featureId", "in": "path", "required": true, "schema": obj{"type": "string"}},
+			},
+			"responses": obj{
+				"BadRequest":    withDesc(t(lang, "Requête invalide", "Invalid request")),
+				"NotFound":      withDesc(t(lang, "Ressource inconnue", "Unknown resource")),
+				"NotAcceptable": withDesc(t(lang, "Format non disponible", "Format not available")),
+				"Unavailable":   withDesc(t(lang, "Service momentanément indisponible", "Service temporarily unavailable")),
+			},
+			"schemas": obj{
+				"Problem": obj{"type": "object", "properties": obj{
+					"type": obj{"type": "string"}, "title": obj{"type": "string"}, "status": obj{"type": "integer"},
+					"detail": obj{"type": "string"}, "instance": obj{"type": "string"}}},
+			},
+		},
+	}
+}
+
+// propertySchema is the JSON Schema of a property's values.
+func propertySchema(p socle.Property) obj {
+	switch p.Type {
+	case socle.TypeDate:
+		return obj{"type": "string", "format": "date"}
+	case socle.TypeDateTime:
+		return obj{"type": "string", "format": "date-time"}
+	}
+	o := obj{"type": string(p.Type)}
+	if p.Enum != nil {
+		o["enum"] = p.Enum
+	}
+	return o
+}
+
+// apiOp is one operation as the HTML documentation lists it.
+type apiOp struct {
+	Path, Summary string
+	Params        []string
+}
+
+func (s *Server) api(w http.ResponseWriter, r *http.Request) {
+	f, ok := s.format(w, r, FormatJSON, FormatHTML)
+	if !ok {
+		return
+	}
+	if !s.checkParams(w, r, nil) {
+		return
+	}
+	lang := language(r)
+	doc := s.openAPI(r, lang)
+	if f == FormatHTML {
+		var ops []apiOp
+		for _, path := range sortedKeys(doc["paths"].(obj)) {
+			op := doc["paths"].(obj)[path].(obj)["get"].(obj)
+			var params []string
+			for _, p := range op["parameters"].([]any) {
+				if m, ok := p.(obj); ok {
+					if name, ok := m["name"].(string); ok {
+						params = append(params, name)
+						continue
+					}
+					if ref, ok := m["$ref"].(string); ok {
+						params = append(params, ref[len("#/components/parameters/"):])
+					}
+				}
+			}
+			ops = append(ops, apiOp{Path: path, Summary: op["summary"].(string), Params: params})
+		}
+		s.respond(w, r, f, lang, nil, "api", map[string]any{"Ops": ops})
+		return
+	}
+	s.respond(w, r, f, lang, doc, "api", nil)
+}

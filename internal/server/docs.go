@@ -1,0 +1,259 @@
+package server
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/ogc/features"
+)
+
+// conformsTo lists the conformance classes Socle passes.
+var conformsTo = []string{
+	features.ConfCore,
+	features.ConfGeoJSON,
+	features.ConfHTML,
+	features.ConfOAS30,
+}
+
+// link builds a link to path (relative to the API root) with query q.
+func (s *Server) link(r *http.Request, path string, q url.Values, rel, typ, title string) features.Link {
+	href := s.base(r) + path
+	if len(q) > 0 {
+		href += "?" + q.Encode()
+	}
+	return features.Link{Href: href, Rel: rel, Type: typ, Title: title}
+}
+
+// selfAndAlternate returns the self link for format f and an alternate for
+// the other one.
+func (s *Server) selfAndAlternate(r *http.Request, path string, f Format, jsonType string, lang string) []features.Link {
+	j := s.link(r, path, url.Values{"f": {"json"}}, "self", jsonType, t(lang, "Ce document en JSON", "This document as JSON"))
+	h := s.link(r, path, url.Values{"f": {"html"}}, "alternate", features.MediaHTML, t(lang, "Ce document en HTML", "This document as HTML"))
+	if f == FormatHTML {
+		j.Rel, h.Rel = "alternate", "self"
+		return []features.Link{h, j}
+	}
+	return []features.Link{j, h}
+}
+
+// t picks the French or English text.
+func t(lang, fr, en string) string {
+	if lang == "en" {
+		return en
+	}
+	return fr
+}
+
+func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
+	f, ok := s.format(w, r, FormatJSON, FormatHTML)
+	if !ok {
+		return
+	}
+	lang := language(r)
+	doc := features.LandingPage{
+		Title:       s.opts.Title.In(lang),
+		Description: t(lang, "Adresses, réseau routier, occupation du sol et communes du territoire, servis selon les standards OGC API et INSPIRE.", "The territory's addresses, road network, land cover and municipalities, served through OGC API and INSPIRE standards."),
+	}
+	doc.Links = append(s.selfAndAlternate(r, "/", f, features.MediaJSON, lang),
+		s.link(r, "/api", nil, "service-desc", features.MediaOpenAPI, t(lang, "Définition de l’API (OpenAPI 3.0)", "API definition (OpenAPI 3.0)")),
+		s.link(r, "/api", url.Values{"f": {"html"}}, "service-doc", features.MediaHTML, t(lang, "Documentation de l’API", "API documentation")),
+		s.link(r, "/conformance", nil, "conformance", features.MediaJSON, t(lang, "Classes de conformité", "Conformance classes")),
+		s.link(r, "/conformance", nil, "http://www.opengis.net/def/rel/ogc/1.0/conformance", features.MediaJSON, t(lang, "Classes de conformité", "Conformance classes")),
+		s.link(r, "/collections", nil, "data", features.MediaJSON, t(lang, "Collections", "Collections")),
+		s.link(r, "/collections", nil, "http://www.opengis.net/def/rel/ogc/1.0/data", features.MediaJSON, t(lang, "Collections", "Collections")),
+	)
+	s.respond(w, r, f, lang, doc, "landing", nil)
+}
+
+func (s *Server) conformance(w http.ResponseWriter, r *http.Request) {
+	f, ok := s.format(w, r, FormatJSON, FormatHTML)
+	if !ok {
+		return
+	}
+	s.respond(w, r, f, language(r), features.Conformance{ConformsTo: conformsTo}, "conformance", nil)
+}
+
+// collectionDoc describes c, with its extent from the data.
+func (s *Server) collectionDoc(r *http.Request, c *socle.Collection, sum socle.Summary, lang string) features.Collection {
+	path := "/collections/" + c.ID
+	doc := features.Collection{
+		ID:          c.ID,
+		Title:       c.Title.In(lang),
+		Description: c.Description.In(lang),
+		Keywords:    c.Keywords,
+		ItemType:    "feature",
+		CRS:         []string{features.CRS84},
+		Links: []features.Link{
+			s.link(r, path, nil, "self", features.MediaJSON, c.Title.In(lang)),
+			s.link(r, path, url.Values{"f": {"html"}}, "alternate", features.MediaHTML, c.Title.In(lang)),
+			s.link(r, path+"/items", nil, "items", features.MediaGeoJSON, t(lang, "Les objets en GeoJSON", "The features as GeoJSON")),
+			s.link(r, path+"/items", url.Values{"f": {"html"}}, "items", features.MediaHTML, t(lang, "Les objets en HTML", "The features as HTML")),
+		},
+	}
+	if sum.BBox != nil {
+		b := sum.BBox
+		doc.Extent = &features.Extent{Spatial: &features.SpatialExtent{
+			BBox: [][]float64{{round(b.MinX), round(b.MinY), round(b.MaxX), round(b.MaxY)}},
+			CRS:  features.CRS84,
+		}}
+	}
+	if c.Temporal != "" && (sum.Start != nil || sum.End != nil) {
+		if doc.Extent == nil {
+			doc.Extent = &features.Extent{}
+		}
+		doc.Extent.Temporal = &features.TemporalExtent{
+			Interval: [][]*string{{rfc3339(sum.Start), rfc3339(sum.End)}},
+			TRS:      "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
+		}
+	}
+	return doc
+}
+
+// round keeps 7 decimals (1 cm) in extents.
+func round(v float64) float64 {
+	return float64(int64(v*1e7+sign(v)*0.5)) / 1e7
+}
+
+func sign(v float64) float64 {
+	if v < 0 {
+		return -1
+	}
+	return 1
+}
+
+func rfc3339(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}
+
+func (s *Server) collections(w http.ResponseWriter, r *http.Request) {
+	f, ok := s.format(w, r, FormatJSON, FormatHTML)
+	if !ok {
+		return
+	}
+	lang := language(r)
+	doc := features.Collections{Links: s.selfAndAlternate(r, "/collections", f, features.MediaJSON, lang), Collections: []features.Collection{}}
+	for _, c := range s.catalog.Collections {
+		sum, err := s.store.Summary(r.Context(), c)
+		if err != nil {
+			s.problem(w, r, err)
+			return
+		}
+		doc.Collections = append(doc.Collections, s.collectionDoc(r, c, sum, lang))
+	}
+	s.respond(w, r, f, lang, doc, "collections", nil)
+}
+
+func (s *Server) collection(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.lookup(w, r)
+	if !ok {
+		return
+	}
+	f, ok := s.format(w, r, FormatJSON, FormatHTML)
+	if !ok {
+		return
+	}
+	if !s.checkParams(w, r, nil) {
+		return
+	}
+	lang := language(r)
+	sum, err := s.store.Summary(r.Context(), c)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	doc := s.collectionDoc(r, c, sum, lang)
+	if f == FormatHTML {
+		doc.Links[0].Rel, doc.Links[1].Rel = "alternate", "self"
+	}
+	s.respond(w, r, f, lang, doc, "collection", map[string]any{"Collection": c, "Summary": sum})
+}
+
+// lookup finds the collection named in the path, or answers 404.
+func (s *Server) lookup(w http.ResponseWriter, r *http.Request) (*socle.Collection, bool) {
+	id := chi.URLParam(r, "collectionId")
+	c, ok := s.catalog.Collection(id)
+	if !ok {
+		var all []string
+		for _, c := range s.catalog.Collections {
+			all = append(all, c.ID)
+		}
+		s.problem(w, r, &socle.Error{Code: socle.ENOTFOUND, Message: "no collection " + id, Allowed: all})
+		return nil, false
+	}
+	return c, true
+}
+
+// format negotiates the format or answers 406.
+func (s *Server) format(w http.ResponseWriter, r *http.Request, offered ...Format) (Format, bool) {
+	f, ok := negotiate(r, offered...)
+	if !ok {
+		var names []string
+		for _, o := range offered {
+			names = append(names, string(o))
+		}
+		s.problemStatus(w, r, http.StatusNotAcceptable, "this resource is available as: "+strings.Join(names, ", "), names...)
+	}
+	return f, ok
+}
+
+// respond writes a metadata document as JSON or HTML, with an ETag so that
+// clients and proxies revalidate instead of downloading again.
+func (s *Server) respond(w http.ResponseWriter, r *http.Request, f Format, lang string, doc any, page string, extra map[string]any) {
+	var body []byte
+	var ctype string
+	if f == FormatHTML {
+		var err error
+		body, err = s.renderHTML(r, lang, page, doc, extra)
+		if err != nil {
+			s.problem(w, r, err)
+			return
+		}
+		ctype = "text/html; charset=utf-8"
+	} else {
+		var err error
+		body, err = json.Marshal(doc)
+		if err != nil {
+			s.problem(w, r, err)
+			return
+		}
+		ctype = features.MediaJSON
+		if page == "api" {
+			ctype = features.MediaOpenAPI
+		}
+	}
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+	h := w.Header()
+	h.Set("Content-Type", ctype)
+	h.Set("Content-Language", lang)
+	h.Set("ETag", etag)
+	h.Add("Vary", "Accept, Accept-Language")
+	h.Set("Cache-Control", "public, max-age=60")
+	if match := r.Header.Get("If-None-Match"); match == "*" || strings.Contains(match, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	_, _ = w.Write(body)
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

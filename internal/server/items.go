@@ -1,0 +1,307 @@
+package server
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/ogc/features"
+)
+
+// itemsParams are the standard parameters of /items; the collection's
+// queryables are accepted too, as simple property filters.
+var itemsParams = []string{"f", "lang", "bbox", "datetime", "limit", "cursor", "properties", "sortby"}
+
+// checkParams answers 400 when the request has a parameter the resource does
+// not know: a typo would otherwise silently return unfiltered data.
+func (s *Server) checkParams(w http.ResponseWriter, r *http.Request, extra []string) bool {
+	known := append([]string{"f", "lang"}, extra...)
+	for name := range r.URL.Query() {
+		if !slices.Contains(known, name) {
+			slices.Sort(known)
+			s.problem(w, r, &socle.Error{Code: socle.EINVALID, Message: "unknown parameter " + name, Allowed: known})
+			return false
+		}
+	}
+	return true
+}
+
+// itemsQuery parses the request into a query value.
+func (s *Server) itemsQuery(r *http.Request, c *socle.Collection) (socle.ItemsQuery, error) {
+	v := r.URL.Query()
+	q := socle.ItemsQuery{Collection: c}
+	for name, vals := range v {
+		if len(vals) > 1 {
+			return q, socle.Errorf(socle.EINVALID, "parameter %s is given %d times", name, len(vals))
+		}
+	}
+	var err error
+	if q.Limit, err = features.ParseLimit(v.Get("limit"), s.opts.DefaultLimit, s.opts.MaxLimit); err != nil {
+		return q, err
+	}
+	if v.Has("bbox") {
+		minx, miny, maxx, maxy, err := features.ParseCRS84BBox(v.Get("bbox"))
+		if err != nil {
+			return q, err
+		}
+		q.BBox = &socle.BBox{MinX: minx, MinY: miny, MaxX: maxx, MaxY: maxy}
+	}
+	if v.Has("datetime") {
+		start, end, err := features.ParseDatetime(v.Get("datetime"))
+		if err != nil {
+			return q, err
+		}
+		if c.Temporal == "" {
+			return q, socle.Errorf(socle.EINVALID, "collection %s has no temporal property: datetime does not apply", c.ID)
+		}
+		q.Datetime = &socle.Interval{Start: start, End: end}
+	}
+	if v.Has("properties") {
+		if q.Properties, err = parseProperties(c, v.Get("properties")); err != nil {
+			return q, err
+		}
+	}
+	if v.Has("sortby") {
+		for _, key := range strings.Split(v.Get("sortby"), ",") {
+			// "+" arrives as a space when the client did not escape it.
+			key = strings.TrimSpace(key)
+			desc := strings.HasPrefix(key, "-")
+			key = strings.TrimLeft(key, "+-")
+			p, ok := c.Property(key)
+			if !ok || !p.Sortable {
+				return q, &socle.Error{Code: socle.EINVALID, Message: fmt.Sprintf("cannot sort %s by %q", c.ID, key), Allowed: c.Sortables()}
+			}
+			if slices.ContainsFunc(q.SortBy, func(k socle.SortKey) bool { return k.Property == key }) {
+				return q, socle.Errorf(socle.EINVALID, "sortby names %s twice", key)
+			}
+			q.SortBy = append(q.SortBy, socle.SortKey{Property: key, Desc: desc})
+		}
+	}
+	if v.Has("cursor") {
+		if q.Cursor, err = socle.DecodeCursor(v.Get("cursor")); err != nil {
+			return q, err
+		}
+	}
+	queryables := c.Queryables()
+	var names []string
+	for name := range v {
+		names = append(names, name)
+	}
+	slices.Sort(names) // a stable order for the SQL text, so plans are reused
+	for _, name := range names {
+		if slices.Contains(itemsParams, name) {
+			continue
+		}
+		if !slices.Contains(queryables, name) {
+			allowed := append(slices.Clone(itemsParams), queryables...)
+			return q, &socle.Error{Code: socle.EINVALID, Message: "unknown parameter " + name + " (neither a standard parameter nor a queryable property)", Allowed: allowed}
+		}
+		p, _ := c.Property(name)
+		val, err := socle.ParseValue(p, v.Get(name))
+		if err != nil {
+			return q, err
+		}
+		q.Equals = append(q.Equals, socle.Equals{Property: name, Value: val})
+	}
+	return q, nil
+}
+
+// parseProperties parses the properties parameter: a comma-separated list of
+// property names; empty selects none.
+func parseProperties(c *socle.Collection, list string) ([]string, error) {
+	out := []string{}
+	for _, p := range strings.Split(list, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, ok := c.Property(p); !ok {
+			return nil, &socle.Error{Code: socle.EINVALID, Message: fmt.Sprintf("%s has no property %s", c.ID, p), Allowed: propertyNames(c)}
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+func propertyNames(c *socle.Collection) []string {
+	var out []string
+	for _, p := range c.Properties {
+		out = append(out, p.Name)
+	}
+	return out
+}
+
+func (s *Server) items(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.lookup(w, r)
+	if !ok {
+		return
+	}
+	f, ok := s.format(w, r, FormatJSON, FormatHTML)
+	if !ok {
+		return
+	}
+	q, err := s.itemsQuery(r, c)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	if f == FormatHTML {
+		s.itemsHTML(w, r, c, q)
+		return
+	}
+	lang := language(r)
+	tw := &trackingWriter{ResponseWriter: w}
+	bw := bufio.NewWriterSize(tw, 32<<10)
+	h := w.Header()
+	h.Set("Content-Type", features.MediaGeoJSON)
+	h.Set("Content-Crs", "<"+features.CRS84+">")
+	h.Set("Content-Language", lang)
+	h.Set("Cache-Control", "public, max-age=30")
+
+	bw.WriteString(`{"type":"FeatureCollection","features":[`)
+	n := 0
+	page, err := s.store.Items(r.Context(), q, func(ft *socle.Feature) error {
+		if n > 0 {
+			bw.WriteByte(',')
+		}
+		n++
+		writeFeature(bw, ft)
+		return nil
+	})
+	if err != nil {
+		if tw.wrote {
+			// Headers and part of the body are gone: cut the response so the
+			// client cannot mistake it for a complete one.
+			s.log.Error("items stream failed", "request_id", requestID(r.Context()), "error", err)
+			panic(http.ErrAbortHandler)
+		}
+		s.problem(w, r, err)
+		return
+	}
+	links := s.itemsLinks(r, c, q, page, lang)
+	bw.WriteString(`],"numberMatched":`)
+	bw.WriteString(strconv.FormatInt(page.NumberMatched, 10))
+	bw.WriteString(`,"numberReturned":`)
+	bw.WriteString(strconv.Itoa(page.NumberReturned))
+	bw.WriteString(`,"timeStamp":"`)
+	bw.WriteString(s.opts.Now().UTC().Format(time.RFC3339))
+	bw.WriteString(`","links":`)
+	lb, _ := json.Marshal(links)
+	bw.Write(lb)
+	bw.WriteString("}\n")
+	if err := bw.Flush(); err != nil {
+		s.log.Debug("client left", "request_id", requestID(r.Context()), "error", err)
+	}
+}
+
+// writeFeature copies one feature's JSON fragments into a GeoJSON Feature.
+func writeFeature(bw *bufio.Writer, f *socle.Feature) {
+	bw.WriteString(`{"type":"Feature","id":`)
+	bw.Write(f.ID)
+	bw.WriteString(`,"geometry":`)
+	bw.Write(f.Geometry)
+	bw.WriteString(`,"properties":`)
+	bw.Write(f.Properties)
+	bw.WriteByte('}')
+}
+
+// trackingWriter notes whether anything reached the client.
+type trackingWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (t *trackingWriter) Write(b []byte) (int, error) {
+	t.wrote = true
+	return t.ResponseWriter.Write(b)
+}
+
+// itemsLinks returns self, alternate, next, prev and collection links; next
+// and prev keep every parameter of the request but the cursor.
+func (s *Server) itemsLinks(r *http.Request, c *socle.Collection, q socle.ItemsQuery, page socle.Page, lang string) []features.Link {
+	path := "/collections/" + c.ID + "/items"
+	params := func(f string, cur *socle.Cursor) url.Values {
+		v := url.Values{}
+		for k, vals := range r.URL.Query() {
+			if k != "f" && k != "cursor" {
+				v[k] = vals
+			}
+		}
+		v.Set("f", f)
+		if cur != nil {
+			v.Set("cursor", cur.Encode())
+		}
+		return v
+	}
+	self := params("json", q.Cursor)
+	links := []features.Link{
+		s.link(r, path, self, "self", features.MediaGeoJSON, t(lang, "Cette page en GeoJSON", "This page as GeoJSON")),
+		s.link(r, path, params("html", q.Cursor), "alternate", features.MediaHTML, t(lang, "Cette page en HTML", "This page as HTML")),
+	}
+	if page.Next != nil {
+		links = append(links, s.link(r, path, params("json", page.Next), "next", features.MediaGeoJSON, t(lang, "Page suivante", "Next page")))
+	}
+	if page.Prev != nil {
+		links = append(links, s.link(r, path, params("json", page.Prev), "prev", features.MediaGeoJSON, t(lang, "Page précédente", "Previous page")))
+	}
+	links = append(links, s.link(r, "/collections/"+c.ID, nil, "collection", features.MediaJSON, c.Title.In(lang)))
+	return links
+}
+
+func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.lookup(w, r)
+	if !ok {
+		return
+	}
+	f, ok := s.format(w, r, FormatJSON, FormatHTML)
+	if !ok {
+		return
+	}
+	if !s.checkParams(w, r, []string{"properties"}) {
+		return
+	}
+	var props []string
+	if r.URL.Query().Has("properties") {
+		var err error
+		if props, err = parseProperties(c, r.URL.Query().Get("properties")); err != nil {
+			s.problem(w, r, err)
+			return
+		}
+	}
+	id := chi.URLParam(r, "featureId")
+	ft, err := s.store.Feature(r.Context(), c, id, props)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	lang := language(r)
+	path := "/collections/" + c.ID + "/items/" + url.PathEscape(id)
+	links := s.selfAndAlternate(r, path, f, features.MediaGeoJSON, lang)
+	links = append(links, s.link(r, "/collections/"+c.ID, nil, "collection", features.MediaJSON, c.Title.In(lang)))
+	if f == FormatHTML {
+		s.featureHTML(w, r, c, ft, links, lang)
+		return
+	}
+	var buf strings.Builder
+	bw := bufio.NewWriter(&buf)
+	writeFeature(bw, ft)
+	bw.Flush()
+	body := strings.TrimSuffix(buf.String(), "}")
+	lb, _ := json.Marshal(links)
+	h := w.Header()
+	h.Set("Content-Type", features.MediaGeoJSON)
+	h.Set("Content-Crs", "<"+features.CRS84+">")
+	h.Set("Content-Language", lang)
+	h.Set("Cache-Control", "public, max-age=30")
+	_, _ = w.Write([]byte(body + `,"links":` + string(lb) + "}\n"))
+}

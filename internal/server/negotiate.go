@@ -1,0 +1,123 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/socle-geo/socle/ogc/features"
+)
+
+// Format is an output encoding a resource offers.
+type Format string
+
+// Formats: JSON (GeoJSON for features), HTML, OpenAPI.
+const (
+	FormatJSON Format = "json"
+	FormatHTML Format = "html"
+)
+
+// negotiate picks the format: the f parameter first, then the Accept header.
+// ok is false when the client asked for a format the resource does not offer.
+func negotiate(r *http.Request, offered ...Format) (Format, bool) {
+	if f := r.URL.Query().Get("f"); f != "" {
+		switch strings.ToLower(f) {
+		case "json", "geojson", "application/json", "application/geo+json":
+			f = string(FormatJSON)
+		case "html", "text/html":
+			f = string(FormatHTML)
+		}
+		for _, o := range offered {
+			if string(o) == f {
+				return o, true
+			}
+		}
+		return "", false
+	}
+	accept := r.Header.Get("Accept")
+	if accept == "" {
+		return offered[0], true
+	}
+	best, bestQ := Format(""), 0.0
+	for _, part := range strings.Split(accept, ",") {
+		mt, q := mediaRange(part)
+		if q <= 0 {
+			continue
+		}
+		var f Format
+		switch mt {
+		case "text/html", "application/xhtml+xml":
+			f = FormatHTML
+		case features.MediaGeoJSON, features.MediaJSON, "application/vnd.oai.openapi+json", "application/schema+json", "application/*":
+			f = FormatJSON
+		case "*/*":
+			f = offered[0]
+		default:
+			continue
+		}
+		if !offers(offered, f) {
+			continue
+		}
+		if q > bestQ {
+			best, bestQ = f, q
+		}
+	}
+	if best == "" {
+		return "", false
+	}
+	return best, true
+}
+
+func offers(offered []Format, f Format) bool {
+	for _, o := range offered {
+		if o == f {
+			return true
+		}
+	}
+	return false
+}
+
+// mediaRange parses one Accept element into its type and quality.
+func mediaRange(s string) (string, float64) {
+	parts := strings.Split(s, ";")
+	mt := strings.ToLower(strings.TrimSpace(parts[0]))
+	q := 1.0
+	for _, p := range parts[1:] {
+		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+		if strings.EqualFold(k, "q") {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+	}
+	return mt, q
+}
+
+// language picks "fr" (the default) or "en": the lang parameter first, then
+// Accept-Language.
+func language(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); l != "" {
+		if strings.HasPrefix(strings.ToLower(l), "en") {
+			return "en"
+		}
+		return "fr"
+	}
+	best, bestQ := "fr", 0.0
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag, q := mediaRange(part)
+		if tag == "" || q <= bestQ {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(tag, "fr"):
+			best, bestQ = "fr", q
+		case strings.HasPrefix(tag, "en"):
+			best, bestQ = "en", q
+		case tag == "*":
+			if bestQ == 0 {
+				bestQ = q
+			}
+		}
+	}
+	return best
+}

@@ -1,0 +1,124 @@
+// Package server is Socle's HTTP layer: routes, content negotiation, the
+// OGC API documents and their encoders. It parses requests into query values
+// and hands them to a store; it never builds SQL.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/socle-geo/socle/internal/socle"
+)
+
+// Store is what the HTTP layer needs of a store.
+type Store interface {
+	Items(ctx context.Context, q socle.ItemsQuery, fn func(*socle.Feature) error) (socle.Page, error)
+	Feature(ctx context.Context, c *socle.Collection, id string, properties []string) (*socle.Feature, error)
+	Summary(ctx context.Context, c *socle.Collection) (socle.Summary, error)
+	Ping(ctx context.Context) error
+}
+
+// Options configure the server.
+type Options struct {
+	// BaseURL is the public URL of the API root, without a trailing slash;
+	// empty means derived from each request.
+	BaseURL string
+	// Title names the service (the territory).
+	Title socle.Text
+	// DefaultLimit and MaxLimit bound item pages.
+	DefaultLimit, MaxLimit int
+	// RequestTimeout bounds a request's work (not its streaming).
+	RequestTimeout time.Duration
+	// CORSOrigins lists the origins allowed to read the API; "*" for any.
+	CORSOrigins []string
+	// Now is the clock (fixed in golden tests).
+	Now func() time.Time
+}
+
+// Server serves the OGC API.
+type Server struct {
+	store   Store
+	catalog *socle.Catalog
+	log     *slog.Logger
+	opts    Options
+}
+
+// New returns a server over store.
+func New(store Store, catalog *socle.Catalog, log *slog.Logger, opts Options) *Server {
+	if opts.DefaultLimit == 0 {
+		opts.DefaultLimit = 10
+	}
+	if opts.MaxLimit == 0 {
+		opts.MaxLimit = 10000
+	}
+	if opts.RequestTimeout == 0 {
+		opts.RequestTimeout = 60 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Title.FR == "" {
+		opts.Title = socle.Text{FR: "Socle — données de référence du territoire", EN: "Socle — the territory's reference data"}
+	}
+	opts.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
+	return &Server{store: store, catalog: catalog, log: log, opts: opts}
+}
+
+// Handler returns the HTTP handler with every route and middleware.
+func (s *Server) Handler() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.requestID, s.recoverer, s.accessLog, s.cors, s.timeout)
+	r.Use(middleware.Compress(5, "application/json", "application/geo+json", "text/html", "text/css",
+		"application/vnd.oai.openapi+json", "application/schema+json", "application/problem+json"))
+	r.Use(middleware.GetHead)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		s.problemStatus(w, r, http.StatusNotFound, "no resource at this path")
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "GET, HEAD, OPTIONS")
+		s.problemStatus(w, r, http.StatusMethodNotAllowed, "this resource is read-only: use GET")
+	})
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Get("/", s.landing)
+	r.Get("/conformance", s.conformance)
+	r.Get("/api", s.api)
+	r.Get("/collections", s.collections)
+	r.Get("/collections/{collectionId}", s.collection)
+	r.Get("/collections/{collectionId}/items", s.items)
+	r.Get("/collections/{collectionId}/items/{featureId}", s.feature)
+	r.Get("/assets/*", s.assets)
+	return r
+}
+
+// base returns the API root URL for links.
+func (s *Server) base(r *http.Request) string {
+	if s.opts.BaseURL != "" {
+		return s.opts.BaseURL
+	}
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.Ping(r.Context()); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ready\n"))
+}

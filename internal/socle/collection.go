@@ -1,0 +1,125 @@
+package socle
+
+// Text is a bilingual string: French first, English on request.
+type Text struct {
+	FR, EN string
+}
+
+// In returns the text in lang ("fr" or "en"), falling back to French.
+func (t Text) In(lang string) string {
+	if lang == "en" && t.EN != "" {
+		return t.EN
+	}
+	return t.FR
+}
+
+// Type is the JSON-Schema-like type of a property.
+type Type string
+
+// Property types, as they appear in queryables and schemas.
+const (
+	TypeString   Type = "string"
+	TypeInteger  Type = "integer"
+	TypeNumber   Type = "number"
+	TypeBoolean  Type = "boolean"
+	TypeDate     Type = "date"      // string, format date
+	TypeDateTime Type = "date-time" // string, format date-time
+	TypeObject   Type = "object"
+)
+
+// Property describes one attribute of a collection's features.
+type Property struct {
+	Name        string
+	Type        Type
+	Title       Text
+	Description Text
+	// Enum lists the allowed values, when the property is a code list.
+	Enum []string
+	// Queryable properties may be used in filters (?name=value, and CQL2).
+	Queryable bool
+	// Sortable properties may be used in sortby.
+	Sortable bool
+	// Nullable is true when a feature may lack a value.
+	Nullable bool
+	// Derived properties are computed by Socle (the updater, the indicators),
+	// never taken from an imported file.
+	Derived bool
+}
+
+// Access is a collection's access level.
+type Access string
+
+// Access levels: public to all, internal to any authenticated caller,
+// restricted to named roles.
+const (
+	AccessPublic     Access = "public"
+	AccessInternal   Access = "internal"
+	AccessRestricted Access = "restricted"
+)
+
+// Collection describes one layer: what it holds and how it may be queried.
+// Stores map it to their own tables; the HTTP layer describes it to clients.
+type Collection struct {
+	ID          string
+	Title       Text
+	Description Text
+	Keywords    []string
+	// InspireTheme is the INSPIRE theme code (AD, TN, LC, LU, AU), if any.
+	InspireTheme string
+	// GeometryType is the GeoJSON geometry type of every feature.
+	GeometryType string
+	// IDType is the JSON type of feature ids: TypeInteger or TypeString.
+	IDType Type
+	// Properties in the order they are served.
+	Properties []Property
+	// Temporal names the property `datetime` filters on ("" when none).
+	Temporal string
+	Access   Access
+}
+
+// Property returns the named property.
+func (c *Collection) Property(name string) (Property, bool) {
+	for _, p := range c.Properties {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Property{}, false
+}
+
+// Queryables returns the names of the queryable properties.
+func (c *Collection) Queryables() []string {
+	var names []string
+	for _, p := range c.Properties {
+		if p.Queryable {
+			names = append(names, p.Name)
+		}
+	}
+	return names
+}
+
+// Sortables returns the names of the sortable properties.
+func (c *Collection) Sortables() []string {
+	var names []string
+	for _, p := range c.Properties {
+		if p.Sortable {
+			names = append(names, p.Name)
+		}
+	}
+	return names
+}
+
+// Catalog is the ordered set of collections a territory serves.
+type Catalog struct {
+	Collections []*Collection
+}
+
+// Collection returns the collection with the given id.
+func (c *Catalog) Collection(id string) (*Collection, bool) {
+	for _, col := range c.Collections {
+		if col.ID == id {
+			return col, true
+		}
+	}
+	return nil, false
+}

@@ -1,0 +1,37 @@
+package socle
+
+import "time"
+
+// Feature is one feature as ready-made JSON fragments: stores produce them,
+// encoders copy them to the response without decoding.
+type Feature struct {
+	// ID is the feature id as a JSON value (number or string).
+	ID []byte
+	// Geometry is a GeoJSON geometry object.
+	Geometry []byte
+	// Properties is a JSON object.
+	Properties []byte
+}
+
+// Page is what a store says about the features it streamed.
+type Page struct {
+	// NumberMatched counts every feature that matches, over all pages.
+	NumberMatched  int64
+	NumberReturned int
+	// Next and Prev are set when there is a next or previous page.
+	Next, Prev *Cursor
+}
+
+// Summary describes a collection's data: what metadata and caches need.
+type Summary struct {
+	// Version changes with every write to the collection.
+	Version int64
+	Count   int64
+	// BBox is the extent in CRS84; nil when the collection is empty.
+	BBox *BBox
+	// Start and End bound the temporal property; nil when unknown.
+	Start, End *time.Time
+	// UpdatedAt is the time of the last write.
+	UpdatedAt time.Time
+	LastBatch string
+}

@@ -1,0 +1,116 @@
+package socle
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// BBox is an axis-aligned box in CRS84 (longitude, latitude) unless CRS says
+// otherwise.
+type BBox struct {
+	MinX, MinY, MaxX, MaxY float64
+}
+
+// Interval is a closed or half-open time interval; a nil end is open. An
+// instant has Start == End.
+type Interval struct {
+	Start, End *time.Time
+}
+
+// Equals is a simple property filter, `?name=value`, already typed.
+type Equals struct {
+	Property string
+	Value    any
+}
+
+// SortKey orders features by a property.
+type SortKey struct {
+	Property string
+	Desc     bool
+}
+
+// Cursor marks where a page starts: after (or, for a previous page, before)
+// the feature whose sort keys are Keys. The last key is the feature id.
+type Cursor struct {
+	Keys   []json.RawMessage `json:"k"`
+	Before bool              `json:"b,omitempty"`
+}
+
+// Encode returns the cursor as an opaque URL-safe token.
+func (c Cursor) Encode() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor parses a token made by Encode.
+func DecodeCursor(s string) (*Cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	var c Cursor
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil || len(c.Keys) == 0 {
+		return nil, Errorf(EINVALID, "invalid cursor %q: use the links the server returned", s)
+	}
+	return &c, nil
+}
+
+// ItemsQuery is a parsed, validated request for features: a value, not SQL.
+// Each store compiles it its own way.
+type ItemsQuery struct {
+	Collection *Collection
+	BBox       *BBox
+	Datetime   *Interval
+	Equals     []Equals
+	// SortBy never includes the id: stores append it as the tie-breaker.
+	SortBy []SortKey
+	// Properties selects the properties to return; nil means all.
+	Properties []string
+	Limit      int
+	Cursor     *Cursor
+}
+
+// ParseValue converts the text of a simple property filter to the type of p.
+func ParseValue(p Property, s string) (any, error) {
+	bad := func() error {
+		return Errorf(EINVALID, "invalid value %q for property %s: expected %s", s, p.Name, p.Type)
+	}
+	switch p.Type {
+	case TypeString:
+		return s, nil
+	case TypeInteger:
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return nil, bad()
+		}
+		return v, nil
+	case TypeNumber:
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || strings.ContainsAny(s, "nN") { // no NaN, Inf
+			return nil, bad()
+		}
+		return v, nil
+	case TypeBoolean:
+		v, err := strconv.ParseBool(s)
+		if err != nil {
+			return nil, bad()
+		}
+		return v, nil
+	case TypeDate:
+		v, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			return nil, bad()
+		}
+		return v, nil
+	case TypeDateTime:
+		v, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return nil, bad()
+		}
+		return v, nil
+	}
+	return nil, Errorf(EINVALID, "property %s cannot be filtered by value", p.Name)
+}
