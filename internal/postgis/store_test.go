@@ -1,0 +1,419 @@
+package postgis
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/testdb"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// open returns a migrated store on a fresh database.
+func open(t *testing.T, opts Options) *Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, testdb.New(t), socle.DefaultCatalog(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	if err := s.Migrate(ctx, quiet); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// addressRows makes n addresses on a grid near Labège (CRS84), with
+// attributes that repeat so that sorting has ties and NULLs.
+func addressRows(t *testing.T, n int, seed uint64) []socle.Row {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 1))
+	streets := []string{"Rue de l’Église", "Avenue des Pyrénées", "Chemin de la Ramée", "Allée Jean Jaurès"}
+	var rows []socle.Row
+	for i := 1; i <= n; i++ {
+		p := orb.Point{1.50 + float64(i%50)*0.0005, 43.53 + float64(i/50)*0.0005}
+		g, err := wkb.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var suffixe any
+		if rng.IntN(4) == 0 {
+			suffixe = []string{"bis", "ter", "a"}[rng.IntN(3)]
+		}
+		var date any
+		if rng.IntN(5) > 0 {
+			date = fmt.Sprintf("202%d-0%d-1%d", rng.IntN(6), 1+rng.IntN(9), rng.IntN(10))
+		}
+		props, _ := json.Marshal(map[string]any{
+			"cle_interop": fmt.Sprintf("31254_%04d_%05d", i%7, i), "numero": 1 + rng.IntN(40), "suffixe": suffixe,
+			"voie_nom": streets[rng.IntN(len(streets))], "commune_insee": []string{"31254", "31003"}[i%2],
+			"commune_nom": []string{"Labège", "Aigrefeuille"}[i%2], "position": "entrée", "source": "test",
+			"date_der_maj": date, "certification_commune": rng.IntN(2) == 0,
+		})
+		rows = append(rows, socle.Row{ID: int64(i), WKB: g, SRID: 4326, Properties: props})
+	}
+	return rows
+}
+
+func load(t *testing.T, s *Store, collection string, rows []socle.Row) socle.ImportResult {
+	t.Helper()
+	c, _ := s.catalog.Collection(collection)
+	res, err := s.Import(context.Background(), socle.Batch{ID: socle.NewBatchID("test", time.Now()), Kind: "test"}, c, rows, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestMigrateIsIdempotentAndConcurrent(t *testing.T) {
+	s := open(t, Options{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	for range 3 {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs <- s.Migrate(context.Background(), quiet) }()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestImportIsIdempotentAndKeepsRejects(t *testing.T) {
+	s := open(t, Options{})
+	rows := addressRows(t, 40, 1)
+	c, _ := s.catalog.Collection("addresses")
+	rejects := []socle.Reject{{Line: 41, Column: "numero", Reason: "numero: x is not a valid integer", Raw: `{"numero":"x"}`}}
+	ctx := context.Background()
+	first, err := s.Import(ctx, socle.Batch{ID: "b1", Kind: "test"}, c, rows, rejects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Inserted != 40 || first.Rejected != 1 || first.Read != 41 {
+		t.Fatalf("first import = %+v", first)
+	}
+	sum1, _ := s.Summary(ctx, c)
+	second := load(t, s, "addresses", rows)
+	if second.Unchanged != 40 || second.Inserted+second.Updated != 0 {
+		t.Fatalf("the same rows imported twice changed something: %+v", second)
+	}
+	sum2, _ := s.Summary(ctx, c)
+	if sum2.Version != sum1.Version {
+		t.Errorf("an import that changed nothing bumped the version %d → %d", sum1.Version, sum2.Version)
+	}
+	// One changed row is one update, and it names its batch.
+	var p map[string]any
+	_ = json.Unmarshal(rows[3].Properties, &p)
+	p["voie_nom"] = "Rue Nouvelle"
+	rows[3].Properties, _ = json.Marshal(p)
+	third := load(t, s, "addresses", rows)
+	if third.Updated != 1 || third.Unchanged != 39 {
+		t.Fatalf("one changed row: %+v", third)
+	}
+	var batch, reason string
+	if err := s.pool.QueryRow(ctx, "SELECT batch FROM addresses WHERE id = 4").Scan(&batch); err != nil || batch != third.BatchID {
+		t.Errorf("changed row names batch %q (%v), want %q", batch, err, third.BatchID)
+	}
+	if err := s.pool.QueryRow(ctx, "SELECT reason FROM batch_rejects WHERE batch = 'b1' AND line = 41").Scan(&reason); err != nil || reason == "" {
+		t.Errorf("the rejected row was not kept: %v", err)
+	}
+	// Feature ids are stable across re-imports keyed by cle_interop, even
+	// when the file carries no ids.
+	for i := range rows {
+		rows[i].ID = nil
+	}
+	load(t, s, "addresses", rows)
+	var id int64
+	if err := s.pool.QueryRow(ctx, "SELECT id FROM addresses WHERE cle_interop = '31254_0004_00004'").Scan(&id); err != nil || id != 4 {
+		t.Errorf("id after a re-import without ids = %d (%v), want 4", id, err)
+	}
+}
+
+// page collects every feature id of a query, following next cursors, and
+// checks the prev cursors lead back over the same pages.
+func pageAll(t *testing.T, s *Store, q socle.ItemsQuery) []string {
+	t.Helper()
+	ctx := context.Background()
+	var all []string
+	var pages [][]string
+	for n := 0; ; n++ {
+		var ids []string
+		page, err := s.Items(ctx, q, func(f *socle.Feature) error { ids = append(ids, string(f.ID)); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ids) != page.NumberReturned {
+			t.Fatalf("NumberReturned %d, streamed %d", page.NumberReturned, len(ids))
+		}
+		all = append(all, ids...)
+		pages = append(pages, ids)
+		if n > 0 && page.Prev == nil {
+			t.Fatalf("page %d has no prev link", n)
+		}
+		if page.Next == nil {
+			break
+		}
+		q.Cursor = page.Next
+	}
+	return all
+}
+
+func TestKeysetPagingMatchesAFullSort(t *testing.T) {
+	s := open(t, Options{})
+	rows := addressRows(t, 230, 7)
+	load(t, s, "addresses", rows)
+	c, _ := s.catalog.Collection("addresses")
+	// The oracle: every feature, sorted in Go.
+	type rec struct {
+		id    string
+		props map[string]any
+	}
+	var recs []rec
+	_, err := s.Items(context.Background(), socle.ItemsQuery{Collection: c, Limit: 1000}, func(f *socle.Feature) error {
+		var p map[string]any
+		if err := json.Unmarshal(f.Properties, &p); err != nil {
+			return err
+		}
+		recs = append(recs, rec{string(f.ID), p})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmp := func(a, b any) int { // NULLs last, as PostgreSQL orders ascending
+		switch {
+		case a == nil && b == nil:
+			return 0
+		case a == nil:
+			return 1
+		case b == nil:
+			return -1
+		}
+		switch x := a.(type) {
+		case float64:
+			return compare(x, b.(float64))
+		case string:
+			return compare(x, b.(string))
+		case bool:
+			return compare(fmt.Sprint(x), fmt.Sprint(b))
+		}
+		return 0
+	}
+	sorts := [][]socle.SortKey{
+		nil,
+		{{Property: "numero"}},
+		{{Property: "numero", Desc: true}},
+		{{Property: "suffixe"}, {Property: "numero", Desc: true}},
+		{{Property: "suffixe", Desc: true}},
+		{{Property: "date_der_maj", Desc: true}, {Property: "voie_nom"}},
+		{{Property: "certification_commune"}, {Property: "date_der_maj"}},
+		{{Property: "voie_nom", Desc: true}, {Property: "suffixe", Desc: true}, {Property: "numero"}},
+	}
+	for _, sortBy := range sorts {
+		want := slices.Clone(recs)
+		sort.SliceStable(want, func(i, j int) bool {
+			for _, k := range sortBy {
+				c := cmp(want[i].props[k.Property], want[j].props[k.Property])
+				if k.Desc {
+					c = -c
+				}
+				if c != 0 {
+					return c < 0
+				}
+			}
+			return compare(atoi(want[i].id), atoi(want[j].id)) < 0
+		})
+		var wantIDs []string
+		for _, r := range want {
+			wantIDs = append(wantIDs, r.id)
+		}
+		for _, limit := range []int{1, 7, 50, 230, 500} {
+			got := pageAll(t, s, socle.ItemsQuery{Collection: c, SortBy: sortBy, Limit: limit})
+			if !slices.Equal(got, wantIDs) {
+				t.Errorf("sortby %v limit %d: paging gives\n%v\nwant\n%v", sortBy, limit, got, wantIDs)
+			}
+		}
+	}
+}
+
+func atoi(s string) int {
+	var n int
+	fmt.Sscan(s, &n)
+	return n
+}
+
+func compare[T int | float64 | string](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func TestPrevPagesWalkBack(t *testing.T) {
+	s := open(t, Options{})
+	load(t, s, "addresses", addressRows(t, 53, 3))
+	c, _ := s.catalog.Collection("addresses")
+	ctx := context.Background()
+	q := socle.ItemsQuery{Collection: c, Limit: 10, SortBy: []socle.SortKey{{Property: "suffixe", Desc: true}, {Property: "numero"}}}
+	var forward [][]string
+	for {
+		var ids []string
+		page, err := s.Items(ctx, q, func(f *socle.Feature) error { ids = append(ids, string(f.ID)); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		forward = append(forward, ids)
+		if page.Next == nil {
+			// Now walk back with prev links.
+			for i := len(forward) - 2; i >= 0; i-- {
+				if page.Prev == nil {
+					t.Fatalf("page %d has no prev", i+1)
+				}
+				q.Cursor = page.Prev
+				var back []string
+				page, err = s.Items(ctx, q, func(f *socle.Feature) error { back = append(back, string(f.ID)); return nil })
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(back, forward[i]) {
+					t.Fatalf("prev of page %d = %v, want %v", i+1, back, forward[i])
+				}
+			}
+			if page.Prev != nil {
+				t.Errorf("the first page, reached backwards, still has a prev link")
+			}
+			return
+		}
+		q.Cursor = page.Next
+	}
+}
+
+func TestFiltersBindValuesOnly(t *testing.T) {
+	s := open(t, Options{})
+	load(t, s, "addresses", addressRows(t, 20, 5))
+	c, _ := s.catalog.Collection("addresses")
+	ctx := context.Background()
+	for _, hostile := range []string{"' OR 1=1 --", "31254'; DROP TABLE socle.addresses; --", `\'; SELECT pg_sleep(10); --`} {
+		page, err := s.Items(ctx, socle.ItemsQuery{Collection: c, Limit: 100, Equals: []socle.Equals{{Property: "commune_insee", Value: hostile}}},
+			func(*socle.Feature) error { return nil })
+		if err != nil || page.NumberMatched != 0 || page.NumberReturned != 0 {
+			t.Errorf("hostile value %q: %+v, %v", hostile, page, err)
+		}
+	}
+	sum, err := s.Summary(ctx, c)
+	if err != nil || sum.Count != 20 {
+		t.Fatalf("the table was harmed: %+v %v", sum, err)
+	}
+	// A property name that is not in the catalog never reaches SQL.
+	_, err = s.Items(ctx, socle.ItemsQuery{Collection: c, Limit: 1, Equals: []socle.Equals{{Property: "id; DROP TABLE x", Value: "1"}}},
+		func(*socle.Feature) error { return nil })
+	if socle.ErrorCode(err) != socle.EINVALID {
+		t.Errorf("unknown property: %v", err)
+	}
+	// A forged cursor is a 400, not a database error.
+	_, err = s.Items(ctx, socle.ItemsQuery{Collection: c, Limit: 1, Cursor: &socle.Cursor{Keys: []json.RawMessage{json.RawMessage(`"1; DROP"`)}}},
+		func(*socle.Feature) error { return nil })
+	if code := socle.ErrorCode(err); code != socle.EINVALID {
+		t.Errorf("forged cursor: %v (%s)", err, code)
+	}
+}
+
+func TestBBoxAndDatetime(t *testing.T) {
+	s := open(t, Options{})
+	rows := addressRows(t, 100, 9)
+	load(t, s, "addresses", rows)
+	c, _ := s.catalog.Collection("addresses")
+	ctx := context.Background()
+	count := func(q socle.ItemsQuery) int64 {
+		q.Collection, q.Limit = c, 1000
+		n := 0
+		page, err := s.Items(ctx, q, func(*socle.Feature) error { n++; return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(n) != page.NumberMatched {
+			t.Errorf("numberMatched %d but %d streamed", page.NumberMatched, n)
+		}
+		return page.NumberMatched
+	}
+	// The grid is 50 columns, 0.0005° apart, from (1.5, 43.53); ids start at 1.
+	box := socle.BBox{MinX: 1.49999, MinY: 43.52999, MaxX: 1.50451, MaxY: 43.53001}
+	inBox := 0
+	for _, r := range rows {
+		g, _ := wkb.Unmarshal(r.WKB)
+		p := g.(orb.Point)
+		if p[0] >= box.MinX && p[0] <= box.MaxX && p[1] >= box.MinY && p[1] <= box.MaxY {
+			inBox++
+		}
+	}
+	if n := count(socle.ItemsQuery{BBox: &box}); n != int64(inBox) || inBox == 0 {
+		t.Errorf("bbox: %d features, want %d", n, inBox)
+	}
+	if n := count(socle.ItemsQuery{BBox: &socle.BBox{MinX: 2, MinY: 45, MaxX: 2.1, MaxY: 45.1}}); n != 0 {
+		t.Errorf("bbox far away: %d features", n)
+	}
+	// Datetime against the oracle.
+	from := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
+	want := 0
+	for _, r := range rows {
+		var p map[string]any
+		_ = json.Unmarshal(r.Properties, &p)
+		if d, ok := p["date_der_maj"].(string); ok && d >= "2023-01-01" {
+			want++
+		}
+	}
+	if n := count(socle.ItemsQuery{Datetime: &socle.Interval{Start: &from}}); n != int64(want) {
+		t.Errorf("datetime 2023-01-01/..: %d, want %d", n, want)
+	}
+}
+
+func TestFullPoolAnswersUnavailable(t *testing.T) {
+	s := open(t, Options{MaxConns: 1, AcquireTimeout: 200 * time.Millisecond})
+	ctx := context.Background()
+	held, err := s.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := s.catalog.Collection("communes")
+	start := time.Now()
+	_, err = s.Summary(ctx, c)
+	if socle.ErrorCode(err) != socle.EUNAVAILABLE {
+		t.Fatalf("full pool: %v", err)
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Errorf("a full pool made the caller wait %s", waited)
+	}
+	held.Release()
+	if _, err := s.Summary(ctx, c); err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	// A caller who leaves while waiting gets its own error, not EUNAVAILABLE.
+	held, _ = s.pool.Acquire(ctx)
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.Summary(cctx, c); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled caller: %v", err)
+	}
+	held.Release()
+}
