@@ -5,15 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/ogc/crs"
 )
-
-// geoJSONPrecision is the number of decimals of CRS84 output: 1e-7° ≈ 1 cm.
-const geoJSONPrecision = 7
 
 // selectList returns the columns every feature query reads: id, geometry,
 // properties and sort keys, all as text so rows are copied, not decoded.
@@ -26,8 +25,21 @@ func selectList(q *socle.ItemsQuery, keys []sortKey) (string, error) {
 	for _, k := range keys {
 		ks = append(ks, k.expr)
 	}
-	return fmt.Sprintf("to_json(t.%s)::text, ST_AsGeoJSON(ST_Transform(t.geom, 4326), %d), (%s)::text, json_build_array(%s)::text",
-		ident(idColumn(q.Collection)), geoJSONPrecision, props, strings.Join(ks, ", ")), nil
+	return fmt.Sprintf("to_json(t.%s)::text, %s, (%s)::text, json_build_array(%s)::text",
+		ident(idColumn(q.Collection)), geometryJSON(q.OutputCRS()), props, strings.Join(ks, ", ")), nil
+}
+
+// geometryJSON returns the SQL that writes the geometry as GeoJSON in c,
+// in c's axis order, to about a centimetre.
+func geometryJSON(c crs.CRS) string {
+	g := "t.geom"
+	if c.SRID != StorageSRID {
+		g = fmt.Sprintf("ST_Transform(%s, %d)", g, c.SRID)
+	}
+	if c.YX {
+		g = "ST_FlipCoordinates(" + g + ")"
+	}
+	return fmt.Sprintf("ST_AsGeoJSON(%s, %d)", g, c.Decimals())
 }
 
 // Items streams the features that q selects to fn, in order, one page of at
@@ -164,16 +176,17 @@ func cursor(keysJSON []byte, before bool) *socle.Cursor {
 }
 
 // Feature returns one feature by id, or ENOTFOUND.
-func (s *Store) Feature(ctx context.Context, c *socle.Collection, id string, properties []string) (*socle.Feature, error) {
-	q := socle.ItemsQuery{Collection: c, Properties: properties}
+func (s *Store) Feature(ctx context.Context, fq socle.FeatureQuery) (*socle.Feature, error) {
+	c, id := fq.Collection, fq.ID
+	q := socle.ItemsQuery{Collection: c, Properties: fq.Properties, CRS: fq.CRS}
 	cols, err := selectList(&q, []sortKey{{expr: "t." + ident(idColumn(c))}})
 	if err != nil {
 		return nil, err
 	}
 	var idArg any = id
 	if c.IDType == socle.TypeInteger {
-		var n int64
-		if _, err := fmt.Sscan(id, &n); err != nil || fmt.Sprint(n) != id {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil || strconv.FormatInt(n, 10) != id {
 			return nil, socle.Errorf(socle.ENOTFOUND, "no feature %q in %s", id, c.ID)
 		}
 		idArg = n

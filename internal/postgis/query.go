@@ -58,11 +58,22 @@ func (b *builder) where() string {
 func (b *builder) filters(q *socle.ItemsQuery) error {
 	c := q.Collection
 	if q.BBox != nil {
-		// The box is straight in CRS84; densify it before projecting so its
-		// edges stay where the client drew them.
-		b.conds = append(b.conds, fmt.Sprintf(
-			"ST_Intersects(t.geom, ST_Transform(ST_Segmentize(ST_MakeEnvelope(%s, %s, %s, %s, 4326), 0.01), %d))",
-			b.arg(q.BBox.MinX), b.arg(q.BBox.MinY), b.arg(q.BBox.MaxX), b.arg(q.BBox.MaxY), StorageSRID))
+		bc := q.BoxCRS()
+		x0, y0, x1, y1 := q.BBox.MinX, q.BBox.MinY, q.BBox.MaxX, q.BBox.MaxY
+		if bc.YX { // PostGIS always puts easting/longitude first
+			x0, y0, x1, y1 = y0, x0, y1, x1
+		}
+		env := fmt.Sprintf("ST_MakeEnvelope(%s, %s, %s, %s, %d)", b.arg(x0), b.arg(y0), b.arg(x1), b.arg(y1), bc.SRID)
+		if bc.SRID != StorageSRID {
+			// The box is straight in its own CRS; densify it before
+			// projecting so its edges stay where the client drew them.
+			step := 1000.0
+			if bc.Geographic {
+				step = 0.01
+			}
+			env = fmt.Sprintf("ST_Transform(ST_Segmentize(%s, %g), %d)", env, step, StorageSRID)
+		}
+		b.conds = append(b.conds, "ST_Intersects(t.geom, "+env+")")
 	}
 	if q.Datetime != nil {
 		if c.Temporal == "" {

@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/ogc/crs"
 	"github.com/socle-geo/socle/ogc/features"
 )
 
@@ -22,6 +23,7 @@ var conformsTo = []string{
 	features.ConfGeoJSON,
 	features.ConfHTML,
 	features.ConfOAS30,
+	features.ConfCRS,
 }
 
 // link builds a link to path (relative to the API root) with query q.
@@ -91,7 +93,8 @@ func (s *Server) collectionDoc(r *http.Request, c *socle.Collection, sum socle.S
 		Description: c.Description.In(lang),
 		Keywords:    c.Keywords,
 		ItemType:    "feature",
-		CRS:         []string{features.CRS84},
+		CRS:         crs.URIs(),
+		StorageCRS:  crs.Lambert.URI,
 		Links: []features.Link{
 			s.link(r, path, nil, "self", features.MediaJSON, c.Title.In(lang)),
 			s.link(r, path, url.Values{"f": {"html"}}, "alternate", features.MediaHTML, c.Title.In(lang)),

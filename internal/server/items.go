@@ -14,12 +14,13 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/ogc/crs"
 	"github.com/socle-geo/socle/ogc/features"
 )
 
 // itemsParams are the standard parameters of /items; the collection's
 // queryables are accepted too, as simple property filters.
-var itemsParams = []string{"f", "lang", "bbox", "datetime", "limit", "cursor", "properties", "sortby"}
+var itemsParams = []string{"f", "lang", "bbox", "bbox-crs", "crs", "datetime", "limit", "cursor", "properties", "sortby"}
 
 // checkParams answers 400 when the request has a parameter the resource does
 // not know: a typo would otherwise silently return unfiltered data.
@@ -48,12 +49,19 @@ func (s *Server) itemsQuery(r *http.Request, c *socle.Collection) (socle.ItemsQu
 	if q.Limit, err = features.ParseLimit(v.Get("limit"), s.opts.DefaultLimit, s.opts.MaxLimit); err != nil {
 		return q, err
 	}
+	if q.CRS, err = parseCRS(v, "crs"); err != nil {
+		return q, err
+	}
+	if q.BBoxCRS, err = parseCRS(v, "bbox-crs"); err != nil {
+		return q, err
+	}
+	if v.Has("bbox-crs") && !v.Has("bbox") {
+		return q, socle.Errorf(socle.EINVALID, "bbox-crs is given without a bbox")
+	}
 	if v.Has("bbox") {
-		minx, miny, maxx, maxy, err := features.ParseCRS84BBox(v.Get("bbox"))
-		if err != nil {
+		if q.BBox, err = parseBBox(v.Get("bbox"), q.BoxCRS()); err != nil {
 			return q, err
 		}
-		q.BBox = &socle.BBox{MinX: minx, MinY: miny, MaxX: maxx, MaxY: maxy}
 	}
 	if v.Has("datetime") {
 		start, end, err := features.ParseDatetime(v.Get("datetime"))
@@ -115,6 +123,38 @@ func (s *Server) itemsQuery(r *http.Request, c *socle.Collection) (socle.ItemsQu
 	return q, nil
 }
 
+// parseCRS reads a CRS parameter; absent gives the zero CRS (CRS84).
+func parseCRS(v url.Values, name string) (crs.CRS, error) {
+	if !v.Has(name) {
+		return crs.CRS{}, nil
+	}
+	c, err := crs.Parse(v.Get(name))
+	if err != nil {
+		return c, &socle.Error{Code: socle.EINVALID, Message: fmt.Sprintf("%s: %q is not a supported CRS", name, v.Get(name)), Allowed: crs.URIs()}
+	}
+	return c, nil
+}
+
+// parseBBox reads bbox in the axis order of c, checking degree ranges for
+// geographic CRS.
+func parseBBox(s string, c crs.CRS) (*socle.BBox, error) {
+	if c == crs.CRS84 {
+		minx, miny, maxx, maxy, err := features.ParseCRS84BBox(s)
+		return &socle.BBox{MinX: minx, MinY: miny, MaxX: maxx, MaxY: maxy}, err
+	}
+	a, b, cc, d, err := features.ParseBBox(s)
+	if err != nil {
+		return nil, err
+	}
+	if a > cc {
+		return nil, &features.ParamError{Param: "bbox", Msg: "the lower corner is right of the upper corner"}
+	}
+	if c.Geographic && c.YX && (a < -90 || cc > 90 || b < -180 || d > 180) {
+		return nil, &features.ParamError{Param: "bbox", Msg: "in " + c.URI + " the box is minlat,minlon,maxlat,maxlon, in range"}
+	}
+	return &socle.BBox{MinX: a, MinY: b, MaxX: cc, MaxY: d}, nil
+}
+
 // parseProperties parses the properties parameter: a comma-separated list of
 // property names; empty selects none.
 func parseProperties(c *socle.Collection, list string) ([]string, error) {
@@ -164,7 +204,7 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) {
 	bw := bufio.NewWriterSize(tw, 32<<10)
 	h := w.Header()
 	h.Set("Content-Type", features.MediaGeoJSON)
-	h.Set("Content-Crs", "<"+features.CRS84+">")
+	h.Set("Content-Crs", "<"+q.OutputCRS().URI+">")
 	h.Set("Content-Language", lang)
 	h.Set("Cache-Control", "public, max-age=30")
 
@@ -267,19 +307,23 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !s.checkParams(w, r, []string{"properties"}) {
+	if !s.checkParams(w, r, []string{"properties", "crs"}) {
 		return
 	}
-	var props []string
+	fq := socle.FeatureQuery{Collection: c, ID: chi.URLParam(r, "featureId")}
+	var err error
 	if r.URL.Query().Has("properties") {
-		var err error
-		if props, err = parseProperties(c, r.URL.Query().Get("properties")); err != nil {
+		if fq.Properties, err = parseProperties(c, r.URL.Query().Get("properties")); err != nil {
 			s.problem(w, r, err)
 			return
 		}
 	}
-	id := chi.URLParam(r, "featureId")
-	ft, err := s.store.Feature(r.Context(), c, id, props)
+	if fq.CRS, err = parseCRS(r.URL.Query(), "crs"); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	id := fq.ID
+	ft, err := s.store.Feature(r.Context(), fq)
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -300,7 +344,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 	lb, _ := json.Marshal(links)
 	h := w.Header()
 	h.Set("Content-Type", features.MediaGeoJSON)
-	h.Set("Content-Crs", "<"+features.CRS84+">")
+	h.Set("Content-Crs", "<"+fq.OutputCRS().URI+">")
 	h.Set("Content-Language", lang)
 	h.Set("Cache-Control", "public, max-age=30")
 	_, _ = w.Write([]byte(body + `,"links":` + string(lb) + "}\n"))

@@ -19,7 +19,7 @@ import (
 // Store is what the HTTP layer needs of a store.
 type Store interface {
 	Items(ctx context.Context, q socle.ItemsQuery, fn func(*socle.Feature) error) (socle.Page, error)
-	Feature(ctx context.Context, c *socle.Collection, id string, properties []string) (*socle.Feature, error)
+	Feature(ctx context.Context, q socle.FeatureQuery) (*socle.Feature, error)
 	Summary(ctx context.Context, c *socle.Collection) (socle.Summary, error)
 	Ping(ctx context.Context) error
 }

@@ -6,10 +6,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/socle-geo/socle/ogc/crs"
 )
 
-// BBox is an axis-aligned box in CRS84 (longitude, latitude) unless CRS says
-// otherwise.
+// BBox is an axis-aligned box. In a query its numbers are in the axis order
+// of the query's BBoxCRS (for EPSG:4326: minlat, minlon, maxlat, maxlon);
+// in a Summary it is in CRS84.
 type BBox struct {
 	MinX, MinY, MaxX, MaxY float64
 }
@@ -62,9 +65,13 @@ func DecodeCursor(s string) (*Cursor, error) {
 // Each store compiles it its own way.
 type ItemsQuery struct {
 	Collection *Collection
-	BBox       *BBox
-	Datetime   *Interval
-	Equals     []Equals
+	// CRS is the output CRS (zero value: CRS84).
+	CRS  crs.CRS
+	BBox *BBox
+	// BBoxCRS is the CRS of BBox (zero value: CRS84).
+	BBoxCRS  crs.CRS
+	Datetime *Interval
+	Equals   []Equals
 	// SortBy never includes the id: stores append it as the tie-breaker.
 	SortBy []SortKey
 	// Properties selects the properties to return; nil means all.
@@ -113,4 +120,29 @@ func ParseValue(p Property, s string) (any, error) {
 		return v, nil
 	}
 	return nil, Errorf(EINVALID, "property %s cannot be filtered by value", p.Name)
+}
+
+// FeatureQuery asks for one feature.
+type FeatureQuery struct {
+	Collection *Collection
+	ID         string
+	// Properties selects the properties to return; nil means all.
+	Properties []string
+	CRS        crs.CRS
+}
+
+// OutputCRS returns the CRS to write geometries in.
+func (q *ItemsQuery) OutputCRS() crs.CRS { return orCRS84(q.CRS) }
+
+// OutputCRS returns the CRS to write the geometry in.
+func (q *FeatureQuery) OutputCRS() crs.CRS { return orCRS84(q.CRS) }
+
+// BoxCRS returns the CRS of the bbox.
+func (q *ItemsQuery) BoxCRS() crs.CRS { return orCRS84(q.BBoxCRS) }
+
+func orCRS84(c crs.CRS) crs.CRS {
+	if c.URI == "" {
+		return crs.CRS84
+	}
+	return c
 }

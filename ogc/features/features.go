@@ -10,6 +10,8 @@ const (
 	ConfGeoJSON = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"
 	ConfHTML    = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html"
 	ConfOAS30   = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30"
+	// ConfCRS is OGC API – Features – Part 2: Coordinate Reference Systems by Reference.
+	ConfCRS = "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs"
 )
 
 // CRS84 is the default CRS of OGC API – Features (longitude, latitude on WGS 84).
@@ -73,7 +75,9 @@ type Collection struct {
 	Extent      *Extent  `json:"extent,omitempty"`
 	ItemType    string   `json:"itemType"`
 	CRS         []string `json:"crs,omitempty"`
-	Links       []Link   `json:"links"`
+	// StorageCRS is the CRS geometries are stored in (Part 2).
+	StorageCRS string `json:"storageCrs,omitempty"`
+	Links      []Link `json:"links"`
 }
 
 // Collections is the document at /collections.
