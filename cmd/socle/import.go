@@ -39,6 +39,13 @@ func importCmd(ctx context.Context, e *env, args []string) error {
 			return errors.New("usage: socle import fixtures (the directory is --fixtures)")
 		}
 		reports, err = im.ImportFixtures(ctx, e.cfg.Fixtures)
+	case "bal":
+		if len(rest) != 2 {
+			return errors.New("usage: socle import bal FILE.csv")
+		}
+		var r importer.Report
+		r, err = im.ImportBAL(ctx, rest[1])
+		reports = append(reports, r)
 	case "layer":
 		if len(rest) != 3 {
 			return errors.New("usage: socle import layer COLLECTION FILE.geojson")
@@ -56,7 +63,7 @@ func importCmd(ctx context.Context, e *env, args []string) error {
 				fmt.Fprintf(e.stdout, "  … and %d more rejected records (all kept in batch_rejects)\n", len(r.Rejects)-20)
 				break
 			}
-			fmt.Fprintf(e.stdout, "  rejected %d: %s\n", rej.Line, rej.Reason)
+			fmt.Fprintf(e.stdout, "  rejected line %d: %s\n", rej.Line, rej.Reason)
 		}
 	}
 	return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -31,6 +32,9 @@ func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, 
 		return res, dbError(ctx, err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+	if err := checkSRIDs(ctx, tx, rows); err != nil {
+		return res, err
+	}
 
 	if _, err := tx.Exec(ctx, `INSERT INTO batches (id, kind, collection, source, file_sha256, actor) VALUES ($1, $2, $3, $4, $5, $6)`,
 		b.ID, b.Kind, c.ID, b.Source, b.FileSHA256, b.Actor); err != nil {
@@ -194,4 +198,29 @@ RETURNING (xmax = 0)`,
 		table(c), strings.Join(allCols, ", "), strings.Join(allVals, ", "),
 		ident(key), strings.Join(sets, ", "),
 		strings.Join(old, ", "), strings.Join(new, ", ")), nil
+}
+
+// checkSRIDs refuses coordinates in a CRS PostGIS cannot transform.
+func checkSRIDs(ctx context.Context, tx pgx.Tx, rows []socle.Row) error {
+	seen := map[int32]bool{}
+	var srids []int32
+	for _, r := range rows {
+		if !seen[int32(r.SRID)] {
+			seen[int32(r.SRID)] = true
+			srids = append(srids, int32(r.SRID))
+		}
+	}
+	if len(srids) == 0 {
+		return nil
+	}
+	var known []int32
+	if err := tx.QueryRow(ctx, "SELECT coalesce(array_agg(srid), '{}') FROM public.spatial_ref_sys WHERE srid = ANY($1)", srids).Scan(&known); err != nil {
+		return dbError(ctx, err)
+	}
+	for _, s := range srids {
+		if !slices.Contains(known, s) {
+			return socle.Errorf(socle.EINVALID, "unknown CRS EPSG:%d: PostGIS cannot transform it", s)
+		}
+	}
+	return nil
 }

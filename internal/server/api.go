@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/ogc/crs"
 	"github.com/socle-geo/socle/ogc/features"
 )
 
@@ -53,7 +54,7 @@ func (s *Server) openAPI(r *http.Request, lang string) obj {
 		base := "/collections/" + c.ID
 		paths[base] = get("describe_"+c.ID, c.Title.In(lang), common,
 			resp(c.Description.In(lang), features.MediaJSON, features.MediaHTML))
-		params := []any{ref("parameters", "f"), ref("parameters", "lang"), ref("parameters", "bbox"), ref("parameters", "limit"),
+		params := []any{ref("parameters", "f"), ref("parameters", "lang"), ref("parameters", "bbox"), ref("parameters", "bbox-crs"), ref("parameters", "crs"), ref("parameters", "limit"),
 			ref("parameters", "cursor"), ref("parameters", "properties"), ref("parameters", "sortby")}
 		if c.Temporal != "" {
 			params = append(params, ref("parameters", "datetime"))
@@ -66,8 +67,12 @@ func (s *Server) openAPI(r *http.Request, lang string) obj {
 		}
 		paths[base+"/items"] = get("getFeatures_"+c.ID, t(lang, "Les objets de ", "The features of ")+c.Title.In(lang), params,
 			resp(t(lang, "Une page d’objets", "A page of features"), features.MediaGeoJSON, features.MediaHTML))
+		paths[base+"/queryables"] = get("getQueryables_"+c.ID, t(lang, "Propriétés interrogeables de ", "Queryables of ")+c.Title.In(lang), common,
+			resp("JSON Schema", features.MediaSchema, features.MediaHTML))
+		paths[base+"/schema"] = get("getSchema_"+c.ID, t(lang, "Schéma des objets de ", "Schema of the features of ")+c.Title.In(lang), common,
+			resp("JSON Schema", features.MediaSchema, features.MediaHTML))
 		paths[base+"/items/{featureId}"] = get("getFeature_"+c.ID, t(lang, "Un objet de ", "One feature of ")+c.Title.In(lang),
-			[]any{ref("parameters", "featureId"), ref("parameters", "f"), ref("parameters", "lang"), ref("parameters", "properties")},
+			[]any{ref("parameters", "featureId"), ref("parameters", "f"), ref("parameters", "lang"), ref("parameters", "properties"), ref("parameters", "crs")},
 			resp(t(lang, "Un objet", "A feature"), features.MediaGeoJSON, features.MediaHTML))
 	}
 	problem := obj{"description": "", "content": obj{features.MediaProblem: obj{"schema": ref("schemas", "Problem")}}}
@@ -98,6 +103,12 @@ func (s *Server) openAPI(r *http.Request, lang string) obj {
 				"bbox": obj{"name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
 					"description": t(lang, "Rectangle englobant en CRS84 : minlon,minlat,maxlon,maxlat", "Bounding box in CRS84: minlon,minlat,maxlon,maxlat"),
 					"schema":      obj{"type": "array", "minItems": 4, "maxItems": 6, "items": obj{"type": "number"}}},
+				"crs": obj{"name": "crs", "in": "query", "required": false,
+					"description": t(lang, "SRC de la réponse", "CRS of the response"),
+					"schema":      obj{"type": "string", "format": "uri", "enum": crs.URIs(), "default": crs.CRS84.URI}},
+				"bbox-crs": obj{"name": "bbox-crs", "in": "query", "required": false,
+					"description": t(lang, "SRC du paramètre bbox", "CRS of the bbox parameter"),
+					"schema":      obj{"type": "string", "format": "uri", "enum": crs.URIs(), "default": crs.CRS84.URI}},
 				"datetime": obj{"name": "datetime", "in": "query", "required": false, "style": "form", "explode": false,
 					"description": t(lang, "Instant ou intervalle RFC 3339 (début/fin, .. pour ouvert)", "RFC 3339 instant or interval (start/end, .. when open)"),
 					"schema":      obj{"type": "string"}},

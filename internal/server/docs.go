@@ -24,6 +24,9 @@ var conformsTo = []string{
 	features.ConfHTML,
 	features.ConfOAS30,
 	features.ConfCRS,
+	features.ConfQueryables,
+	features.ConfQueryablesParam,
+	features.ConfSchemas,
 }
 
 // link builds a link to path (relative to the API root) with query q.
@@ -102,6 +105,7 @@ func (s *Server) collectionDoc(r *http.Request, c *socle.Collection, sum socle.S
 			s.link(r, path+"/items", url.Values{"f": {"html"}}, "items", features.MediaHTML, t(lang, "Les objets en HTML", "The features as HTML")),
 		},
 	}
+	doc.Links = append(doc.Links, s.schemaLinks(r, c, lang)...)
 	if sum.BBox != nil {
 		b := sum.BBox
 		doc.Extent = &features.Extent{Spatial: &features.SpatialExtent{
@@ -232,9 +236,13 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, f Format, lang 
 			s.problem(w, r, err)
 			return
 		}
-		ctype = features.MediaJSON
-		if page == "api" {
+		switch page {
+		case "api":
 			ctype = features.MediaOpenAPI
+		case "queryables", "schema":
+			ctype = features.MediaSchema
+		default:
+			ctype = features.MediaJSON
 		}
 	}
 	sum := sha256.Sum256(body)

@@ -28,8 +28,9 @@ var pages = func() map[string]*template.Template {
 		},
 	}
 	out := map[string]*template.Template{}
-	for _, p := range []string{"landing", "conformance", "collections", "collection", "items", "feature", "api"} {
-		out[p] = template.Must(template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html"))
+	for _, p := range []string{"landing", "conformance", "collections", "collection", "items", "feature", "api", "queryables", "schema"} {
+		out[p] = template.Must(template.New("layout").Funcs(funcs).ParseFS(templateFS,
+			"templates/layout.html", "templates/schema-table.html", "templates/"+p+".html"))
 	}
 	return out
 }()
@@ -88,9 +89,14 @@ func (s *Server) renderHTML(r *http.Request, lang, page string, doc any, extra m
 			d.Crumbs = append(d.Crumbs, crumb{Label: c.Title.In(lang)})
 		} else {
 			d.Crumbs = append(d.Crumbs, crumb{Label: c.Title.In(lang), Href: base + "/collections/" + c.ID + "?f=html"})
-			if page == "items" {
+			switch page {
+			case "items":
 				d.Crumbs = append(d.Crumbs, crumb{Label: t(lang, "Objets", "Features")})
-			} else {
+			case "queryables":
+				d.Crumbs = append(d.Crumbs, crumb{Label: t(lang, "Propriétés interrogeables", "Queryables")})
+			case "schema":
+				d.Crumbs = append(d.Crumbs, crumb{Label: t(lang, "Schéma", "Schema")})
+			default:
 				d.Crumbs = append(d.Crumbs, crumb{Label: t(lang, "Objets", "Features"), Href: base + "/collections/" + c.ID + "/items?f=html"},
 					crumb{Label: fmt.Sprint(extra["Row"].(htmlRow).ID)})
 			}

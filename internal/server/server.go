@@ -91,6 +91,8 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/api", s.api)
 	r.Get("/collections", s.collections)
 	r.Get("/collections/{collectionId}", s.collection)
+	r.Get("/collections/{collectionId}/queryables", s.queryables)
+	r.Get("/collections/{collectionId}/schema", s.schema)
 	r.Get("/collections/{collectionId}/items", s.items)
 	r.Get("/collections/{collectionId}/items/{featureId}", s.feature)
 	r.Get("/assets/*", s.assets)

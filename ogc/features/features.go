@@ -12,6 +12,19 @@ const (
 	ConfOAS30   = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30"
 	// ConfCRS is OGC API – Features – Part 2: Coordinate Reference Systems by Reference.
 	ConfCRS = "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs"
+	// Part 3: Filtering — queryables, and queryables as query parameters.
+	ConfQueryables      = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables"
+	ConfQueryablesParam = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters"
+	// Part 5: Schemas.
+	ConfSchemas = "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas"
+)
+
+// Link relations of OGC API parts beyond Part 1.
+const (
+	RelQueryables = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+	RelSchema     = "http://www.opengis.net/def/rel/ogc/1.0/schema"
+	RelSortables  = "http://www.opengis.net/def/rel/ogc/1.0/sortables"
+	MediaSchema   = "application/schema+json"
 )
 
 // CRS84 is the default CRS of OGC API – Features (longitude, latitude on WGS 84).
