@@ -92,6 +92,13 @@ func (b *builder) filters(q *socle.ItemsQuery) error {
 			b.conds = append(b.conds, fmt.Sprintf("%s <= (%s::timestamptz)%s", col, b.arg(*q.Datetime.End), cast))
 		}
 	}
+	if q.Filter != nil {
+		cond, err := b.compile(q.Filter, collectionTarget(c, q.FilterCRS))
+		if err != nil {
+			return err
+		}
+		b.conds = append(b.conds, cond)
+	}
 	for _, e := range q.Equals {
 		p, ok := c.Property(e.Property)
 		if !ok || !p.Queryable {

@@ -119,7 +119,10 @@ func dbError(ctx context.Context, err error) error {
 		switch pgErr.Code {
 		case "57014": // query_canceled: statement_timeout
 			return &socle.Error{Code: socle.ETIMEOUT, Message: "the query took too long; narrow it (bbox, filter, limit)", Err: err}
-		case "22P02", "22003", "22007", "22008", "22023": // invalid input, out of range, bad datetime
+		case "22P02", "22003", "22007", "22008", "22023", "22012", "2201F", "2201E", "22019", "22025", "XX000":
+			// invalid input, out of range, bad datetime, division by zero,
+			// invalid power or logarithm argument, bad LIKE escape; XX000 is
+			// what PostGIS raises for a geometry it cannot process
 			return &socle.Error{Code: socle.EINVALID, Message: "a value in the request is out of range or malformed", Err: err}
 		case "53300", "57P03": // too many connections, cannot connect now
 			return &socle.Error{Code: socle.EUNAVAILABLE, Message: "the database is busy, retry shortly", Err: err}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/socle-geo/socle/ogc/cql2"
 	"github.com/socle-geo/socle/ogc/crs"
 )
 
@@ -72,6 +73,10 @@ type ItemsQuery struct {
 	BBoxCRS  crs.CRS
 	Datetime *Interval
 	Equals   []Equals
+	// Filter is a CQL2 predicate (nil: none); FilterCRS is the CRS of its
+	// geometry literals (zero value: CRS84).
+	Filter    cql2.Expr
+	FilterCRS crs.CRS
 	// SortBy never includes the id: stores append it as the tie-breaker.
 	SortBy []SortKey
 	// Properties selects the properties to return; nil means all.

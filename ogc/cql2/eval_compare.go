@@ -1,0 +1,370 @@
+package cql2
+
+import (
+	"math"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+)
+
+func (ev Evaluator) comparison(e Comparison, f Feature) (tri, error) {
+	l, err := ev.value(e.Left, f)
+	if err != nil {
+		return tFalse, err
+	}
+	r, err := ev.value(e.Right, f)
+	if err != nil || l == nil || r == nil {
+		return tNull, err
+	}
+	c, err := compare(l, r)
+	if err != nil {
+		return tFalse, err
+	}
+	switch e.Op {
+	case Eq:
+		return triOf(c == 0), nil
+	case Ne:
+		return triOf(c != 0), nil
+	case Lt:
+		return triOf(c < 0), nil
+	case Le:
+		return triOf(c <= 0), nil
+	case Gt:
+		return triOf(c > 0), nil
+	case Ge:
+		return triOf(c >= 0), nil
+	}
+	return tFalse, evalErrorf("unknown comparison operator %q", string(e.Op))
+}
+
+// compare orders two non-null scalar values of the same type
+// (requirement /req/basic-cql2/binary-comparison-predicate D). Numbers
+// compare exactly, whether integer or float; strings compare by code point
+// after canonical decomposition (recommendation
+// /rec/core/string-normalization); dates and timestamps compare as
+// instants.
+func compare(a, b any) (int, error) {
+	switch a := a.(type) {
+	case int64:
+		switch b := b.(type) {
+		case int64:
+			return cmpInt(a, b), nil
+		case float64:
+			return -cmpFloatInt(b, a), nil
+		}
+	case float64:
+		switch b := b.(type) {
+		case int64:
+			return cmpFloatInt(a, b), nil
+		case float64:
+			return cmpFloat(a, b), nil
+		}
+	case string:
+		if b, ok := b.(string); ok {
+			return strings.Compare(norm.NFD.String(a), norm.NFD.String(b)), nil
+		}
+	case bool:
+		if b, ok := b.(bool); ok {
+			switch {
+			case a == b:
+				return 0, nil
+			case b:
+				return -1, nil
+			}
+			return 1, nil
+		}
+	case time.Time:
+		if b, ok := b.(time.Time); ok {
+			return a.Compare(b), nil
+		}
+	}
+	return 0, evalErrorf("cannot compare %s with %s", typeName(a), typeName(b))
+}
+
+func (ev Evaluator) between(e Between, f Feature) (tri, error) {
+	var vs [3]any
+	for i, x := range [3]Expr{e.Value, e.Low, e.High} {
+		v, err := ev.value(x, f)
+		if err != nil {
+			return tFalse, err
+		}
+		vs[i] = v
+	}
+	if vs[0] == nil || vs[1] == nil || vs[2] == nil {
+		return tNull, nil
+	}
+	lo, err := compare(vs[1], vs[0])
+	if err != nil {
+		return tFalse, err
+	}
+	hi, err := compare(vs[0], vs[2])
+	if err != nil {
+		return tFalse, err
+	}
+	return triOf(lo <= 0 && hi <= 0), nil
+}
+
+func (ev Evaluator) in(e In, f Feature) (tri, error) {
+	v, err := ev.value(e.Value, f)
+	if err != nil || v == nil {
+		return tNull, err
+	}
+	res := tFalse
+	for _, x := range e.List {
+		w, err := ev.value(x, f)
+		if err != nil {
+			return tFalse, err
+		}
+		if w == nil {
+			res = tNull
+			continue
+		}
+		c, err := compare(v, w)
+		if err != nil {
+			return tFalse, err
+		}
+		if c == 0 {
+			return tTrue, nil
+		}
+	}
+	return res, nil
+}
+
+// text evaluates the argument of CASEI or ACCENTI and applies fn to it.
+func (ev Evaluator) text(arg Expr, f Feature, name string, fn func(string) string) (any, error) {
+	v, err := ev.value(arg, f)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	s, ok := v.(string)
+	if !ok {
+		return nil, evalErrorf("%s of %s", name, typeName(v))
+	}
+	return fn(s), nil
+}
+
+// caseFold applies Unicode full case folding
+// (/req/case-insensitive-comparison/casei-function E): 'Straße' and
+// 'STRASSE' fold alike.
+func caseFold(s string) string { return cases.Fold().String(s) }
+
+// stripAccents removes the non-spacing marks of the canonical
+// decomposition of s, then recomposes what is left
+// (/req/accent-insensitive-comparison/accenti-function). The Japanese
+// voicing marks U+3099 and U+309A are kept, as their removal changes words
+// (/rec/accent-insensitive-comparison/special-japanese-non-spacing-marks).
+func stripAccents(s string) string {
+	d := norm.NFD.String(s)
+	var b strings.Builder
+	b.Grow(len(d))
+	for _, r := range d {
+		if unicode.Is(unicode.Mn, r) && r != 0x3099 && r != 0x309A {
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return norm.NFC.String(b.String())
+}
+
+func (ev Evaluator) like(e Like, f Feature) (tri, error) {
+	v, err := ev.value(e.Value, f)
+	if err != nil {
+		return tFalse, err
+	}
+	p, err := ev.value(e.Pattern, f)
+	if err != nil || v == nil || p == nil {
+		return tNull, err
+	}
+	s, ok := v.(string)
+	if !ok {
+		return tFalse, evalErrorf("LIKE applied to %s", typeName(v))
+	}
+	pat, ok := p.(string)
+	if !ok {
+		return tFalse, evalErrorf("LIKE pattern is %s", typeName(p))
+	}
+	// Compose both so that '_' matches one user-perceived character
+	// rather than a base letter without its accent.
+	return triOf(likeMatch(norm.NFC.String(s), norm.NFC.String(pat))), nil
+}
+
+type likeToken struct {
+	r    rune
+	kind byte // 'c' a character, '_' one character, '%' any sequence
+}
+
+// likeMatch matches s against a LIKE pattern: '%' matches any sequence of
+// characters, '_' one character, and '\' makes the next character literal
+// (requirement /req/advanced-comparison-operators/like-predicate). It runs
+// in O(len(s)·len(pattern)) time, whatever the pattern.
+func likeMatch(s, pattern string) bool {
+	var pat []likeToken
+	esc := false
+	for _, r := range pattern {
+		switch {
+		case esc:
+			pat = append(pat, likeToken{r, 'c'})
+			esc = false
+		case r == '\\':
+			esc = true
+		case r == '%':
+			if len(pat) == 0 || pat[len(pat)-1].kind != '%' {
+				pat = append(pat, likeToken{kind: '%'})
+			}
+		case r == '_':
+			pat = append(pat, likeToken{kind: '_'})
+		default:
+			pat = append(pat, likeToken{r, 'c'})
+		}
+	}
+	if esc {
+		pat = append(pat, likeToken{'\\', 'c'}) // a trailing backslash stands for itself
+	}
+	str := []rune(s)
+	si, pi, star, mark := 0, 0, -1, 0
+	for si < len(str) {
+		switch {
+		case pi < len(pat) && (pat[pi].kind == '_' || (pat[pi].kind == 'c' && pat[pi].r == str[si])):
+			si++
+			pi++
+		case pi < len(pat) && pat[pi].kind == '%':
+			star, mark = pi, si
+			pi++
+		case star >= 0:
+			mark++
+			si, pi = mark, star+1
+		default:
+			return false
+		}
+	}
+	for pi < len(pat) && pat[pi].kind == '%' {
+		pi++
+	}
+	return pi == len(pat)
+}
+
+// arithmetic evaluates e; null operands give null
+// (/req/arithmetic/arithmetic B). Integer operations stay exact and fall
+// back to float64 when they would overflow.
+func (ev Evaluator) arithmetic(e Arithmetic, f Feature) (any, error) {
+	l, err := ev.value(e.Left, f)
+	if err != nil {
+		return nil, err
+	}
+	r, err := ev.value(e.Right, f)
+	if err != nil || l == nil || r == nil {
+		return nil, err
+	}
+	li, lInt := l.(int64)
+	ri, rInt := r.(int64)
+	lf, lok := toFloat(l)
+	rf, rok := toFloat(r)
+	if !lok || !rok {
+		bad := l
+		if lok {
+			bad = r
+		}
+		return nil, evalErrorf("arithmetic on %s", typeName(bad))
+	}
+	ints := lInt && rInt
+	var res float64
+	switch e.Op {
+	case Add:
+		if ints {
+			if s := li + ri; (s > li) == (ri > 0) {
+				return s, nil
+			}
+		}
+		res = lf + rf
+	case Sub:
+		if ints {
+			if d := li - ri; (d < li) == (ri > 0) {
+				return d, nil
+			}
+		}
+		res = lf - rf
+	case Mul:
+		if ints {
+			if li == 0 || ri == 0 {
+				return int64(0), nil
+			}
+			if p := li * ri; p/ri == li && !(li == -1 && ri == math.MinInt64) && !(ri == -1 && li == math.MinInt64) {
+				return p, nil
+			}
+		}
+		res = lf * rf
+	case Div:
+		if rf == 0 {
+			return nil, evalErrorf("division by zero")
+		}
+		res = lf / rf
+	case IntDiv:
+		if rf == 0 {
+			return nil, evalErrorf("division by zero")
+		}
+		if ints && !(li == math.MinInt64 && ri == -1) {
+			return li / ri, nil
+		}
+		res = math.Trunc(lf / rf)
+	case Mod:
+		if rf == 0 {
+			return nil, evalErrorf("division by zero")
+		}
+		if ints {
+			if ri == -1 {
+				return int64(0), nil
+			}
+			return li % ri, nil
+		}
+		res = math.Mod(lf, rf)
+	case Pow:
+		if ints && ri >= 0 {
+			if p, ok := powInt(li, ri); ok {
+				return p, nil
+			}
+		}
+		res = math.Pow(lf, rf)
+	default:
+		return nil, evalErrorf("unknown arithmetic operator %q", string(e.Op))
+	}
+	if math.IsNaN(res) || math.IsInf(res, 0) {
+		return nil, evalErrorf("arithmetic result out of range")
+	}
+	return res, nil
+}
+
+func toFloat(v any) (float64, bool) {
+	switch v := v.(type) {
+	case int64:
+		return float64(v), true
+	case float64:
+		return v, true
+	}
+	return 0, false
+}
+
+// powInt computes b^e exactly, reporting false on overflow.
+func powInt(b, e int64) (int64, bool) {
+	res := int64(1)
+	for e > 0 {
+		if e&1 == 1 {
+			p := res * b
+			if b != 0 && (p/b != res || (b == -1 && res == math.MinInt64)) {
+				return 0, false
+			}
+			res = p
+		}
+		e >>= 1
+		if e > 0 {
+			sq := b * b
+			if b != 0 && (sq/b != b || b == math.MinInt64) {
+				return 0, false
+			}
+			b = sq
+		}
+	}
+	return res, true
+}
