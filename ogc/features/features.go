@@ -15,8 +15,8 @@ const (
 	// Part 3: Filtering — queryables, and queryables as query parameters.
 	ConfQueryables      = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables"
 	ConfQueryablesParam = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters"
-	ConfFilter         = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter"
-	ConfFeaturesFilter = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter"
+	ConfFilter          = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter"
+	ConfFeaturesFilter  = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter"
 	// Part 5: Schemas.
 	ConfSchemas = "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas"
 )
