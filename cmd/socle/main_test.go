@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/socle-geo/socle/internal/testdb"
 )
@@ -76,5 +80,46 @@ func TestImportLayerTwice(t *testing.T) {
 	code, _, stderr = runCLI(t, "import", "layer", "rivers", file, "--database-url", db, "--log-level", "error")
 	if code == 0 || !strings.Contains(stderr, "unknown collection rivers") {
 		t.Errorf("unknown collection: %d %s", code, stderr)
+	}
+}
+
+// TestServeAndGracefulShutdown starts the real command, waits until it
+// answers, and stops it as SIGTERM would (its context is cancelled).
+func TestServeAndGracefulShutdown(t *testing.T) {
+	db := testdb.New(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var stderr bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", addr, "--database-url", db, "--log-level", "warn"}, io.Discard, &stderr)
+	}()
+	var resp *http.Response
+	for i := 0; i < 100; i++ {
+		if resp, err = http.Get("http://" + addr + "/readyz"); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("the server never answered: %v\n%s", err, stderr.String())
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("/readyz: %d", resp.StatusCode)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d: %s", code, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
 	}
 }

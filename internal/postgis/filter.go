@@ -178,7 +178,7 @@ func (b *builder) value(e cql2.Expr, t *filterTarget) (string, error) {
 		return "lower(" + v + ")", err
 	case cql2.AccentI:
 		v, err := b.value(e.Value, t)
-		return "public.unaccent(" + v + ")", err
+		return Schema + ".accenti(" + v + ")", err
 	case cql2.Arithmetic:
 		l, r, err := b.pair(e.Left, e.Right, t)
 		if err != nil {

@@ -50,12 +50,25 @@ func (s *Server) openAPI(r *http.Request, lang string) obj {
 		"/collections": get("getCollections", t(lang, "Les collections", "The collections"), common,
 			resp(t(lang, "Les collections", "The collections"), features.MediaJSON, features.MediaHTML)),
 	}
+	// The generic items path, for clients that only look there (GDAL reads
+	// its page size from this path's limit parameter).
+	var ids []string
+	for _, c := range s.catalog.Collections {
+		ids = append(ids, c.ID)
+	}
+	paths["/collections/{collectionId}/items"] = get("getFeatures", t(lang, "Les objets d’une collection", "The features of a collection"),
+		[]any{obj{"name": "collectionId", "in": "path", "required": true, "schema": obj{"type": "string", "enum": ids}},
+			ref("parameters", "f"), ref("parameters", "lang"), ref("parameters", "bbox"), ref("parameters", "bbox-crs"), ref("parameters", "crs"),
+			ref("parameters", "limit"), ref("parameters", "cursor"), ref("parameters", "properties"), ref("parameters", "sortby"),
+			ref("parameters", "datetime"), ref("parameters", "filter"), ref("parameters", "filter-lang"), ref("parameters", "filter-crs")},
+		resp(t(lang, "Une page d’objets", "A page of features"), features.MediaGeoJSON, features.MediaHTML))
 	for _, c := range s.catalog.Collections {
 		base := "/collections/" + c.ID
 		paths[base] = get("describe_"+c.ID, c.Title.In(lang), common,
 			resp(c.Description.In(lang), features.MediaJSON, features.MediaHTML))
 		params := []any{ref("parameters", "f"), ref("parameters", "lang"), ref("parameters", "bbox"), ref("parameters", "bbox-crs"), ref("parameters", "crs"), ref("parameters", "limit"),
-			ref("parameters", "cursor"), ref("parameters", "properties"), ref("parameters", "sortby")}
+			ref("parameters", "cursor"), ref("parameters", "properties"), ref("parameters", "sortby"),
+			ref("parameters", "filter"), ref("parameters", "filter-lang"), ref("parameters", "filter-crs")}
 		if c.Temporal != "" {
 			params = append(params, ref("parameters", "datetime"))
 		}
@@ -108,6 +121,15 @@ func (s *Server) openAPI(r *http.Request, lang string) obj {
 					"schema":      obj{"type": "string", "format": "uri", "enum": crs.URIs(), "default": crs.CRS84.URI}},
 				"bbox-crs": obj{"name": "bbox-crs", "in": "query", "required": false,
 					"description": t(lang, "SRC du paramètre bbox", "CRS of the bbox parameter"),
+					"schema":      obj{"type": "string", "format": "uri", "enum": crs.URIs(), "default": crs.CRS84.URI}},
+				"filter": obj{"name": "filter", "in": "query", "required": false,
+					"description": t(lang, "Filtre CQL2 sur les propriétés interrogeables (voir /queryables)", "CQL2 filter over the queryables (see /queryables)"),
+					"schema":      obj{"type": "string"}},
+				"filter-lang": obj{"name": "filter-lang", "in": "query", "required": false,
+					"description": t(lang, "cql-text : l’encodage texte du brouillon CQL, pour GDAL ≤ 3.6", "cql-text: the text encoding of the CQL draft, for GDAL ≤ 3.6"),
+					"schema":      obj{"type": "string", "enum": []string{"cql2-text", "cql2-json", "cql-text"}, "default": "cql2-text"}},
+				"filter-crs": obj{"name": "filter-crs", "in": "query", "required": false,
+					"description": t(lang, "SRC des géométries du filtre", "CRS of the filter's geometries"),
 					"schema":      obj{"type": "string", "format": "uri", "enum": crs.URIs(), "default": crs.CRS84.URI}},
 				"datetime": obj{"name": "datetime", "in": "query", "required": false, "style": "form", "explode": false,
 					"description": t(lang, "Instant ou intervalle RFC 3339 (début/fin, .. pour ouvert)", "RFC 3339 instant or interval (start/end, .. when open)"),

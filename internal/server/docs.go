@@ -27,7 +27,27 @@ var conformsTo = []string{
 	features.ConfQueryables,
 	features.ConfQueryablesParam,
 	features.ConfSchemas,
+	features.ConfFilter,
+	features.ConfFeaturesFilter,
+	// CQL2 (OGC 21-065r2): every class the ATS of the standard passes on
+	// both the PostGIS compiler and the Go evaluator (internal/postgis
+	// TestCQL2ATSThroughPostGIS). Not array-functions: no collection has
+	// array properties.
+	cql2Conf + "cql2-text",
+	cql2Conf + "cql2-json",
+	cql2Conf + "basic-cql2",
+	cql2Conf + "advanced-comparison-operators",
+	cql2Conf + "case-insensitive-comparison",
+	cql2Conf + "accent-insensitive-comparison",
+	cql2Conf + "basic-spatial-functions",
+	cql2Conf + "basic-spatial-functions-plus",
+	cql2Conf + "spatial-functions",
+	cql2Conf + "temporal-functions",
+	cql2Conf + "property-property",
+	cql2Conf + "arithmetic",
 }
+
+const cql2Conf = "http://www.opengis.net/spec/cql2/1.0/conf/"
 
 // link builds a link to path (relative to the API root) with query q.
 func (s *Server) link(r *http.Request, path string, q url.Values, rel, typ, title string) features.Link {
@@ -60,7 +80,7 @@ func t(lang, fr, en string) string {
 
 func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
 	f, ok := s.format(w, r, FormatJSON, FormatHTML)
-	if !ok {
+	if !ok || !s.checkParams(w, r, nil) {
 		return
 	}
 	lang := language(r)
@@ -81,7 +101,7 @@ func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) conformance(w http.ResponseWriter, r *http.Request) {
 	f, ok := s.format(w, r, FormatJSON, FormatHTML)
-	if !ok {
+	if !ok || !s.checkParams(w, r, nil) {
 		return
 	}
 	s.respond(w, r, f, language(r), features.Conformance{ConformsTo: conformsTo}, "conformance", nil)
@@ -147,7 +167,7 @@ func rfc3339(t *time.Time) *string {
 
 func (s *Server) collections(w http.ResponseWriter, r *http.Request) {
 	f, ok := s.format(w, r, FormatJSON, FormatHTML)
-	if !ok {
+	if !ok || !s.checkParams(w, r, nil) {
 		return
 	}
 	lang := language(r)
@@ -245,8 +265,11 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, f Format, lang 
 			ctype = features.MediaJSON
 		}
 	}
-	sum := sha256.Sum256(body)
-	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+	// The ETag covers what varies: the body, its type and its language.
+	h256 := sha256.New()
+	h256.Write([]byte(ctype + "\x00" + lang + "\x00"))
+	h256.Write(body)
+	etag := `"` + hex.EncodeToString(h256.Sum(nil)[:12]) + `"`
 	h := w.Header()
 	h.Set("Content-Type", ctype)
 	h.Set("Content-Language", lang)

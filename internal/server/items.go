@@ -14,13 +14,15 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/ogc/cql2"
 	"github.com/socle-geo/socle/ogc/crs"
 	"github.com/socle-geo/socle/ogc/features"
 )
 
 // itemsParams are the standard parameters of /items; the collection's
 // queryables are accepted too, as simple property filters.
-var itemsParams = []string{"f", "lang", "bbox", "bbox-crs", "crs", "datetime", "limit", "cursor", "properties", "sortby"}
+var itemsParams = []string{"f", "lang", "bbox", "bbox-crs", "crs", "datetime", "limit", "cursor", "properties", "sortby",
+	"filter", "filter-lang", "filter-crs"}
 
 // checkParams answers 400 when the request has a parameter the resource does
 // not know: a typo would otherwise silently return unfiltered data.
@@ -94,6 +96,9 @@ func (s *Server) itemsQuery(r *http.Request, c *socle.Collection) (socle.ItemsQu
 			q.SortBy = append(q.SortBy, socle.SortKey{Property: key, Desc: desc})
 		}
 	}
+	if err := parseFilter(v, c, &q); err != nil {
+		return q, err
+	}
 	if v.Has("cursor") {
 		if q.Cursor, err = socle.DecodeCursor(v.Get("cursor")); err != nil {
 			return q, err
@@ -121,6 +126,108 @@ func (s *Server) itemsQuery(r *http.Request, c *socle.Collection) (socle.ItemsQu
 		q.Equals = append(q.Equals, socle.Equals{Property: name, Value: val})
 	}
 	return q, nil
+}
+
+// parseFilter reads filter, filter-lang and filter-crs (Features Part 3) and
+// checks the filter against the collection's queryables.
+func parseFilter(v url.Values, c *socle.Collection, q *socle.ItemsQuery) error {
+	if !v.Has("filter") {
+		for _, p := range []string{"filter-lang", "filter-crs"} {
+			if v.Has(p) {
+				return socle.Errorf(socle.EINVALID, "%s is given without a filter", p)
+			}
+		}
+		return nil
+	}
+	text := v.Get("filter")
+	var (
+		e   cql2.Expr
+		err error
+	)
+	switch lang := v.Get("filter-lang"); lang {
+	case "", "cql2-text":
+		e, err = cql2.ParseText(text)
+	case "cql2-json":
+		e, err = cql2.ParseJSON([]byte(text))
+	case "cql-text":
+		// The text encoding of the CQL draft, which GDAL up to 3.6 sends:
+		// CQL2 text but for dates, written as plain strings.
+		if e, err = cql2.ParseText(text); err == nil {
+			e = datesFromStrings(e, c)
+		}
+	default:
+		return &socle.Error{Code: socle.EINVALID, Message: fmt.Sprintf("filter-lang %q is not supported", lang), Allowed: []string{"cql2-text", "cql2-json", "cql-text"}}
+	}
+	if err != nil {
+		return &socle.Error{Code: socle.EINVALID, Message: "filter: " + err.Error()}
+	}
+	if err := cql2.Validate(e, queryableTypes(c)); err != nil {
+		return &socle.Error{Code: socle.EINVALID, Message: "filter: " + err.Error(), Allowed: append(c.Queryables(), "geometry")}
+	}
+	q.Filter = e
+	q.FilterCRS, err = parseCRS(v, "filter-crs")
+	return err
+}
+
+// datesFromStrings rewrites comparisons of a date or date-time property with
+// a string literal into comparisons with a date or timestamp literal, as the
+// CQL draft allowed.
+func datesFromStrings(e cql2.Expr, c *socle.Collection) cql2.Expr {
+	if cmp, ok := e.(cql2.Comparison); ok {
+		p, isProp := cmp.Left.(cql2.Property)
+		lit, isStr := cmp.Right.(cql2.String)
+		if isProp && isStr {
+			if prop, found := c.Property(p.Name); found {
+				if ts, err := time.Parse(time.RFC3339, lit.Value); err == nil && prop.Type == socle.TypeDateTime {
+					cmp.Right = cql2.NewTimestamp(ts)
+				} else if d, err := time.Parse(time.DateOnly, lit.Value); err == nil && (prop.Type == socle.TypeDate || prop.Type == socle.TypeDateTime) {
+					cmp.Right = cql2.NewDate(d.Year(), d.Month(), d.Day())
+				}
+			}
+		}
+		return cmp
+	}
+	switch x := e.(type) {
+	case cql2.And:
+		for i := range x.Args {
+			x.Args[i] = datesFromStrings(x.Args[i], c)
+		}
+		return x
+	case cql2.Or:
+		for i := range x.Args {
+			x.Args[i] = datesFromStrings(x.Args[i], c)
+		}
+		return x
+	case cql2.Not:
+		x.Arg = datesFromStrings(x.Arg, c)
+		return x
+	}
+	return e
+}
+
+// queryableTypes gives CQL2 the type of each queryable.
+func queryableTypes(c *socle.Collection) map[string]cql2.Type {
+	m := map[string]cql2.Type{"geometry": cql2.TypeGeometry}
+	for _, p := range c.Properties {
+		if !p.Queryable {
+			continue
+		}
+		switch p.Type {
+		case socle.TypeString:
+			m[p.Name] = cql2.TypeString
+		case socle.TypeInteger, socle.TypeNumber:
+			m[p.Name] = cql2.TypeNumber
+		case socle.TypeBoolean:
+			m[p.Name] = cql2.TypeBoolean
+		case socle.TypeDate:
+			m[p.Name] = cql2.TypeDate
+		case socle.TypeDateTime:
+			m[p.Name] = cql2.TypeTimestamp
+		default:
+			m[p.Name] = cql2.TypeAny
+		}
+	}
+	return m
 }
 
 // parseCRS reads a CRS parameter; absent gives the zero CRS (CRS84).

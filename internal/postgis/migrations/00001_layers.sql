@@ -6,7 +6,6 @@
 -- Socle's tables live in their own schema (created before goose runs), so a
 -- territory can share a database with other applications.
 CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public;
-CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public;
 
 -- One row per collection, bumped by every write in the same transaction: the
 -- data version that caches (extents, counts, tiles) are keyed on, and the

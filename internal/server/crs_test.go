@@ -1,0 +1,172 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/url"
+	"slices"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/socle-geo/socle/ogc/crs"
+)
+
+// transform asks PostGIS where a CRS84 point lies in srid (x, y as PostGIS
+// orders them: easting or longitude first).
+func transform(t *testing.T, lon, lat float64, srid int) (float64, float64) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), env.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var x, y float64
+	err = conn.QueryRow(context.Background(),
+		"SELECT ST_X(g), ST_Y(g) FROM (SELECT ST_Transform(ST_SetSRID(ST_MakePoint($1, $2), 4326), $3::int) AS g) s", lon, lat, srid).Scan(&x, &y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x, y
+}
+
+type pointFeature struct {
+	Geometry struct {
+		Type        string
+		Coordinates []float64
+	}
+}
+
+// TestOutputCRSAndAxisOrder fetches one address in every CRS and checks the
+// coordinates against PostGIS, in the axis order each CRS defines.
+func TestOutputCRSAndAxisOrder(t *testing.T) {
+	resp, body := get(t, "/collections/addresses/items/1")
+	var ref pointFeature
+	if err := json.Unmarshal(body, &ref); err != nil || resp.Header.Get("Content-Crs") != "<"+crs.CRS84.URI+">" {
+		t.Fatalf("%v %s", err, resp.Header)
+	}
+	lon, lat := ref.Geometry.Coordinates[0], ref.Geometry.Coordinates[1]
+	for _, c := range crs.Supported {
+		resp, body := get(t, "/collections/addresses/items/1?crs="+url.QueryEscape(c.URI))
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Crs") != "<"+c.URI+">" {
+			t.Errorf("%s: %d Content-Crs %q", c.URI, resp.StatusCode, resp.Header.Get("Content-Crs"))
+			continue
+		}
+		var f pointFeature
+		_ = json.Unmarshal(body, &f)
+		x, y := transform(t, lon, lat, c.SRID)
+		want := []float64{x, y}
+		if c.YX {
+			want = []float64{y, x}
+		}
+		tol := 0.006 // metres: output keeps 2 decimals
+		if c.Geographic {
+			tol = 2e-7 // degrees: 7 decimals of the reference, rounded twice
+		}
+		for i := range want {
+			if math.Abs(f.Geometry.Coordinates[i]-want[i]) > tol {
+				t.Errorf("%s: coordinates %v, want %v", c.URI, f.Geometry.Coordinates, want)
+				break
+			}
+		}
+	}
+	// Items honour crs too, with the same header.
+	resp, _ = get(t, "/collections/roads/items?limit=2&crs="+url.QueryEscape(crs.Lambert.URI))
+	if resp.Header.Get("Content-Crs") != "<"+crs.Lambert.URI+">" {
+		t.Errorf("items Content-Crs %q", resp.Header.Get("Content-Crs"))
+	}
+}
+
+// TestBBoxInEveryCRS selects features with the same area expressed in each
+// CRS and axis order: the selections agree with the CRS84 one (a box that is
+// straight in one CRS is slightly curved in another, so the test box is
+// chosen in an area where no feature lies within metres of its edges; the
+// count must be non-trivial).
+func TestBBoxInEveryCRS(t *testing.T) {
+	// A box around Labège's centre, in Lambert-93, then in the others.
+	x0, y0, x1, y1 := 579000.0, 6268000.0, 582000.0, 6271000.0
+	ids := func(path string) []string {
+		fc := items(t, path)
+		var out []string
+		for _, f := range fc.Features {
+			out = append(out, string(f.ID))
+		}
+		slices.Sort(out)
+		return out
+	}
+	base := ids(fmt.Sprintf("/collections/addresses/items?limit=10000&properties=&bbox=%f,%f,%f,%f&bbox-crs=%s", x0, y0, x1, y1, url.QueryEscape(crs.Lambert.URI)))
+	grown := ids(fmt.Sprintf("/collections/addresses/items?limit=10000&properties=&bbox=%f,%f,%f,%f&bbox-crs=%s", x0-800, y0-800, x1+800, y1+800, url.QueryEscape(crs.Lambert.URI)))
+	if len(base) < 10 {
+		t.Fatalf("the test box holds only %d addresses", len(base))
+	}
+	for _, c := range crs.Supported {
+		if c == crs.Lambert {
+			continue
+		}
+		// Transform the Lambert box's corners, then shrink/grow nothing: the
+		// selection may differ only for features within the curvature of
+		// the edges, which the tolerance count below allows for.
+		conn, err := pgx.Connect(context.Background(), env.dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a, b, cc, d float64
+		err = conn.QueryRow(context.Background(), `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+			FROM (SELECT ST_Transform(ST_MakeEnvelope($1, $2, $3, $4, 2154), $5::int) AS e) s`, x0, y0, x1, y1, c.SRID).Scan(&a, &b, &cc, &d)
+		conn.Close(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		box := fmt.Sprintf("%.9f,%.9f,%.9f,%.9f", a, b, cc, d)
+		if c.YX {
+			box = fmt.Sprintf("%.9f,%.9f,%.9f,%.9f", b, a, d, cc)
+		}
+		got := ids("/collections/addresses/items?limit=10000&properties=&bbox=" + box + "&bbox-crs=" + url.QueryEscape(c.URI))
+		missing := 0
+		for _, id := range base {
+			if _, ok := slices.BinarySearch(got, id); !ok {
+				missing++
+			}
+		}
+		// The envelope of the transformed box contains the original box
+		// (the grids are rotated against each other), so it may select more,
+		// never fewer — and nothing beyond the Lambert box grown by 800 m.
+		extra := 0
+		for _, id := range got {
+			if _, ok := slices.BinarySearch(grown, id); !ok {
+				extra++
+			}
+		}
+		if missing > 0 || extra > 0 {
+			t.Errorf("%s: box %s selects %d (missing %d, %d beyond the grown box) vs %d in Lambert-93", c.URI, box, len(got), missing, extra, len(base))
+		}
+	}
+	// Axis order matters: the same numbers in the wrong order select nothing.
+	got := ids("/collections/addresses/items?limit=10&bbox=1.5,43.5,1.6,43.6&bbox-crs=" + url.QueryEscape(crs.WGS84.URI))
+	if len(got) != 0 {
+		t.Errorf("lon,lat numbers read as lat,lon should select nothing, got %d", len(got))
+	}
+}
+
+func TestCRSBadInput(t *testing.T) {
+	for _, tc := range []struct{ path, detail string }{
+		{"/collections/addresses/items?crs=EPSG:27572", "crs"},
+		{"/collections/addresses/items?crs=http://www.opengis.net/def/crs/EPSG/0/9999", "crs"},
+		{"/collections/addresses/items/1?crs=nope", "crs"},
+		{"/collections/addresses/items?bbox-crs=" + url.QueryEscape(crs.Lambert.URI), "bbox-crs is given without a bbox"},
+		{"/collections/addresses/items?bbox=43,1,44,2&bbox-crs=EPSG:4326&crs=EPSG:1", "crs"},
+		{"/collections/addresses/items?bbox=1,43,2,44&bbox-crs=EPSG:4326", ""}, // lat 1..2 is valid, just empty
+		{"/collections/addresses/items?bbox=100,1,120,2&bbox-crs=" + url.QueryEscape(crs.WGS84.URI), "minlat"},
+	} {
+		resp, body := get(t, tc.path)
+		want := 400
+		if tc.detail == "" {
+			want = 200
+		}
+		if resp.StatusCode != want {
+			t.Errorf("%s: %d, want %d: %s", tc.path, resp.StatusCode, want, body)
+		}
+	}
+}

@@ -1,0 +1,124 @@
+package server_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/socle-geo/socle/internal/importer"
+	"github.com/socle-geo/socle/internal/postgis"
+	"github.com/socle-geo/socle/internal/server"
+	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/testdb"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// fixedNow is the clock of golden responses.
+var fixedNow = time.Date(2026, 1, 15, 9, 30, 0, 0, time.UTC)
+
+// goldenBase is the base URL golden responses are made with.
+const goldenBase = "http://socle.test"
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// env is the package's shared test territory: one database loaded with the
+// fixtures, one real HTTP server over it.
+var env struct {
+	dbURL string
+	store *postgis.Store
+	srv   *httptest.Server
+	err   error
+}
+
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := func() int {
+		admin := os.Getenv(testdb.EnvVar)
+		if admin == "" {
+			env.err = fmt.Errorf("%s is not set", testdb.EnvVar)
+			return m.Run() // tests skip (or fail in CI) through testdb.AdminURL
+		}
+		dbURL, drop, err := testdb.Create(admin)
+		if err != nil {
+			env.err = err
+			return m.Run()
+		}
+		defer drop()
+		env.dbURL = dbURL
+		ctx := context.Background()
+		catalog := socle.DefaultCatalog()
+		store, err := postgis.Open(ctx, dbURL, catalog, postgis.Options{})
+		if err != nil {
+			env.err = err
+			return m.Run()
+		}
+		defer store.Close()
+		env.store = store
+		if err := store.Migrate(ctx, quiet); err != nil {
+			env.err = err
+			return m.Run()
+		}
+		im := &importer.Importer{Store: store, Catalog: catalog, Log: quiet, Actor: "test"}
+		if _, err := im.ImportFixtures(ctx, filepath.Join(repoRoot(), "fixtures")); err != nil {
+			env.err = fmt.Errorf("import fixtures: %w", err)
+			return m.Run()
+		}
+		srv := server.New(store, catalog, quiet, server.Options{BaseURL: goldenBase, Now: func() time.Time { return fixedNow }, CORSOrigins: []string{"*"}})
+		env.srv = httptest.NewServer(srv.Handler())
+		defer env.srv.Close()
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// base returns the test server's URL, skipping or failing without a database.
+func base(t *testing.T) string {
+	t.Helper()
+	testdb.AdminURL(t)
+	if env.err != nil {
+		t.Fatal(env.err)
+	}
+	return env.srv.URL
+}
+
+// get fetches path with optional headers (name, value pairs).
+func get(t *testing.T, path string, headers ...string) (*http.Response, []byte) {
+	t.Helper()
+	return do(t, http.MethodGet, path, headers...)
+}
+
+func do(t *testing.T, method, path string, headers ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, base(t)+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}

@@ -1,0 +1,135 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"go.yaml.in/yaml/v3"
+)
+
+// sharedDir is the reference material beside the repository.
+func sharedDir(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(repoRoot(), "..", "shared")
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("shared/ not found beside the repository: %v", err)
+		}
+		t.Skipf("SKIPPED: %s not found", dir)
+	}
+	return dir
+}
+
+// yamlLoader lets the JSON Schema compiler read OGC's YAML schema files.
+type yamlLoader struct{}
+
+func (yamlLoader) Load(url string) (any, error) {
+	path := strings.TrimPrefix(url, "file://")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var v any
+	if err := yaml.Unmarshal(b, &v); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	fixNullTypes(v)
+	// Round-trip through JSON so the compiler sees JSON types only.
+	j, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return jsonschema.UnmarshalJSON(bytes.NewReader(j))
+}
+
+// TestResponsesMatchOGCSchemas validates the documents against the OGC API –
+// Features Part 1 schemas.
+func TestResponsesMatchOGCSchemas(t *testing.T) {
+	dir := filepath.Join(sharedDir(t), "ogcapi", "ogcapi-features", "core", "openapi", "schemas")
+	c := jsonschema.NewCompiler()
+	c.UseLoader(yamlLoader{})
+	for _, tc := range []struct{ path, schema string }{
+		{"/", "landingPage.yaml"},
+		{"/conformance", "confClasses.yaml"},
+		{"/collections", "collections.yaml"},
+		{"/collections/land_cover", "collection.yaml"},
+		{"/collections/addresses/items?limit=50", "featureCollectionGeoJSON.yaml"},
+		{"/collections/roads/items?limit=50", "featureCollectionGeoJSON.yaml"},
+		{"/collections/land_cover/items?limit=50", "featureCollectionGeoJSON.yaml"},
+		{"/collections/communes/items?limit=50", "featureCollectionGeoJSON.yaml"},
+		{"/collections/roads/items/1", "featureGeoJSON.yaml"},
+	} {
+		sch, err := c.Compile("file://" + filepath.Join(dir, tc.schema))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.schema, err)
+		}
+		_, body := get(t, tc.path)
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.path, err)
+		}
+		if err := sch.Validate(doc); err != nil {
+			t.Errorf("%s does not match %s: %v", tc.path, tc.schema, err)
+		}
+	}
+}
+
+// TestOpenAPIIsValid loads /api with an OpenAPI 3 validator and checks it
+// states the real limits and every collection's items path.
+func TestOpenAPIIsValid(t *testing.T) {
+	_, body := get(t, "/api")
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("invalid OpenAPI document: %v", err)
+	}
+	limit := doc.Components.Parameters["limit"].Value.Schema.Value
+	if limit.Max == nil || *limit.Max != 10000 || limit.Default != float64(10) {
+		t.Errorf("limit schema: max %v default %v, want 10000 and 10", limit.Max, limit.Default)
+	}
+	for _, c := range []string{"addresses", "roads", "land_cover", "communes"} {
+		if doc.Paths.Find("/collections/"+c+"/items") == nil {
+			t.Errorf("no items path for %s", c)
+		}
+	}
+	if len(body) > 64<<10 {
+		t.Errorf("the OpenAPI document is %d bytes: QGIS downloads it on every layer open, keep it compact", len(body))
+	}
+}
+
+// fixNullTypes turns YAML's unquoted `type: null` into the JSON Schema type
+// name "null", as the OGC files mean it.
+func fixNullTypes(v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if k == "type" && e == nil {
+				x[k] = "null"
+				continue
+			}
+			if list, ok := e.([]any); ok && k == "type" {
+				for i := range list {
+					if list[i] == nil {
+						list[i] = "null"
+					}
+				}
+			}
+			fixNullTypes(e)
+		}
+	case []any:
+		for _, e := range x {
+			fixNullTypes(e)
+		}
+	}
+}
