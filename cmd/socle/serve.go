@@ -33,7 +33,11 @@ func serve(ctx context.Context, e *env, args []string) error {
 		MaxLimit:       e.cfg.MaxLimit,
 		RequestTimeout: e.cfg.RequestTimeout,
 		CORSOrigins:    e.cfg.Origins(),
+		TileCacheBytes: e.cfg.TileCacheBytes,
 	})
+	// Caches follow the data: every committed change, from this instance,
+	// another one or a command-line import, reaches them through PostgreSQL.
+	go store.ListenChanges(ctx, log, srv.Invalidate, srv.FlushTiles)
 	ln, err := net.Listen("tcp", e.cfg.Addr)
 	if err != nil {
 		return err

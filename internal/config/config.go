@@ -36,6 +36,7 @@ type Config struct {
 	Fixtures         string
 	Migrate          bool
 	ShutdownTimeout  time.Duration
+	TileCacheBytes   int64
 }
 
 // Flags registers the configuration's flags on fs. Every flag is also read
@@ -59,6 +60,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Fixtures, "fixtures", "fixtures", "directory of the sample territory")
 	fs.BoolVar(&c.Migrate, "migrate", true, "migrate the schema at start")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "grace period for in-flight requests on SIGTERM")
+	fs.Int64Var(&c.TileCacheBytes, "tile-cache-bytes", 256<<20, "size of the in-memory tile cache in bytes (negative: no cache)")
 }
 
 // Parse parses args into c from flags, environment and config file.

@@ -55,27 +55,30 @@ func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, 
 		return res, dbError(ctx, err)
 	}
 
+	// Remember where the rows were, so that the change covers old and new
+	// positions.
+	keyExpr := "k"
+	if conflictKey(c) != idColumn(c) {
+		keyExpr = "p->>'" + conflictKey(c) + "'"
+	}
+	if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TEMP TABLE import_prev ON COMMIT DROP AS
+		SELECT t.%[1]s::text AS k, t.geom FROM %[2]s t WHERE t.%[1]s::text IN (SELECT %[3]s FROM import_rows)`,
+		ident(conflictKey(c)), table(c), keyExpr)); err != nil {
+		return res, dbError(ctx, err)
+	}
 	sql, err := upsertSQL(c)
 	if err != nil {
 		return res, err
 	}
-	r, err := tx.Query(ctx, sql, pgx.NamedArgs{"batch": b.ID})
-	if err != nil {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_changed (inserted boolean, k text, geom geometry) ON COMMIT DROP`); err != nil {
 		return res, dbError(ctx, err)
 	}
-	for r.Next() {
-		var inserted bool
-		if err := r.Scan(&inserted); err != nil {
-			return res, dbError(ctx, err)
-		}
-		if inserted {
-			res.Inserted++
-		} else {
-			res.Updated++
-		}
-	}
-	if err := r.Err(); err != nil {
+	if _, err := tx.Exec(ctx, "WITH up AS ("+sql+") INSERT INTO import_changed SELECT * FROM up", pgx.NamedArgs{"batch": b.ID}); err != nil {
 		return res, importError(ctx, err)
+	}
+	if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM import_changed`).
+		Scan(&res.Inserted, &res.Updated); err != nil {
+		return res, dbError(ctx, err)
 	}
 	res.Unchanged = len(rows) - res.Inserted - res.Updated
 	if len(rejects) > 0 {
@@ -96,19 +99,14 @@ func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, 
 				return res, dbError(ctx, err)
 			}
 		}
-		if err := bumpVersion(ctx, tx, c.ID, b.ID); err != nil {
+		if err := notifyChange(ctx, tx, c.ID, b.ID, changedAreasSQL); err != nil {
 			return res, err
 		}
 		if c.ID == "land_cover" || c.ID == "communes" {
-			tag, err := tx.Exec(ctx, `SELECT refresh_commune_indicators()`)
-			if err != nil {
-				return res, dbError(ctx, err)
-			}
-			_ = tag
-			if c.ID == "land_cover" {
-				if err := bumpVersion(ctx, tx, "communes", b.ID); err != nil {
-					return res, err
-				}
+			// Indicators follow the parcels; the communes whose figures
+			// changed change in their whole extent.
+			if err := notifyChange(ctx, tx, "communes", b.ID, communesAreasSQL); err != nil {
+				return res, err
 			}
 		}
 	}
@@ -131,8 +129,70 @@ func importError(ctx context.Context, err error) error {
 	return e
 }
 
-func bumpVersion(ctx context.Context, tx pgx.Tx, collection, batch string) error {
-	_, err := tx.Exec(ctx, `UPDATE layer_state SET version = version + 1, updated_at = clock_timestamp(), last_batch = $2 WHERE collection = $1`, collection, batch)
+// ChangesChannel is the PostgreSQL notification channel of data changes.
+const ChangesChannel = "socle_changes"
+
+// tileSRIDs are the CRS of the tile matrix sets, in which changed areas are
+// announced.
+var tileSRIDs = []int{3857, 3035}
+
+// changedAreasSQL returns the envelopes (Lambert-93) of what an import
+// changed, old and new positions; many changes make one envelope.
+const changedAreasSQL = `
+	WITH ch AS (
+		SELECT ST_Envelope(ST_Collect(c.geom, p.geom)) AS e
+		FROM import_changed c LEFT JOIN import_prev p ON p.k = c.k
+	), n AS (SELECT count(*) AS n FROM ch)
+	SELECT e FROM ch, n WHERE n.n <= 100
+	UNION ALL
+	SELECT ST_SetSRID(ST_Extent(e)::geometry, 2154) FROM ch, n WHERE n.n > 100 GROUP BY n.n`
+
+// communesAreasSQL refreshes the artificialisation indicators and returns
+// the envelopes of the communes whose figures changed.
+const communesAreasSQL = `
+	SELECT ST_Envelope(c.geom) AS e FROM communes c WHERE c.insee IN (SELECT refresh_commune_indicators())`
+
+// notifyChange bumps a collection's version and, on commit, tells every
+// Socle instance listening (and this one) which areas changed, in each tile
+// CRS. areas is a query returning Lambert-93 envelopes; none means nothing
+// changed.
+func notifyChange(ctx context.Context, tx pgx.Tx, collection, batch, areas string) error {
+	rows, err := tx.Query(ctx, fmt.Sprintf(`
+		WITH a AS (%s), srids AS (SELECT unnest($1::int[]) AS srid)
+		SELECT srids.srid, ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)
+		FROM a, srids, LATERAL (SELECT ST_Transform(ST_Segmentize(a.e, 500), srids.srid) AS b) t
+		WHERE a.e IS NOT NULL`, areas), tileSRIDs)
+	if err != nil {
+		return dbError(ctx, err)
+	}
+	ch := socle.Change{Collection: collection, Boxes: map[int][][4]float64{}}
+	n := 0
+	for rows.Next() {
+		var srid int
+		var b [4]float64
+		if err := rows.Scan(&srid, &b[0], &b[1], &b[2], &b[3]); err != nil {
+			rows.Close()
+			return dbError(ctx, err)
+		}
+		ch.Boxes[srid] = append(ch.Boxes[srid], b)
+		n++
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return dbError(ctx, err)
+	}
+	if n == 0 {
+		return nil
+	}
+	if err := tx.QueryRow(ctx, `UPDATE layer_state SET version = version + 1, updated_at = clock_timestamp(), last_batch = $2
+		WHERE collection = $1 RETURNING version`, collection, batch).Scan(&ch.Version); err != nil {
+		return dbError(ctx, err)
+	}
+	payload, _ := json.Marshal(ch)
+	if len(payload) > 7900 { // NOTIFY payloads stop at 8000 bytes
+		payload, _ = json.Marshal(socle.Change{Collection: collection, Version: ch.Version, All: true})
+	}
+	_, err = tx.Exec(ctx, "SELECT pg_notify($1, $2)", ChangesChannel, string(payload))
 	return dbError(ctx, err)
 }
 
@@ -194,10 +254,10 @@ func upsertSQL(c *socle.Collection) (string, error) {
 	return fmt.Sprintf(`INSERT INTO %s AS t (%s) SELECT %s FROM import_rows
 ON CONFLICT (%s) DO UPDATE SET %s
 WHERE (%s) IS DISTINCT FROM (%s)
-RETURNING (xmax = 0)`,
+RETURNING (xmax = 0), t.%s::text, t.geom`,
 		table(c), strings.Join(allCols, ", "), strings.Join(allVals, ", "),
 		ident(key), strings.Join(sets, ", "),
-		strings.Join(old, ", "), strings.Join(new, ", ")), nil
+		strings.Join(old, ", "), strings.Join(new, ", "), ident(key)), nil
 }
 
 // checkSRIDs refuses coordinates in a CRS PostGIS cannot transform.

@@ -45,7 +45,17 @@ var conformsTo = []string{
 	cql2Conf + "temporal-functions",
 	cql2Conf + "property-property",
 	cql2Conf + "arithmetic",
+	// OGC API – Tiles – Part 1 (20-057) and TMS 2.0 (17-083r4).
+	tilesConf + "core",
+	tilesConf + "tileset",
+	tilesConf + "tilesets-list",
+	tilesConf + "dataset-tilesets",
+	tilesConf + "geodata-tilesets",
+	tilesConf + "mvt",
+	"http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
 }
+
+const tilesConf = "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/"
 
 const cql2Conf = "http://www.opengis.net/spec/cql2/1.0/conf/"
 
@@ -95,6 +105,8 @@ func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
 		s.link(r, "/conformance", nil, "http://www.opengis.net/def/rel/ogc/1.0/conformance", features.MediaJSON, t(lang, "Classes de conformité", "Conformance classes")),
 		s.link(r, "/collections", nil, "data", features.MediaJSON, t(lang, "Collections", "Collections")),
 		s.link(r, "/collections", nil, "http://www.opengis.net/def/rel/ogc/1.0/data", features.MediaJSON, t(lang, "Collections", "Collections")),
+		s.link(r, "/tiles", nil, "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", features.MediaJSON, t(lang, "Tuiles vectorielles", "Vector tiles")),
+		s.link(r, "/tileMatrixSets", nil, "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", features.MediaJSON, t(lang, "Grilles de tuilage", "Tiling schemes")),
 	)
 	s.respond(w, r, f, lang, doc, "landing", nil)
 }
@@ -126,6 +138,9 @@ func (s *Server) collectionDoc(r *http.Request, c *socle.Collection, sum socle.S
 		},
 	}
 	doc.Links = append(doc.Links, s.schemaLinks(r, c, lang)...)
+	if c.Tiles.MaxResolution > 0 {
+		doc.Links = append(doc.Links, s.link(r, path+"/tiles", nil, "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", features.MediaJSON, t(lang, "Tuiles vectorielles", "Vector tiles")))
+	}
 	if sum.BBox != nil {
 		b := sum.BBox
 		doc.Extent = &features.Extent{Spatial: &features.SpatialExtent{

@@ -12,8 +12,10 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/ogc/tiles"
 )
 
 // Store is what the HTTP layer needs of a store.
@@ -21,6 +23,7 @@ type Store interface {
 	Items(ctx context.Context, q socle.ItemsQuery, fn func(*socle.Feature) error) (socle.Page, error)
 	Feature(ctx context.Context, q socle.FeatureQuery) (*socle.Feature, error)
 	Summary(ctx context.Context, c *socle.Collection) (socle.Summary, error)
+	Tile(ctx context.Context, q socle.TileQuery) ([]byte, error)
 	Ping(ctx context.Context) error
 }
 
@@ -37,6 +40,8 @@ type Options struct {
 	RequestTimeout time.Duration
 	// CORSOrigins lists the origins allowed to read the API; "*" for any.
 	CORSOrigins []string
+	// TileCacheBytes bounds the tile cache (0: 256 MiB; negative: none).
+	TileCacheBytes int64
 	// Now is the clock (fixed in golden tests).
 	Now func() time.Time
 }
@@ -47,6 +52,10 @@ type Server struct {
 	catalog *socle.Catalog
 	log     *slog.Logger
 	opts    Options
+
+	tms        []*tiles.TileMatrixSet
+	tiles      *tileCache
+	tileFlight singleflight.Group
 }
 
 // New returns a server over store.
@@ -66,8 +75,15 @@ func New(store Store, catalog *socle.Catalog, log *slog.Logger, opts Options) *S
 	if opts.Title.FR == "" {
 		opts.Title = socle.Text{FR: "Socle — données de référence du territoire", EN: "Socle — the territory's reference data"}
 	}
+	if opts.TileCacheBytes == 0 {
+		opts.TileCacheBytes = 256 << 20
+	}
 	opts.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
-	return &Server{store: store, catalog: catalog, log: log, opts: opts}
+	tms, err := tiles.Load()
+	if err != nil {
+		panic(err) // embedded definitions: a build error, not a run-time one
+	}
+	return &Server{store: store, catalog: catalog, log: log, opts: opts, tms: tms, tiles: newTileCache(opts.TileCacheBytes)}
 }
 
 // Handler returns the HTTP handler with every route and middleware.
@@ -95,6 +111,14 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/collections/{collectionId}/schema", s.schema)
 	r.Get("/collections/{collectionId}/items", s.items)
 	r.Get("/collections/{collectionId}/items/{featureId}", s.feature)
+	r.Get("/tileMatrixSets", s.tileMatrixSets)
+	r.Get("/tileMatrixSets/{tmsId}", s.tileMatrixSetDoc)
+	r.Get("/tiles", s.tilesets)
+	r.Get("/tiles/{tmsId}", s.tileset)
+	r.Get("/tiles/{tmsId}/{tileMatrix}/{tileRow}/{tileCol}", s.tile)
+	r.Get("/collections/{collectionId}/tiles", s.tilesets)
+	r.Get("/collections/{collectionId}/tiles/{tmsId}", s.tileset)
+	r.Get("/collections/{collectionId}/tiles/{tmsId}/{tileMatrix}/{tileRow}/{tileCol}", s.tile)
 	r.Get("/assets/*", s.assets)
 	return r
 }

@@ -75,6 +75,19 @@ type Collection struct {
 	// Temporal names the property `datetime` filters on ("" when none).
 	Temporal string
 	Access   Access
+	// Tiles says how the collection shows in vector tiles.
+	Tiles TileLayer
+}
+
+// TileLayer is a collection's layer in vector tiles: only what a map needs.
+type TileLayer struct {
+	// MaxResolution is the coarsest ground resolution (metres per pixel) at
+	// which the layer appears: addresses only at large scales.
+	MaxResolution float64
+	// Properties are the attributes tiles carry.
+	Properties []string
+	// Simplify lines and polygons to the tile's resolution.
+	Simplify bool
 }
 
 // Property returns the named property.

@@ -35,3 +35,15 @@ type Summary struct {
 	UpdatedAt time.Time
 	LastBatch string
 }
+
+// Change is what a committed write changed: the collection, its new
+// version, and the areas touched, as boxes in each tile CRS (by SRID), old
+// and new positions included, so caches drop exactly what is stale.
+type Change struct {
+	Collection string               `json:"collection"`
+	Version    int64                `json:"version"`
+	Boxes      map[int][][4]float64 `json:"boxes"`
+	// All is true when the areas are unknown: drop everything of the
+	// collection.
+	All bool `json:"all,omitempty"`
+}

@@ -31,6 +31,7 @@ func DefaultCatalog() *Catalog {
 			IDType:       TypeInteger,
 			Temporal:     "date_der_maj",
 			Access:       AccessPublic,
+			Tiles:        TileLayer{MaxResolution: 3.5, Properties: []string{"numero", "suffixe", "voie_nom", "fibre_status"}},
 			Properties: []Property{
 				q("cle_interop", TypeString, "Clé d’interopérabilité", "Interoperability key"),
 				q("numero", TypeInteger, "Numéro", "House number"),
@@ -66,6 +67,7 @@ func DefaultCatalog() *Catalog {
 			IDType:       TypeInteger,
 			Temporal:     "updated_at",
 			Access:       AccessPublic,
+			Tiles:        TileLayer{MaxResolution: 112, Properties: []string{"name", "road_class", "condition", "width"}, Simplify: true},
 			Properties: []Property{
 				q("name", TypeString, "Nom", "Name"),
 				q("road_class", TypeString, "Nature de la route", "Road class"),
@@ -92,6 +94,7 @@ func DefaultCatalog() *Catalog {
 			IDType:       TypeInteger,
 			Temporal:     "updated_at",
 			Access:       AccessPublic,
+			Tiles:        TileLayer{MaxResolution: 28, Properties: []string{"code_cs", "code_us", "artificialised", "year_artificialised"}, Simplify: true},
 			Properties: []Property{
 				q("code_cs", TypeString, "Code de couverture (CS)", "Cover code (CS)"),
 				q("code_us", TypeString, "Code d’usage (US)", "Use code (US)"),
@@ -115,6 +118,7 @@ func DefaultCatalog() *Catalog {
 			GeometryType: "MultiPolygon",
 			IDType:       TypeString,
 			Access:       AccessPublic,
+			Tiles:        TileLayer{MaxResolution: 450, Properties: []string{"insee", "nom", "zan_budget_used_pct", "artificialised_ha_since_2021"}, Simplify: true},
 			Properties: []Property{
 				q("insee", TypeString, "Code INSEE", "INSEE code"),
 				q("nom", TypeString, "Nom", "Name"),

@@ -9,6 +9,7 @@ import (
 
 	"github.com/socle-geo/socle/ogc/cql2"
 	"github.com/socle-geo/socle/ogc/crs"
+	"github.com/socle-geo/socle/ogc/tiles"
 )
 
 // BBox is an axis-aligned box. In a query its numbers are in the axis order
@@ -151,3 +152,16 @@ func orCRS84(c crs.CRS) crs.CRS {
 	}
 	return c
 }
+
+// TileQuery asks for one vector tile holding the given collections' layers.
+type TileQuery struct {
+	Tile        tiles.Tile
+	Collections []*Collection
+}
+
+// TileExtent and TileBuffer are the MVT grid of a tile and the margin
+// features are kept in beyond its edges (so strokes and labels join up).
+const (
+	TileExtent = 4096
+	TileBuffer = 64
+)

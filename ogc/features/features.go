@@ -49,6 +49,8 @@ type Link struct {
 	Title    string `json:"title,omitempty"`
 	Hreflang string `json:"hreflang,omitempty"`
 	Length   int64  `json:"length,omitempty"`
+	// Templated links hold URI template variables such as {tileMatrix}.
+	Templated bool `json:"templated,omitempty"`
 }
 
 // LandingPage is the document at the API root (/).

@@ -1,0 +1,64 @@
+package postgis
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/socle-geo/socle/internal/socle"
+)
+
+// Tile returns the Mapbox Vector Tile of the query: one layer per
+// collection whose resolution limit admits the tile, encoded by PostGIS
+// (ST_AsMVT) in one statement. An empty tile is an empty slice.
+func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
+	t := q.Tile
+	x0, y0, x1, y1 := t.Bounds()
+	res := t.Resolution()
+	b := newBuilder()
+	env := fmt.Sprintf("ST_MakeEnvelope(%s, %s, %s, %s, %d)", b.arg(x0), b.arg(y0), b.arg(x1), b.arg(y1), t.Set.SRID)
+	margin := (x1 - x0) * socle.TileBuffer / socle.TileExtent
+	// The buffered tile, densified and brought to Lambert-93 for the index.
+	search := fmt.Sprintf("ST_Transform(ST_Segmentize(ST_MakeEnvelope(%s, %s, %s, %s, %d), %s), %d)",
+		b.arg(x0-margin), b.arg(y0-margin), b.arg(x1+margin), b.arg(y1+margin), t.Set.SRID, b.arg((x1-x0)/8), StorageSRID)
+	var layers []string
+	for _, c := range q.Collections {
+		if res > c.Tiles.MaxResolution {
+			continue
+		}
+		cols := []string{}
+		for _, p := range c.Tiles.Properties {
+			cols = append(cols, "t."+ident(p))
+		}
+		geom := "t.geom"
+		if c.Tiles.Simplify {
+			// Half a pixel on the ground: invisible, and far fewer vertices
+			// at small scales.
+			geom = fmt.Sprintf("ST_Simplify(t.geom, %s, true)", b.arg(res/2))
+		}
+		idName := ""
+		if c.IDType == socle.TypeInteger {
+			cols = append(cols, "t.id")
+			idName = ", 'id'"
+		}
+		layers = append(layers, fmt.Sprintf(`coalesce((SELECT ST_AsMVT(l, '%s', %d, 'geom'%s) FROM (
+			SELECT %s, ST_AsMVTGeom(ST_Transform(%s, %d), e.env, %d, %d, true) AS geom
+			FROM %s t, e WHERE t.geom && e.search) l WHERE l.geom IS NOT NULL), '')`,
+			c.ID, socle.TileExtent, idName, strings.Join(cols, ", "), geom, t.Set.SRID,
+			socle.TileExtent, socle.TileBuffer, table(c)))
+	}
+	if len(layers) == 0 {
+		return nil, nil
+	}
+	sql := fmt.Sprintf("WITH e AS (SELECT %s AS env, %s AS search) SELECT %s", env, search, strings.Join(layers, " || "))
+	conn, err := s.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Release()
+	var mvt []byte
+	if err := conn.QueryRow(ctx, sql, b.args).Scan(&mvt); err != nil {
+		return nil, dbError(ctx, err)
+	}
+	return mvt, nil
+}

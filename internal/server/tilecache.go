@@ -1,0 +1,131 @@
+package server
+
+import (
+	"container/list"
+	"slices"
+	"sync"
+
+	"github.com/socle-geo/socle/internal/socle"
+)
+
+// tileCache keeps encoded tiles up to a size in bytes, least recently used
+// out first. Entries know their area and layers, so that a change drops
+// exactly the tiles it touched.
+type tileCache struct {
+	mu      sync.Mutex
+	max     int64
+	size    int64
+	order   *list.List // front: most recently used
+	entries map[string]*list.Element
+	// generation counts the changes seen per collection: a tile computed
+	// across a change is not cached, it may hold the old data.
+	generation map[string]uint64
+	// epoch counts flushes.
+	epoch uint64
+}
+
+type tileEntry struct {
+	key    string
+	srid   int
+	bounds [4]float64 // the tile and its buffer, in the tile CRS
+	layers []string
+	data   []byte
+	etag   string
+}
+
+func newTileCache(maxBytes int64) *tileCache {
+	return &tileCache{max: maxBytes, order: list.New(), entries: map[string]*list.Element{}, generation: map[string]uint64{}}
+}
+
+func (c *tileCache) get(key string) (*tileEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.entries[key]
+	if !ok {
+		return nil, false
+	}
+	c.order.MoveToFront(el)
+	return el.Value.(*tileEntry), true
+}
+
+// stamp returns the generations of layers, to pass back to put.
+func (c *tileCache) stamp(layers []string) []uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]uint64, len(layers), len(layers)+1)
+	for i, l := range layers {
+		out[i] = c.generation[l]
+	}
+	return append(out, c.epoch)
+}
+
+// put stores e unless one of its layers changed since stamp was taken.
+func (c *tileCache) put(e *tileEntry, stamp []uint64) {
+	cost := int64(len(e.data) + len(e.key) + 128)
+	if c.max <= 0 || cost > c.max {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, l := range e.layers {
+		if c.generation[l] != stamp[i] {
+			return
+		}
+	}
+	if stamp[len(stamp)-1] != c.epoch {
+		return
+	}
+	if old, ok := c.entries[e.key]; ok {
+		c.remove(old)
+	}
+	c.entries[e.key] = c.order.PushFront(e)
+	c.size += cost
+	for c.size > c.max {
+		c.remove(c.order.Back())
+	}
+}
+
+func (c *tileCache) remove(el *list.Element) {
+	e := el.Value.(*tileEntry)
+	c.order.Remove(el)
+	delete(c.entries, e.key)
+	c.size -= int64(len(e.data) + len(e.key) + 128)
+}
+
+// invalidate drops the tiles of ch's collection that intersect its boxes
+// (every tile of the collection when ch.All), and returns how many.
+func (c *tileCache) invalidate(ch socle.Change) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.generation[ch.Collection]++
+	n := 0
+	for el := c.order.Front(); el != nil; {
+		next := el.Next()
+		e := el.Value.(*tileEntry)
+		if slices.Contains(e.layers, ch.Collection) && (ch.All || intersectsAny(e.bounds, ch.Boxes[e.srid])) {
+			c.remove(el)
+			n++
+		}
+		el = next
+	}
+	return n
+}
+
+// flush drops everything (e.g. after notifications may have been missed).
+func (c *tileCache) flush() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.epoch++
+	c.order.Init()
+	c.entries = map[string]*list.Element{}
+	c.size = 0
+}
+
+func intersectsAny(b [4]float64, boxes [][4]float64) bool {
+	for _, x := range boxes {
+		if b[0] <= x[2] && x[0] <= b[2] && b[1] <= x[3] && x[1] <= b[3] {
+			return true
+		}
+	}
+	return false
+}
