@@ -107,6 +107,7 @@ func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
 		s.link(r, "/collections", nil, "http://www.opengis.net/def/rel/ogc/1.0/data", features.MediaJSON, t(lang, "Collections", "Collections")),
 		s.link(r, "/tiles", nil, "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", features.MediaJSON, t(lang, "Tuiles vectorielles", "Vector tiles")),
 		s.link(r, "/tileMatrixSets", nil, "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", features.MediaJSON, t(lang, "Grilles de tuilage", "Tiling schemes")),
+		s.link(r, "/styles", nil, "http://www.opengis.net/def/rel/ogc/1.0/styles", features.MediaJSON, t(lang, "Styles de carte", "Map styles")),
 	)
 	s.respond(w, r, f, lang, doc, "landing", nil)
 }

@@ -119,6 +119,8 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/collections/{collectionId}/tiles", s.tilesets)
 	r.Get("/collections/{collectionId}/tiles/{tmsId}", s.tileset)
 	r.Get("/collections/{collectionId}/tiles/{tmsId}/{tileMatrix}/{tileRow}/{tileCol}", s.tile)
+	r.Get("/styles", s.styleList)
+	r.Get("/styles/{styleId}", s.style)
 	r.Get("/assets/*", s.assets)
 	return r
 }
