@@ -66,9 +66,12 @@ func Open(ctx context.Context, url string, catalog *socle.Catalog, opts Options)
 	rp["search_path"] = Schema + ",public"
 	rp["TimeZone"] = "UTC"
 	rp["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
-	// With default settings an attribute filter gets a parallel plan whose
-	// workers each pay PostGIS start-up: tens of times slower than serial on
-	// this workload (measured, see docs/benchmarks.md).
+	// Measured on the 250,000-address territory (docs/benchmarks.md, "Query
+	// plans"): with default settings a page filtered by commune_insee took
+	// 55–127 ms instead of 0.6 ms, the time going to JIT compilation of a
+	// query that reads 101 rows; a parallel count of the same filter took
+	// 55 ms instead of 33 ms, its workers each paying PostGIS start-up.
+	rp["jit"] = "off"
 	rp["max_parallel_workers_per_gather"] = "0"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
