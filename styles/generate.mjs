@@ -158,7 +158,18 @@ function communeLayers(src, {choropleth}) {
     return layers;
 }
 
-function communeLabel(src, {choropleth}) {
+// Commune names come from a GeoJSON source cut into tiles at zoom 6 only
+// (one tile holds the whole territory) and overzoomed: one label per commune.
+// Labels from the vector tiles would repeat on every tile a commune spans.
+const COMMUNE_LABELS = 'communes-labels';
+const communeLabelSource = {
+    type: 'geojson',
+    data: '{base}/collections/communes/items?f=json&limit=1000&properties=insee,nom,zan_budget_used_pct',
+    maxzoom: 6,
+    tolerance: 0,
+};
+
+function communeLabel({choropleth}) {
     const name = choropleth
         ? ['case', hasPct,
             ['format', get('nom'), {}, '\n', {},
@@ -166,9 +177,8 @@ function communeLabel(src, {choropleth}) {
                 {'font-scale': 0.8}],
             get('nom')]
         : get('nom');
-    // Up to zoom 14: a tile then holds a piece of a commune, and each piece
-    // would get its own label.
-    return {id: 'communes-label', type: 'symbol', source: src, 'source-layer': 'communes', minzoom: 9, maxzoom: 14.5,
+    return {id: 'communes-label', type: 'symbol', source: COMMUNE_LABELS, minzoom: 9,
+        metadata: {'socle:collection': 'communes'},
         layout: text({'text-field': name, 'text-font': FONT_BOLD,
             'text-size': ['interpolate', ['linear'], ['zoom'], 9, 11, 14, 16],
             'text-max-width': 8, 'text-padding': 4}),
@@ -276,7 +286,7 @@ const styles = {
             en: 'Overview of the territory: municipal boundaries and names, land cover (artificialisation since 2021 highlighted), road condition, fibre deployment per address and house numbers at large scales.',
         },
         collections: ['communes', 'land_cover', 'roads', 'addresses'],
-        sources: {socle: {type: 'vector', url: '{base}/tiles/WebMercatorQuad?f=tilejson'}},
+        sources: {socle: {type: 'vector', url: '{base}/tiles/WebMercatorQuad?f=tilejson'}, [COMMUNE_LABELS]: communeLabelSource},
         layers: [
             ...landCoverLayers('socle'),
             ...communeLayers('socle', {choropleth: false}),
@@ -284,7 +294,7 @@ const styles = {
             ...addressLayers('socle'),
             roadLabel('socle'),
             addressLabel('socle'),
-            communeLabel('socle', {choropleth: false}),
+            communeLabel({choropleth: false}),
         ],
         legends: [legend.roads, legend.addresses, legend.land_cover, legend.communes],
     }),
@@ -336,8 +346,8 @@ const styles = {
             en: 'Municipalities coloured by the share of the ZAN 2021–2031 artificialisation allowance already used, with boundaries and names.',
         },
         collections: ['communes'],
-        sources: {socle: tilesOf('communes')},
-        layers: [...communeLayers('socle', {choropleth: true}), communeLabel('socle', {choropleth: true})],
+        sources: {socle: tilesOf('communes'), [COMMUNE_LABELS]: communeLabelSource},
+        layers: [...communeLayers('socle', {choropleth: true}), communeLabel({choropleth: true})],
         legends: [legend.zan, legend.communes],
     }),
 };
@@ -490,7 +500,9 @@ function qmlCommunes({choropleth}) {
         : '"nom"';
     return {
         renderer,
-        labeling: [{name: 'Nom de la commune', layer: 'communes', geometry: 2, minZoom: 9, maxZoom: 14, expression: '',
+        // Up to zoom 12: a tile then holds a piece of a commune, and each piece
+        // gets its own label.
+        labeling: [{name: 'Nom de la commune', layer: 'communes', geometry: 2, minZoom: 9, maxZoom: 12, expression: '',
             field, size: 11, bold: true, placement: 'polygon', sizeExpr: 'scale_linear(@vector_tile_zoom, 9, 14, 11, 16) * 0.75'}],
     };
 }

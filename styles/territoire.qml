@@ -1668,7 +1668,7 @@
           </dd_properties>
         </settings>
       </style>
-      <style name="Nom de la commune" layer="communes" geometry="2" enabled="1" expression="" min-zoom="9" max-zoom="14">
+      <style name="Nom de la commune" layer="communes" geometry="2" enabled="1" expression="" min-zoom="9" max-zoom="12">
         <settings calloutType="simple">
           <text-style fieldName="&quot;nom&quot;" isExpression="1" fontFamily="Noto Sans" namedStyle="Bold" fontWeight="75" fontItalic="0" fontSize="11" fontSizeUnit="Point" fontSizeMapUnitScale="3x:0,0,0,0,0,0" textColor="34,34,34,255" textOpacity="1" blendMode="0" fontLetterSpacing="0" fontWordSpacing="0" fontKerning="1" fontUnderline="0" fontStrikeout="0" capitalization="0" multilineHeight="1" multilineHeightUnit="Percentage" allowHtml="0" useSubstitutions="0" textOrientation="horizontal" forcedBold="0" forcedItalic="0" previewBkgrdColor="255,255,255,255" legendString="Aa">
             <families/>

@@ -128,7 +128,7 @@ func (im *Importer) importLayer(ctx context.Context, kind, collection, path stri
 	rep.Rejects = rejects
 	rep.Duration = im.now().Sub(start)
 	if err == nil && im.Log != nil {
-		im.Log.Info("import done", "collection", collection, "file", path, "batch", b.ID,
+		im.Log.Debug("import done", "collection", collection, "file", path, "batch", b.ID,
 			"read", rep.Result.Read, "inserted", rep.Result.Inserted, "updated", rep.Result.Updated,
 			"unchanged", rep.Result.Unchanged, "rejected", rep.Result.Rejected, "duration", rep.Duration)
 	}
