@@ -465,12 +465,12 @@ function qmlLandCover() {
     return {
         renderer: [
             ...NATURAL.map((n, i) => qstyle({name: n.fr, layer: 'land_cover', geometry: 2, expression: naturalFilter(n, i),
-                symbol: ['fill', [fillLayer({color: n.color, alpha: 0.9})]]})),
+                symbol: ['fill', [fillLayer({color: n.color, alpha: 0.8})]]})),
             qstyle({name: NATURAL_OTHER.fr, layer: 'land_cover', geometry: 2,
                 expression: [`NOT (${qArtif})`, ...NATURAL.map((p) => `left(coalesce("code_cs", ''), ${p.prefix.length}) <> ${q(p.prefix)}`)].join(' AND '),
-                symbol: ['fill', [fillLayer({color: NATURAL_OTHER.color, alpha: 0.9})]]}),
+                symbol: ['fill', [fillLayer({color: NATURAL_OTHER.color, alpha: 0.8})]]}),
             qstyle({name: ARTIF_BEFORE.fr, layer: 'land_cover', geometry: 2, expression: `${qArtif} AND NOT (${qZan})`,
-                symbol: ['fill', [fillLayer({color: ARTIF_BEFORE.color, alpha: 0.9})]]}),
+                symbol: ['fill', [fillLayer({color: ARTIF_BEFORE.color, alpha: 0.8})]]}),
             qstyle({name: ARTIF_ZAN.fr, layer: 'land_cover', geometry: 2, expression: qZan,
                 symbol: ['fill', [fillLayer({color: ARTIF_ZAN.color, alpha: 0.85, outline: ARTIF_ZAN.outline, outlineWidth: 1.2})]]}),
         ],

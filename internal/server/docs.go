@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -109,7 +110,11 @@ func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
 		s.link(r, "/tileMatrixSets", nil, "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", features.MediaJSON, t(lang, "Grilles de tuilage", "Tiling schemes")),
 		s.link(r, "/styles", nil, "http://www.opengis.net/def/rel/ogc/1.0/styles", features.MediaJSON, t(lang, "Styles de carte", "Map styles")),
 	)
-	s.respond(w, r, f, lang, doc, "landing", nil)
+	var extra map[string]any
+	if f == FormatHTML {
+		extra = map[string]any{"Map": mapView{BBox: s.territoryBBox(r)}}
+	}
+	s.respond(w, r, f, lang, doc, "landing", extra)
 }
 
 func (s *Server) conformance(w http.ResponseWriter, r *http.Request) {
@@ -221,7 +226,33 @@ func (s *Server) collection(w http.ResponseWriter, r *http.Request) {
 	if f == FormatHTML {
 		doc.Links[0].Rel, doc.Links[1].Rel = "alternate", "self"
 	}
-	s.respond(w, r, f, lang, doc, "collection", map[string]any{"Collection": c, "Summary": sum})
+	var mv mapView
+	if sum.BBox != nil {
+		mv = mapView{BBox: fmt.Sprintf("%.6f,%.6f,%.6f,%.6f", sum.BBox.MinX, sum.BBox.MinY, sum.BBox.MaxX, sum.BBox.MaxY), Style: styleFor(c)}
+	}
+	s.respond(w, r, f, lang, doc, "collection", map[string]any{"Collection": c, "Summary": sum, "Map": mv})
+}
+
+// territoryBBox is the union of the public collections' extents, for maps.
+func (s *Server) territoryBBox(r *http.Request) string {
+	var b *socle.BBox
+	for _, c := range s.catalog.Collections {
+		sum, err := s.store.Summary(r.Context(), c)
+		if err != nil || sum.BBox == nil || c.Access != socle.AccessPublic {
+			continue
+		}
+		if b == nil {
+			x := *sum.BBox
+			b = &x
+			continue
+		}
+		b.MinX, b.MinY = min(b.MinX, sum.BBox.MinX), min(b.MinY, sum.BBox.MinY)
+		b.MaxX, b.MaxY = max(b.MaxX, sum.BBox.MaxX), max(b.MaxY, sum.BBox.MaxY)
+	}
+	if b == nil {
+		return ""
+	}
+	return fmt.Sprintf("%.6f,%.6f,%.6f,%.6f", b.MinX, b.MinY, b.MaxX, b.MaxY)
 }
 
 // lookup finds the collection named in the path, or answers 404.

@@ -8,9 +8,15 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/ogc/crs"
 	"github.com/socle-geo/socle/ogc/features"
 )
 
@@ -30,7 +36,7 @@ var pages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
 	for _, p := range []string{"landing", "conformance", "collections", "collection", "items", "feature", "api", "queryables", "schema"} {
 		out[p] = template.Must(template.New("layout").Funcs(funcs).ParseFS(templateFS,
-			"templates/layout.html", "templates/schema-table.html", "templates/"+p+".html"))
+			"templates/layout.html", "templates/schema-table.html", "templates/map.html", "templates/"+p+".html"))
 	}
 	return out
 }()
@@ -109,6 +115,36 @@ func (s *Server) renderHTML(r *http.Request, lang, page string, doc any, extra m
 	return buf.Bytes(), nil
 }
 
+// mapView is what a page's web map shows (see templates/map.html).
+type mapView struct {
+	BBox, Style, Collection, IDs, FeaturesURL string
+}
+
+// bboxString writes a CRS84 box for the map, or "" when there is none.
+func bboxString(b orb.Bound, ok bool) string {
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%.6f,%.6f,%.6f,%.6f", b.Min[0], b.Min[1], b.Max[0], b.Max[1])
+}
+
+// geometryBound reads the bounds of a GeoJSON geometry.
+func geometryBound(raw []byte) (orb.Bound, bool) {
+	g, err := geojson.UnmarshalGeometry(raw)
+	if err != nil || g.Coordinates == nil {
+		return orb.Bound{}, false
+	}
+	return g.Coordinates.Bound(), true
+}
+
+// styleFor is the style of a collection's map: its own when there is one.
+func styleFor(c *socle.Collection) string {
+	if slices.Contains(styleIDs(), c.ID) {
+		return c.ID
+	}
+	return ""
+}
+
 // htmlRow is a feature laid out for a table: values in catalog order.
 type htmlRow struct {
 	ID     any
@@ -169,9 +205,21 @@ func (s *Server) itemsHTML(w http.ResponseWriter, r *http.Request, c *socle.Coll
 	lang := language(r)
 	cols := columns(c, q.Properties)
 	var rows []htmlRow
+	var bound orb.Bound
+	var ids []string
+	haveBound := false
+	q.CRS = crs.CRS84 // the map and the page speak longitude, latitude
 	page, err := s.store.Items(r.Context(), q, func(f *socle.Feature) error {
 		hr, err := row(f, cols)
 		rows = append(rows, hr)
+		ids = append(ids, fmt.Sprint(hr.ID))
+		if b, ok := geometryBound(f.Geometry); ok {
+			if haveBound {
+				bound = bound.Union(b)
+			} else {
+				bound, haveBound = b, true
+			}
+		}
 		return err
 	})
 	if err != nil {
@@ -179,6 +227,11 @@ func (s *Server) itemsHTML(w http.ResponseWriter, r *http.Request, c *socle.Coll
 		return
 	}
 	extra := map[string]any{"Collection": c, "Columns": cols, "Rows": rows, "Page": page, "From": 0, "To": 0}
+	fj := r.URL.Query()
+	fj.Set("f", "json")
+	fj.Set("crs", crs.CRS84.URI)
+	extra["Map"] = mapView{BBox: bboxString(bound, haveBound), Style: styleFor(c), Collection: c.ID,
+		IDs: strings.Join(ids, ","), FeaturesURL: s.base(r) + r.URL.Path + "?" + fj.Encode()}
 	if len(rows) > 0 {
 		extra["From"], extra["To"] = 1, len(rows)
 	}
@@ -209,7 +262,10 @@ func (s *Server) featureHTML(w http.ResponseWriter, r *http.Request, c *socle.Co
 	if len(geom) > 400 {
 		geom = geom[:400] + "… (" + strconv.Itoa(len(f.Geometry)) + " octets)"
 	}
-	s.respond(w, r, FormatHTML, lang, links, "feature", map[string]any{"Collection": c, "Columns": cols, "Row": hr, "Geometry": geom})
+	b, ok := geometryBound(f.Geometry)
+	mv := mapView{BBox: bboxString(b, ok), Style: styleFor(c), Collection: c.ID, IDs: fmt.Sprint(hr.ID),
+		FeaturesURL: s.base(r) + r.URL.Path + "?f=json"}
+	s.respond(w, r, FormatHTML, lang, links, "feature", map[string]any{"Collection": c, "Columns": cols, "Row": hr, "Geometry": geom, "Map": mv})
 }
 
 // assets serves the embedded stylesheet and scripts.
