@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,8 +114,27 @@ func TestDatasetTiles(t *testing.T) {
 	}
 	x, y = xyz(addr.Geometry.Coordinates[0], addr.Geometry.Coordinates[1], 16)
 	_, body = tileGet(t, b, fmt.Sprintf("/tiles/WebMercatorQuad/16/%d/%d", y, x))
-	if l := decodeTile(t, body)["addresses"]; l == nil || len(l.Features) == 0 || l.Features[0].Properties["numero"] == nil {
-		t.Errorf("z16 tile lacks addresses with numbers")
+	l := decodeTile(t, body)["addresses"]
+	if l == nil || len(l.Features) == 0 || l.Features[0].Properties["numero"] == nil {
+		t.Fatalf("z16 tile lacks addresses with numbers")
+	}
+	// Each address sits where the features API puts it, to the tile's
+	// precision (a 4096th of a 600 m tile: 15 cm).
+	l.ProjectToWGS84(mvtTile(16, x, y))
+	checked := 0
+	for _, f := range l.Features {
+		var want pointFeature
+		_, raw := get(t, fmt.Sprintf("/collections/addresses/items/%v", f.ID))
+		if err := json.Unmarshal(raw, &want); err != nil {
+			t.Fatal(err)
+		}
+		p := f.Geometry.(orb.Point)
+		if math.Abs(p[0]-want.Geometry.Coordinates[0]) > 3e-6 || math.Abs(p[1]-want.Geometry.Coordinates[1]) > 3e-6 {
+			t.Errorf("address %v at %v in the tile, %v in the API", f.ID, p, want.Geometry.Coordinates)
+		}
+		if checked++; checked == 20 {
+			break
+		}
 	}
 	// At z8 only communes.
 	x, y = xyz(1.512, 43.535, 8)
@@ -340,5 +360,25 @@ func TestTileCacheFollowsChanges(t *testing.T) {
 		if resp, _ := tileGet(t, srv, far); resp.Header.Get("X-Cache") != "hit" {
 			t.Errorf("%s: a tile far from the change was dropped", srv)
 		}
+	}
+}
+
+// TestGDALReadsTiles opens a dataset tile with GDAL's MVT driver, as a
+// desktop client would from the XYZ template.
+func TestGDALReadsTiles(t *testing.T) {
+	url, _ := liveServer(t)
+	x, y := xyz(1.512, 43.535, 14)
+	tileURL := fmt.Sprintf("%s/tiles/WebMercatorQuad/14/%d/%d?f=mvt", url, y, x)
+	out := gdal(t, "ogrinfo", "-ro", "-so", "MVT:"+tileURL)
+	for _, layer := range []string{"roads (Line String)", "land_cover (Polygon)", "communes (Polygon)"} {
+		if !strings.Contains(out, layer) {
+			t.Errorf("GDAL does not see %s in the tile:\n%s", layer, out)
+		}
+	}
+	_, body := tileGet(t, url, fmt.Sprintf("/tiles/WebMercatorQuad/14/%d/%d", y, x))
+	want := len(decodeTile(t, body)["roads"].Features)
+	info := gdal(t, "ogrinfo", "-ro", "-so", "MVT:"+tileURL, "roads")
+	if !strings.Contains(info, fmt.Sprintf("Feature Count: %d", want)) {
+		t.Errorf("GDAL counts other roads than the %d in the tile:\n%s", want, info)
 	}
 }
