@@ -7,8 +7,10 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/ogc/crs"
 )
 
 // sqlType is the PostgreSQL type a cursor or filter value is cast to.
@@ -54,6 +56,28 @@ func (b *builder) where() string {
 	return " WHERE " + strings.Join(b.conds, " AND ")
 }
 
+// storageBox binds a box given in srid as a Lambert-93 polygon: its edges
+// densified and projected in Go (ogc/crs), so that the statement does not pay
+// PROJ's set-up on every request.
+func (b *builder) storageBox(x0, y0, x1, y1 float64, srid int) (string, error) {
+	if srid == StorageSRID {
+		return fmt.Sprintf("ST_MakeEnvelope(%s, %s, %s, %s, %d)", b.arg(x0), b.arg(y0), b.arg(x1), b.arg(y1), StorageSRID), nil
+	}
+	tr, err := crs.NewTransformer(srid, StorageSRID)
+	if err != nil {
+		return "", socle.Errorf(socle.EINVALID, "cannot project from EPSG:%d", srid)
+	}
+	poly, err := crs.BoxPolygon(x0, y0, x1, y1, 32, tr)
+	if err != nil {
+		return "", socle.Errorf(socle.EINVALID, "the box %g,%g,%g,%g is outside the domain of EPSG:%d", x0, y0, x1, y1, srid)
+	}
+	buf, err := wkb.Marshal(poly)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("ST_GeomFromWKB(%s, %d)", b.arg(buf), StorageSRID), nil
+}
+
 // filters adds the query's filters (not its cursor).
 func (b *builder) filters(q *socle.ItemsQuery) error {
 	c := q.Collection
@@ -63,17 +87,11 @@ func (b *builder) filters(q *socle.ItemsQuery) error {
 		if bc.YX { // PostGIS always puts easting/longitude first
 			x0, y0, x1, y1 = y0, x0, y1, x1
 		}
-		env := fmt.Sprintf("ST_MakeEnvelope(%s, %s, %s, %s, %d)", b.arg(x0), b.arg(y0), b.arg(x1), b.arg(y1), bc.SRID)
-		if bc.SRID != StorageSRID {
-			// The box is straight in its own CRS; densify it before
-			// projecting so its edges stay where the client drew them.
-			step := 1000.0
-			if bc.Geographic {
-				step = 0.01
-			}
-			env = fmt.Sprintf("ST_Transform(ST_Segmentize(%s, %g), %d)", env, step, StorageSRID)
+		box, err := b.storageBox(x0, y0, x1, y1, bc.SRID)
+		if err != nil {
+			return err
 		}
-		b.conds = append(b.conds, "ST_Intersects(t.geom, "+env+")")
+		b.conds = append(b.conds, "ST_Intersects(t.geom, "+box+")")
 	}
 	if q.Datetime != nil {
 		if c.Temporal == "" {

@@ -19,8 +19,10 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 	env := fmt.Sprintf("ST_MakeEnvelope(%s, %s, %s, %s, %d)", b.arg(x0), b.arg(y0), b.arg(x1), b.arg(y1), t.Set.SRID)
 	margin := (x1 - x0) * socle.TileBuffer / socle.TileExtent
 	// The buffered tile, densified and brought to Lambert-93 for the index.
-	search := fmt.Sprintf("ST_Transform(ST_Segmentize(ST_MakeEnvelope(%s, %s, %s, %s, %d), %s), %d)",
-		b.arg(x0-margin), b.arg(y0-margin), b.arg(x1+margin), b.arg(y1+margin), t.Set.SRID, b.arg((x1-x0)/8), StorageSRID)
+	search, err := b.storageBox(x0-margin, y0-margin, x1+margin, y1+margin, t.Set.SRID)
+	if err != nil {
+		return nil, err
+	}
 	var layers []string
 	for _, c := range q.Collections {
 		if res > c.Tiles.MaxResolution {
