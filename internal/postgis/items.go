@@ -15,18 +15,23 @@ import (
 )
 
 // selectList returns the columns every feature query reads: id, geometry,
-// properties and sort keys, all as text so rows are copied, not decoded.
-func selectList(q *socle.ItemsQuery, keys []sortKey) (string, error) {
-	props, err := propertiesJSON(q.Collection, q.Properties)
+// sort keys, then the properties, all as text so rows are copied, not
+// decoded.
+func selectList(q *socle.ItemsQuery, keys []sortKey) (string, []socle.Property, error) {
+	props, err := selectedProperties(q.Collection, q.Properties)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	var ks []string
 	for _, k := range keys {
 		ks = append(ks, k.expr)
 	}
-	return fmt.Sprintf("to_json(t.%s)::text, %s, (%s)::text, json_build_array(%s)::text",
-		ident(idColumn(q.Collection)), geometryJSON(q.OutputCRS()), props, strings.Join(ks, ", ")), nil
+	cols := fmt.Sprintf("to_json(t.%s)::text, %s, json_build_array(%s)::text",
+		ident(idColumn(q.Collection)), geometryJSON(q.OutputCRS()), strings.Join(ks, ", "))
+	if len(props) > 0 {
+		cols += ", " + propertyColumns(props)
+	}
+	return cols, props, nil
 }
 
 // geometryJSON returns the SQL that writes the geometry as GeoJSON in c,
@@ -50,7 +55,7 @@ func (s *Store) Items(ctx context.Context, q socle.ItemsQuery, fn func(*socle.Fe
 	if err != nil {
 		return page, err
 	}
-	cols, err := selectList(&q, keys)
+	cols, props, err := selectList(&q, keys)
 	if err != nil {
 		return page, err
 	}
@@ -96,6 +101,7 @@ func (s *Store) Items(ctx context.Context, q socle.ItemsQuery, fn func(*socle.Fe
 
 	var (
 		f        socle.Feature
+		propBuf  []byte
 		lastKeys []byte
 		first    []byte
 		buffered []socle.Feature // only when walking backwards
@@ -108,15 +114,16 @@ func (s *Store) Items(ctx context.Context, q socle.ItemsQuery, fn func(*socle.Fe
 			break
 		}
 		raw := rows.RawValues()
+		propBuf = appendProperties(propBuf[:0], props, raw[3:])
 		if backwards {
-			buffered = append(buffered, socle.Feature{ID: clone(raw[0]), Geometry: clone(raw[1]), Properties: clone(raw[2])})
-			bufKeys = append(bufKeys, clone(raw[3]))
+			buffered = append(buffered, socle.Feature{ID: clone(raw[0]), Geometry: clone(raw[1]), Properties: clone(propBuf)})
+			bufKeys = append(bufKeys, clone(raw[2]))
 		} else {
-			f.ID, f.Geometry, f.Properties = raw[0], raw[1], raw[2]
+			f.ID, f.Geometry, f.Properties = raw[0], raw[1], propBuf
 			if first == nil {
-				first = clone(raw[3])
+				first = clone(raw[2])
 			}
-			lastKeys = append(lastKeys[:0], raw[3]...)
+			lastKeys = append(lastKeys[:0], raw[2]...)
 			if err := fn(&f); err != nil {
 				return page, err
 			}
@@ -179,7 +186,7 @@ func cursor(keysJSON []byte, before bool) *socle.Cursor {
 func (s *Store) Feature(ctx context.Context, fq socle.FeatureQuery) (*socle.Feature, error) {
 	c, id := fq.Collection, fq.ID
 	q := socle.ItemsQuery{Collection: c, Properties: fq.Properties, CRS: fq.CRS}
-	cols, err := selectList(&q, []sortKey{{expr: "t." + ident(idColumn(c))}})
+	cols, props, err := selectList(&q, []sortKey{{expr: "t." + ident(idColumn(c))}})
 	if err != nil {
 		return nil, err
 	}
@@ -197,13 +204,19 @@ func (s *Store) Feature(ctx context.Context, fq socle.FeatureQuery) (*socle.Feat
 	}
 	defer conn.Release()
 	sql := "SELECT " + cols + " FROM " + table(c) + " t WHERE t." + ident(idColumn(c)) + " = $1"
-	var f socle.Feature
-	var keys []byte
-	if err := conn.QueryRow(ctx, sql, idArg).Scan(&f.ID, &f.Geometry, &f.Properties, &keys); err != nil {
-		if err == pgx.ErrNoRows {
-			return nil, socle.Errorf(socle.ENOTFOUND, "no feature %q in %s", id, c.ID)
-		}
+	rows, err := conn.Query(ctx, sql, idArg)
+	if err != nil {
 		return nil, dbError(ctx, err)
 	}
-	return &f, nil
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, dbError(ctx, err)
+		}
+		return nil, socle.Errorf(socle.ENOTFOUND, "no feature %q in %s", id, c.ID)
+	}
+	raw := rows.RawValues()
+	f := socle.Feature{ID: clone(raw[0]), Geometry: clone(raw[1]), Properties: appendProperties(nil, props, raw[3:])}
+	rows.Close()
+	return &f, dbError(ctx, rows.Err())
 }

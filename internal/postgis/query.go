@@ -226,36 +226,23 @@ func (b *builder) keyset(keys []sortKey, cur *socle.Cursor) error {
 	return nil
 }
 
-// propertiesJSON returns the SQL that builds the properties object.
-func propertiesJSON(c *socle.Collection, selected []string) (string, error) {
-	names := selected
-	if names == nil {
-		for _, p := range c.Properties {
-			names = append(names, p.Name)
-		}
+// selectedProperties resolves the properties a query returns, in catalog
+// order when none are selected.
+func selectedProperties(c *socle.Collection, selected []string) ([]socle.Property, error) {
+	if selected == nil {
+		return c.Properties, nil
 	}
-	if len(names) == 0 {
-		return "'{}'", nil
-	}
-	var parts []string
-	for _, n := range names {
-		if _, ok := c.Property(n); !ok {
+	out := make([]socle.Property, 0, len(selected))
+	for _, n := range selected {
+		p, ok := c.Property(n)
+		if !ok {
 			var all []string
 			for _, p := range c.Properties {
 				all = append(all, p.Name)
 			}
-			return "", &socle.Error{Code: socle.EINVALID, Message: fmt.Sprintf("%s has no property %s", c.ID, n), Allowed: all}
+			return nil, &socle.Error{Code: socle.EINVALID, Message: fmt.Sprintf("%s has no property %s", c.ID, n), Allowed: all}
 		}
-		// Names are catalog identifiers ([a-z0-9_]), safe as SQL string literals.
-		parts = append(parts, "'"+n+"', t."+ident(n))
+		out = append(out, p)
 	}
-	// json_build_object takes at most 100 arguments.
-	var objs []string
-	for i := 0; i < len(parts); i += 50 {
-		objs = append(objs, "jsonb_build_object("+strings.Join(parts[i:min(i+50, len(parts))], ", ")+")")
-	}
-	if len(objs) == 1 {
-		return strings.Replace(objs[0], "jsonb_", "json_", 1), nil
-	}
-	return strings.Join(objs, " || "), nil
+	return out, nil
 }
