@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -68,9 +69,15 @@ var FixtureOrder = []string{"communes", "roads", "land_cover", "addresses"}
 // ImportFixtures loads the sample territory from dir (one GeoJSON file per
 // collection, named after it).
 func (im *Importer) ImportFixtures(ctx context.Context, dir string) ([]Report, error) {
+	return im.ImportFixturesFS(ctx, os.DirFS(dir))
+}
+
+// ImportFixturesFS loads the sample territory from fsys, e.g. the copy
+// embedded in the binary.
+func (im *Importer) ImportFixturesFS(ctx context.Context, fsys fs.FS) ([]Report, error) {
 	var reports []Report
 	for _, id := range FixtureOrder {
-		r, err := im.importLayer(ctx, "import-fixtures", id, filepath.Join(dir, id+".geojson"))
+		r, err := im.importLayer(ctx, "import-fixtures", id, fsys, id+".geojson")
 		reports = append(reports, r)
 		if err != nil {
 			return reports, err
@@ -81,17 +88,21 @@ func (im *Importer) ImportFixtures(ctx context.Context, dir string) ([]Report, e
 
 // ImportLayer loads a GeoJSON FeatureCollection into a collection.
 func (im *Importer) ImportLayer(ctx context.Context, collection, path string) (Report, error) {
-	return im.importLayer(ctx, "import-layer", collection, path)
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return Report{Collection: collection, File: path}, err
+	}
+	return im.importLayer(ctx, "import-layer", collection, os.DirFS(filepath.Dir(abs)), filepath.Base(abs))
 }
 
-func (im *Importer) importLayer(ctx context.Context, kind, collection, path string) (Report, error) {
+func (im *Importer) importLayer(ctx context.Context, kind, collection string, fsys fs.FS, path string) (Report, error) {
 	start := im.now()
 	rep := Report{Collection: collection, File: path}
 	c, ok := im.Catalog.Collection(collection)
 	if !ok {
 		return rep, &socle.Error{Code: socle.ENOTFOUND, Message: "unknown collection " + collection, Allowed: ids(im.Catalog)}
 	}
-	f, err := os.Open(path)
+	f, err := fsys.Open(path)
 	if err != nil {
 		return rep, err
 	}
