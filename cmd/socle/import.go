@@ -21,16 +21,11 @@ func importCmd(ctx context.Context, e *env, args []string) error {
 	}
 	log := e.cfg.Logger()
 	catalog := socle.DefaultCatalog()
-	store, err := e.openStore(ctx, catalog)
+	store, err := e.openStore(ctx, catalog, log, false)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if e.cfg.Migrate {
-		if err := store.Migrate(ctx, log); err != nil {
-			return err
-		}
-	}
 	im := &importer.Importer{Store: store, Catalog: catalog, Log: log, Progress: os.Stderr, Actor: actor()}
 	var reports []importer.Report
 	switch rest[0] {

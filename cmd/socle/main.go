@@ -14,7 +14,6 @@ import (
 	"syscall"
 
 	"github.com/socle-geo/socle/internal/config"
-	"github.com/socle-geo/socle/internal/postgis"
 	"github.com/socle-geo/socle/internal/socle"
 )
 
@@ -124,16 +123,4 @@ func (e *env) parse(name string, args []string, extra func(fs *flag.FlagSet)) ([
 		return nil, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	return positional, nil
-}
-
-// openStore opens the configured store.
-func (e *env) openStore(ctx context.Context, catalog *socle.Catalog) (*postgis.Store, error) {
-	if e.cfg.DatabaseURL == "" {
-		return nil, errors.New("the embedded GeoPackage store is not available yet: give --database-url (or SOCLE_DATABASE_URL) to use PostGIS; see README.md")
-	}
-	return postgis.Open(ctx, e.cfg.DatabaseURL, catalog, postgis.Options{
-		MaxConns:         int32(e.cfg.MaxConns),
-		AcquireTimeout:   e.cfg.AcquireTimeout,
-		StatementTimeout: e.cfg.StatementTimeout,
-	})
 }

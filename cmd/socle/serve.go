@@ -17,16 +17,11 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	log := e.cfg.Logger()
 	catalog := socle.DefaultCatalog()
-	store, err := e.openStore(ctx, catalog)
+	store, err := e.openStore(ctx, catalog, log, true)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if e.cfg.Migrate {
-		if err := store.Migrate(ctx, log); err != nil {
-			return err
-		}
-	}
 	srv := server.New(store, catalog, log, server.Options{
 		BaseURL:        e.cfg.BaseURL,
 		DefaultLimit:   e.cfg.DefaultLimit,
@@ -51,7 +46,11 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	log.Info("serving", "addr", "http://"+ln.Addr().String(), "database", redact(e.cfg.DatabaseURL))
+	where := "embedded GeoPackage " + e.cfg.Data
+	if e.cfg.DatabaseURL != "" {
+		where = "PostGIS " + redact(e.cfg.DatabaseURL)
+	}
+	log.Info("serving", "addr", "http://"+ln.Addr().String(), "store", where)
 	select {
 	case err := <-errc:
 		return err

@@ -21,6 +21,7 @@ import (
 // Retry-After, never a hang.
 func TestClientsThatLeaveDoNotWedgeThePool(t *testing.T) {
 	base(t)
+	postgisOnly(t)
 	ctx := context.Background()
 	catalog := socle.DefaultCatalog()
 	store, err := postgis.Open(ctx, env.dbURL, catalog, postgis.Options{MaxConns: 2, AcquireTimeout: 300 * time.Millisecond})

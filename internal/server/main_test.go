@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/socle-geo/socle/internal/embedded"
 	"github.com/socle-geo/socle/internal/importer"
 	"github.com/socle-geo/socle/internal/postgis"
 	"github.com/socle-geo/socle/internal/server"
@@ -34,10 +35,31 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // env is the package's shared test territory: one database loaded with the
 // fixtures, one real HTTP server over it.
 var env struct {
+	// dbURL is the PostGIS database: the store under test, or, when the
+	// embedded store is under test, an oracle for CRS checks.
 	dbURL string
-	store *postgis.Store
+	// kind is "postgis" or "embedded" (SOCLE_TEST_STORE): one conformance
+	// suite runs against both stores.
+	kind  string
+	store testStore
 	srv   *httptest.Server
 	err   error
+}
+
+// testStore is what the tests need of either store.
+type testStore interface {
+	server.Store
+	importer.Writer
+	ListenChanges(ctx context.Context, log *slog.Logger, onChange func(socle.Change), onReset func())
+}
+
+// postgisOnly skips tests of PostGIS mechanics when the embedded store is
+// under test.
+func postgisOnly(t *testing.T) {
+	t.Helper()
+	if env.kind != "postgis" {
+		t.Skip("PostGIS mechanics; the embedded store is under test")
+	}
 }
 
 func repoRoot() string {
@@ -62,17 +84,33 @@ func TestMain(m *testing.M) {
 		env.dbURL = dbURL
 		ctx := context.Background()
 		catalog := socle.DefaultCatalog()
-		store, err := postgis.Open(ctx, dbURL, catalog, postgis.Options{})
+		pg, err := postgis.Open(ctx, dbURL, catalog, postgis.Options{})
 		if err != nil {
 			env.err = err
 			return m.Run()
 		}
-		defer store.Close()
-		env.store = store
-		if err := store.Migrate(ctx, quiet); err != nil {
+		defer pg.Close()
+		if err := pg.Migrate(ctx, quiet); err != nil {
 			env.err = err
 			return m.Run()
 		}
+		env.kind, env.store = "postgis", pg
+		if os.Getenv("SOCLE_TEST_STORE") == "embedded" {
+			dir, err := os.MkdirTemp("", "socle-test-")
+			if err != nil {
+				env.err = err
+				return m.Run()
+			}
+			defer os.RemoveAll(dir)
+			gp, err := embedded.Open(ctx, filepath.Join(dir, "socle.gpkg"), catalog)
+			if err != nil {
+				env.err = err
+				return m.Run()
+			}
+			defer gp.Close()
+			env.kind, env.store = "embedded", gp
+		}
+		store := env.store
 		im := &importer.Importer{Store: store, Catalog: catalog, Log: quiet, Actor: "test"}
 		if _, err := im.ImportFixtures(ctx, filepath.Join(repoRoot(), "fixtures")); err != nil {
 			env.err = fmt.Errorf("import fixtures: %w", err)

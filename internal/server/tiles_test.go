@@ -266,6 +266,7 @@ func TestTileJSONAndTilesets(t *testing.T) {
 // cache and listener) drop exactly the tiles it touched.
 func TestTileCacheFollowsChanges(t *testing.T) {
 	base(t)
+	postgisOnly(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	catalog := socle.DefaultCatalog()

@@ -1,0 +1,659 @@
+package embedded
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/socle-geo/socle/internal/postgis"
+	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/testdb"
+	"github.com/socle-geo/socle/ogc/cql2"
+	"github.com/socle-geo/socle/ogc/crs"
+)
+
+// The differential test: the sample territory loaded into both stores, then
+// the same queries asked of both, which must give the same features in the
+// same order, the same counts, the same cursors, the same JSON (decoded;
+// coordinates within a unit of their last decimal) and the same errors.
+
+// readStore is what both stores answer.
+type readStore interface {
+	Items(ctx context.Context, q socle.ItemsQuery, fn func(*socle.Feature) error) (socle.Page, error)
+	Feature(ctx context.Context, q socle.FeatureQuery) (*socle.Feature, error)
+	Summary(ctx context.Context, c *socle.Collection) (socle.Summary, error)
+	Tile(ctx context.Context, q socle.TileQuery) ([]byte, error)
+}
+
+type storePair struct {
+	pg, em readStore
+	cat    *socle.Catalog
+}
+
+func openPair(t *testing.T) *storePair {
+	t.Helper()
+	ctx := context.Background()
+	cat := socle.DefaultCatalog()
+	pg, err := postgis.Open(ctx, testdb.New(t), cat, postgis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pg.Close)
+	if err := pg.Migrate(ctx, quiet); err != nil {
+		t.Fatal(err)
+	}
+	em, _ := openTemp(t)
+	loadFixtures(t, pg, fixturesDir())
+	loadFixtures(t, em, fixturesDir())
+	return &storePair{pg: pg, em: em, cat: cat}
+}
+
+// answer is what a store said to one query.
+type answer struct {
+	feats []socle.Feature
+	page  socle.Page
+	err   error
+}
+
+// elapsed sums the time each store took, by store.
+var elapsed = map[readStore]time.Duration{}
+
+func ask(s readStore, q socle.ItemsQuery) answer {
+	start := time.Now()
+	defer func() { elapsed[s] += time.Since(start) }()
+	var a answer
+	a.page, a.err = s.Items(context.Background(), q, func(f *socle.Feature) error {
+		a.feats = append(a.feats, socle.Feature{ID: clone(f.ID), Geometry: clone(f.Geometry), Properties: clone(f.Properties)})
+		return nil
+	})
+	return a
+}
+
+func clone(b []byte) []byte { return append([]byte(nil), b...) }
+
+func (a answer) ids() []string {
+	var out []string
+	for _, f := range a.feats {
+		out = append(out, string(f.ID))
+	}
+	return out
+}
+
+// stats counts what the comparisons saw.
+type stats struct {
+	queries, features, identicalBytes int
+}
+
+func cursorText(c *socle.Cursor) string {
+	if c == nil {
+		return "<nil>"
+	}
+	return c.Encode()
+}
+
+// sameErrors compares the errors of both stores: the same code and the
+// same message for the caller.
+func sameErrors(t *testing.T, label string, pg, em error) bool {
+	t.Helper()
+	if (pg == nil) != (em == nil) {
+		t.Errorf("%s: PostGIS error %v, embedded error %v", label, pg, em)
+		return false
+	}
+	if pg == nil {
+		return true
+	}
+	if socle.ErrorCode(pg) != socle.ErrorCode(em) || socle.ErrorMessage(pg) != socle.ErrorMessage(em) {
+		t.Errorf("%s: PostGIS error %q (%s), embedded %q (%s)", label, socle.ErrorMessage(pg), socle.ErrorCode(pg), socle.ErrorMessage(em), socle.ErrorCode(em))
+		return false
+	}
+	return true
+}
+
+// compareAnswers reports every difference between the two answers.
+func compareAnswers(t *testing.T, label string, q socle.ItemsQuery, pg, em answer, st *stats) bool {
+	t.Helper()
+	st.queries++
+	if !sameErrors(t, label, pg.err, em.err) || pg.err != nil {
+		return pg.err == nil && em.err == nil
+	}
+	ok := true
+	if pg.page.NumberMatched != em.page.NumberMatched || pg.page.NumberReturned != em.page.NumberReturned {
+		t.Errorf("%s: numberMatched/Returned PostGIS %d/%d, embedded %d/%d", label,
+			pg.page.NumberMatched, pg.page.NumberReturned, em.page.NumberMatched, em.page.NumberReturned)
+		ok = false
+	}
+	if a, b := pg.ids(), em.ids(); !slices.Equal(a, b) {
+		t.Errorf("%s: ids differ\nPostGIS  %s\nembedded %s", label, abbreviate(a), abbreviate(b))
+		return false
+	}
+	if a, b := cursorText(pg.page.Next), cursorText(em.page.Next); a != b {
+		t.Errorf("%s: next cursor PostGIS %s, embedded %s", label, cursorJSON(pg.page.Next), cursorJSON(em.page.Next))
+		ok = false
+	}
+	if a, b := cursorText(pg.page.Prev), cursorText(em.page.Prev); a != b {
+		t.Errorf("%s: prev cursor PostGIS %s, embedded %s", label, cursorJSON(pg.page.Prev), cursorJSON(em.page.Prev))
+		ok = false
+	}
+	tol := 1.5e-7
+	if !q.OutputCRS().Geographic {
+		tol = 0.011
+	}
+	for i := range pg.feats {
+		a, b := pg.feats[i], em.feats[i]
+		st.features++
+		if string(a.Geometry) == string(b.Geometry) && string(a.Properties) == string(b.Properties) {
+			st.identicalBytes++
+		} else if st.features-st.identicalBytes <= 3 {
+			t.Logf("%s: feature %s: not byte-identical:\nPostGIS  %.200s %.200s\nembedded %.200s %.200s", label, a.ID, a.Geometry, a.Properties, b.Geometry, b.Properties)
+		}
+		if !sameJSON(a.Properties, b.Properties) {
+			t.Errorf("%s: feature %s: properties differ\nPostGIS  %s\nembedded %s", label, a.ID, a.Properties, b.Properties)
+			ok = false
+		}
+		if d, why := geometryDistance(a.Geometry, b.Geometry); d > tol {
+			t.Errorf("%s: feature %s: geometries differ (%s, %g)\nPostGIS  %.300s\nembedded %.300s", label, a.ID, why, d, a.Geometry, b.Geometry)
+			ok = false
+		}
+	}
+	return ok
+}
+
+func cursorJSON(c *socle.Cursor) string {
+	if c == nil {
+		return "<nil>"
+	}
+	b, _ := json.Marshal(c)
+	return string(b)
+}
+
+func abbreviate(ids []string) string {
+	if len(ids) > 20 {
+		return fmt.Sprintf("%v … (%d)", ids[:20], len(ids))
+	}
+	return fmt.Sprint(ids)
+}
+
+func sameJSON(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+// geometryDistance is the largest difference between two GeoJSON
+// geometries' coordinates; +Inf when their structure differs.
+func geometryDistance(a, b []byte) (float64, string) {
+	var x, y map[string]any
+	if err := json.Unmarshal(a, &x); err != nil {
+		return math.Inf(1), err.Error()
+	}
+	if err := json.Unmarshal(b, &y); err != nil {
+		return math.Inf(1), err.Error()
+	}
+	if x["type"] != y["type"] || !reflect.DeepEqual(x["crs"], y["crs"]) || len(x) != len(y) {
+		return math.Inf(1), "type or crs"
+	}
+	var walk func(p, q any) float64
+	walk = func(p, q any) float64 {
+		switch p := p.(type) {
+		case float64:
+			r, ok := q.(float64)
+			if !ok {
+				return math.Inf(1)
+			}
+			return math.Abs(p - r)
+		case []any:
+			r, ok := q.([]any)
+			if !ok || len(r) != len(p) {
+				return math.Inf(1)
+			}
+			d := 0.0
+			for i := range p {
+				d = math.Max(d, walk(p[i], r[i]))
+			}
+			return d
+		}
+		return math.Inf(1)
+	}
+	return walk(x["coordinates"], y["coordinates"]), "coordinates"
+}
+
+// walk compares a query's first page, then follows the next cursors for up
+// to n pages and the prev cursors back, on both stores.
+func (p *storePair) walk(t *testing.T, label string, q socle.ItemsQuery, n int, st *stats) {
+	t.Helper()
+	var trail []*socle.Cursor
+	for i := 0; i < n; i++ {
+		pg, em := ask(p.pg, q), ask(p.em, q)
+		if !compareAnswers(t, fmt.Sprintf("%s, page %d", label, i), q, pg, em, st) {
+			return
+		}
+		if pg.page.Next == nil {
+			break
+		}
+		trail = append(trail, q.Cursor)
+		q.Cursor = pg.page.Next
+		if i == n-1 {
+			break
+		}
+	}
+	// Back through the prev links.
+	for i := 0; i < n; i++ {
+		pg, em := ask(p.pg, q), ask(p.em, q)
+		if !compareAnswers(t, fmt.Sprintf("%s, back %d", label, i), q, pg, em, st) {
+			return
+		}
+		if pg.page.Prev == nil {
+			break
+		}
+		q.Cursor = pg.page.Prev
+	}
+}
+
+// TestStoresAgree is the differential test of the embedded store against
+// the PostGIS store.
+func TestStoresAgree(t *testing.T) {
+	p := openPair(t)
+	ctx := context.Background()
+	coll := func(id string) *socle.Collection { c, _ := p.cat.Collection(id); return c }
+	st := &stats{}
+	defer func() {
+		t.Logf("%d queries, %d features compared, %d byte-identical (geometry and properties); time in Items: PostGIS %s, embedded %s",
+			st.queries, st.features, st.identicalBytes, elapsed[p.pg].Round(time.Millisecond), elapsed[p.em].Round(time.Millisecond))
+	}()
+
+	t.Run("summary", func(t *testing.T) {
+		for _, c := range p.cat.Collections {
+			a, err1 := p.pg.Summary(ctx, c)
+			b, err2 := p.em.Summary(ctx, c)
+			if err1 != nil || err2 != nil {
+				t.Fatal(err1, err2)
+			}
+			if a.Count != b.Count || a.Version != b.Version {
+				t.Errorf("%s: count/version PostGIS %d/%d, embedded %d/%d", c.ID, a.Count, a.Version, b.Count, b.Version)
+			}
+			if a.BBox == nil || b.BBox == nil || math.Abs(a.BBox.MinX-b.BBox.MinX) > 1e-9 || math.Abs(a.BBox.MinY-b.BBox.MinY) > 1e-9 ||
+				math.Abs(a.BBox.MaxX-b.BBox.MaxX) > 1e-9 || math.Abs(a.BBox.MaxY-b.BBox.MaxY) > 1e-9 {
+				t.Errorf("%s: bbox PostGIS %+v, embedded %+v", c.ID, a.BBox, b.BBox)
+			}
+			if !sameTime(a.Start, b.Start) || !sameTime(a.End, b.End) {
+				t.Errorf("%s: temporal extent PostGIS %v–%v, embedded %v–%v", c.ID, a.Start, a.End, b.Start, b.End)
+			}
+		}
+	})
+
+	t.Run("all features, every CRS", func(t *testing.T) {
+		for _, c := range p.cat.Collections {
+			for _, out := range crs.Supported {
+				p.walk(t, c.ID+" in "+out.URI, socle.ItemsQuery{Collection: c, CRS: out, Limit: 1000}, 100, st)
+			}
+		}
+	})
+
+	t.Run("bbox", func(t *testing.T) {
+		boxes := [][4]float64{{1.50, 43.50, 1.56, 43.56}, {1.40, 43.40, 1.70, 43.62}, {1.5523, 43.4455, 1.5561, 43.4493}, {-1, -1, 0, 0}}
+		for _, b := range boxes {
+			for _, bc := range crs.Supported {
+				bb, err := boxIn(b, bc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, id := range []string{"addresses", "roads", "land_cover", "communes"} {
+					q := socle.ItemsQuery{Collection: coll(id), BBox: bb, BBoxCRS: bc, Limit: 200}
+					p.walk(t, fmt.Sprintf("%s bbox %v in %s", id, *bb, bc.URI), q, 3, st)
+				}
+			}
+		}
+		// A latitude beyond the pole cannot be projected.
+		q := socle.ItemsQuery{Collection: coll("roads"), BBox: &socle.BBox{MinX: 1, MinY: 80, MaxX: 2, MaxY: 95}, BBoxCRS: crs.CRS84, Limit: 10}
+		compareAnswers(t, "bbox beyond the pole", q, ask(p.pg, q), ask(p.em, q), st)
+	})
+
+	t.Run("datetime", func(t *testing.T) {
+		ts := func(s string) *time.Time {
+			v, err := time.Parse(time.RFC3339Nano, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return &v
+		}
+		for _, iv := range []socle.Interval{
+			{Start: ts("2024-01-15T00:00:00Z"), End: ts("2024-01-15T00:00:00Z")},
+			{Start: ts("2024-03-05T23:30:00Z"), End: ts("2024-03-05T23:30:00Z")},
+			{Start: ts("2022-01-01T00:00:00Z"), End: ts("2023-06-30T12:00:00Z")},
+			{End: ts("2020-01-01T00:00:00Z")},
+			{Start: ts("2025-01-01T00:00:00+02:00")},
+			{Start: ts("2021-05-03T10:11:12.345678901Z"), End: ts("2022-05-03T10:11:12Z")},
+		} {
+			for _, id := range []string{"addresses", "roads", "land_cover"} {
+				q := socle.ItemsQuery{Collection: coll(id), Datetime: &iv, Limit: 300}
+				p.walk(t, fmt.Sprintf("%s datetime %v/%v", id, iv.Start, iv.End), q, 3, st)
+			}
+		}
+		iv := socle.Interval{Start: ts("2024-01-15T00:00:00Z")}
+		q := socle.ItemsQuery{Collection: coll("communes"), Datetime: &iv, Limit: 10}
+		compareAnswers(t, "communes datetime", q, ask(p.pg, q), ask(p.em, q), st)
+	})
+
+	t.Run("equals", func(t *testing.T) {
+		day := time.Date(2024, 1, 15, 0, 0, 0, 0, time.UTC)
+		for _, tc := range []struct {
+			id string
+			eq []socle.Equals
+		}{
+			{"addresses", []socle.Equals{{Property: "commune_insee", Value: "31113"}}},
+			{"addresses", []socle.Equals{{Property: "commune_insee", Value: "31113"}, {Property: "numero", Value: int64(3)}}},
+			{"addresses", []socle.Equals{{Property: "certification_commune", Value: false}, {Property: "position", Value: "cage d’escalier"}}},
+			{"addresses", []socle.Equals{{Property: "date_der_maj", Value: day}}},
+			{"addresses", []socle.Equals{{Property: "suffixe", Value: "bis"}}},
+			{"roads", []socle.Equals{{Property: "road_class", Value: "Chemin"}, {Property: "surface", Value: "empierrée"}}},
+			{"roads", []socle.Equals{{Property: "width", Value: 5.5}}},
+			{"land_cover", []socle.Equals{{Property: "artificialised", Value: true}, {Property: "year_artificialised", Value: int64(2022)}}},
+			{"communes", []socle.Equals{{Property: "nom", Value: "Labège"}}},
+			{"communes", []socle.Equals{{Property: "artificialised_ha_by_year", Value: "x"}}},
+		} {
+			q := socle.ItemsQuery{Collection: coll(tc.id), Equals: tc.eq, Limit: 150}
+			p.walk(t, fmt.Sprintf("%s equals %v", tc.id, tc.eq), q, 3, st)
+		}
+	})
+
+	t.Run("sortby and paging", func(t *testing.T) {
+		for _, tc := range []struct {
+			id   string
+			sort []socle.SortKey
+		}{
+			{"addresses", []socle.SortKey{{Property: "voie_nom"}, {Property: "numero", Desc: true}}},
+			{"addresses", []socle.SortKey{{Property: "date_der_maj", Desc: true}}},
+			{"addresses", []socle.SortKey{{Property: "date_der_maj"}}},
+			{"addresses", []socle.SortKey{{Property: "suffixe"}}},
+			{"addresses", []socle.SortKey{{Property: "suffixe", Desc: true}, {Property: "numero"}}},
+			{"addresses", []socle.SortKey{{Property: "certification_commune"}, {Property: "cle_interop", Desc: true}}},
+			{"addresses", []socle.SortKey{{Property: "lieudit_complement_nom", Desc: true}}},
+			{"roads", []socle.SortKey{{Property: "width"}}},
+			{"roads", []socle.SortKey{{Property: "width", Desc: true}, {Property: "name"}}},
+			{"roads", []socle.SortKey{{Property: "condition", Desc: true}}},
+			{"roads", []socle.SortKey{{Property: "updated_at"}}},
+			{"land_cover", []socle.SortKey{{Property: "year_artificialised"}, {Property: "area_m2", Desc: true}}},
+			{"land_cover", []socle.SortKey{{Property: "artificialised", Desc: true}, {Property: "code_cs"}}},
+			{"communes", []socle.SortKey{{Property: "population", Desc: true}}},
+			{"communes", []socle.SortKey{{Property: "zan_budget_used_pct"}}},
+			{"communes", []socle.SortKey{{Property: "nom"}}},
+		} {
+			for _, limit := range []int{1, 7, 100} {
+				q := socle.ItemsQuery{Collection: coll(tc.id), SortBy: tc.sort, Limit: limit}
+				p.walk(t, fmt.Sprintf("%s sortby %v limit %d", tc.id, tc.sort, limit), q, 12, st)
+			}
+		}
+		// Sorting and filtering together.
+		q := socle.ItemsQuery{Collection: coll("addresses"), SortBy: []socle.SortKey{{Property: "numero"}},
+			Equals: []socle.Equals{{Property: "commune_insee", Value: "31113"}}, Limit: 25}
+		p.walk(t, "addresses in 31113 by numero", q, 20, st)
+	})
+
+	t.Run("properties", func(t *testing.T) {
+		for _, props := range [][]string{{}, {"numero", "voie_nom"}, {"date_der_maj", "numero", "date_der_maj"}, {"nope"}} {
+			q := socle.ItemsQuery{Collection: coll("addresses"), Properties: props, Limit: 50}
+			p.walk(t, fmt.Sprintf("addresses properties %v", props), q, 2, st)
+		}
+		q := socle.ItemsQuery{Collection: coll("communes"), Properties: []string{"artificialised_ha_by_year", "zan_budget_used_pct"}, Limit: 50}
+		p.walk(t, "communes indicators", q, 2, st)
+	})
+
+	t.Run("features by id", func(t *testing.T) {
+		for _, tc := range []struct{ id, fid string }{
+			{"addresses", "1"}, {"addresses", "2999"}, {"addresses", "007"}, {"addresses", "999999"}, {"addresses", "x"},
+			{"roads", "17"}, {"land_cover", "3"}, {"communes", "31254"}, {"communes", "99999"},
+		} {
+			for _, out := range []crs.CRS{{}, crs.WGS84, crs.Lambert, crs.LAEA} {
+				fq := socle.FeatureQuery{Collection: coll(tc.id), ID: tc.fid, CRS: out}
+				a, err1 := p.pg.Feature(ctx, fq)
+				b, err2 := p.em.Feature(ctx, fq)
+				label := fmt.Sprintf("%s/%s in %s", tc.id, tc.fid, out.URI)
+				if !sameErrors(t, label, err1, err2) || err1 != nil {
+					continue
+				}
+				compareAnswers(t, label, socle.ItemsQuery{CRS: out}, answer{feats: []socle.Feature{*a}}, answer{feats: []socle.Feature{*b}}, st)
+			}
+		}
+	})
+
+	t.Run("errors", func(t *testing.T) {
+		bad := func(keys ...string) *socle.Cursor {
+			c := &socle.Cursor{}
+			for _, k := range keys {
+				c.Keys = append(c.Keys, json.RawMessage(k))
+			}
+			return c
+		}
+		for i, q := range []socle.ItemsQuery{
+			{Collection: coll("communes"), SortBy: []socle.SortKey{{Property: "artificialised_ha_by_year"}}, Limit: 5},
+			{Collection: coll("addresses"), SortBy: []socle.SortKey{{Property: "nope"}}, Limit: 5},
+			{Collection: coll("addresses"), Equals: []socle.Equals{{Property: "nope", Value: "x"}}, Limit: 5},
+			{Collection: coll("addresses"), Cursor: bad(`1`, `2`), Limit: 5},
+			{Collection: coll("addresses"), Cursor: bad(`"x"`), Limit: 5},
+			{Collection: coll("addresses"), Cursor: bad(`null`), Limit: 5},
+			{Collection: coll("addresses"), Cursor: bad(`1.5`), Limit: 5},
+			{Collection: coll("addresses"), Cursor: bad(`"17"`), Limit: 5},
+			{Collection: coll("addresses"), Cursor: &socle.Cursor{Keys: bad(`"42"`).Keys, Before: true}, Limit: 5},
+			{Collection: coll("addresses"), SortBy: []socle.SortKey{{Property: "suffixe"}}, Cursor: bad(`null`, `12`), Limit: 5},
+			{Collection: coll("addresses"), SortBy: []socle.SortKey{{Property: "suffixe"}}, Cursor: &socle.Cursor{Keys: bad(`null`, `12`).Keys, Before: true}, Limit: 5},
+			{Collection: coll("addresses"), SortBy: []socle.SortKey{{Property: "date_der_maj"}}, Cursor: bad(`"2024-02-30"`, `12`), Limit: 5},
+			{Collection: coll("addresses"), SortBy: []socle.SortKey{{Property: "certification_commune"}}, Cursor: bad(`"yes"`, `12`), Limit: 5},
+			{Collection: coll("roads"), SortBy: []socle.SortKey{{Property: "updated_at"}}, Cursor: bad(`"2024-01-01 10:00:00"`, `12`), Limit: 5},
+			{Collection: coll("roads"), SortBy: []socle.SortKey{{Property: "width"}}, Cursor: bad(`"5"`, `"12"`), Limit: 5},
+		} {
+			compareAnswers(t, fmt.Sprintf("error case %d", i), q, ask(p.pg, q), ask(p.em, q), st)
+		}
+	})
+
+	t.Run("cql2", func(t *testing.T) {
+		sample := sampleFeatures(t, p.em, coll("addresses"))
+		rng := rand.New(rand.NewPCG(2026, 8))
+		nonEmpty := 0
+		for i := 0; i < 100; i++ {
+			text := randomFilter(rng, sample, 3)
+			e, err := cql2.ParseText(text)
+			if err != nil {
+				t.Fatalf("%s: %v", text, err)
+			}
+			q := socle.ItemsQuery{Collection: coll("addresses"), Filter: e, Limit: 5000, Properties: []string{"numero"}}
+			pg, em := ask(p.pg, q), ask(p.em, q)
+			compareAnswers(t, "filter "+text, q, pg, em, st)
+			if pg.page.NumberMatched > 0 {
+				nonEmpty++
+			}
+		}
+		if nonEmpty < 40 {
+			t.Errorf("only %d of 100 random filters selected anything: the test is too weak", nonEmpty)
+		}
+		for _, tc := range []struct {
+			id, filter string
+			fcrs       crs.CRS
+		}{
+			{"roads", "width * 2 > 10 AND road_class IN ('Chemin', 'Sentier', 'Route à 1 chaussée')", crs.CRS{}},
+			{"roads", "T_AFTER(updated_at, TIMESTAMP('2024-06-01T00:00:00Z')) AND width IS NOT NULL", crs.CRS{}},
+			{"roads", "T_DURING(INTERVAL(updated_at, updated_at), INTERVAL('2020-01-01', '2022-01-01'))", crs.CRS{}},
+			{"roads", "T_DURING(updated_at, INTERVAL('2020-01-01', '2022-01-01'))", crs.CRS{}},
+			{"roads", "S_CROSSES(geometry, LINESTRING(1.50 43.50, 1.60 43.60))", crs.CRS{}},
+			{"roads", "S_INTERSECTS(geometry, BBOX(575000, 6265000, 582000, 6272000))", crs.Lambert},
+			{"roads", "S_INTERSECTS(geometry, BBOX(43.50, 1.50, 43.56, 1.56))", crs.WGS84},
+			{"roads", "S_INTERSECTS(geometry, POLYGON((166979 5390000, 173658 5390000, 173658 5397000, 166979 5390000)))", crs.Mercator},
+			{"roads", "S_DISJOINT(geometry, BBOX(1.0, 43.0, 1.55, 44.0)) AND name LIKE 'Chemin%'", crs.CRS{}},
+			{"roads", "CASEI(name) LIKE CASEI('%église%') OR ACCENTI(CASEI(name)) LIKE ACCENTI(CASEI('%EGLISE%'))", crs.CRS{}},
+			{"land_cover", "artificialised = true AND year_artificialised >= 2021", crs.CRS{}},
+			{"land_cover", "area_m2 / 10000 BETWEEN 0.5 AND 2 AND artificialised = false", crs.CRS{}},
+			{"land_cover", "S_WITHIN(geometry, BBOX(1.50, 43.50, 1.56, 43.56))", crs.CRS{}},
+			{"land_cover", "S_TOUCHES(geometry, POINT(1.5535 43.4469)) OR S_CONTAINS(geometry, POINT(1.5535 43.4469))", crs.CRS{}},
+			{"communes", "S_CONTAINS(geometry, POINT(1.53 43.54))", crs.CRS{}},
+			{"communes", "S_INTERSECTS(geometry, POINT(2300000 3620000))", crs.LAEA},
+			{"communes", "population > 5000 OR zan_budget_used_pct > 40", crs.CRS{}},
+			{"communes", "artificialised_ha_since_2021 > 0 AND insee LIKE '311%'", crs.CRS{}},
+			{"communes", "S_OVERLAPS(geometry, BBOX(1.5, 43.45, 1.6, 43.55))", crs.CRS{}},
+			// Errors.
+			{"addresses", "nope = 1", crs.CRS{}},
+			{"addresses", "geometry = 1", crs.CRS{}},
+			{"addresses", "S_INTERSECTS(numero, POINT(1 2))", crs.CRS{}},
+			{"addresses", "T_DURING(date_der_maj, INTERVAL('2020-01-01', '2021-01-01'))", crs.CRS{}},
+			{"addresses", "T_AFTER(voie_nom, DATE('2020-01-01'))", crs.CRS{}},
+			{"addresses", "A_CONTAINS(cad_parcelles, ('a'))", crs.CRS{}},
+			{"addresses", "numero / 0 > 1", crs.CRS{}},
+			{"addresses", "foo(numero) = 1", crs.CRS{}},
+			{"communes", "artificialised_ha_by_year IS NULL", crs.CRS{}},
+		} {
+			e, err := cql2.ParseText(tc.filter)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.filter, err)
+			}
+			q := socle.ItemsQuery{Collection: coll(tc.id), Filter: e, FilterCRS: tc.fcrs, Limit: 100}
+			p.walk(t, fmt.Sprintf("%s filter %s (filter-crs %s)", tc.id, tc.filter, tc.fcrs.URI), q, 3, st)
+		}
+	})
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Equal(*b)
+}
+
+// boxIn returns the CRS84 box b drawn in c, in c's axis order.
+func boxIn(b [4]float64, c crs.CRS) (*socle.BBox, error) {
+	tr, err := crs.NewTransformer(4326, c.SRID)
+	if err != nil {
+		return nil, err
+	}
+	x0, y0, err := tr.Transform(b[0], b[1])
+	if err != nil {
+		return nil, err
+	}
+	x1, y1, err := tr.Transform(b[2], b[3])
+	if err != nil {
+		return nil, err
+	}
+	if c.YX {
+		x0, y0, x1, y1 = y0, x0, y1, x1
+	}
+	return &socle.BBox{MinX: x0, MinY: y0, MaxX: x1, MaxY: y1}, nil
+}
+
+// sampleFeatures reads a collection for the filter generator: typed values
+// and CRS84 geometries.
+func sampleFeatures(t *testing.T, s readStore, c *socle.Collection) []cql2.MapFeature {
+	t.Helper()
+	var out []cql2.MapFeature
+	_, err := s.Items(context.Background(), socle.ItemsQuery{Collection: c, Limit: 100000}, func(f *socle.Feature) error {
+		var props map[string]any
+		if err := json.Unmarshal(f.Properties, &props); err != nil {
+			return err
+		}
+		var g struct {
+			Coordinates []float64 `json:"coordinates"`
+		}
+		if err := json.Unmarshal(f.Geometry, &g); err != nil {
+			return err
+		}
+		m := cql2.MapFeature{"geometry": orb.Point{g.Coordinates[0], g.Coordinates[1]}}
+		for k, v := range props {
+			if k == "date_der_maj" && v != nil {
+				d, err := time.Parse(time.DateOnly, v.(string))
+				if err != nil {
+					return err
+				}
+				v = d
+			}
+			m[k] = v
+		}
+		out = append(out, m)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// randomFilter builds a random predicate over the addresses' properties,
+// with values drawn from the data so that selections are not all empty (as
+// the server's differential test of the Go evaluator against PostGIS).
+func randomFilter(rng *rand.Rand, sample []cql2.MapFeature, depth int) string {
+	if depth > 0 && rng.IntN(3) == 0 {
+		a, b := randomFilter(rng, sample, depth-1), randomFilter(rng, sample, depth-1)
+		switch rng.IntN(3) {
+		case 0:
+			return "(" + a + " AND " + b + ")"
+		case 1:
+			return "(" + a + " OR " + b + ")"
+		default:
+			return "NOT (" + a + ")"
+		}
+	}
+	f := sample[rng.IntN(len(sample))]
+	str := func(k string) string {
+		s, _ := f[k].(string)
+		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	}
+	num := func() int { return int(f["numero"].(float64)) }
+	pt := f["geometry"].(orb.Point)
+	lastWord := func() string {
+		w := strings.Fields(strings.Trim(str("voie_nom"), "'"))
+		return strings.ReplaceAll(w[len(w)-1], "'", "''")
+	}
+	switch rng.IntN(18) {
+	case 0:
+		return "commune_insee = " + str("commune_insee")
+	case 1:
+		return fmt.Sprintf("numero %s %d", []string{"<", "<=", ">", ">=", "=", "<>"}[rng.IntN(6)], num())
+	case 2:
+		return fmt.Sprintf("numero BETWEEN %d AND %d", num(), num()+rng.IntN(20))
+	case 3:
+		return "voie_nom IN (" + str("voie_nom") + ", 'Rue Inconnue')"
+	case 4:
+		return []string{"suffixe IS NULL", "suffixe IS NOT NULL", "date_der_maj IS NULL", "cad_parcelles IS NULL", "lieudit_complement_nom IS NOT NULL"}[rng.IntN(5)]
+	case 5:
+		return "CASEI(voie_nom) LIKE CASEI('%" + lastWord() + "%')"
+	case 6:
+		return "ACCENTI(CASEI(voie_nom)) LIKE ACCENTI(CASEI('%" + lastWord() + "'))"
+	case 7:
+		d := 0.002 + rng.Float64()*0.02
+		return fmt.Sprintf("S_INTERSECTS(geometry, BBOX(%.6f, %.6f, %.6f, %.6f))", pt[0]-d, pt[1]-d, pt[0]+d*rng.Float64(), pt[1]+d)
+	case 8:
+		d := 0.003 + rng.Float64()*0.01
+		return fmt.Sprintf("S_WITHIN(geometry, POLYGON((%.6f %.6f, %.6f %.6f, %.6f %.6f, %.6f %.6f)))",
+			pt[0]-d, pt[1]-d, pt[0]+d, pt[1]-d*0.5, pt[0], pt[1]+d, pt[0]-d, pt[1]-d)
+	case 9:
+		if d, ok := f["date_der_maj"].(time.Time); ok {
+			op := []string{"T_AFTER", "T_BEFORE", "T_EQUALS", "T_INTERSECTS", "T_DISJOINT"}[rng.IntN(5)]
+			return fmt.Sprintf("%s(date_der_maj, DATE('%s'))", op, d.Format(time.DateOnly))
+		}
+		return "date_der_maj IS NULL"
+	case 10:
+		return fmt.Sprintf("T_INTERSECTS(date_der_maj, INTERVAL('%d-01-01', '%d-06-30'))", 2018+rng.IntN(6), 2024+rng.IntN(3))
+	case 11:
+		return fmt.Sprintf("numero %% %d = %d", 2+rng.IntN(3), rng.IntN(2))
+	case 12:
+		return []string{"certification_commune = true", "NOT certification_commune = true", "certification_commune = false"}[rng.IntN(3)]
+	case 13:
+		return fmt.Sprintf("numero * 2 + 1 > %d", num())
+	case 14:
+		return fmt.Sprintf("date_der_maj > DATE('%d-%02d-01')", 2018+rng.IntN(8), 1+rng.IntN(12))
+	case 15:
+		return "voie_nom = " + str("voie_nom") + " AND numero <= " + fmt.Sprint(num())
+	case 16:
+		d := 0.001 + rng.Float64()*0.01
+		return fmt.Sprintf("S_DISJOINT(geometry, POLYGON((%.6f %.6f, %.6f %.6f, %.6f %.6f, %.6f %.6f, %.6f %.6f)))",
+			pt[0]-d, pt[1]-d, pt[0]+d, pt[1]-d, pt[0]+d, pt[1]+d, pt[0]-d, pt[1]+d, pt[0]-d, pt[1]-d)
+	default:
+		return "position = " + str("position")
+	}
+}

@@ -1,0 +1,347 @@
+package embedded
+
+import (
+	"errors"
+	"math"
+	"strconv"
+
+	"github.com/paulmach/orb"
+
+	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/ogc/crs"
+)
+
+// The geometry operations the PostGIS store asks of PostGIS, done the same
+// way here: ST_MakeEnvelope, ST_Segmentize, ST_Transform, ST_Envelope and
+// ST_AsGeoJSON.
+
+// transformer returns the transformation between two SRIDs, or EINVALID.
+func transformer(from, to int) (crs.Transformer, error) {
+	t, err := crs.NewTransformer(from, to)
+	if err != nil {
+		return nil, &socle.Error{Code: socle.EINVALID, Message: "a value in the request is out of range or malformed", Err: err}
+	}
+	return t, nil
+}
+
+// transform returns g transformed; a position the projection cannot take is
+// a malformed request, as PostGIS's error XX000 is for the PostGIS store.
+func transform(g orb.Geometry, from, to int) (orb.Geometry, error) {
+	if from == to {
+		return g, nil
+	}
+	t, err := transformer(from, to)
+	if err != nil {
+		return nil, err
+	}
+	out, err := crs.TransformGeometry(g, t)
+	if err != nil {
+		if errors.Is(err, crs.ErrInvalidCoordinate) || errors.Is(err, crs.ErrOutsideDomain) {
+			return nil, malformed("transform from EPSG:%d to EPSG:%d: %v", from, to, err)
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// envelope is ST_MakeEnvelope: the ring runs (xmin ymin, xmin ymax, xmax
+// ymax, xmax ymin) as PostGIS builds it.
+func envelope(x0, y0, x1, y1 float64) orb.Polygon {
+	return orb.Polygon{orb.Ring{{x0, y0}, {x0, y1}, {x1, y1}, {x1, y0}, {x0, y0}}}
+}
+
+// boxGeometry is ST_Envelope of a box, or a box2d cast to geometry: a point
+// when the box is one, a line when it is flat, a polygon otherwise.
+func boxGeometry(b orb.Bound) orb.Geometry {
+	switch {
+	case b.Min[0] == b.Max[0] && b.Min[1] == b.Max[1]:
+		return b.Min
+	case b.Min[0] == b.Max[0] || b.Min[1] == b.Max[1]:
+		return orb.LineString{b.Min, b.Max}
+	}
+	return envelope(b.Min[0], b.Min[1], b.Max[0], b.Max[1])
+}
+
+// segmentize is ST_Segmentize (liblwgeom's ptarray_segmentize2d): every
+// segment longer than dist is cut into equal parts no longer than dist.
+func segmentize(g orb.Geometry, dist float64) orb.Geometry {
+	switch g := g.(type) {
+	case orb.LineString:
+		return orb.LineString(segmentizePoints(g, dist))
+	case orb.Ring:
+		return orb.Ring(segmentizePoints(g, dist))
+	case orb.Polygon:
+		out := make(orb.Polygon, len(g))
+		for i, r := range g {
+			out[i] = orb.Ring(segmentizePoints(r, dist))
+		}
+		return out
+	case orb.MultiLineString:
+		out := make(orb.MultiLineString, len(g))
+		for i, l := range g {
+			out[i] = orb.LineString(segmentizePoints(l, dist))
+		}
+		return out
+	case orb.MultiPolygon:
+		out := make(orb.MultiPolygon, len(g))
+		for i, p := range g {
+			out[i] = segmentize(p, dist).(orb.Polygon)
+		}
+		return out
+	case orb.Collection:
+		out := make(orb.Collection, len(g))
+		for i, x := range g {
+			out[i] = segmentize(x, dist)
+		}
+		return out
+	}
+	return g
+}
+
+func segmentizePoints(pts []orb.Point, dist float64) []orb.Point {
+	if len(pts) == 0 {
+		return nil
+	}
+	out := make([]orb.Point, 0, len(pts))
+	repeated := len(pts) == 2
+	add := func(p orb.Point, allowRepeated bool) {
+		if !allowRepeated && len(out) > 0 && out[len(out)-1] == p {
+			return
+		}
+		out = append(out, p)
+	}
+	p1 := pts[0]
+	add(p1, false)
+	for _, p2 := range pts[1:] {
+		segments := math.Ceil(math.Hypot(p2[0]-p1[0], p2[1]-p1[1]) / dist)
+		nseg := uint32(0)
+		if segments > 0 && segments < math.MaxInt32 {
+			nseg = uint32(segments)
+		}
+		for j := uint32(1); j < nseg; j++ {
+			add(orb.Point{
+				p1[0] + (p2[0]-p1[0])*float64(j)/float64(nseg),
+				p1[1] + (p2[1]-p1[1])*float64(j)/float64(nseg),
+			}, false)
+		}
+		add(p2, repeated)
+		p1 = p2
+	}
+	return out
+}
+
+// projectBox is the PostGIS store's treatment of a box drawn in another
+// CRS: densified in its own CRS (every 0.01° or 1 km) then transformed, so
+// that its edges stay where they were drawn.
+func projectBox(g orb.Geometry, from crs.CRS, to int) (orb.Geometry, error) {
+	if from.SRID == to {
+		return g, nil
+	}
+	step := 1000.0
+	if from.Geographic {
+		step = 0.01
+	}
+	return transform(segmentize(g, step), from.SRID, to)
+}
+
+// floatDown and floatUp round to the float32 below or above, as PostGIS
+// stores bounding boxes (gbox_float_round).
+func floatDown(d float64) float64 {
+	f := float32(d)
+	if float64(f) > d {
+		f = math.Nextafter32(f, float32(math.Inf(-1)))
+	}
+	return float64(f)
+}
+
+func floatUp(d float64) float64 {
+	f := float32(d)
+	if float64(f) < d {
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	return float64(f)
+}
+
+// floatBound is the box PostGIS keeps with a serialized geometry.
+func floatBound(b orb.Bound) orb.Bound {
+	return orb.Bound{Min: orb.Point{floatDown(b.Min[0]), floatDown(b.Min[1])}, Max: orb.Point{floatUp(b.Max[0]), floatUp(b.Max[1])}}
+}
+
+// appendGeoJSON writes g as ST_AsGeoJSON(g, decimals) does in PostGIS 3.3:
+// no spaces, a "crs" member naming the SRID unless it is 4326, each ordinate
+// with at most decimals digits after the point. g is in c's SRID, easting
+// first; the axes are swapped for a CRS whose first axis is northing.
+func appendGeoJSON(dst []byte, g orb.Geometry, c crs.CRS) []byte {
+	dec := c.Decimals()
+	dst = append(dst, `{"type":"`...)
+	dst = append(dst, g.GeoJSONType()...)
+	dst = append(dst, '"', ',')
+	if c.SRID != 4326 {
+		dst = append(dst, `"crs":{"type":"name","properties":{"name":"EPSG:`...)
+		dst = strconv.AppendInt(dst, int64(c.SRID), 10)
+		dst = append(dst, `"}},`...)
+	}
+	dst = append(dst, `"coordinates":`...)
+	pt := func(dst []byte, p orb.Point) []byte {
+		x, y := p[0], p[1]
+		if c.YX {
+			x, y = y, x
+		}
+		dst = append(dst, '[')
+		dst = appendOrdinate(dst, x, dec)
+		dst = append(dst, ',')
+		dst = appendOrdinate(dst, y, dec)
+		return append(dst, ']')
+	}
+	pts := func(dst []byte, ps []orb.Point) []byte {
+		dst = append(dst, '[')
+		for i, p := range ps {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = pt(dst, p)
+		}
+		return append(dst, ']')
+	}
+	poly := func(dst []byte, p orb.Polygon) []byte {
+		dst = append(dst, '[')
+		for i, r := range p {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = pts(dst, r)
+		}
+		return append(dst, ']')
+	}
+	switch g := g.(type) {
+	case orb.Point:
+		dst = pt(dst, g)
+	case orb.MultiPoint:
+		dst = pts(dst, g)
+	case orb.LineString:
+		dst = pts(dst, g)
+	case orb.MultiLineString:
+		dst = append(dst, '[')
+		for i, l := range g {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = pts(dst, l)
+		}
+		dst = append(dst, ']')
+	case orb.Polygon:
+		dst = poly(dst, g)
+	case orb.MultiPolygon:
+		dst = append(dst, '[')
+		for i, p := range g {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = poly(dst, p)
+		}
+		dst = append(dst, ']')
+	default:
+		dst = append(dst, "[]"...)
+	}
+	return append(dst, '}')
+}
+
+// appendOrdinate writes d as liblwgeom's lwprint_double does: the shortest
+// decimal that reads back as d (Ryū), then rounded — on those decimal
+// digits, halves to even — to at most prec decimals, trailing zeros
+// dropped, no sign on zero; exponent notation at or below 1e-8 and from
+// 1e15 on.
+func appendOrdinate(dst []byte, d float64, prec int) []byte {
+	switch {
+	case d == 0:
+		return append(dst, '0')
+	case math.IsNaN(d):
+		return append(dst, "NaN"...)
+	case math.IsInf(d, 1):
+		return append(dst, "Infinity"...)
+	case math.IsInf(d, -1):
+		return append(dst, "-Infinity"...)
+	}
+	neg := d < 0
+	ad := math.Abs(d)
+	// The shortest digits: ad = mant × 10^exp.
+	s := strconv.FormatFloat(ad, 'e', -1, 64)
+	ePos := len(s) - 1
+	for s[ePos] != 'e' {
+		ePos--
+	}
+	sci, _ := strconv.Atoi(s[ePos+1:])
+	var mant uint64
+	n := 0
+	for i := 0; i < ePos; i++ {
+		if s[i] != '.' {
+			mant = mant*10 + uint64(s[i]-'0')
+			n++
+		}
+	}
+	if ad <= 1e-8 || ad >= 1e15 {
+		dst = appendFixed(dst, mant, 1-n, neg, prec)
+		dst = append(dst, 'e')
+		if sci < 0 {
+			dst = append(dst, '-')
+			sci = -sci
+		} else {
+			dst = append(dst, '+')
+		}
+		return strconv.AppendInt(dst, int64(sci), 10)
+	}
+	return appendFixed(dst, mant, sci-(n-1), neg, prec)
+}
+
+// appendFixed is ryu's to_chars_fixed as PostGIS modified it: the decimal
+// mant × 10^exp rounded to prec decimals.
+func appendFixed(dst []byte, mant uint64, exp int, neg bool, prec int) []byte {
+	digits := func(v uint64) int { return len(strconv.FormatUint(v, 10)) }
+	out := mant
+	if exp < 0 && prec < -exp {
+		trim := -exp - prec
+		if trim > digits(mant) {
+			out, exp = 0, 0
+		} else {
+			div := uint64(1)
+			for i := 0; i < trim; i++ {
+				div *= 10
+			}
+			q, r := out/div, out%div
+			out = q
+			exp += trim
+			if r > div/2 || (r == div/2 && q&1 == 1) {
+				out++
+			}
+			for out != 0 && out%10 == 0 {
+				out /= 10
+				exp++
+			}
+		}
+	}
+	if out == 0 {
+		return append(dst, '0')
+	}
+	if neg {
+		dst = append(dst, '-')
+	}
+	s := strconv.FormatUint(out, 10)
+	switch {
+	case exp >= 0:
+		dst = append(dst, s...)
+		for i := 0; i < exp; i++ {
+			dst = append(dst, '0')
+		}
+	case -exp < len(s):
+		dst = append(dst, s[:len(s)+exp]...)
+		dst = append(dst, '.')
+		dst = append(dst, s[len(s)+exp:]...)
+	default:
+		dst = append(dst, '0', '.')
+		for i := 0; i < -exp-len(s); i++ {
+			dst = append(dst, '0')
+		}
+		dst = append(dst, s...)
+	}
+	return dst
+}

@@ -1,0 +1,305 @@
+package embedded
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
+
+	"github.com/socle-geo/socle/internal/socle"
+)
+
+// feature is one stored feature, immutable once built: snapshots share
+// features, and a write replaces a feature rather than changing it.
+type feature struct {
+	// id is an int64, or a string for collections with string ids.
+	id any
+	// vals holds the properties in catalog order: nil, string, int64,
+	// float64, bool, time.Time or jsonValue (see kind).
+	vals  []any
+	geom  orb.Geometry // EPSG:2154
+	bound orb.Bound
+}
+
+// layer is an immutable snapshot of one collection. Readers take the
+// current one with an atomic load and keep it for the whole request, so a
+// request never sees part of a batch.
+type layer struct {
+	t *table
+	// feats are in id order.
+	feats []*feature
+	// tree indexes feats by bound.
+	tree  *rtree.RTreeGN[float64, *feature]
+	state layerState
+	sum   socle.Summary
+}
+
+// layerState is the collection's row of layer_state.
+type layerState struct {
+	version   int64
+	updatedAt time.Time
+	lastBatch string
+}
+
+func compareIDs(a, b any) int {
+	switch x := a.(type) {
+	case int64:
+		return cmp.Compare(x, b.(int64))
+	case string:
+		return strings.Compare(x, b.(string))
+	}
+	return 0
+}
+
+// find returns the feature with id, or nil.
+func (l *layer) find(id any) *feature {
+	i, ok := slices.BinarySearchFunc(l.feats, id, func(f *feature, id any) int { return compareIDs(f.id, id) })
+	if !ok {
+		return nil
+	}
+	return l.feats[i]
+}
+
+// newLayer indexes feats (in id order) and summarises them.
+func newLayer(t *table, feats []*feature, st layerState) (*layer, error) {
+	l := &layer{t: t, feats: feats, tree: &rtree.RTreeGN[float64, *feature]{}, state: st}
+	for _, f := range feats {
+		l.tree.Insert(f.bound.Min, f.bound.Max, f)
+	}
+	return l, l.summarise()
+}
+
+// withChanges returns a new layer: l with the features of changed replacing
+// those of the same id, and the others added. l is left untouched; the
+// R-tree is copied on write.
+func (l *layer) withChanges(changed []*feature, st layerState) (*layer, error) {
+	n := &layer{t: l.t, feats: slices.Clone(l.feats), tree: l.tree.Copy(), state: st}
+	var added []*feature
+	for _, f := range changed {
+		i, ok := slices.BinarySearchFunc(n.feats, f.id, func(g *feature, id any) int { return compareIDs(g.id, id) })
+		if ok {
+			old := n.feats[i]
+			n.tree.Delete(old.bound.Min, old.bound.Max, old)
+			n.feats[i] = f
+		} else {
+			added = append(added, f)
+		}
+		n.tree.Insert(f.bound.Min, f.bound.Max, f)
+	}
+	if len(added) > 0 {
+		n.feats = append(n.feats, added...)
+		slices.SortFunc(n.feats, func(a, b *feature) int { return compareIDs(a.id, b.id) })
+	}
+	return n, n.summarise()
+}
+
+// summarise computes what Summary reports, as the PostGIS store's summary
+// query does: the count, the extent of the stored geometries densified every
+// kilometre and projected to CRS84, and the range of the temporal property.
+func (l *layer) summarise() error {
+	s := socle.Summary{Version: l.state.version, UpdatedAt: l.state.updatedAt, LastBatch: l.state.lastBatch, Count: int64(len(l.feats))}
+	if len(l.feats) > 0 {
+		ext := l.feats[0].bound
+		for _, f := range l.feats[1:] {
+			ext = ext.Union(f.bound)
+		}
+		g, err := transform(segmentize(boxGeometry(ext), 1000), StorageSRID, 4326)
+		if err != nil {
+			return err
+		}
+		b := g.Bound()
+		s.BBox = &socle.BBox{MinX: b.Min[0], MinY: b.Min[1], MaxX: b.Max[0], MaxY: b.Max[1]}
+	}
+	if i, ok := l.t.byName[l.t.c.Temporal]; ok && l.t.c.Temporal != "" {
+		k := l.t.cols[i].kind
+		for _, f := range l.feats {
+			v := f.vals[i]
+			if v == nil {
+				continue
+			}
+			t := v.(time.Time)
+			if s.Start == nil || compareValues(k, v, *s.Start) < 0 {
+				s.Start = &t
+			}
+			if s.End == nil || compareValues(k, v, *s.End) > 0 {
+				s.End = &t
+			}
+		}
+	}
+	l.sum = s
+	return nil
+}
+
+// selectSQL reads a collection's table: the id, the geometry, then the
+// properties in catalog order. Dates and times are read as text, as they are
+// stored, rather than as the driver's guess at a time.
+func (t *table) selectSQL() string {
+	cols := []string{quote(t.idCol), "geom"}
+	for _, c := range t.cols {
+		if c.kind == kDate || c.kind == kTime {
+			cols = append(cols, "CAST("+quote(c.name)+" AS TEXT)")
+		} else {
+			cols = append(cols, quote(c.name))
+		}
+	}
+	return "SELECT " + strings.Join(cols, ", ") + " FROM " + quote(t.c.ID) + " ORDER BY " + quote(t.idCol)
+}
+
+// interner shares the bytes of repeated strings (commune names, street
+// names, codes), which dominate the memory of a large territory.
+type interner map[string]string
+
+func (in interner) get(s string) string {
+	if v, ok := in[s]; ok {
+		return v
+	}
+	in[s] = s
+	return s
+}
+
+// loadLayer reads a collection into memory.
+func loadLayer(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, t *table) (*layer, error) {
+	st, err := readState(ctx, q, t.c.ID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, t.selectSQL())
+	if err != nil {
+		return nil, fmt.Errorf("embedded: read %s: %w", t.c.ID, err)
+	}
+	defer rows.Close()
+	n := len(t.cols)
+	raw := make([]any, n+2)
+	dest := make([]any, n+2)
+	for i := range raw {
+		dest[i] = &raw[i]
+	}
+	interners := make([]interner, n)
+	for i := range interners {
+		interners[i] = interner{}
+	}
+	var feats []*feature
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("embedded: read %s: %w", t.c.ID, err)
+		}
+		f := &feature{vals: make([]any, n)}
+		switch id := raw[0].(type) {
+		case int64:
+			f.id = id
+		case string:
+			f.id = id
+		default:
+			return nil, fmt.Errorf("embedded: %s: unexpected id %v", t.c.ID, raw[0])
+		}
+		blob, _ := raw[1].([]byte)
+		if f.geom, err = decodeBlob(blob); err != nil {
+			return nil, fmt.Errorf("embedded: %s %v: geometry: %w", t.c.ID, f.id, err)
+		}
+		f.bound = f.geom.Bound()
+		for i, c := range t.cols {
+			if f.vals[i], err = fromSQLite(c, raw[i+2], interners[i]); err != nil {
+				return nil, fmt.Errorf("embedded: %s %v: %s: %w", t.c.ID, f.id, c.name, err)
+			}
+		}
+		feats = append(feats, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("embedded: read %s: %w", t.c.ID, err)
+	}
+	return newLayer(t, feats, st)
+}
+
+func readState(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, collection string) (layerState, error) {
+	var st layerState
+	var updated string
+	err := q.QueryRowContext(ctx, "SELECT version, CAST(updated_at AS TEXT), last_batch FROM layer_state WHERE collection = ?", collection).
+		Scan(&st.version, &updated, &st.lastBatch)
+	if err != nil {
+		return st, fmt.Errorf("embedded: layer_state of %s: %w", collection, err)
+	}
+	t, err := parseTimestamp(updated)
+	if err != nil {
+		return st, err
+	}
+	st.updatedAt = t
+	return st, nil
+}
+
+// fromSQLite converts a stored value to its in-memory form.
+func fromSQLite(c column, v any, in interner) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch c.kind {
+	case kText:
+		switch s := v.(type) {
+		case string:
+			return in.get(s), nil
+		case []byte:
+			return in.get(string(s)), nil
+		}
+	case kInt:
+		if n, ok := v.(int64); ok {
+			return n, nil
+		}
+	case kFloat:
+		switch x := v.(type) {
+		case float64:
+			return x, nil
+		case int64:
+			return float64(x), nil
+		}
+	case kBool:
+		if n, ok := v.(int64); ok {
+			return n != 0, nil
+		}
+	case kDate, kTime, kJSON:
+		var s string
+		switch x := v.(type) {
+		case string:
+			s = x
+		case []byte:
+			s = string(x)
+		default:
+			return nil, fmt.Errorf("unexpected %T", v)
+		}
+		if c.kind == kJSON {
+			return jsonValue(in.get(s)), nil
+		}
+		return parseText(c.kind, 64, s)
+	}
+	return nil, fmt.Errorf("unexpected %T for a %s column", v, c.gpkgType())
+}
+
+// toSQLite converts an in-memory value to what is stored.
+func toSQLite(k kind, v any) any {
+	if v == nil {
+		return nil
+	}
+	switch k {
+	case kBool:
+		if v.(bool) {
+			return int64(1)
+		}
+		return int64(0)
+	case kDate:
+		return v.(time.Time).Format(time.DateOnly)
+	case kTime:
+		return formatTimestamp(v.(time.Time), true)
+	case kJSON:
+		return string(v.(jsonValue))
+	}
+	return v
+}

@@ -1,0 +1,141 @@
+// Package embedded is Socle's store for a territory small enough to need no
+// database server: one GeoPackage file (OGC GeoPackage 1.3, readable by QGIS
+// and GDAL) written through the pure-Go SQLite driver, and every collection
+// held in memory — typed values, Lambert-93 geometries and an R-tree — from
+// which reads are served.
+//
+// It answers like the PostGIS store (package postgis): the same features in
+// the same order, the same cursors, the same JSON, the same errors, so that
+// the HTTP layer and the importer take either. Writes are imports: each is
+// one SQLite transaction, after which a new snapshot of the collection
+// replaces the old one atomically.
+package embedded
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/socle-geo/socle/internal/socle"
+)
+
+// Store is the embedded store of a territory's layers.
+type Store struct {
+	db      *sql.DB
+	path    string
+	catalog *socle.Catalog
+	tables  map[string]*table
+	layers  map[string]*atomic.Pointer[layer]
+
+	// writeMu serialises imports: one transaction at a time.
+	writeMu sync.Mutex
+	// now is the clock (tests may fix it).
+	now func() time.Time
+
+	changes broker
+}
+
+// Open opens the GeoPackage at path, creating it (with its schema) when it
+// is missing, and loads every collection of the catalog into memory.
+func Open(ctx context.Context, path string, catalog *socle.Catalog) (*Store, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("embedded: %s is a directory", path)
+	}
+	db, err := openDB(path)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, path: path, catalog: catalog, tables: map[string]*table{}, layers: map[string]*atomic.Pointer[layer]{}, now: time.Now}
+	var tables []*table
+	for _, c := range catalog.Collections {
+		t := newTable(c)
+		tables = append(tables, t)
+		s.tables[c.ID] = t
+		s.layers[c.ID] = &atomic.Pointer[layer]{}
+	}
+	if err := checkRTree(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := ensureSchema(ctx, db, tables, s.now()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	// Collections load in parallel, each through a connection of its own.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(2)
+	for _, t := range tables {
+		g.Go(func() error {
+			l, err := loadLayer(gctx, db, t)
+			if err != nil {
+				return err
+			}
+			s.layers[t.c.ID].Store(l)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// checkRTree makes sure the SQLite build has the R*Tree module that the
+// GeoPackage spatial index extension needs.
+func checkRTree(ctx context.Context, db *sql.DB) error {
+	var n int
+	err := db.QueryRowContext(ctx, "SELECT count(*) FROM pragma_compile_options WHERE compile_options = 'ENABLE_RTREE'").Scan(&n)
+	if err != nil {
+		return fmt.Errorf("embedded: open: %w", err)
+	}
+	if n == 0 {
+		return errors.New("embedded: this SQLite build lacks the R*Tree module")
+	}
+	return nil
+}
+
+// Close closes the file. Snapshots already taken stay readable.
+func (s *Store) Close() error {
+	s.changes.close()
+	return s.db.Close()
+}
+
+// Ping checks that the file is still readable.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM layer_state").Scan(&n); err != nil {
+		return &socle.Error{Code: socle.EUNAVAILABLE, Message: "the data file cannot be read", Err: err}
+	}
+	return nil
+}
+
+// layer returns the current snapshot of a collection.
+func (s *Store) layer(c *socle.Collection) (*layer, error) {
+	if c == nil {
+		return nil, socle.Errorf(socle.ENOTFOUND, "no collection")
+	}
+	p, ok := s.layers[c.ID]
+	if !ok {
+		return nil, socle.Errorf(socle.ENOTFOUND, "no collection %s", c.ID)
+	}
+	return p.Load(), nil
+}
+
+// Summary returns a collection's count, extents and version.
+func (s *Store) Summary(ctx context.Context, c *socle.Collection) (socle.Summary, error) {
+	l, err := s.layer(c)
+	if err != nil {
+		return socle.Summary{}, err
+	}
+	return l.sum, nil
+}

@@ -1,0 +1,503 @@
+package embedded
+
+import (
+	"context"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/clip"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/ogc/crs"
+)
+
+// Tile returns the Mapbox Vector Tile of the query, as the PostGIS store's
+// ST_AsMVT query makes it: one layer per collection whose resolution limit
+// admits the tile, holding the features whose box meets the buffered tile,
+// each simplified to half a pixel (for layers that ask it), projected to the
+// tile's CRS, snapped to the 4096 grid and clipped to the tile and its
+// 64-pixel buffer (ST_AsMVTGeom), with the layer's attributes and, for
+// integer ids, the feature id. An empty tile is an empty slice.
+func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
+	t := q.Tile
+	x0, y0, x1, y1 := t.Bounds()
+	res := t.Resolution()
+	margin := (x1 - x0) * socle.TileBuffer / socle.TileExtent
+	var layers mvt.Layers
+	qualified := false
+	var search orb.Bound
+	var toTile crs.Transformer
+	for _, c := range q.Collections {
+		if res > c.Tiles.MaxResolution {
+			continue
+		}
+		if !qualified {
+			qualified = true
+			// The buffered tile, densified and brought to Lambert-93 for the
+			// index, compared as PostGIS's && compares: boxes rounded out to
+			// single precision.
+			box, err := storageBox(x0-margin, y0-margin, x1+margin, y1+margin, t.Set.SRID)
+			if err != nil {
+				return nil, err
+			}
+			search = floatBound(box.Bound())
+			if toTile, err = transformer(StorageSRID, t.Set.SRID); err != nil {
+				return nil, err
+			}
+		}
+		l, err := s.layer(c)
+		if err != nil {
+			return nil, err
+		}
+		var cands []*feature
+		l.tree.Search(search.Min, search.Max, func(_, _ [2]float64, f *feature) bool {
+			if floatBound(f.bound).Intersects(search) {
+				cands = append(cands, f)
+			}
+			return true
+		})
+		slices.SortFunc(cands, func(a, b *feature) int { return compareIDs(a.id, b.id) })
+		props := make([]int, 0, len(c.Tiles.Properties))
+		for _, name := range c.Tiles.Properties {
+			if i, ok := l.t.byName[name]; ok {
+				props = append(props, i)
+			}
+		}
+		layer := &mvt.Layer{Name: c.ID, Version: 2, Extent: socle.TileExtent}
+		for i, f := range cands {
+			if i%256 == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
+			g := f.geom
+			if c.Tiles.Simplify {
+				// Half a pixel on the ground: invisible, and far fewer
+				// vertices at small scales.
+				if g = simplify(g, res/2, true); g == nil {
+					continue
+				}
+			}
+			g, err := crs.TransformGeometry(g, toTile)
+			if err != nil {
+				return nil, malformed("transform to EPSG:%d: %v", t.Set.SRID, err)
+			}
+			if g = mvtGeom(g, x0, y0, x1, y1); g == nil {
+				continue
+			}
+			gf := geojson.NewFeature(g)
+			if l.t.intID {
+				if id := f.id.(int64); id >= 0 {
+					gf.ID = uint64(id)
+				}
+			}
+			for _, i := range props {
+				if v := tileValue(l.t.cols[i].kind, f.vals[i]); v != nil {
+					gf.Properties[l.t.cols[i].name] = v
+				}
+			}
+			layer.Features = append(layer.Features, gf)
+		}
+		if len(layer.Features) > 0 {
+			layers = append(layers, layer)
+		}
+	}
+	if !qualified {
+		return nil, nil
+	}
+	if len(layers) == 0 {
+		return []byte{}, nil
+	}
+	b, err := mvt.Marshal(layers)
+	if err != nil {
+		return nil, &socle.Error{Code: socle.EINTERNAL, Message: "tile encoding failed", Err: err}
+	}
+	return b, nil
+}
+
+// tileValue is an attribute as ST_AsMVT encodes it: integers as unsigned
+// when not negative, text of dates and times as PostgreSQL writes them;
+// nil (left out) for NULL.
+func tileValue(k kind, v any) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case int64:
+		if x >= 0 {
+			return uint64(x)
+		}
+		return x
+	case time.Time:
+		if k == kDate {
+			return x.Format(time.DateOnly)
+		}
+		s := x.UTC().Format("2006-01-02 15:04:05.999999")
+		return s + "+00"
+	case jsonValue:
+		return string(x)
+	}
+	return v
+}
+
+// mvtGeom is ST_AsMVTGeom(g, bounds, 4096, 64, true) of PostGIS 3.3: nil
+// for a line or polygon smaller than half a pixel, otherwise g in tile
+// pixels (y down), snapped to the grid, straightened, clipped to the
+// buffered tile; nil when nothing is left.
+func mvtGeom(g orb.Geometry, x0, y0, x1, y1 float64) orb.Geometry {
+	width, height := x1-x0, y1-y0
+	switch g.(type) {
+	case orb.LineString, orb.Polygon, orb.MultiLineString, orb.MultiPolygon:
+		// The shortcut on the geometry's stored (single-precision) box.
+		b := floatBound(g.Bound())
+		if b.Max[0]-b.Min[0] < width/socle.TileExtent/2 && b.Max[1]-b.Min[1] < height/socle.TileExtent/2 {
+			return nil
+		}
+	}
+	fx := socle.TileExtent / width
+	fy := -(socle.TileExtent / height)
+	xoff, yoff := -x0*fx, -y1*fy
+	pix := func(p orb.Point) orb.Point {
+		return orb.Point{math.RoundToEven(fx*p[0] + xoff), math.RoundToEven(fy*p[1] + yoff)}
+	}
+	g = snap(g, pix)
+	if g == nil {
+		return nil
+	}
+	if g = simplify(g, 0, false); g == nil {
+		return nil
+	}
+	return clipToTile(g)
+}
+
+// snap maps every position through pix, drops repeated positions and the
+// parts that collapse (lwgeom_grid_in_place).
+func snap(g orb.Geometry, pix func(orb.Point) orb.Point) orb.Geometry {
+	points := func(pts []orb.Point) []orb.Point {
+		out := make([]orb.Point, 0, len(pts))
+		for _, p := range pts {
+			q := pix(p)
+			if len(out) > 0 && out[len(out)-1] == q {
+				continue
+			}
+			out = append(out, q)
+		}
+		return out
+	}
+	poly := func(p orb.Polygon) orb.Polygon {
+		var out orb.Polygon
+		for i, r := range p {
+			s := points(r)
+			if len(s) < 4 {
+				if i == 0 {
+					return nil
+				}
+				continue
+			}
+			out = append(out, orb.Ring(s))
+		}
+		return out
+	}
+	switch g := g.(type) {
+	case orb.Point:
+		return pix(g)
+	case orb.MultiPoint:
+		out := make(orb.MultiPoint, len(g))
+		for i, p := range g {
+			out[i] = pix(p)
+		}
+		return out
+	case orb.LineString:
+		s := points(g)
+		if len(s) < 2 {
+			return nil
+		}
+		return orb.LineString(s)
+	case orb.MultiLineString:
+		var out orb.MultiLineString
+		for _, l := range g {
+			if s := points(l); len(s) >= 2 {
+				out = append(out, s)
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	case orb.Polygon:
+		if p := poly(g); p != nil {
+			return p
+		}
+		return nil
+	case orb.MultiPolygon:
+		var out orb.MultiPolygon
+		for _, p := range g {
+			if q := poly(p); q != nil {
+				out = append(out, q)
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	}
+	return nil
+}
+
+// tileClip is the buffered tile in pixels.
+var tileClip = orb.Bound{Min: orb.Point{-socle.TileBuffer, -socle.TileBuffer}, Max: orb.Point{socle.TileExtent + socle.TileBuffer, socle.TileExtent + socle.TileBuffer}}
+
+func containsBound(outer, inner orb.Bound) bool {
+	return inner.Min[0] >= outer.Min[0] && inner.Max[0] <= outer.Max[0] && inner.Min[1] >= outer.Min[1] && inner.Max[1] <= outer.Max[1]
+}
+
+// clipToTile clips g to the buffered tile: points and lines as GEOS's
+// clip by rectangle, then snapped again; polygons as Wagyu, which leaves
+// rings with an area, exterior rings clockwise on screen as MVT wants them.
+func clipToTile(g orb.Geometry) orb.Geometry {
+	b := g.Bound()
+	if !b.Intersects(tileClip) {
+		return nil
+	}
+	round := func(p orb.Point) orb.Point { return orb.Point{math.RoundToEven(p[0]), math.RoundToEven(p[1])} }
+	switch g := g.(type) {
+	case orb.Point, orb.MultiPoint:
+		if containsBound(tileClip, b) {
+			return g
+		}
+		return clip.Geometry(tileClip, orb.Clone(g))
+	case orb.LineString, orb.MultiLineString:
+		if containsBound(tileClip, b) {
+			return g
+		}
+		c := clip.Geometry(tileClip, orb.Clone(g))
+		if c == nil {
+			return nil
+		}
+		return snap(c, round)
+	case orb.Polygon:
+		return tilePolygons(orb.MultiPolygon{g}, containsBound(tileClip, b), round)
+	case orb.MultiPolygon:
+		return tilePolygons(g, containsBound(tileClip, b), round)
+	}
+	return nil
+}
+
+func tilePolygons(mp orb.MultiPolygon, inside bool, round func(orb.Point) orb.Point) orb.Geometry {
+	var out orb.MultiPolygon
+	for _, p := range mp {
+		if !inside {
+			if p = clip.Polygon(tileClip, orb.Clone(p).(orb.Polygon)); p == nil {
+				continue
+			}
+		}
+		var q orb.Polygon
+		for i, r := range p {
+			s := snap(orb.LineString(r), round)
+			ring, _ := s.(orb.LineString)
+			if len(ring) >= 3 && ring[0] != ring[len(ring)-1] {
+				ring = append(ring, ring[0])
+			}
+			a := signedArea(ring)
+			if len(ring) < 4 || a == 0 {
+				if i == 0 {
+					q = nil
+					break
+				}
+				continue
+			}
+			// Exterior rings with a positive area in tile coordinates (y
+			// down: clockwise on screen), holes negative.
+			if (i == 0) != (a > 0) {
+				slices.Reverse(ring)
+			}
+			q = append(q, orb.Ring(ring))
+		}
+		if q != nil {
+			out = append(out, q)
+		}
+	}
+	switch len(out) {
+	case 0:
+		return nil
+	case 1:
+		return out[0]
+	}
+	return out
+}
+
+func signedArea(r []orb.Point) float64 {
+	a := 0.0
+	for i := 0; i+1 < len(r); i++ {
+		a += r[i][0]*r[i+1][1] - r[i+1][0]*r[i][1]
+	}
+	return a / 2
+}
+
+// simplify is liblwgeom's lwgeom_simplify_in_place (ST_Simplify): the
+// Douglas–Peucker simplification of every line and ring to eps, keeping
+// (preserveCollapsed) two points of a line and four of an exterior ring; a
+// collapsed part is dropped, nil when nothing is left. eps 0 removes the
+// points on straight lines only.
+func simplify(g orb.Geometry, eps float64, preserveCollapsed bool) orb.Geometry {
+	switch g := g.(type) {
+	case orb.Point, orb.MultiPoint:
+		return g
+	case orb.LineString:
+		pts := simplifyPoints(g, eps, 2)
+		if len(pts) == 2 && !preserveCollapsed && pts[0] == pts[1] {
+			return nil
+		}
+		if len(pts) < 2 {
+			return nil
+		}
+		return orb.LineString(pts)
+	case orb.Polygon:
+		var out orb.Polygon
+		for i, r := range g {
+			minPts := 0
+			if preserveCollapsed && i == 0 {
+				minPts = 4
+			}
+			pts := simplifyPoints(r, eps, minPts)
+			if len(pts) < 4 {
+				if i == 0 {
+					return nil
+				}
+				continue
+			}
+			out = append(out, orb.Ring(pts))
+		}
+		return out
+	case orb.MultiLineString:
+		var out orb.MultiLineString
+		for _, l := range g {
+			if s := simplify(l, eps, preserveCollapsed); s != nil {
+				out = append(out, s.(orb.LineString))
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	case orb.MultiPolygon:
+		var out orb.MultiPolygon
+		for _, p := range g {
+			if s := simplify(p, eps, preserveCollapsed); s != nil {
+				out = append(out, s.(orb.Polygon))
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	}
+	return g
+}
+
+// simplifyPoints is liblwgeom's ptarray_simplify_in_place: iterative
+// Douglas–Peucker keeping at least minPts points, or, for eps 0, the
+// removal of points on the segment between their kept neighbours.
+func simplifyPoints(pts []orb.Point, eps float64, minPts int) []orb.Point {
+	n := len(pts)
+	if n < 3 || n <= minPts {
+		return pts
+	}
+	if eps == 0 && minPts <= 2 {
+		out := make([]orb.Point, 0, n)
+		out = append(out, pts[0])
+		kept := pts[0]
+		for i := 1; i < n-1; i++ {
+			curr, next := pts[i], pts[i+1]
+			baX, baY := next[0]-kept[0], next[1]-kept[1]
+			abLenSqr := baX*baX + baY*baY
+			caX, caY := curr[0]-kept[0], curr[1]-kept[1]
+			dot := caX*baX + caY*baY
+			sNum := caX*baY - caY*baX
+			if dot < 0 || dot > abLenSqr || sNum != 0 {
+				out = append(out, curr)
+				kept = curr
+			}
+		}
+		return append(out, pts[n-1])
+	}
+	keep := make([]bool, n)
+	keep[0], keep[n-1] = true, true
+	keptN := 2
+	stack := []int{0}
+	first, last := 0, n-1
+	tolSqr := eps * eps
+	tol := func() float64 {
+		if keptN >= minPts {
+			return tolSqr
+		}
+		return -1
+	}
+	itTol := tol()
+	for len(stack) > 0 {
+		split := findSplit(pts, first, last, itTol)
+		if split == first {
+			first = last
+			last = stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+		} else {
+			keep[split] = true
+			keptN++
+			stack = append(stack, last)
+			last = split
+			itTol = tol()
+		}
+	}
+	out := make([]orb.Point, 0, keptN)
+	for i, k := range keep {
+		if k {
+			out = append(out, pts[i])
+		}
+	}
+	return out
+}
+
+// findSplit is ptarray_dp_findsplit_in_place: the point between first and
+// last farthest from their segment, if farther than √maxDistSqr.
+func findSplit(pts []orb.Point, first, last int, maxDistSqr float64) int {
+	split := first
+	a, b := pts[first], pts[last]
+	if distSqr(a, b) < 2.220446049250313e-16 {
+		for k := first + 1; k < last; k++ {
+			if d := distSqr(pts[k], a); d > maxDistSqr {
+				split, maxDistSqr = k, d
+			}
+		}
+		return split
+	}
+	baX, baY := b[0]-a[0], b[1]-a[1]
+	abLenSqr := baX*baX + baY*baY
+	maxDistSqr *= abLenSqr
+	for k := first + 1; k < last; k++ {
+		c := pts[k]
+		caX, caY := c[0]-a[0], c[1]-a[1]
+		dot := caX*baX + caY*baY
+		var d float64
+		switch {
+		case dot <= 0:
+			d = distSqr(c, a) * abLenSqr
+		case dot >= abLenSqr:
+			d = distSqr(c, b) * abLenSqr
+		default:
+			s := caX*baY - caY*baX
+			d = s * s
+		}
+		if d > maxDistSqr {
+			split, maxDistSqr = k, d
+		}
+	}
+	return split
+}
+
+func distSqr(a, b orb.Point) float64 {
+	dx, dy := b[0]-a[0], b[1]-a[1]
+	return dx*dx + dy*dy
+}

@@ -1,0 +1,381 @@
+package embedded
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/socle-geo/socle/internal/socle"
+)
+
+// Values are held typed (see kind) and written as PostgreSQL writes them, so
+// that both stores give the same bytes for the same data: to_json and
+// json_build_object for features, json_build_array for cursor keys.
+
+// jsonValue is JSON text as PostgreSQL prints a jsonb value.
+type jsonValue string
+
+// malformed is the error both stores give for a value PostgreSQL would
+// refuse to cast (SQLSTATE 22P02, 22003, 22007, 22008: see postgis.dbError).
+func malformed(format string, args ...any) error {
+	return &socle.Error{Code: socle.EINVALID, Message: "a value in the request is out of range or malformed", Err: fmt.Errorf(format, args...)}
+}
+
+// appendJSONString appends s as PostgreSQL's escape_json writes it: only
+// the quote, the backslash and control characters are escaped.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '"':
+			dst = append(dst, '\\', '"')
+		case '\\':
+			dst = append(dst, '\\', '\\')
+		case '\b':
+			dst = append(dst, '\\', 'b')
+		case '\f':
+			dst = append(dst, '\\', 'f')
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		default:
+			if c < 0x20 {
+				dst = append(dst, '\\', 'u', '0', '0', "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xf])
+			} else {
+				dst = append(dst, c)
+			}
+		}
+	}
+	return append(dst, '"')
+}
+
+// appendFloat appends f as PostgreSQL's float8out writes it (the shortest
+// text that reads back exactly, in fixed notation for decimal exponents
+// from -4 to 14 and in exponent notation otherwise). In JSON, NaN and the
+// infinities are strings.
+func appendFloat(dst []byte, f float64, inJSON bool) []byte {
+	switch {
+	case math.IsNaN(f):
+		return appendMaybeQuoted(dst, "NaN", inJSON)
+	case math.IsInf(f, 1):
+		return appendMaybeQuoted(dst, "Infinity", inJSON)
+	case math.IsInf(f, -1):
+		return appendMaybeQuoted(dst, "-Infinity", inJSON)
+	}
+	if f == 0 {
+		if math.Signbit(f) {
+			return append(dst, "-0"...)
+		}
+		return append(dst, '0')
+	}
+	e := strconv.AppendFloat(nil, f, 'e', -1, 64)
+	exp, _ := strconv.Atoi(string(e[strings.LastIndexByte(string(e), 'e')+1:]))
+	if exp >= -4 && exp < 15 {
+		return strconv.AppendFloat(dst, f, 'f', -1, 64)
+	}
+	return append(dst, e...)
+}
+
+func appendMaybeQuoted(dst []byte, s string, quoted bool) []byte {
+	if quoted {
+		return append(append(append(dst, '"'), s...), '"')
+	}
+	return append(dst, s...)
+}
+
+// formatTimestamp writes a timestamptz. For JSON (iso false), as
+// PostgreSQL's to_json does in the UTC session time zone:
+// 2024-05-01T10:00:00.5+00:00; for the GeoPackage (iso true), as its
+// DATETIME: 2024-05-01T10:00:00.500Z (microseconds when needed).
+func formatTimestamp(t time.Time, gpkg bool) string {
+	t = t.UTC()
+	if gpkg {
+		if t.Nanosecond()%int(time.Millisecond) == 0 {
+			return t.Format("2006-01-02T15:04:05.000Z")
+		}
+		return t.Format("2006-01-02T15:04:05.000000Z")
+	}
+	return t.Format("2006-01-02T15:04:05.999999") + "+00:00"
+}
+
+// appendValue appends a non-null value as PostgreSQL's to_json and
+// json_build_array write it (ids and cursor keys).
+func appendValue(dst []byte, k kind, v any) []byte {
+	switch k {
+	case kText:
+		return appendJSONString(dst, v.(string))
+	case kInt:
+		return strconv.AppendInt(dst, v.(int64), 10)
+	case kFloat:
+		return appendFloat(dst, v.(float64), true)
+	case kBool:
+		return strconv.AppendBool(dst, v.(bool))
+	case kDate:
+		return append(v.(time.Time).AppendFormat(append(dst, '"'), time.DateOnly), '"')
+	case kTime:
+		return appendJSONString(dst, formatTimestamp(v.(time.Time), false))
+	case kJSON:
+		return append(dst, v.(jsonValue)...)
+	}
+	panic("embedded: unknown kind")
+}
+
+// appendNullable appends v, or null.
+func appendNullable(dst []byte, k kind, v any) []byte {
+	if v == nil {
+		return append(dst, "null"...)
+	}
+	return appendValue(dst, k, v)
+}
+
+// appendProperty appends a property value as the PostGIS store writes it
+// from PostgreSQL's text of the column (postgis.appendProperties): numbers
+// and jsonb as their text, booleans, timestamps in RFC 3339, anything else
+// as a string.
+func appendProperty(dst []byte, k kind, v any) []byte {
+	switch {
+	case v == nil:
+		return append(dst, "null"...)
+	case k == kText:
+		return appendTextString(dst, v.(string))
+	case k == kFloat:
+		return appendFloat(dst, v.(float64), false)
+	case k == kDate:
+		return append(v.(time.Time).AppendFormat(append(dst, '"'), time.DateOnly), '"')
+	case k == kTime:
+		return appendTextString(dst, formatTimestamp(v.(time.Time), false))
+	}
+	return appendValue(dst, k, v)
+}
+
+// appendTextString writes s as a JSON string the way the PostGIS store's
+// property writer does: the quote, the backslash, \n, \r and \t named,
+// other control characters as \u00XX.
+func appendTextString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"':
+			dst = append(dst, '\\', '"')
+		case '\\':
+			dst = append(dst, '\\', '\\')
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		default:
+			dst = append(dst, `\u00`...)
+			dst = append(dst, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xf])
+		}
+		start = i + 1
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// parseText converts the text of a value to kind k as PostgreSQL's input
+// functions would (int8in, float8in, boolin, date_in, timestamptz_in with
+// TimeZone UTC), for the forms Socle's data and cursors use; bits bounds an
+// integer (smallint 16, integer 32).
+func parseText(k kind, bits int, s string) (any, error) {
+	switch k {
+	case kText:
+		return s, nil
+	case kInt:
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil {
+			return nil, malformed("invalid integer %q", s)
+		}
+		if bits < 64 && (n < -(1<<(bits-1)) || n >= 1<<(bits-1)) {
+			return nil, malformed("integer %d out of range", n)
+		}
+		return n, nil
+	case kFloat:
+		t := strings.TrimSpace(s)
+		switch strings.ToLower(t) {
+		case "nan":
+			return math.NaN(), nil
+		case "infinity", "+infinity", "inf", "+inf":
+			return math.Inf(1), nil
+		case "-infinity", "-inf":
+			return math.Inf(-1), nil
+		}
+		if strings.Trim(t, "0123456789+-.eE") != "" {
+			return nil, malformed("invalid number %q", s)
+		}
+		f, err := strconv.ParseFloat(t, 64)
+		if err != nil {
+			return nil, malformed("invalid number %q", s)
+		}
+		return f, nil
+	case kBool:
+		if b, ok := parseBool(s); ok {
+			return b, nil
+		}
+		return nil, malformed("invalid boolean %q", s)
+	case kDate:
+		t, err := parseTimestamp(s)
+		if err != nil {
+			return nil, err
+		}
+		y, m, d := t.Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+	case kTime:
+		return parseTimestamp(s)
+	case kJSON:
+		return jsonValue(s), nil
+	}
+	return nil, malformed("unknown type")
+}
+
+// parseBool accepts what PostgreSQL's boolin accepts: true, yes, on, 1 and
+// their opposites, any case, and unique prefixes of the words.
+func parseBool(s string) (bool, bool) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	if t == "" {
+		return false, false
+	}
+	switch t {
+	case "1", "on":
+		return true, true
+	case "0", "of", "off":
+		return false, true
+	}
+	for _, w := range []struct {
+		word string
+		v    bool
+	}{{"true", true}, {"yes", true}, {"false", false}, {"no", false}} {
+		if strings.HasPrefix(w.word, t) {
+			return w.v, true
+		}
+	}
+	return false, false
+}
+
+// timestampLayouts are the timestamp forms accepted, in the session time
+// zone UTC when they carry no offset.
+var timestampLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999Z07",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999Z07",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04",
+	"2006-01-02 15:04",
+	time.DateOnly,
+}
+
+// parseTimestamp reads a timestamptz, rounded to the microsecond as
+// PostgreSQL stores it.
+func parseTimestamp(s string) (time.Time, error) {
+	t := strings.TrimSpace(s)
+	for _, layout := range timestampLayouts {
+		if v, err := time.ParseInLocation(layout, t, time.UTC); err == nil {
+			return roundMicro(v.UTC()), nil
+		}
+	}
+	return time.Time{}, malformed("invalid timestamp %q", s)
+}
+
+// roundMicro rounds t to the microsecond, halves to even as PostgreSQL's
+// rint does.
+func roundMicro(t time.Time) time.Time {
+	ns := t.Nanosecond() % 1000
+	base := t.Add(-time.Duration(ns))
+	switch {
+	case ns > 500, ns == 500 && (base.Nanosecond()/1000)%2 == 1:
+		return base.Add(time.Microsecond)
+	}
+	return base
+}
+
+// compareValues orders two non-null values of kind k as PostgreSQL orders
+// them: text by bytes (the C.UTF-8 collation of Socle's databases), NaN
+// after every other number, false before true, dates by day.
+func compareValues(k kind, a, b any) int {
+	switch k {
+	case kText:
+		return strings.Compare(a.(string), b.(string))
+	case kInt:
+		x, y := a.(int64), b.(int64)
+		switch {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+		return 0
+	case kFloat:
+		x, y := a.(float64), b.(float64)
+		xn, yn := math.IsNaN(x), math.IsNaN(y)
+		switch {
+		case xn && yn:
+			return 0
+		case xn:
+			return 1
+		case yn:
+			return -1
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+		return 0
+	case kBool:
+		x, y := a.(bool), b.(bool)
+		switch {
+		case x == y:
+			return 0
+		case y:
+			return -1
+		}
+		return 1
+	case kDate, kTime:
+		return a.(time.Time).Compare(b.(time.Time))
+	case kJSON:
+		return strings.Compare(string(a.(jsonValue)), string(b.(jsonValue)))
+	}
+	return 0
+}
+
+// equalValues is SQL's IS NOT DISTINCT FROM on two values of kind k.
+func equalValues(k kind, a, b any) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return compareValues(k, a, b) == 0
+}
+
+// valueText is the text PostgreSQL's ->> operator gives for a JSON value
+// decoded with UseNumber: strings as they are, numbers and booleans as
+// written, anything else as JSON.
+func valueText(v any) (string, bool) {
+	switch x := v.(type) {
+	case nil:
+		return "", false
+	case string:
+		return x, true
+	case bool:
+		return strconv.FormatBool(x), true
+	case json.Number:
+		return x.String(), true
+	}
+	b, _ := json.Marshal(v)
+	return string(b), true
+}

@@ -1,0 +1,603 @@
+package embedded
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/socle-geo/socle/internal/socle"
+)
+
+// conflict is the error of a row that contradicts what is stored (a NOT
+// NULL, CHECK or unique constraint, a key twice in one batch), worded as
+// postgis.importError words it.
+func conflict(format string, args ...any) error {
+	return &socle.Error{Code: socle.ECONFLICT, Message: "the data contradicts what is stored (a duplicate id or key, or a value out of range); nothing was written", Err: fmt.Errorf(format, args...)}
+}
+
+// tileSRIDs are the CRS of the tile matrix sets, in which changed areas are
+// announced.
+var tileSRIDs = []int{3857, 3035}
+
+// batchWriter is the state of one Import: the snapshots it starts from and
+// the rows it changes, in memory, before anything is written.
+type batchWriter struct {
+	s     *Store
+	tx    *sql.Tx
+	batch socle.Batch
+	now   time.Time
+	// base holds the snapshot each collection starts from.
+	base map[string]*layer
+	// next holds the snapshots to publish after commit.
+	next    map[string]*layer
+	changes []socle.Change
+	// seq is the next value of addresses_id_seq; seqDirty when it moved.
+	seq      int64
+	seqDirty bool
+}
+
+// change is one row an import inserts or updates.
+type change struct {
+	f        *feature
+	prev     *feature // the stored row before the batch; nil for an insert
+	inserted bool
+}
+
+// Import writes rows into collection c as one batch, in one SQLite
+// transaction, exactly as the PostGIS store's Import does: rows are
+// inserted or updated by their natural key, a row equal to what is stored
+// is left untouched, rejects are kept, the batch is recorded with its
+// counts, the collection's version is bumped and, for land cover, the
+// communes' indicators are recomputed. After the commit, the new snapshots
+// replace the old ones and the changes reach ListenChanges.
+func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, rows []socle.Row, rejects []socle.Reject) (socle.ImportResult, error) {
+	res := socle.ImportResult{BatchID: b.ID, Read: len(rows) + len(rejects), Rejected: len(rejects)}
+	t, ok := s.tables[c.ID]
+	if !ok {
+		return res, socle.Errorf(socle.ENOTFOUND, "no collection %s", c.ID)
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return res, storeError(ctx, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	im := &batchWriter{s: s, tx: tx, batch: b, now: s.now().UTC().Truncate(time.Microsecond), base: map[string]*layer{}, next: map[string]*layer{}}
+	if err := checkSRIDs(rows); err != nil {
+		return res, err
+	}
+	if err := im.sync(ctx); err != nil {
+		return res, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO batches (id, kind, collection, source, file_sha256, actor, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		b.ID, b.Kind, c.ID, b.Source, b.FileSHA256, b.Actor, formatTimestamp(im.now, true)); err != nil {
+		return res, storeError(ctx, err)
+	}
+	if err := tx.QueryRowContext(ctx, "SELECT next_value FROM sequences WHERE name = 'addresses_id_seq'").Scan(&im.seq); err != nil {
+		return res, storeError(ctx, err)
+	}
+
+	changes, err := im.upsert(ctx, t, rows)
+	if err != nil {
+		return res, err
+	}
+	for _, ch := range changes {
+		if ch.inserted {
+			res.Inserted++
+		} else {
+			res.Updated++
+		}
+	}
+	res.Unchanged = len(rows) - res.Inserted - res.Updated
+	if len(rejects) > 0 {
+		st, err := tx.PrepareContext(ctx, "INSERT INTO batch_rejects (batch, line, col, reason, raw) VALUES (?, ?, ?, ?, ?)")
+		if err != nil {
+			return res, storeError(ctx, err)
+		}
+		for _, r := range rejects {
+			if _, err := st.ExecContext(ctx, b.ID, int64(int32(r.Line)), r.Column, r.Reason, r.Raw); err != nil {
+				st.Close()
+				return res, storeError(ctx, err)
+			}
+		}
+		st.Close()
+	}
+
+	if len(changes) > 0 {
+		if err := im.write(ctx, t, changes); err != nil {
+			return res, err
+		}
+		if c.ID == "addresses" {
+			// setval('addresses_id_seq', max(id)): ids are in order.
+			feats := im.current(c.ID).feats
+			im.seq, im.seqDirty = feats[len(feats)-1].id.(int64)+1, true
+		}
+		if err := im.notifyChange(ctx, c.ID, changedAreas(changes)); err != nil {
+			return res, err
+		}
+		if c.ID == "land_cover" || c.ID == "communes" {
+			// Indicators follow the parcels; the communes whose figures
+			// changed change in their whole extent.
+			areas, err := im.refreshIndicators(ctx)
+			if err != nil {
+				return res, err
+			}
+			if err := im.notifyChange(ctx, "communes", areas); err != nil {
+				return res, err
+			}
+		}
+	}
+	if im.seqDirty {
+		if _, err := tx.ExecContext(ctx, "UPDATE sequences SET next_value = ? WHERE name = 'addresses_id_seq'", im.seq); err != nil {
+			return res, storeError(ctx, err)
+		}
+	}
+	counts, _ := json.Marshal(res)
+	if _, err := tx.ExecContext(ctx, `UPDATE batches SET status = 'done', finished_at = ?, counts = ? WHERE id = ?`,
+		formatTimestamp(s.now(), true), string(counts), b.ID); err != nil {
+		return res, storeError(ctx, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return res, storeError(ctx, err)
+	}
+	for id, l := range im.next {
+		s.layers[id].Store(l)
+	}
+	s.changes.publish(im.changes)
+	return res, nil
+}
+
+// storeError maps an SQLite error: constraint violations are conflicts,
+// the rest internal.
+func storeError(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var se *socle.Error
+	if errors.As(err, &se) {
+		return err
+	}
+	if strings.Contains(err.Error(), "SQLITE_BUSY") || strings.Contains(err.Error(), "database is locked") {
+		return &socle.Error{Code: socle.EUNAVAILABLE, Message: "the data file is busy, retry shortly", Err: err}
+	}
+	return &socle.Error{Code: socle.EINTERNAL, Message: "database error", Err: err}
+}
+
+// checkSRIDs refuses coordinates in a CRS this store cannot transform.
+func checkSRIDs(rows []socle.Row) error {
+	seen := map[int]bool{}
+	for _, r := range rows {
+		if seen[r.SRID] {
+			continue
+		}
+		seen[r.SRID] = true
+		if _, err := transformer(r.SRID, StorageSRID); err != nil {
+			return socle.Errorf(socle.EINVALID, "unknown CRS EPSG:%d: the embedded store cannot transform it (supported: 4326, 4258, 2154, 3857, 3035)", r.SRID)
+		}
+	}
+	return nil
+}
+
+// sync makes the import start from what the file holds: when another
+// process has written a collection since this one loaded it (its version in
+// layer_state moved), the collection is read again inside the transaction.
+func (im *batchWriter) sync(ctx context.Context) error {
+	for id, p := range im.s.layers {
+		l := p.Load()
+		st, err := readState(ctx, im.tx, id)
+		if err != nil {
+			return err
+		}
+		if st.version != l.state.version || !st.updatedAt.Equal(l.state.updatedAt) {
+			if l, err = loadLayer(ctx, im.tx, l.t); err != nil {
+				return err
+			}
+			im.next[id] = l
+		}
+		im.base[id] = l
+	}
+	return nil
+}
+
+// current returns the collection's state within the import.
+func (im *batchWriter) current(id string) *layer {
+	if l, ok := im.next[id]; ok {
+		return l
+	}
+	return im.base[id]
+}
+
+// keyOf returns the text of a feature's natural key.
+func (t *table) keyOf(f *feature) string {
+	if t.keyProp >= 0 {
+		return f.vals[t.keyProp].(string)
+	}
+	return idText(f.id)
+}
+
+func idText(id any) string {
+	switch x := id.(type) {
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case string:
+		return x
+	}
+	return fmt.Sprint(id)
+}
+
+// upsert applies rows to the collection in memory, row by row in their
+// order, with the checks PostgreSQL makes on INSERT … ON CONFLICT DO UPDATE
+// … WHERE (…) IS DISTINCT FROM (…): each value cast to its column, NOT
+// NULL and CHECK constraints, then the key: a row whose key is stored is
+// compared and updated only if it differs; a key met twice in a batch is a
+// conflict; any other row is inserted.
+func (im *batchWriter) upsert(ctx context.Context, t *table, rows []socle.Row) ([]change, error) {
+	l := im.current(t.c.ID)
+	byKey := map[string]*feature{}
+	if t.keyProp >= 0 {
+		byKey = make(map[string]*feature, len(l.feats))
+		for _, f := range l.feats {
+			byKey[t.keyOf(f)] = f
+		}
+	}
+	lookup := func(key string, id any) *feature {
+		if t.keyProp >= 0 {
+			return byKey[key]
+		}
+		return l.find(id)
+	}
+	touched := map[string]*feature{} // keys this batch inserted or updated
+	newIDs := map[any]bool{}
+	var changes []change
+	multi := strings.HasPrefix(t.c.GeometryType, "Multi")
+	for i, r := range rows {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		f := &feature{vals: make([]any, len(t.cols))}
+		// The id: k cast to the id's type, or for addresses without one the
+		// next value of the sequence.
+		var k *string
+		if r.ID != nil {
+			s := fmt.Sprint(r.ID)
+			k = &s
+		}
+		switch {
+		case k != nil && t.intID:
+			v, err := parseText(kInt, 64, *k)
+			if err != nil {
+				return nil, err
+			}
+			f.id = v
+		case k != nil:
+			f.id = *k
+		case t.c.ID == "addresses":
+			f.id = im.seq
+			im.seq++
+			im.seqDirty = true
+		}
+		// The properties, each (p->>'name') cast to its column.
+		props, err := decodeProperties(r.Properties)
+		if err != nil {
+			return nil, err
+		}
+		for j, c := range t.cols {
+			if c.derived {
+				f.vals[j] = c.def
+				continue
+			}
+			if j == t.idProp {
+				if f.id != nil {
+					f.vals[j] = f.id
+				}
+				continue
+			}
+			text, ok := valueText(props[c.name])
+			if ok {
+				v, err := parseText(c.kind, c.bits, text)
+				if err != nil {
+					return nil, err
+				}
+				f.vals[j] = v
+			}
+			if j == t.updatedAt && f.vals[j] == nil {
+				f.vals[j] = im.now
+			}
+		}
+		// The geometry, in Lambert-93; a Multi* column takes single
+		// geometries as one-part collections (ST_Multi).
+		g, err := wkb.Unmarshal(r.WKB)
+		if err != nil {
+			return nil, malformed("row %d: geometry: %v", i+1, err)
+		}
+		if g, err = transform(g, r.SRID, StorageSRID); err != nil {
+			return nil, err
+		}
+		if multi {
+			g = toMulti(g)
+		}
+		if g.GeoJSONType() != t.c.GeometryType {
+			return nil, malformed("row %d: geometry type %s does not match column type %s", i+1, g.GeoJSONType(), t.c.GeometryType)
+		}
+		f.geom, f.bound = g, g.Bound()
+		// NOT NULL, then CHECK.
+		if f.id == nil {
+			return nil, conflict("row %d: null value in column %s", i+1, t.idCol)
+		}
+		for j, c := range t.cols {
+			if c.notNull && f.vals[j] == nil {
+				return nil, conflict("row %d: null value in column %s", i+1, c.name)
+			}
+		}
+		for j, c := range t.cols {
+			if c.check != nil && f.vals[j] != nil && !c.check(f.vals[j]) {
+				return nil, conflict("row %d: %s violates its check constraint", i+1, c.name)
+			}
+		}
+		key := t.keyOf(f)
+		if _, twice := touched[key]; twice {
+			return nil, conflict("row %d: the key %s is twice in the batch", i+1, key)
+		}
+		if old := lookup(key, f.id); old != nil {
+			if t.sameRow(old, f) {
+				continue
+			}
+			// Update: the id, the key and the derived values stay.
+			f.id = old.id
+			for j, c := range t.cols {
+				if c.derived || j == t.idProp || j == t.keyProp {
+					f.vals[j] = old.vals[j]
+				}
+			}
+			touched[key] = f
+			changes = append(changes, change{f: f, prev: old})
+			continue
+		}
+		if t.keyProp >= 0 && (newIDs[f.id] || l.find(f.id) != nil) {
+			return nil, conflict("row %d: duplicate id %v", i+1, f.id)
+		}
+		touched[key] = f
+		newIDs[f.id] = true
+		changes = append(changes, change{f: f, inserted: true})
+	}
+	if len(changes) > 0 {
+		fs := make([]*feature, len(changes))
+		for i, ch := range changes {
+			fs[i] = ch.f
+		}
+		n, err := l.withChanges(fs, l.state)
+		if err != nil {
+			return nil, err
+		}
+		im.next[t.c.ID] = n
+	}
+	return changes, nil
+}
+
+// sameRow reports whether a stored row equals a new one in every column
+// an import compares: the properties taken from files (not the id, the key,
+// updated_at or derived values) and the geometry.
+func (t *table) sameRow(old, f *feature) bool {
+	for j, c := range t.cols {
+		if c.derived || j == t.idProp || j == t.keyProp || j == t.updatedAt {
+			continue
+		}
+		if !equalValues(c.kind, old.vals[j], f.vals[j]) {
+			return false
+		}
+	}
+	return orb.Equal(old.geom, f.geom)
+}
+
+func decodeProperties(raw json.RawMessage) (map[string]any, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, malformed("properties: %v", err)
+	}
+	return m, nil
+}
+
+func toMulti(g orb.Geometry) orb.Geometry {
+	switch g := g.(type) {
+	case orb.Point:
+		return orb.MultiPoint{g}
+	case orb.LineString:
+		return orb.MultiLineString{g}
+	case orb.Polygon:
+		return orb.MultiPolygon{g}
+	}
+	return g
+}
+
+// changedAreas returns the envelopes (Lambert-93) of what an import
+// changed, old and new positions; more than 100 changes make one envelope
+// (as postgis.changedAreasSQL).
+func changedAreas(changes []change) []orb.Geometry {
+	boxes := make([]orb.Bound, len(changes))
+	for i, ch := range changes {
+		b := ch.f.bound
+		if ch.prev != nil {
+			b = b.Union(ch.prev.bound)
+		}
+		boxes[i] = b
+	}
+	if len(boxes) > 100 {
+		ext := boxes[0]
+		for _, b := range boxes[1:] {
+			ext = ext.Union(b)
+		}
+		boxes = []orb.Bound{ext}
+	}
+	out := make([]orb.Geometry, len(boxes))
+	for i, b := range boxes {
+		out[i] = boxGeometry(b)
+	}
+	return out
+}
+
+// notifyChange bumps a collection's version and queues the change that
+// ListenChanges will deliver after the commit: the areas (Lambert-93
+// envelopes) densified every 500 m and projected to each tile CRS. No
+// area, no change.
+func (im *batchWriter) notifyChange(ctx context.Context, collection string, areas []orb.Geometry) error {
+	if len(areas) == 0 {
+		return nil
+	}
+	ch := socle.Change{Collection: collection, Boxes: map[int][][4]float64{}}
+	for _, srid := range tileSRIDs {
+		for _, a := range areas {
+			g, err := transform(segmentize(a, 500), StorageSRID, srid)
+			if err != nil {
+				return err
+			}
+			b := g.Bound()
+			ch.Boxes[srid] = append(ch.Boxes[srid], [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]})
+		}
+	}
+	l := im.current(collection)
+	st := layerState{version: l.state.version + 1, updatedAt: im.s.now().UTC().Truncate(time.Microsecond), lastBatch: im.batch.ID}
+	if _, err := im.tx.ExecContext(ctx, "UPDATE layer_state SET version = ?, updated_at = ?, last_batch = ? WHERE collection = ?",
+		st.version, formatTimestamp(st.updatedAt, true), st.lastBatch, collection); err != nil {
+		return storeError(ctx, err)
+	}
+	n := *l
+	n.state = st
+	if err := n.summarise(); err != nil {
+		return err
+	}
+	im.next[collection] = &n
+	ch.Version = st.version
+	if payload, _ := json.Marshal(ch); len(payload) > 7900 { // as a NOTIFY payload would be
+		ch = socle.Change{Collection: collection, Version: st.version, All: true}
+	}
+	im.changes = append(im.changes, ch)
+	return nil
+}
+
+// write stores the inserted and updated rows of a collection, and its new
+// extent in gpkg_contents.
+func (im *batchWriter) write(ctx context.Context, t *table, changes []change) error {
+	// Inserts leave derived columns to their defaults, as the PostGIS
+	// upsert does.
+	var insertCols []string
+	var colIdx []int
+	if t.intID {
+		insertCols = append(insertCols, quote(t.idCol))
+	}
+	for j, c := range t.cols {
+		if c.derived {
+			continue
+		}
+		insertCols = append(insertCols, quote(c.name))
+		colIdx = append(colIdx, j)
+	}
+	hasUpdatedCol := t.updatedAt < 0
+	if hasUpdatedCol {
+		insertCols = append(insertCols, `"updated_at"`)
+	}
+	insertCols = append(insertCols, `"batch"`, `"geom"`)
+	ins, err := im.tx.PrepareContext(ctx, "INSERT INTO "+quote(t.c.ID)+" ("+strings.Join(insertCols, ", ")+") VALUES ("+
+		strings.TrimSuffix(strings.Repeat("?, ", len(insertCols)), ", ")+")")
+	if err != nil {
+		return storeError(ctx, err)
+	}
+	defer ins.Close()
+	// Updates set what imports set: not the id, the key or derived values.
+	var sets []string
+	var setIdx []int
+	for j, c := range t.cols {
+		if c.derived || j == t.idProp || j == t.keyProp {
+			continue
+		}
+		sets = append(sets, quote(c.name)+" = ?")
+		setIdx = append(setIdx, j)
+	}
+	if hasUpdatedCol {
+		sets = append(sets, `"updated_at" = ?`)
+	}
+	sets = append(sets, `"batch" = ?`, `"geom" = ?`)
+	upd, err := im.tx.PrepareContext(ctx, "UPDATE "+quote(t.c.ID)+" SET "+strings.Join(sets, ", ")+" WHERE "+quote(t.key)+" = ?")
+	if err != nil {
+		return storeError(ctx, err)
+	}
+	defer upd.Close()
+	stamp := formatTimestamp(im.now, true)
+	for i, ch := range changes {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		blob, err := encodeBlob(ch.f.geom, StorageSRID)
+		if err != nil {
+			return malformed("geometry: %v", err)
+		}
+		var args []any
+		if ch.inserted {
+			if t.intID {
+				args = append(args, ch.f.id)
+			}
+			for _, j := range colIdx {
+				args = append(args, toSQLite(t.cols[j].kind, ch.f.vals[j]))
+			}
+		} else {
+			for _, j := range setIdx {
+				args = append(args, toSQLite(t.cols[j].kind, ch.f.vals[j]))
+			}
+		}
+		if hasUpdatedCol {
+			args = append(args, stamp)
+		}
+		args = append(args, im.batch.ID, blob)
+		if ch.inserted {
+			_, err = ins.ExecContext(ctx, args...)
+		} else {
+			args = append(args, t.keyOf(ch.f))
+			_, err = upd.ExecContext(ctx, args...)
+		}
+		if err != nil {
+			return storeError(ctx, err)
+		}
+	}
+	return im.writeExtent(ctx, t.c.ID)
+}
+
+// writeExtent records a feature table's extent and change time in
+// gpkg_contents.
+func (im *batchWriter) writeExtent(ctx context.Context, collection string) error {
+	l := im.current(collection)
+	var ext []any
+	if len(l.feats) > 0 {
+		b := l.feats[0].bound
+		for _, f := range l.feats[1:] {
+			b = b.Union(f.bound)
+		}
+		ext = []any{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
+	} else {
+		ext = []any{nil, nil, nil, nil}
+	}
+	_, err := im.tx.ExecContext(ctx, "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?, last_change = ? WHERE table_name = ?",
+		append(ext, formatTimestamp(im.now, true), collection)...)
+	return storeError(ctx, err)
+}
