@@ -1,0 +1,272 @@
+#!/usr/bin/env bash
+# bench/run.sh — Socle against CrunchyData pg_featureserv 1.3.1 on the same data (the shared
+# benchmark territory, 250 000 addresses) and the same requests (shared/bench/requests), in one
+# sitting, with the shared kit's wrk settings. Everything from scratch and idempotent:
+#
+#   data    create the database if missing; load shared/bench/territory.sql into public.* (skipped
+#           when the four tables already hold the scale-1 counts); `socle migrate`; copy public.*
+#           into socle.* (bench/load-bench-territory.sql); check ids and geometries are identical
+#   build   go build Socle from this repo (-> $SOCLE_BIN); build pg_featureserv $PGFS_TAG from a
+#           bare git dir ($PGFS_GIT, e.g. from the search tool's fetch) into $PGFS_DIR if missing
+#   peers   shared/bench/run-peers.sh: pg_featureserv, the four features scenarios (fresh process each)
+#   peers_np  the same with max_parallel_workers_per_gather=0 on pg_featureserv's connections (Socle's
+#           setting), optional
+#   socle   start `socle serve` on $SOCLE_ADDR, shared/bench/run-server.sh, the same four scenarios
+#           (tile scenarios not run: this comparison is about Features); filter = Socle's simple
+#           property filter
+#   socle_cql2  Socle's filter scenario with the kit's CQL2 template instead, optional
+#   pages   first page vs last page of addresses sorted by id, limit 1000: Socle's last page reached
+#           through its next links (bench/walk-pages.py), pg_featureserv's through offset=249000;
+#           wrk on each single URL at 1 and 4 connections ($PAGE_DURATION each, fresh pg_featureserv)
+#   floor   shared/bench/floor-postgis.sh (features scenarios) and bench/floor-socle.sh
+#   report  bench/report.py -> $OUT_DIR/summary.md
+# Steps run in the order STEPS lists them.
+#
+# Env (defaults): STEPS ("build data peers socle socle peers pages floor report"; a step may repeat:
+#   each peers/socle round writes its own pg_featureserv-N/socle-N dir), DB_NAME (bench),
+#   OUT_DIR (/tmp/socle-bench-results/<UTC ts>), KIT (/work/shared/bench), SOCLE_BIN (/tmp/socle-bench),
+#   SOCLE_ADDR (127.0.0.1:8090), PGFS_DIR (/tmp/pgfs), PGFS_TAG (v1.3.1),
+#   PGFS_GIT (/work/.mirror/CrunchyData+pg_featureserv/repo), PG_FEATURESERV_BIN ($PGFS_DIR/pg_featureserv),
+#   THREADS 2 CONNS 32 DURATION 25s WARMUP 5s (the kit's, the same for both servers), PAGE_DURATION 10s,
+#   FLOOR_DURATION 15, SOCLE_FLAGS (extra `socle serve` flags, e.g. --max-conns 4).
+# Only 127.0.0.1 is ever contacted. Nothing is written in the repo but the summary you copy by hand.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/.." && pwd)"
+KIT="${KIT:-/work/shared/bench}"
+# Default: ABBA order (pg_featureserv, Socle, Socle, pg_featureserv) so that a drift of the machine's
+# load over the run weighs on both servers alike; report.py averages the rounds.
+STEPS="${STEPS:-build data peers socle socle peers pages floor report}"
+DB_NAME="${DB_NAME:-bench}"
+export PGHOST=127.0.0.1 PGPORT=5432 PGUSER=postgres
+export DATABASE_URL="postgresql://postgres@127.0.0.1:5432/$DB_NAME"
+SOCLE_BIN="${SOCLE_BIN:-/tmp/socle-bench}"
+SOCLE_ADDR="${SOCLE_ADDR:-127.0.0.1:8090}"
+case "$SOCLE_ADDR" in 127.0.0.1:*) ;; *) echo "SOCLE_ADDR must be on 127.0.0.1" >&2; exit 2;; esac
+PGFS_DIR="${PGFS_DIR:-/tmp/pgfs}"; PGFS_TAG="${PGFS_TAG:-v1.3.1}"
+PGFS_GIT="${PGFS_GIT:-/work/.mirror/CrunchyData+pg_featureserv/repo}"
+export PG_FEATURESERV_BIN="${PG_FEATURESERV_BIN:-$PGFS_DIR/pg_featureserv}"
+export PG_FEATURESERV_ASSETS="${PG_FEATURESERV_ASSETS:-$PGFS_DIR/assets}"
+export THREADS="${THREADS:-2}" CONNS="${CONNS:-32}" DURATION="${DURATION:-25s}" WARMUP="${WARMUP:-5s}"
+PAGE_DURATION="${PAGE_DURATION:-10s}"
+export FLOOR_DURATION="${FLOOR_DURATION:-15}"
+OUT_DIR="${OUT_DIR:-/tmp/socle-bench-results/$(date -u +%Y%m%dT%H%M%SZ)}"
+mkdir -p "$OUT_DIR"
+FS_PORT=9000
+SOCLE_PID=""; PGFS_PID=""; LOAD_PID=""
+log() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$OUT_DIR/run.log"; }
+
+cleanup() {
+  for p in $SOCLE_PID $PGFS_PID $LOAD_PID; do kill "$p" 2>/dev/null || true; done
+  for p in $SOCLE_PID $PGFS_PID $LOAD_PID; do wait "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+# Machine load, sampled every 5 s for the whole run (bench/loadmon.py): load averages, CPU busy
+# share of the whole machine, and the part of it taken by other users' processes.
+phase() { echo "$1" > "$OUT_DIR/.phase"; log "phase $1 — uptime: $(uptime)"; }
+phase start
+# appended to, so that a second invocation on the same OUT_DIR (e.g. STEPS=peers_np) keeps the first's
+if [ -s "$OUT_DIR/load.tsv" ]; then
+  python3 "$HERE/loadmon.py" "$OUT_DIR/.phase" 5 --no-header >> "$OUT_DIR/load.tsv" & LOAD_PID=$!
+else
+  python3 "$HERE/loadmon.py" "$OUT_DIR/.phase" 5 > "$OUT_DIR/load.tsv" & LOAD_PID=$!
+fi
+
+wait_http() { for _ in $(seq 1 150); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.2; done; echo "no answer from $1" >&2; return 1; }
+port_free() { ! curl -s -o /dev/null -m 2 "http://$1/" 2>/dev/null; }
+
+# ------------------------------------------------------------------------------------- versions
+{
+  echo "date_utc: $(date -u +%FT%TZ)"
+  echo "host: $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(free -g | awk '/Mem:/{print $2}') GiB RAM, kernel $(uname -r)"
+  echo "go: $(go version)"
+  echo "wrk: $(wrk -v 2>&1 | head -1)"
+  echo "postgres: $(psql -d postgres -Atc 'SHOW server_version')"
+  echo "postgres settings: $(psql -d postgres -Atc "SELECT string_agg(name || '=' || setting, ' ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers','work_mem','jit','max_parallel_workers_per_gather','max_connections','random_page_cost','effective_cache_size')")"
+  echo "socle: $(git -C "$REPO" rev-parse --short HEAD)$([ -z "$(git -C "$REPO" status --porcelain -- . ':!bench' ':!docs' 2>/dev/null)" ] || echo " + uncommitted or untracked files in the work tree: $(git -C "$REPO" status --porcelain -- . ':!bench' ':!docs' | wc -l)")"
+  [ -x "$SOCLE_BIN" ] && echo "socle binary at start: $SOCLE_BIN, built $(date -u -r "$SOCLE_BIN" +%FT%TZ) (the build step, if any, rebuilds it)"
+  echo "pg_featureserv: $PGFS_TAG ($PG_FEATURESERV_BIN)"
+  echo "settings: THREADS=$THREADS CONNS=$CONNS DURATION=$DURATION WARMUP=$WARMUP PAGE_DURATION=$PAGE_DURATION FLOOR_DURATION=$FLOOR_DURATION SOCLE_FLAGS=${SOCLE_FLAGS:-}"
+  echo "steps: $STEPS"
+  echo
+} >> "$OUT_DIR/versions.txt"
+
+# ------------------------------------------------------------------------------------- data
+step_data() {
+  phase data
+  if ! psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" | grep -q 1; then
+    createdb "$DB_NAME"
+  fi
+  counts="$(psql -d "$DB_NAME" -Atc "SELECT (SELECT count(*) FROM public.communes) || ' ' || (SELECT count(*) FROM public.roads) || ' ' || (SELECT count(*) FROM public.addresses) || ' ' || (SELECT count(*) FROM public.landcover)" 2>/dev/null || true)"
+  if [ "$counts" != "40 120000 250000 60000" ]; then
+    log "loading $KIT/territory.sql (scale 1)"
+    psql -d "$DB_NAME" -v ON_ERROR_STOP=1 -q -f "$KIT/territory.sql" >> "$OUT_DIR/data.log"
+  fi
+  [ -x "$SOCLE_BIN" ] || (cd "$REPO" && go build -o "$SOCLE_BIN" ./cmd/socle)
+  "$SOCLE_BIN" migrate --database-url "$DATABASE_URL" >> "$OUT_DIR/data.log" 2>&1
+  log "copying public.* into socle.*"
+  psql -d "$DB_NAME" -v ON_ERROR_STOP=1 -q -f "$HERE/load-bench-territory.sql" >> "$OUT_DIR/data.log"
+  diff="$(psql -d "$DB_NAME" -Atc "
+    SELECT (SELECT count(*) FROM public.addresses a FULL JOIN socle.addresses s USING (id) WHERE a.geom::bytea IS DISTINCT FROM s.geom::bytea)
+         + (SELECT count(*) FROM public.roads a FULL JOIN socle.roads s USING (id) WHERE a.geom::bytea IS DISTINCT FROM s.geom::bytea)
+         + (SELECT count(*) FROM public.landcover a FULL JOIN socle.land_cover s USING (id) WHERE a.geom::bytea IS DISTINCT FROM s.geom::bytea)
+         + (SELECT count(*) FROM public.communes a FULL JOIN socle.communes s USING (insee) WHERE a.geom::bytea IS DISTINCT FROM s.geom::bytea)")"
+  [ "$diff" = 0 ] || { log "public.* and socle.* differ in $diff rows"; exit 1; }
+  log "data ready: public.* and socle.* hold identical ids and geometries"
+}
+
+# ------------------------------------------------------------------------------------- build
+step_build() {
+  phase build
+  (cd "$REPO" && go build -o "$SOCLE_BIN" ./cmd/socle)
+  log "built $SOCLE_BIN from $(git -C "$REPO" rev-parse --short HEAD) and the work tree"
+  echo "socle binary rebuilt at $(date -u +%FT%TZ) from $(git -C "$REPO" rev-parse --short HEAD) and the work tree" >> "$OUT_DIR/versions.txt"
+  if [ ! -x "$PG_FEATURESERV_BIN" ]; then
+    [ -d "$PGFS_GIT" ] || { echo "no pg_featureserv binary and no git dir at $PGFS_GIT (fetch github:CrunchyData/pg_featureserv)" >&2; exit 1; }
+    rm -rf "$PGFS_DIR"; mkdir -p "$PGFS_DIR"
+    git --git-dir="$PGFS_GIT" archive "$PGFS_TAG" | tar -x -C "$PGFS_DIR"
+    (cd "$PGFS_DIR" && go build -o "$PG_FEATURESERV_BIN" .)
+    log "built pg_featureserv $PGFS_TAG"
+  fi
+}
+
+# ------------------------------------------------------------------------------------- peers
+PEERS_ROUND=0; SOCLE_ROUND=0
+step_peers() {
+  PEERS_ROUND=$((PEERS_ROUND + 1))
+  phase "peers-$PEERS_ROUND"
+  port_free "127.0.0.1:$FS_PORT" || { echo "something already answers on 127.0.0.1:$FS_PORT" >&2; exit 1; }
+  SCENARIOS="fs_items_bbox_l1000 fs_items_bbox_l100 fs_item_by_id fs_filter_commune" \
+  PG_TILESERV_BIN="" OUT_DIR="$OUT_DIR/pg_featureserv-$PEERS_ROUND" FS_PORT=$FS_PORT \
+    "$KIT/run-peers.sh" 2>&1 | tee "$OUT_DIR/peers-$PEERS_ROUND.log"
+}
+
+# peers_np: the same pg_featureserv scenarios with Socle's session setting
+# max_parallel_workers_per_gather = 0 (a runtime parameter in the connection URL, which pgx passes
+# on), to separate that PostgreSQL setting from the servers' own work. Not in the default STEPS.
+NP_ROUND=0
+step_peers_np() {
+  NP_ROUND=$((NP_ROUND + 1))
+  phase "peers_np-$NP_ROUND"
+  port_free "127.0.0.1:$FS_PORT" || { echo "something already answers on 127.0.0.1:$FS_PORT" >&2; exit 1; }
+  SCENARIOS="fs_items_bbox_l1000 fs_items_bbox_l100 fs_item_by_id fs_filter_commune" \
+  DATABASE_URL="$DATABASE_URL?max_parallel_workers_per_gather=0" \
+  PG_TILESERV_BIN="" OUT_DIR="$OUT_DIR/pg_featureserv_np-$NP_ROUND" FS_PORT=$FS_PORT \
+    "$KIT/run-peers.sh" 2>&1 | tee "$OUT_DIR/peers_np-$NP_ROUND.log"
+}
+
+# ------------------------------------------------------------------------------------- socle
+start_socle() {
+  port_free "$SOCLE_ADDR" || { echo "something already answers on $SOCLE_ADDR" >&2; exit 1; }
+  # shellcheck disable=SC2086
+  "$SOCLE_BIN" serve --addr "$SOCLE_ADDR" --database-url "$DATABASE_URL" --log-level warn ${SOCLE_FLAGS:-} \
+    > "$OUT_DIR/socle.log" 2>&1 &
+  SOCLE_PID=$!
+  wait_http "http://$SOCLE_ADDR/readyz"
+}
+stop_socle() { [ -n "$SOCLE_PID" ] && { kill "$SOCLE_PID"; wait "$SOCLE_PID" 2>/dev/null || true; SOCLE_PID=""; }; }
+step_socle() {
+  SOCLE_ROUND=$((SOCLE_ROUND + 1))
+  phase "socle-$SOCLE_ROUND"
+  start_socle
+  BASE_URL="http://$SOCLE_ADDR" SERVER_PID="$SOCLE_PID" NAME=socle OUT_DIR="$OUT_DIR/socle-$SOCLE_ROUND" \
+  ITEMS_TPL='/collections/{collection}/items?f=json&limit={limit}&bbox={bbox}' \
+  ITEM_TPL='/collections/{collection}/items/{id}?f=json' \
+  FILTER_TPL='/collections/{collection}/items?f=json&limit=100&commune_insee={insee}' \
+  TILE_TPL='/collections/{layer}/tiles/WebMercatorQuad/{z}/{y}/{x}?f=mvt' \
+  ADDR_COLLECTION=addresses ROADS_LAYER=roads ADDR_LAYER=addresses \
+  SCENARIOS="items_bbox_l1000 items_bbox_l100 item_by_id filter_commune" \
+    "$KIT/run-server.sh" 2>&1 | tee "$OUT_DIR/socle-run-$SOCLE_ROUND.log"
+  echo "socle RSS after the run: $(awk '/VmRSS/ {printf "%.1f MB", $2/1024}' "/proc/$SOCLE_PID/status")" >> "$OUT_DIR/socle-run-$SOCLE_ROUND.log"
+  stop_socle
+}
+
+# socle_cql2: the filter scenario with the kit's own CQL2 template (filter=commune_insee='…'), i.e.
+# the very request pg_featureserv gets, now that Socle has CQL2 filters. Not in the default STEPS.
+CQL2_ROUND=0
+step_socle_cql2() {
+  CQL2_ROUND=$((CQL2_ROUND + 1))
+  phase "socle_cql2-$CQL2_ROUND"
+  start_socle
+  BASE_URL="http://$SOCLE_ADDR" SERVER_PID="$SOCLE_PID" NAME=socle OUT_DIR="$OUT_DIR/socle_cql2-$CQL2_ROUND" \
+  FILTER_TPL="/collections/{collection}/items?f=json&limit=100&filter=commune_insee%3D%27{insee}%27" \
+  ADDR_COLLECTION=addresses SCENARIOS="filter_commune" \
+    "$KIT/run-server.sh" 2>&1 | tee "$OUT_DIR/socle-cql2-$CQL2_ROUND.log"
+  stop_socle
+}
+
+# ------------------------------------------------------------------------------------- pages
+# wrk_one NAME BASE PATH CONNS -> one line of pages.tsv
+wrk_one() {
+  local name="$1" base="$2" path="$3" c="$4" f="$OUT_DIR/pages/$1-c$4"
+  printf '%s\n' "$path" > "$f.path"
+  WRK_PATHS="$f.path" wrk -t1 -c1 -d2s --timeout 60s -s "$KIT/cycle.lua" "$base" > /dev/null   # warm-up
+  WRK_PATHS="$f.path" wrk -t"$(( c < 2 ? 1 : 2 ))" -c"$c" -d"$PAGE_DURATION" --timeout 60s --latency -s "$KIT/cycle.lua" "$base" > "$f.wrk"
+  python3 - "$name" "$c" "$path" "$(sed -n 's/^WRKJSON //p' "$f.wrk")" >> "$OUT_DIR/pages.tsv" <<'PY'
+import json, sys
+name, c, path, j = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+errs = j["err_connect"] + j["err_read"] + j["err_write"] + j["err_timeout"]
+print(f'{name}\t{c}\t{j["requests"]}\t{j["rps"]:.1f}\t{j["p50_ms"]:.2f}\t{j["p99_ms"]:.2f}\t{j["mean_ms"]:.2f}\t{j["non2xx"]}\t{errs}\t{path}')
+PY
+  tail -1 "$OUT_DIR/pages.tsv"
+}
+start_pgfs() {
+  port_free "127.0.0.1:$FS_PORT" || { echo "something already answers on 127.0.0.1:$FS_PORT" >&2; exit 1; }
+  cat > "$OUT_DIR/pages/pg_featureserv.toml" <<EOF
+[Server]
+HttpHost = "127.0.0.1"
+HttpPort = $FS_PORT
+UrlBase = "http://127.0.0.1:$FS_PORT"
+AssetsPath = "$PG_FEATURESERV_ASSETS"
+[Database]
+DbConnection = "$DATABASE_URL"
+EOF
+  "$PG_FEATURESERV_BIN" --config "$OUT_DIR/pages/pg_featureserv.toml" >> "$OUT_DIR/pages/pg_featureserv.log" 2>&1 &
+  PGFS_PID=$!
+  wait_http "http://127.0.0.1:$FS_PORT/collections.json"
+}
+stop_pgfs() { [ -n "$PGFS_PID" ] && { kill "$PGFS_PID"; wait "$PGFS_PID" 2>/dev/null || true; PGFS_PID=""; }; }
+step_pages() {
+  phase pages
+  mkdir -p "$OUT_DIR/pages"
+  printf 'url\tconns\trequests\trps\tp50_ms\tp99_ms\tmean_ms\tnon2xx\terrors\tpath\n' > "$OUT_DIR/pages.tsv"
+  start_socle
+  first='/collections/addresses/items?f=json&limit=1000'
+  python3 "$HERE/walk-pages.py" "http://$SOCLE_ADDR" "$first" 2> "$OUT_DIR/pages/walk.log" | tee "$OUT_DIR/pages/walk.txt"
+  last="$(sed -n 's/^WALK //p' "$OUT_DIR/pages/walk.txt" | python3 -c 'import json,sys; print(json.load(sys.stdin)["last_path"])')"
+  for c in 1 4; do
+    wrk_one socle_first "http://$SOCLE_ADDR" "$first" $c
+    wrk_one socle_last  "http://$SOCLE_ADDR" "$last" $c
+  done
+  stop_socle
+  pfirst='/collections/public.addresses/items.json?limit=1000&sortby=id'
+  plast='/collections/public.addresses/items.json?limit=1000&sortby=id&offset=249000'
+  # a fresh pg_featureserv process per measurement (its pool can deadlock when wrk drops requests)
+  for c in 1 4; do
+    start_pgfs; wrk_one pgfs_first "http://127.0.0.1:$FS_PORT" "$pfirst" $c; stop_pgfs
+    start_pgfs; wrk_one pgfs_last  "http://127.0.0.1:$FS_PORT" "$plast" $c; stop_pgfs
+  done
+}
+
+# ------------------------------------------------------------------------------------- floor
+step_floor() {
+  phase floor
+  SCENARIOS="pg_items_bbox_l1000 pg_items_bbox_l1000_fc pg_items_bbox_l100 pg_item_by_id pg_filter_commune" \
+  OUT_DIR="$OUT_DIR/floor" "$KIT/floor-postgis.sh" 2>&1 | tee "$OUT_DIR/floor.log"
+  KIT="$KIT" OUT_DIR="$OUT_DIR/floor" "$HERE/floor-socle.sh" 2>&1 | tee "$OUT_DIR/floor-socle.log"
+}
+
+step_report() {
+  python3 "$HERE/report.py" "$OUT_DIR" > "$OUT_DIR/summary.md"
+  cat "$OUT_DIR/summary.md"
+}
+
+# ------------------------------------------------------------------------------------- main
+# Steps run in the order STEPS lists them (e.g. "socle peers" to measure Socle first).
+for st in $STEPS; do
+  case "$st" in data|build|peers|peers_np|socle|socle_cql2|pages|floor) "step_$st" ;; report) phase end; step_report ;;
+    *) echo "unknown step $st" >&2; exit 2 ;; esac
+done
+phase end
+log "results in $OUT_DIR"
