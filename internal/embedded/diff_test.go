@@ -13,12 +13,14 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
 
 	"github.com/socle-geo/socle/internal/postgis"
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/internal/testdb"
 	"github.com/socle-geo/socle/ogc/cql2"
 	"github.com/socle-geo/socle/ogc/crs"
+	"github.com/socle-geo/socle/ogc/tiles"
 )
 
 // The differential test: the sample territory loaded into both stores, then
@@ -499,6 +501,14 @@ func TestStoresAgree(t *testing.T) {
 			{"communes", "population > 5000 OR zan_budget_used_pct > 40", crs.CRS{}},
 			{"communes", "artificialised_ha_since_2021 > 0 AND insee LIKE '311%'", crs.CRS{}},
 			{"communes", "S_OVERLAPS(geometry, BBOX(1.5, 43.45, 1.6, 43.55))", crs.CRS{}},
+			// Text orders by bytes, as PostgreSQL's C.UTF-8 collation does.
+			{"addresses", "voie_nom > 'Rue'", crs.CRS{}},
+			{"addresses", "voie_nom < 'F' OR voie_nom >= 'Rue de l’É'", crs.CRS{}},
+			{"addresses", "voie_nom >= 'Chemin' AND voie_nom <= 'Rue' AND suffixe IS NULL", crs.CRS{}},
+			{"addresses", "NOT (commune_nom IN ('Labège', 'Escalquens', 'Castanet-Tolosan'))", crs.CRS{}},
+			{"addresses", "suffixe IN ('bis', 'ter') OR NOT (suffixe <> 'a')", crs.CRS{}},
+			{"addresses", "ACCENTI(voie_nom) > 'Rue de l’E' AND CASEI(commune_nom) <= CASEI('LABÈGE')", crs.CRS{}},
+			{"roads", "name >= surface AND name <= road_class OR name = 'Impasse de l''Église'", crs.CRS{}},
 			// Errors.
 			{"addresses", "nope = 1", crs.CRS{}},
 			{"addresses", "geometry = 1", crs.CRS{}},
@@ -518,6 +528,38 @@ func TestStoresAgree(t *testing.T) {
 			p.walk(t, fmt.Sprintf("%s filter %s (filter-crs %s)", tc.id, tc.filter, tc.fcrs.URI), q, 3, st)
 		}
 	})
+	t.Run("tiles", func(t *testing.T) {
+		sets, err := tiles.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var layers []*socle.Collection
+		for _, id := range []string{"addresses", "roads", "land_cover", "communes"} {
+			layers = append(layers, coll(id))
+		}
+		var n, feats, sameGeom int
+		for _, set := range sets {
+			for z := 5; z < len(set.TileMatrices) && z <= 18; z++ {
+				for _, center := range [][2]float64{{1.55, 43.48}, {1.5002937, 43.5120682}, {1.6, 43.41}} {
+					for _, tl := range tilesAround(t, set, z, center) {
+						q := socle.TileQuery{Tile: tl, Collections: layers}
+						a, err1 := p.pg.Tile(ctx, q)
+						b, err2 := p.em.Tile(ctx, q)
+						label := fmt.Sprintf("%s %s", set.ID, tl)
+						if !sameErrors(t, label, err1, err2) || err1 != nil {
+							continue
+						}
+						n++
+						f, g := compareTiles(t, label, a, b)
+						feats += f
+						sameGeom += g
+					}
+				}
+			}
+		}
+		t.Logf("%d tiles compared, %d features, %d with the same geometry; others by layer: %v", n, feats, sameGeom, tileDiffs)
+	})
+
 }
 
 func sameTime(a, b *time.Time) bool {
@@ -656,4 +698,156 @@ func randomFilter(rng *rand.Rand, sample []cql2.MapFeature, depth int) string {
 	default:
 		return "position = " + str("position")
 	}
+}
+
+// tilesAround returns the tile of set at zoom z holding the CRS84 point
+// c, and its eight neighbours.
+func tilesAround(t *testing.T, set *tiles.TileMatrixSet, z int, c [2]float64) []tiles.Tile {
+	t.Helper()
+	tr, err := crs.NewTransformer(4326, set.SRID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y, err := tr.Transform(c[0], c[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	origin, err := set.Parse(fmt.Sprint(z), "0", "0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	minx, _, maxx, maxy := origin.Bounds()
+	w := maxx - minx
+	col, row := int(math.Floor((x-minx)/w)), int(math.Floor((maxy-y)/w))
+	var out []tiles.Tile
+	for dr := -1; dr <= 1; dr++ {
+		for dc := -1; dc <= 1; dc++ {
+			tl, err := set.Parse(fmt.Sprint(z), fmt.Sprint(row+dr), fmt.Sprint(col+dc))
+			if err == nil {
+				out = append(out, tl)
+			}
+		}
+	}
+	return out
+}
+
+var tileDiffs = map[string]int{}
+
+// normalizeRings starts every ring of a polygon at its smallest position,
+// so that rings equal but for where they start compare equal.
+func normalizeRings(g orb.Geometry) orb.Geometry {
+	ring := func(r orb.Ring) orb.Ring {
+		if len(r) < 2 || r[0] != r[len(r)-1] {
+			return r
+		}
+		open := r[:len(r)-1]
+		k := 0
+		for i, p := range open {
+			if p[0] < open[k][0] || p[0] == open[k][0] && p[1] < open[k][1] {
+				k = i
+			}
+		}
+		out := append(append(orb.Ring{}, open[k:]...), open[:k]...)
+		return append(out, out[0])
+	}
+	switch g := g.(type) {
+	case orb.Polygon:
+		out := make(orb.Polygon, len(g))
+		for i, r := range g {
+			out[i] = ring(r)
+		}
+		return out
+	case orb.MultiPolygon:
+		out := make(orb.MultiPolygon, len(g))
+		for i, p := range g {
+			out[i] = normalizeRings(p).(orb.Polygon)
+		}
+		return out
+	}
+	return g
+}
+
+// compareTiles checks that two tiles have the same layers and, in each,
+// the same features (by id, or by insee for communes) with the same
+// attributes and geometry types. It returns how many features it compared
+// and how many had exactly the same geometry.
+func compareTiles(t *testing.T, label string, a, b []byte) (n, same int) {
+	t.Helper()
+	la, err := mvt.Unmarshal(a)
+	if err != nil {
+		t.Fatalf("%s: PostGIS tile: %v", label, err)
+	}
+	lb, err := mvt.Unmarshal(b)
+	if err != nil {
+		t.Fatalf("%s: embedded tile: %v", label, err)
+	}
+	byName := func(ls mvt.Layers) map[string]*mvt.Layer {
+		m := map[string]*mvt.Layer{}
+		for _, l := range ls {
+			m[l.Name] = l
+		}
+		return m
+	}
+	ma, mb := byName(la), byName(lb)
+	var names []string
+	for name := range ma {
+		names = append(names, name)
+	}
+	var namesB []string
+	for name := range mb {
+		namesB = append(namesB, name)
+	}
+	slices.Sort(names)
+	slices.Sort(namesB)
+	if !slices.Equal(names, namesB) {
+		t.Errorf("%s: layers PostGIS %v, embedded %v", label, names, namesB)
+		return
+	}
+	for _, name := range names {
+		index := func(l *mvt.Layer) map[string]int {
+			m := map[string]int{}
+			for i, f := range l.Features {
+				k := fmt.Sprint(f.ID)
+				if f.ID == nil {
+					k = fmt.Sprint(f.Properties["insee"])
+				}
+				m[k] = i
+			}
+			return m
+		}
+		A, B := ma[name], mb[name]
+		ia, ib := index(A), index(B)
+		var ka, kb []string
+		for k := range ia {
+			ka = append(ka, k)
+		}
+		for k := range ib {
+			kb = append(kb, k)
+		}
+		slices.Sort(ka)
+		slices.Sort(kb)
+		if !slices.Equal(ka, kb) || len(A.Features) != len(B.Features) {
+			t.Errorf("%s: layer %s: PostGIS %d features %s, embedded %d features %s", label, name, len(A.Features), abbreviate(ka), len(B.Features), abbreviate(kb))
+			continue
+		}
+		if A.Version != B.Version || A.Extent != B.Extent {
+			t.Errorf("%s: layer %s: version/extent PostGIS %d/%d, embedded %d/%d", label, name, A.Version, A.Extent, B.Version, B.Extent)
+		}
+		for k, i := range ia {
+			fa, fb := A.Features[i], B.Features[ib[k]]
+			n++
+			if fa.Geometry.GeoJSONType() != fb.Geometry.GeoJSONType() && !(strings.TrimPrefix(fa.Geometry.GeoJSONType(), "Multi") == strings.TrimPrefix(fb.Geometry.GeoJSONType(), "Multi")) {
+				t.Errorf("%s: %s %s: geometry PostGIS %s, embedded %s", label, name, k, fa.Geometry.GeoJSONType(), fb.Geometry.GeoJSONType())
+			}
+			if !reflect.DeepEqual(fa.Properties, fb.Properties) {
+				t.Errorf("%s: %s %s: attributes PostGIS %v, embedded %v", label, name, k, fa.Properties, fb.Properties)
+			}
+			if orb.Equal(normalizeRings(fa.Geometry), normalizeRings(fb.Geometry)) {
+				same++
+			} else if tileDiffs[name]++; tileDiffs[name] <= 2 && testing.Verbose() {
+				t.Logf("%s: %s %s: geometry PostGIS %v\nembedded %v", label, name, k, fa.Geometry, fb.Geometry)
+			}
+		}
+	}
+	return n, same
 }

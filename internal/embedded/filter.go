@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -29,12 +30,9 @@ type predicate struct {
 	dtCol        int
 	dtStart      *time.Time
 	dtEnd        *time.Time
-	dtDays       bool
 	filter       cql2.Expr
 	filterBounds *orb.Bound // the area a spatial filter cannot leave, if known
 	equals       []equalsCond
-	// inIDOrder is true when run returns features in id order (always).
-	inIDOrder bool
 }
 
 type equalsCond struct {
@@ -47,7 +45,7 @@ type equalsCond struct {
 // the errors the PostGIS store gives, in the same order.
 func (l *layer) compile(q *socle.ItemsQuery) (*predicate, error) {
 	c := q.Collection
-	p := &predicate{t: l.t, dtCol: -1, inIDOrder: true}
+	p := &predicate{t: l.t, dtCol: -1}
 	if q.BBox != nil {
 		bc := q.BoxCRS()
 		x0, y0, x1, y1 := q.BBox.MinX, q.BBox.MinY, q.BBox.MaxX, q.BBox.MaxY
@@ -65,7 +63,7 @@ func (l *layer) compile(q *socle.ItemsQuery) (*predicate, error) {
 			return nil, socle.Errorf(socle.EINVALID, "collection %s has no temporal property: datetime does not apply", c.ID)
 		}
 		p.dtCol = l.t.byName[c.Temporal]
-		p.dtDays = l.t.cols[p.dtCol].kind == kDate
+		days := l.t.cols[p.dtCol].kind == kDate
 		day := func(t time.Time) time.Time {
 			y, m, d := t.UTC().Date()
 			return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
@@ -74,14 +72,14 @@ func (l *layer) compile(q *socle.ItemsQuery) (*predicate, error) {
 		// truncates to the microsecond.
 		if s := q.Datetime.Start; s != nil {
 			v := s.UTC().Truncate(time.Microsecond)
-			if p.dtDays { // a date is its whole day: compare days
+			if days { // a date is its whole day: compare days
 				v = day(v)
 			}
 			p.dtStart = &v
 		}
 		if e := q.Datetime.End; e != nil {
 			v := e.UTC().Truncate(time.Microsecond)
-			if p.dtDays {
+			if days {
 				v = day(v)
 			}
 			p.dtEnd = &v
@@ -221,7 +219,7 @@ func (p *predicate) match(f *feature) (bool, error) {
 		}
 	}
 	if p.filter != nil {
-		ok, err := cql2.Evaluate(p.filter, evalFeature{t: p.t, f: f})
+		ok, err := textEvaluator.Evaluate(p.filter, evalFeature{t: p.t, f: f})
 		if err != nil {
 			return false, &socle.Error{Code: socle.EINVALID, Message: "a value in the request is out of range or malformed", Err: err}
 		}
@@ -324,13 +322,32 @@ func (ct *cqlTarget) predicate(e cql2.Expr) (cql2.Expr, error) {
 		a, err := ct.predicate(e.Arg)
 		return cql2.Not{Arg: a}, err
 	case cql2.Comparison:
-		return e, ct.values(e.Left, e.Right)
+		if err := ct.values(e.Left, e.Right); err != nil {
+			return nil, err
+		}
+		if ct.textual(e.Left, e.Right) {
+			return cql2.Function{Name: fnCompare + string(e.Op), Args: []cql2.Expr{e.Left, e.Right}}, nil
+		}
+		return e, nil
 	case cql2.Like:
 		return e, ct.values(e.Value, e.Pattern)
 	case cql2.Between:
-		return e, ct.values(e.Value, e.Low, e.High)
+		if err := ct.values(e.Value, e.Low, e.High); err != nil {
+			return nil, err
+		}
+		if ct.textual(e.Value, e.Low, e.High) {
+			return cql2.Function{Name: fnBetween, Args: []cql2.Expr{e.Value, e.Low, e.High}}, nil
+		}
+		return e, nil
 	case cql2.In:
-		return e, ct.values(append([]cql2.Expr{e.Value}, e.List...)...)
+		args := append([]cql2.Expr{e.Value}, e.List...)
+		if err := ct.values(args...); err != nil {
+			return nil, err
+		}
+		if ct.textual(args...) {
+			return cql2.Function{Name: fnIn, Args: args}, nil
+		}
+		return e, nil
 	case cql2.IsNull:
 		if p, ok := e.Value.(cql2.Property); ok && p.Name == GeometryProperty {
 			return e, nil
@@ -588,4 +605,94 @@ func storageBox(x0, y0, x1, y1 float64, srid int) (orb.Polygon, error) {
 		return nil, socle.Errorf(socle.EINVALID, "the box %g,%g,%g,%g is outside the domain of EPSG:%d", x0, y0, x1, y1, srid)
 	}
 	return poly, nil
+}
+
+// Text comparisons: the Go evaluator compares strings after canonical
+// decomposition (NFD), PostgreSQL by their bytes (the C.UTF-8 collation of
+// Socle's databases), which orders accented letters differently ("Église"
+// after "Rue" in PostgreSQL, before it after NFD). Comparisons, BETWEEN
+// and IN of text are therefore handed to the evaluator as functions of
+// this store, which compare bytes with SQL's three-valued logic. The names
+// cannot clash with a filter's: filters with functions are refused before.
+const (
+	fnCompare = "socle:compare"
+	fnBetween = "socle:between"
+	fnIn      = "socle:in"
+)
+
+var textEvaluator = cql2.Evaluator{Functions: map[string]cql2.Func{
+	fnCompare + string(cql2.Eq): textCompare(func(c int) bool { return c == 0 }),
+	fnCompare + string(cql2.Ne): textCompare(func(c int) bool { return c != 0 }),
+	fnCompare + string(cql2.Lt): textCompare(func(c int) bool { return c < 0 }),
+	fnCompare + string(cql2.Le): textCompare(func(c int) bool { return c <= 0 }),
+	fnCompare + string(cql2.Gt): textCompare(func(c int) bool { return c > 0 }),
+	fnCompare + string(cql2.Ge): textCompare(func(c int) bool { return c >= 0 }),
+	fnBetween: func(args []any) (any, error) {
+		ge, err := textCompare(func(c int) bool { return c >= 0 })(args[0:2])
+		if err != nil {
+			return nil, err
+		}
+		le, err := textCompare(func(c int) bool { return c <= 0 })([]any{args[0], args[2]})
+		if err != nil {
+			return nil, err
+		}
+		// SQL's AND: false wins, then null.
+		switch {
+		case ge == false || le == false:
+			return false, nil
+		case ge == nil || le == nil:
+			return nil, nil
+		}
+		return true, nil
+	},
+	fnIn: func(args []any) (any, error) {
+		if args[0] == nil {
+			return nil, nil
+		}
+		var res any = false
+		for _, x := range args[1:] {
+			eq, err := textCompare(func(c int) bool { return c == 0 })([]any{args[0], x})
+			if err != nil {
+				return nil, err
+			}
+			switch eq {
+			case true:
+				return true, nil
+			case nil:
+				res = nil
+			}
+		}
+		return res, nil
+	},
+}}
+
+// textCompare compares two strings by their bytes; null when one is null.
+func textCompare(ok func(int) bool) cql2.Func {
+	return func(args []any) (any, error) {
+		if args[0] == nil || args[1] == nil {
+			return nil, nil
+		}
+		a, aok := args[0].(string)
+		b, bok := args[1].(string)
+		if !aok || !bok {
+			return nil, fmt.Errorf("cannot compare %T with %T", args[0], args[1])
+		}
+		return ok(strings.Compare(a, b)), nil
+	}
+}
+
+// textual reports whether an operand is text: a text property, a string,
+// CASEI or ACCENTI.
+func (ct *cqlTarget) textual(es ...cql2.Expr) bool {
+	for _, e := range es {
+		switch e := e.(type) {
+		case cql2.String, cql2.CaseI, cql2.AccentI:
+			return true
+		case cql2.Property:
+			if i, ok := ct.t.byName[e.Name]; ok && ct.t.cols[i].kind == kText {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -219,7 +219,7 @@ func openDB(path string) (*sql.DB, error) {
 		return nil, err
 	}
 	u := url.URL{Scheme: "file", Path: abs,
-		RawQuery: "_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=journal_mode(DELETE)"}
+		RawQuery: "_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=journal_mode(DELETE)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)"}
 	db := sql.OpenDB(connector{drv: newDriver(), dsn: u.String()})
 	db.SetMaxOpenConns(4)
 	db.SetMaxIdleConns(4)

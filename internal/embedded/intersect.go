@@ -18,10 +18,67 @@ type areaTest struct {
 	poly  orb.Polygon
 	ring  orb.Ring
 	bound orb.Bound
+	// inner is a box inside the polygon, when one is known: what it holds
+	// intersects the polygon without further test.
+	inner *orb.Bound
 }
 
 func newAreaTest(p orb.Polygon) *areaTest {
-	return &areaTest{poly: p, ring: p[0], bound: p.Bound()}
+	t := &areaTest{poly: p, ring: p[0], bound: p.Bound()}
+	t.inner = t.innerBox()
+	return t
+}
+
+// innerBox finds a box inside the polygon. A ring of 5 points is the box
+// itself (ST_MakeEnvelope); a ring of ogc/crs BoxPolygon (4 edges of n
+// segments, from the lower left corner counter-clockwise) gives one between
+// its four edges. The candidate is kept only if no edge of the ring meets it
+// and it has a corner inside.
+func (t *areaTest) innerBox() *orb.Bound {
+	r := t.ring
+	if len(r) == 5 && r[0][0] == r[1][0] && r[1][1] == r[2][1] && r[2][0] == r[3][0] && r[3][1] == r[0][1] {
+		b := t.bound
+		return &b
+	}
+	if (len(r)-1)%4 != 0 || len(r) < 9 {
+		return nil
+	}
+	n := (len(r) - 1) / 4
+	chain := func(k int) []orb.Point { return r[k*n : (k+1)*n+1] }
+	b := orb.Bound{Min: orb.Point{math.Inf(-1), math.Inf(-1)}, Max: orb.Point{math.Inf(1), math.Inf(1)}}
+	for _, p := range chain(0) {
+		b.Min[1] = math.Max(b.Min[1], p[1])
+	}
+	for _, p := range chain(1) {
+		b.Max[0] = math.Min(b.Max[0], p[0])
+	}
+	for _, p := range chain(2) {
+		b.Max[1] = math.Min(b.Max[1], p[1])
+	}
+	for _, p := range chain(3) {
+		b.Min[0] = math.Max(b.Min[0], p[0])
+	}
+	// Shrink a little, so that the box stays clear of the edges.
+	dx, dy := (b.Max[0]-b.Min[0])*1e-6, (b.Max[1]-b.Min[1])*1e-6
+	b.Min[0], b.Min[1], b.Max[0], b.Max[1] = b.Min[0]+dx, b.Min[1]+dy, b.Max[0]-dx, b.Max[1]-dy
+	if !(b.Min[0] < b.Max[0] && b.Min[1] < b.Max[1]) {
+		return nil
+	}
+	if in, ok := locate(b.Min, r); !in || !ok {
+		return nil
+	}
+	corners := orb.Ring{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}, b.Min}
+	for i := 0; i+1 < len(r); i++ {
+		if b.Contains(r[i]) {
+			return nil
+		}
+		for j := 0; j+1 < len(corners); j++ {
+			if meet, ok := segmentsMeet(r[i], r[i+1], corners[j], corners[j+1]); meet || !ok {
+				return nil
+			}
+		}
+	}
+	return &b
 }
 
 // orient returns the sign of the orientation of c relative to the line a→b
@@ -142,6 +199,9 @@ func segmentsMeet(p1, p2, q1, q2 orb.Point) (meet, ok bool) {
 func (t *areaTest) intersects(g orb.Geometry, gb orb.Bound) (bool, error) {
 	if !gb.Intersects(t.bound) {
 		return false, nil
+	}
+	if t.inner != nil && t.inner.Contains(gb.Min) && t.inner.Contains(gb.Max) {
+		return true, nil
 	}
 	r, ok := t.decide(g)
 	if !ok {

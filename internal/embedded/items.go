@@ -223,12 +223,13 @@ func (s *Store) Items(ctx context.Context, q socle.ItemsQuery, fn func(*socle.Fe
 	if backwards {
 		walk = func(a, b *feature) int { return -compareFeatures(keys, a, b) }
 	}
+	// Ordered by id alone, the matched features are in order already.
+	idOnly := len(keys) == 1
 	var rest []*feature
 	switch {
 	case cur == nil:
 		rest = matched
-	case len(keys) == 1 && pred.inIDOrder:
-		// Ids only, and the features are in id order: a binary search.
+	case idOnly:
 		i, found := slices.BinarySearchFunc(matched, cur[0], func(f *feature, id any) int { return compareIDs(f.id, id) })
 		if backwards {
 			rest = matched[:i]
@@ -248,9 +249,9 @@ func (s *Store) Items(ctx context.Context, q socle.ItemsQuery, fn func(*socle.Fe
 	}
 	var rows []*feature
 	switch {
-	case len(keys) == 1 && pred.inIDOrder && !backwards:
+	case idOnly && !backwards:
 		rows = rest[:min(len(rest), q.Limit+1)]
-	case len(keys) == 1 && pred.inIDOrder:
+	case idOnly:
 		rows = slices.Clone(rest[max(0, len(rest)-q.Limit-1):])
 		slices.Reverse(rows)
 	default:

@@ -2,8 +2,10 @@ package embedded
 
 import (
 	"context"
+	"database/sql"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/socle-geo/socle/internal/socle"
 )
@@ -81,10 +83,17 @@ func (b *broker) close() {
 // new version, and boxes in SRID 3857 and 3035 covering old and new
 // positions). Each change is delivered after the new snapshot is in place,
 // so a cache dropping a tile rebuilds it from the new data.
+//
+// Another process may write the same file (a command-line import while the
+// server runs): every pollEvery, the versions in layer_state are compared
+// with the snapshots'; a collection written elsewhere is read again and
+// announced whole (Change.All), its areas being unknown.
 func (s *Store) ListenChanges(ctx context.Context, log *slog.Logger, onChange func(socle.Change), onReset func()) {
 	sub := s.changes.subscribe()
 	defer s.changes.unsubscribe(sub)
 	onReset()
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -96,6 +105,81 @@ func (s *Store) ListenChanges(ctx context.Context, log *slog.Logger, onChange fu
 			onReset()
 		case ch := <-sub.ch:
 			onChange(ch)
+		case <-tick.C:
+			if err := s.reloadChanged(ctx); err != nil && ctx.Err() == nil && log != nil {
+				log.Warn("cannot follow changes made to the data file by another process", "error", err)
+			}
 		}
 	}
+}
+
+// pollEvery is how often ListenChanges looks for writes by other processes.
+const pollEvery = 2 * time.Second
+
+// reloadChanged reads again the collections that another process wrote,
+// and announces them.
+func (s *Store) reloadChanged(ctx context.Context) error {
+	stale, err := s.staleCollections(ctx)
+	if err != nil || len(stale) == 0 {
+		return err
+	}
+	// Imports of this process hold writeMu: take it, so that a collection
+	// is not read while this process writes it.
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // read only
+	var changes []socle.Change
+	for _, id := range stale {
+		p := s.layers[id]
+		old := p.Load()
+		st, err := readState(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if st.version == old.state.version && st.updatedAt.Equal(old.state.updatedAt) {
+			continue
+		}
+		l, err := loadLayer(ctx, tx, old.t)
+		if err != nil {
+			return err
+		}
+		p.Store(l)
+		changes = append(changes, socle.Change{Collection: id, Version: l.state.version, All: true})
+	}
+	s.changes.publish(changes)
+	return nil
+}
+
+// staleCollections lists the collections whose layer_state row differs
+// from their snapshot.
+func (s *Store) staleCollections(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT collection, version, CAST(updated_at AS TEXT) FROM layer_state")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var stale []string
+	for rows.Next() {
+		var id, updated string
+		var version int64
+		if err := rows.Scan(&id, &version, &updated); err != nil {
+			return nil, err
+		}
+		p, ok := s.layers[id]
+		if !ok {
+			continue
+		}
+		t, err := parseTimestamp(updated)
+		if err != nil {
+			return nil, err
+		}
+		if st := p.Load().state; st.version != version || !st.updatedAt.Equal(t) {
+			stale = append(stale, id)
+		}
+	}
+	return stale, rows.Err()
 }

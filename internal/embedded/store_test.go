@@ -210,3 +210,49 @@ func TestGDALReadsTheGeoPackage(t *testing.T) {
 		break
 	}
 }
+
+// TestChangesFromAnotherProcess has a second store on the same file (as a
+// command-line import beside a running server) write a collection: the
+// first store's listener notices, serves the new data and announces it.
+func TestChangesFromAnotherProcess(t *testing.T) {
+	a, path := openTemp(t)
+	loadFixtures(t, a, fixturesDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changes := make(chan socle.Change, 16)
+	go a.ListenChanges(ctx, quiet, func(c socle.Change) { changes <- c }, func() {})
+
+	b, err := Open(ctx, path, socle.DefaultCatalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	roads, _ := socle.DefaultCatalog().Collection("roads")
+	rows := fixtureRows(t, roads)[:3]
+	for i := range rows {
+		rows[i] = withProps(t, rows[i], map[string]any{"name": "Route Renommée"})
+	}
+	res, err := b.Import(ctx, socle.Batch{ID: "elsewhere", Kind: "test"}, roads, rows, nil)
+	if err != nil || res.Updated != 3 {
+		t.Fatal(res, err)
+	}
+	select {
+	case c := <-changes:
+		if c.Collection != "roads" || !c.All || c.Version != 2 {
+			t.Errorf("change %+v, want roads v2, all", c)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no change announced")
+	}
+	page, err := a.Items(ctx, socle.ItemsQuery{Collection: roads, Limit: 10,
+		Equals: []socle.Equals{{Property: "name", Value: "Route Renommée"}}}, func(*socle.Feature) error { return nil })
+	if err != nil || page.NumberMatched != 3 {
+		t.Errorf("the first store serves %d renamed roads (%v), want 3", page.NumberMatched, err)
+	}
+	// And its own next import starts from the file's data.
+	rows[0] = withProps(t, rows[0], map[string]any{"name": "Route Encore"})
+	res, err = a.Import(ctx, socle.Batch{ID: "here", Kind: "test"}, roads, rows, nil)
+	if err != nil || res.Updated != 1 || res.Unchanged != 2 {
+		t.Errorf("import after the other process's: %+v %v", res, err)
+	}
+}

@@ -255,8 +255,9 @@ func containsBound(outer, inner orb.Bound) bool {
 }
 
 // clipToTile clips g to the buffered tile: points and lines as GEOS's
-// clip by rectangle, then snapped again; polygons as Wagyu, which leaves
-// rings with an area, exterior rings clockwise on screen as MVT wants them.
+// clip by rectangle, then snapped again; polygons as PostGIS prepares them
+// for Wagyu (clipped on each axis, truncated to integers), then rings with
+// an area kept, exterior rings clockwise on screen as MVT wants them.
 func clipToTile(g orb.Geometry) orb.Geometry {
 	b := g.Bound()
 	if !b.Intersects(tileClip) {
@@ -279,25 +280,37 @@ func clipToTile(g orb.Geometry) orb.Geometry {
 		}
 		return snap(c, round)
 	case orb.Polygon:
-		return tilePolygons(orb.MultiPolygon{g}, containsBound(tileClip, b), round)
+		return tilePolygons(orb.MultiPolygon{g}, containsBound(tileClip, b))
 	case orb.MultiPolygon:
-		return tilePolygons(g, containsBound(tileClip, b), round)
+		return tilePolygons(g, containsBound(tileClip, b))
 	}
 	return nil
 }
 
-func tilePolygons(mp orb.MultiPolygon, inside bool, round func(orb.Point) orb.Point) orb.Geometry {
+func tilePolygons(mp orb.MultiPolygon, inside bool) orb.Geometry {
 	var out orb.MultiPolygon
 	for _, p := range mp {
 		if !inside {
-			if p = clip.Polygon(tileClip, orb.Clone(p).(orb.Polygon)); p == nil {
+			// lwgeom_clip_to_ordinate_range on x, then on y.
+			if p = clipPolygonRange(p, 0, tileClip.Min[0], tileClip.Max[0]); p == nil {
+				continue
+			}
+			if p = clipPolygonRange(p, 1, tileClip.Min[1], tileClip.Max[1]); p == nil {
 				continue
 			}
 		}
+		// Wagyu takes integer coordinates, converted by truncation, and
+		// gives back rings that enclose an area.
 		var q orb.Polygon
 		for i, r := range p {
-			s := snap(orb.LineString(r), round)
-			ring, _ := s.(orb.LineString)
+			ring := make(orb.Ring, 0, len(r))
+			for _, pt := range r {
+				pt = orb.Point{math.Trunc(pt[0]), math.Trunc(pt[1])}
+				if len(ring) > 0 && ring[len(ring)-1] == pt {
+					continue
+				}
+				ring = append(ring, pt)
+			}
 			if len(ring) >= 3 && ring[0] != ring[len(ring)-1] {
 				ring = append(ring, ring[0])
 			}
@@ -314,7 +327,7 @@ func tilePolygons(mp orb.MultiPolygon, inside bool, round func(orb.Point) orb.Po
 			if (i == 0) != (a > 0) {
 				slices.Reverse(ring)
 			}
-			q = append(q, orb.Ring(ring))
+			q = append(q, ring)
 		}
 		if q != nil {
 			out = append(out, q)
@@ -325,6 +338,92 @@ func tilePolygons(mp orb.MultiPolygon, inside bool, round func(orb.Point) orb.Po
 		return nil
 	case 1:
 		return out[0]
+	}
+	return out
+}
+
+// clipPolygonRange is liblwgeom's lwpoly_clip_to_ordinate_range: each ring
+// cut to from ≤ ordinate ≤ to, crossing points interpolated; rings left with
+// fewer than four points dropped, and the polygon when its exterior is.
+func clipPolygonRange(p orb.Polygon, axis int, from, to float64) orb.Polygon {
+	var out orb.Polygon
+	for i, r := range p {
+		c := clampRing(r, axis, from, to)
+		if len(c) < 4 {
+			if i == 0 {
+				break
+			}
+			continue
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// clampRing is ptarray_clamp_to_ordinate_range for a closed ring.
+func clampRing(r orb.Ring, axis int, from, to float64) orb.Ring {
+	out := make(orb.Ring, 0, len(r)+4)
+	add := func(p orb.Point) {
+		if len(out) > 0 && out[len(out)-1] == p {
+			return
+		}
+		out = append(out, p)
+	}
+	side := func(v float64) int {
+		switch {
+		case v < from:
+			return -1
+		case v > to:
+			return 1
+		}
+		return 0
+	}
+	interp := func(a, b orb.Point, v float64) orb.Point {
+		prop := (v - a[axis]) / (b[axis] - a[axis])
+		var p orb.Point
+		p[axis] = v
+		o := 1 - axis
+		p[o] = a[o] + prop*(b[o]-a[o])
+		return p
+	}
+	if len(r) == 0 {
+		return nil
+	}
+	p1 := r[0]
+	s1 := side(p1[axis])
+	if s1 == 0 {
+		add(p1)
+	}
+	for _, p2 := range r[1:] {
+		s2 := side(p2[axis])
+		switch {
+		case s1 == 0 && s2 == 0:
+			add(p2)
+		case s1 == s2:
+		case s1 == -1 && s2 == 0:
+			add(interp(p1, p2, from))
+			add(p2)
+		case s1 == -1 && s2 == 1:
+			add(interp(p1, p2, from))
+			add(interp(p1, p2, to))
+		case s1 == 0 && s2 == -1:
+			add(interp(p1, p2, from))
+		case s1 == 0 && s2 == 1:
+			add(interp(p1, p2, to))
+		case s1 == 1 && s2 == -1:
+			add(interp(p1, p2, to))
+			add(interp(p1, p2, from))
+		case s1 == 1 && s2 == 0:
+			add(interp(p1, p2, to))
+			add(p2)
+		}
+		p1, s1 = p2, s2
+	}
+	if len(out) > 2 {
+		add(out[0])
 	}
 	return out
 }

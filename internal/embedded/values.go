@@ -285,6 +285,11 @@ var timestampLayouts = []string{
 // PostgreSQL stores it.
 func parseTimestamp(s string) (time.Time, error) {
 	t := strings.TrimSpace(s)
+	if len(t) == len(time.DateOnly) {
+		if v, err := time.ParseInLocation(time.DateOnly, t, time.UTC); err == nil {
+			return v, nil
+		}
+	}
 	for _, layout := range timestampLayouts {
 		if v, err := time.ParseInLocation(layout, t, time.UTC); err == nil {
 			return roundMicro(v.UTC()), nil

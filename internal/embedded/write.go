@@ -72,25 +72,54 @@ func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, 
 	if err != nil {
 		return res, storeError(ctx, err)
 	}
-	defer tx.Rollback() //nolint:errcheck // no-op after commit
 	im := &batchWriter{s: s, tx: tx, batch: b, now: s.now().UTC().Truncate(time.Microsecond), base: map[string]*layer{}, next: map[string]*layer{}}
-	if err := checkSRIDs(rows); err != nil {
+	if err := im.run(ctx, t, rows, rejects, &res); err != nil {
+		tx.Rollback() //nolint:errcheck // the error that matters is err
+		if im.seqDirty {
+			// PostgreSQL's nextval is not undone by a rollback: neither is
+			// the sequence here, so that both stores number alike.
+			s.saveSequence(im.seq)
+		}
 		return res, err
 	}
+	if err := tx.Commit(); err != nil {
+		return res, storeError(ctx, err)
+	}
+	for id, l := range im.next {
+		s.layers[id].Store(l)
+	}
+	s.changes.publish(im.changes)
+	return res, nil
+}
+
+// saveSequence records the next value of addresses_id_seq outside any
+// import's transaction.
+func (s *Store) saveSequence(next int64) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, _ = s.db.ExecContext(ctx, "UPDATE sequences SET next_value = ? WHERE name = 'addresses_id_seq'", next)
+}
+
+// run does the import within the transaction; the caller commits.
+func (im *batchWriter) run(ctx context.Context, t *table, rows []socle.Row, rejects []socle.Reject, res *socle.ImportResult) error {
+	tx, b, c := im.tx, im.batch, t.c
+	if err := checkSRIDs(rows); err != nil {
+		return err
+	}
 	if err := im.sync(ctx); err != nil {
-		return res, err
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO batches (id, kind, collection, source, file_sha256, actor, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		b.ID, b.Kind, c.ID, b.Source, b.FileSHA256, b.Actor, formatTimestamp(im.now, true)); err != nil {
-		return res, storeError(ctx, err)
+		return storeError(ctx, err)
 	}
 	if err := tx.QueryRowContext(ctx, "SELECT next_value FROM sequences WHERE name = 'addresses_id_seq'").Scan(&im.seq); err != nil {
-		return res, storeError(ctx, err)
+		return storeError(ctx, err)
 	}
 
 	changes, err := im.upsert(ctx, t, rows)
 	if err != nil {
-		return res, err
+		return err
 	}
 	for _, ch := range changes {
 		if ch.inserted {
@@ -103,12 +132,12 @@ func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, 
 	if len(rejects) > 0 {
 		st, err := tx.PrepareContext(ctx, "INSERT INTO batch_rejects (batch, line, col, reason, raw) VALUES (?, ?, ?, ?, ?)")
 		if err != nil {
-			return res, storeError(ctx, err)
+			return storeError(ctx, err)
 		}
 		for _, r := range rejects {
 			if _, err := st.ExecContext(ctx, b.ID, int64(int32(r.Line)), r.Column, r.Reason, r.Raw); err != nil {
 				st.Close()
-				return res, storeError(ctx, err)
+				return storeError(ctx, err)
 			}
 		}
 		st.Close()
@@ -116,7 +145,7 @@ func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, 
 
 	if len(changes) > 0 {
 		if err := im.write(ctx, t, changes); err != nil {
-			return res, err
+			return err
 		}
 		if c.ID == "addresses" {
 			// setval('addresses_id_seq', max(id)): ids are in order.
@@ -124,38 +153,31 @@ func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, 
 			im.seq, im.seqDirty = feats[len(feats)-1].id.(int64)+1, true
 		}
 		if err := im.notifyChange(ctx, c.ID, changedAreas(changes)); err != nil {
-			return res, err
+			return err
 		}
 		if c.ID == "land_cover" || c.ID == "communes" {
 			// Indicators follow the parcels; the communes whose figures
 			// changed change in their whole extent.
 			areas, err := im.refreshIndicators(ctx)
 			if err != nil {
-				return res, err
+				return err
 			}
 			if err := im.notifyChange(ctx, "communes", areas); err != nil {
-				return res, err
+				return err
 			}
 		}
 	}
 	if im.seqDirty {
 		if _, err := tx.ExecContext(ctx, "UPDATE sequences SET next_value = ? WHERE name = 'addresses_id_seq'", im.seq); err != nil {
-			return res, storeError(ctx, err)
+			return storeError(ctx, err)
 		}
 	}
 	counts, _ := json.Marshal(res)
 	if _, err := tx.ExecContext(ctx, `UPDATE batches SET status = 'done', finished_at = ?, counts = ? WHERE id = ?`,
-		formatTimestamp(s.now(), true), string(counts), b.ID); err != nil {
-		return res, storeError(ctx, err)
+		formatTimestamp(im.s.now(), true), string(counts), b.ID); err != nil {
+		return storeError(ctx, err)
 	}
-	if err := tx.Commit(); err != nil {
-		return res, storeError(ctx, err)
-	}
-	for id, l := range im.next {
-		s.layers[id].Store(l)
-	}
-	s.changes.publish(im.changes)
-	return res, nil
+	return nil
 }
 
 // storeError maps an SQLite error: constraint violations are conflicts,
@@ -207,6 +229,8 @@ func (im *batchWriter) sync(ctx context.Context) error {
 				return err
 			}
 			im.next[id] = l
+			// What the other process changed is not known: all of it.
+			im.changes = append(im.changes, socle.Change{Collection: id, Version: st.version, All: true})
 		}
 		im.base[id] = l
 	}
