@@ -13,6 +13,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
+	"modernc.org/sqlite"
 
 	"github.com/socle-geo/socle/internal/socle"
 )
@@ -193,11 +194,18 @@ func storeError(ctx context.Context, err error) error {
 	if errors.As(err, &se) {
 		return err
 	}
-	if strings.Contains(err.Error(), "SQLITE_BUSY") || strings.Contains(err.Error(), "database is locked") {
+	var le *sqlite.Error
+	if errors.As(err, &le) && (le.Code()&0xff == sqliteBusy || le.Code()&0xff == sqliteLocked) {
 		return &socle.Error{Code: socle.EUNAVAILABLE, Message: "the data file is busy, retry shortly", Err: err}
 	}
 	return &socle.Error{Code: socle.EINTERNAL, Message: "database error", Err: err}
 }
+
+// SQLite's primary result codes for a file another connection holds.
+const (
+	sqliteBusy   = 5
+	sqliteLocked = 6
+)
 
 // checkSRIDs refuses coordinates in a CRS this store cannot transform.
 func checkSRIDs(rows []socle.Row) error {
