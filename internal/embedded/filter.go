@@ -455,7 +455,7 @@ func (ct *cqlTarget) geometry(e cql2.Expr) (cql2.Expr, error) {
 	case cql2.Geometry:
 		g := e.Geom
 		if lc.YX {
-			g = flip(g)
+			g = crs.SwapAxes(g)
 		}
 		if _, err := wkb.Marshal(g); err != nil {
 			return nil, socle.Errorf(socle.EINVALID, "cql2: invalid geometry literal: %v", err)
@@ -534,50 +534,6 @@ func (ct *cqlTarget) period(e cql2.Expr) (instant bool, err error) {
 		return false, socle.Errorf(socle.EINVALID, "cql2: %s is not a time", e)
 	}
 	return true, nil
-}
-
-// flip swaps the axes of every position (a latitude-first CRS to the
-// easting-first order used inside).
-func flip(g orb.Geometry) orb.Geometry {
-	switch g := g.(type) {
-	case orb.Point:
-		return orb.Point{g[1], g[0]}
-	case orb.MultiPoint:
-		out := make(orb.MultiPoint, len(g))
-		for i, p := range g {
-			out[i] = orb.Point{p[1], p[0]}
-		}
-		return out
-	case orb.LineString:
-		return orb.LineString(flip(orb.MultiPoint(g)).(orb.MultiPoint))
-	case orb.Ring:
-		return orb.Ring(flip(orb.MultiPoint(g)).(orb.MultiPoint))
-	case orb.MultiLineString:
-		out := make(orb.MultiLineString, len(g))
-		for i, l := range g {
-			out[i] = flip(l).(orb.LineString)
-		}
-		return out
-	case orb.Polygon:
-		out := make(orb.Polygon, len(g))
-		for i, r := range g {
-			out[i] = flip(r).(orb.Ring)
-		}
-		return out
-	case orb.MultiPolygon:
-		out := make(orb.MultiPolygon, len(g))
-		for i, p := range g {
-			out[i] = flip(p).(orb.Polygon)
-		}
-		return out
-	case orb.Collection:
-		out := make(orb.Collection, len(g))
-		for i, x := range g {
-			out[i] = flip(x)
-		}
-		return out
-	}
-	return g
 }
 
 // intersectBounds is the common part of two boxes; min exceeds max when

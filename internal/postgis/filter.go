@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/socle-geo/socle/internal/socle"
@@ -252,7 +251,7 @@ func (b *builder) geometry(e cql2.Expr, t *filterTarget) (string, error) {
 	case cql2.Geometry:
 		g := e.Geom
 		if lc.YX {
-			g = flip(g)
+			g = crs.SwapAxes(g)
 		}
 		buf, err := wkb.Marshal(g)
 		if err != nil {
@@ -272,50 +271,6 @@ func (b *builder) geometry(e cql2.Expr, t *filterTarget) (string, error) {
 		return project(fmt.Sprintf("ST_MakeEnvelope(%s, %s, %s, %s, %d)", b.arg(w), b.arg(s), b.arg(east), b.arg(n), lc.SRID)), nil
 	}
 	return "", socle.Errorf(socle.EINVALID, "cql2: %s is not a geometry", e)
-}
-
-// flip swaps the axes of every position (latitude-first CRS to PostGIS's
-// x-first order).
-func flip(g orb.Geometry) orb.Geometry {
-	switch g := g.(type) {
-	case orb.Point:
-		return orb.Point{g[1], g[0]}
-	case orb.MultiPoint:
-		out := make(orb.MultiPoint, len(g))
-		for i, p := range g {
-			out[i] = orb.Point{p[1], p[0]}
-		}
-		return out
-	case orb.LineString:
-		return orb.LineString(flip(orb.MultiPoint(g)).(orb.MultiPoint))
-	case orb.Ring:
-		return orb.Ring(flip(orb.MultiPoint(g)).(orb.MultiPoint))
-	case orb.MultiLineString:
-		out := make(orb.MultiLineString, len(g))
-		for i, l := range g {
-			out[i] = flip(l).(orb.LineString)
-		}
-		return out
-	case orb.Polygon:
-		out := make(orb.Polygon, len(g))
-		for i, r := range g {
-			out[i] = flip(r).(orb.Ring)
-		}
-		return out
-	case orb.MultiPolygon:
-		out := make(orb.MultiPolygon, len(g))
-		for i, p := range g {
-			out[i] = flip(p).(orb.Polygon)
-		}
-		return out
-	case orb.Collection:
-		out := make(orb.Collection, len(g))
-		for i, x := range g {
-			out[i] = flip(x)
-		}
-		return out
-	}
-	return g
 }
 
 // temporal compiles T_* predicates over periods [start, end]; an instant is

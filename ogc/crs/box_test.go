@@ -1,6 +1,10 @@
 package crs
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/paulmach/orb"
+)
 
 func TestBoxPolygon(t *testing.T) {
 	tr, err := NewTransformer(4326, 2154)
@@ -27,5 +31,16 @@ func TestBoxPolygon(t *testing.T) {
 	}
 	if _, err := BoxPolygon(0, 91, 1, 92, 4, tr); err == nil {
 		t.Error("a box beyond the pole transformed without error")
+	}
+}
+
+func TestSwapAxes(t *testing.T) {
+	p := orb.Polygon{{{1, 2}, {3, 4}, {5, 6}, {1, 2}}}
+	got := SwapAxes(p).(orb.Polygon)
+	if got[0][1] != (orb.Point{4, 3}) || p[0][1] != (orb.Point{3, 4}) {
+		t.Errorf("SwapAxes: %v (input now %v)", got, p)
+	}
+	if back := SwapAxes(got); !orb.Equal(back, p) {
+		t.Errorf("swapping twice gives %v", back)
 	}
 }
