@@ -501,6 +501,18 @@ func TestStoresAgree(t *testing.T) {
 			{"communes", "population > 5000 OR zan_budget_used_pct > 40", crs.CRS{}},
 			{"communes", "artificialised_ha_since_2021 > 0 AND insee LIKE '311%'", crs.CRS{}},
 			{"communes", "S_OVERLAPS(geometry, BBOX(1.5, 43.45, 1.6, 43.55))", crs.CRS{}},
+			// Temporal predicates as PostgreSQL compares the ends, nulls and
+			// an interval that ends before it starts included.
+			{"addresses", "T_INTERSECTS(INTERVAL(date_der_maj, '2020-01-01'), INTERVAL('2019-06-01', '2023-01-01'))", crs.CRS{}},
+			{"addresses", "T_DISJOINT(INTERVAL(date_der_maj, '2021-01-01'), INTERVAL('2019-06-01', '2020-01-01'))", crs.CRS{}},
+			{"addresses", "T_DURING(INTERVAL(date_der_maj, '..'), INTERVAL('2019-01-01', '..'))", crs.CRS{}},
+			{"addresses", "T_OVERLAPS(INTERVAL(date_der_maj, '2022-06-01'), INTERVAL('2020-01-01', '2022-01-01'))", crs.CRS{}},
+			{"addresses", "NOT T_CONTAINS(INTERVAL('2019-01-01', '2025-01-01'), INTERVAL(date_der_maj, '2024-06-01'))", crs.CRS{}},
+			{"addresses", "T_MEETS(INTERVAL('2018-01-01', date_der_maj), INTERVAL('2022-06-26', '..')) OR T_METBY(INTERVAL(date_der_maj, '2030-01-01'), INTERVAL('..', '2023-11-11'))", crs.CRS{}},
+			{"addresses", "T_STARTS(INTERVAL(date_der_maj, '2025-01-01'), INTERVAL('2019-05-29', '2026-01-01')) OR T_FINISHEDBY(INTERVAL('2000-01-01', date_der_maj), INTERVAL('2020-01-01', '2022-06-26'))", crs.CRS{}},
+			{"roads", "T_OVERLAPPEDBY(INTERVAL(updated_at, '2030-01-01'), INTERVAL('2019-01-01', TIMESTAMP('2024-01-01T00:00:00Z')))", crs.CRS{}},
+			{"roads", "T_FINISHES(INTERVAL(updated_at, '2027-01-01'), INTERVAL('..', '2027-01-01')) AND T_STARTEDBY(INTERVAL('2019-01-01', updated_at), INTERVAL('2019-01-01', '2020-01-01'))", crs.CRS{}},
+			{"roads", "T_EQUALS(updated_at, condition_observed_at) OR T_BEFORE(condition_observed_at, updated_at) OR T_AFTER(updated_at, TIMESTAMP('2026-01-01T00:00:00Z'))", crs.CRS{}},
 			// Text orders by bytes, as PostgreSQL's C.UTF-8 collation does.
 			{"addresses", "voie_nom > 'Rue'", crs.CRS{}},
 			{"addresses", "voie_nom < 'F' OR voie_nom >= 'Rue de l’É'", crs.CRS{}},

@@ -219,7 +219,7 @@ func (p *predicate) match(f *feature) (bool, error) {
 		}
 	}
 	if p.filter != nil {
-		ok, err := textEvaluator.Evaluate(p.filter, evalFeature{t: p.t, f: f})
+		ok, err := filterEvaluator.Evaluate(p.filter, evalFeature{t: p.t, f: f})
 		if err != nil {
 			return false, &socle.Error{Code: socle.EINVALID, Message: "a value in the request is out of range or malformed", Err: err}
 		}
@@ -369,7 +369,14 @@ func (ct *cqlTarget) predicate(e cql2.Expr) (cql2.Expr, error) {
 		}
 		return cql2.Spatial{Op: e.Op, Left: l, Right: r}, nil
 	case cql2.Temporal:
-		return e, ct.temporal(e)
+		if err := ct.temporal(e); err != nil {
+			return nil, err
+		}
+		// As the SQL compiler writes it: comparisons of the periods' ends,
+		// with no check that an interval starts before it ends.
+		as, ae := periodEnds(e.Left)
+		bs, be := periodEnds(e.Right)
+		return cql2.Function{Name: fnTemporal + string(e.Op), Args: []cql2.Expr{as, ae, bs, be}}, nil
 	case cql2.Bool:
 		return e, nil
 	case cql2.Property:
@@ -563,64 +570,191 @@ func storageBox(x0, y0, x1, y1 float64, srid int) (orb.Polygon, error) {
 	return poly, nil
 }
 
-// Text comparisons: the Go evaluator compares strings after canonical
-// decomposition (NFD), PostgreSQL by their bytes (the C.UTF-8 collation of
-// Socle's databases), which orders accented letters differently ("Église"
-// after "Rue" in PostgreSQL, before it after NFD). Comparisons, BETWEEN
-// and IN of text are therefore handed to the evaluator as functions of
-// this store, which compare bytes with SQL's three-valued logic. The names
-// cannot clash with a filter's: filters with functions are refused before.
+// Where the Go evaluator's semantics differ from the SQL the PostGIS store
+// compiles, the filter is handed to the evaluator with functions of this
+// store in place of the operators, which follow the SQL with its
+// three-valued logic. Their names cannot clash with a filter's: filters
+// that call functions are refused before.
+//
+// Text: the evaluator compares strings after canonical decomposition (NFD),
+// PostgreSQL by their bytes (the C.UTF-8 collation of Socle's databases),
+// which orders accented letters differently ("Église" after "Rue" in
+// PostgreSQL, before it after NFD): comparisons, BETWEEN and IN of text.
+//
+// Time: the evaluator refuses an interval that ends before it starts,
+// PostgreSQL compares its ends all the same: the temporal predicates.
 const (
 	fnCompare = "socle:compare"
 	fnBetween = "socle:between"
 	fnIn      = "socle:in"
+	// The comparisons of instants postgis.builder.temporal writes; open ends
+	// are ±infinity.
+	fnTemporal    = "socle:temporal:"
+	fnMinusInfity = "socle:-infinity"
+	fnInfinity    = "socle:infinity"
 )
 
-var textEvaluator = cql2.Evaluator{Functions: map[string]cql2.Func{
-	fnCompare + string(cql2.Eq): textCompare(func(c int) bool { return c == 0 }),
-	fnCompare + string(cql2.Ne): textCompare(func(c int) bool { return c != 0 }),
-	fnCompare + string(cql2.Lt): textCompare(func(c int) bool { return c < 0 }),
-	fnCompare + string(cql2.Le): textCompare(func(c int) bool { return c <= 0 }),
-	fnCompare + string(cql2.Gt): textCompare(func(c int) bool { return c > 0 }),
-	fnCompare + string(cql2.Ge): textCompare(func(c int) bool { return c >= 0 }),
-	fnBetween: func(args []any) (any, error) {
-		ge, err := textCompare(func(c int) bool { return c >= 0 })(args[0:2])
-		if err != nil {
-			return nil, err
+// The open ends of intervals, beyond any instant PostgreSQL holds.
+var (
+	minusInfinity = time.Date(-1000000, 1, 1, 0, 0, 0, 0, time.UTC)
+	plusInfinity  = time.Date(1000000, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// periodEnds returns the start and end of a temporal operand: an
+// interval's bounds (±infinity when open), or an instant twice.
+func periodEnds(e cql2.Expr) (start, end cql2.Expr) {
+	if iv, ok := e.(cql2.Interval); ok {
+		start, end = iv.Start, iv.End
+		if start == nil {
+			start = cql2.Function{Name: fnMinusInfity}
 		}
-		le, err := textCompare(func(c int) bool { return c <= 0 })([]any{args[0], args[2]})
-		if err != nil {
-			return nil, err
+		if end == nil {
+			end = cql2.Function{Name: fnInfinity}
 		}
-		// SQL's AND: false wins, then null.
-		switch {
-		case ge == false || le == false:
-			return false, nil
-		case ge == nil || le == nil:
+		return start, end
+	}
+	return e, e
+}
+
+// temporalFunc evaluates a temporal predicate on the ends (as, ae, bs, be)
+// of its operands with SQL's three-valued logic: a comparison with null is
+// null; AND is false if any part is, else null if any part is.
+func temporalFunc(op cql2.TemporalOp) cql2.Func {
+	type part struct {
+		x, y int // indexes of the ends: 0 as, 1 ae, 2 bs, 3 be
+		ok   func(int) bool
+	}
+	lt := func(c int) bool { return c < 0 }
+	le := func(c int) bool { return c <= 0 }
+	gt := func(c int) bool { return c > 0 }
+	ge := func(c int) bool { return c >= 0 }
+	eq := func(c int) bool { return c == 0 }
+	var parts []part
+	or := false
+	switch op {
+	case cql2.TBefore:
+		parts = []part{{1, 2, lt}}
+	case cql2.TAfter:
+		parts = []part{{0, 3, gt}}
+	case cql2.TDisjoint:
+		parts, or = []part{{1, 2, lt}, {0, 3, gt}}, true
+	case cql2.TIntersects:
+		parts = []part{{1, 2, ge}, {0, 3, le}}
+	case cql2.TEquals:
+		parts = []part{{0, 2, eq}, {1, 3, eq}}
+	case cql2.TMeets:
+		parts = []part{{1, 2, eq}}
+	case cql2.TMetBy:
+		parts = []part{{0, 3, eq}}
+	case cql2.TOverlaps:
+		parts = []part{{0, 2, lt}, {1, 2, gt}, {1, 3, lt}}
+	case cql2.TOverlappedBy:
+		parts = []part{{0, 2, gt}, {0, 3, lt}, {1, 3, gt}}
+	case cql2.TStarts:
+		parts = []part{{0, 2, eq}, {1, 3, lt}}
+	case cql2.TStartedBy:
+		parts = []part{{0, 2, eq}, {1, 3, gt}}
+	case cql2.TDuring:
+		parts = []part{{0, 2, gt}, {1, 3, lt}}
+	case cql2.TContains:
+		parts = []part{{0, 2, lt}, {1, 3, gt}}
+	case cql2.TFinishes:
+		parts = []part{{0, 2, gt}, {1, 3, eq}}
+	case cql2.TFinishedBy:
+		parts = []part{{0, 2, lt}, {1, 3, eq}}
+	}
+	return func(args []any) (any, error) {
+		var ends [4]*time.Time
+		for i, a := range args {
+			switch v := a.(type) {
+			case nil:
+			case time.Time:
+				ends[i] = &v
+			default:
+				return nil, fmt.Errorf("%s: %T is not a time", op, a)
+			}
+		}
+		res := !or // AND starts true, OR false
+		null := false
+		for _, p := range parts {
+			x, y := ends[p.x], ends[p.y]
+			if x == nil || y == nil {
+				null = true
+				continue
+			}
+			if p.ok(x.Compare(*y)) == or {
+				return or, nil // a true part decides an OR, a false one an AND
+			}
+		}
+		if null {
 			return nil, nil
 		}
-		return true, nil
-	},
-	fnIn: func(args []any) (any, error) {
-		if args[0] == nil {
-			return nil, nil
-		}
-		var res any = false
-		for _, x := range args[1:] {
-			eq, err := textCompare(func(c int) bool { return c == 0 })([]any{args[0], x})
+		return res, nil
+	}
+}
+
+// filterEvaluator evaluates filters with the functions above.
+var filterEvaluator = cql2.Evaluator{Functions: storeFunctions()}
+
+func storeFunctions() map[string]cql2.Func {
+	fns := textFunctions()
+	fns[fnMinusInfity] = func([]any) (any, error) { return minusInfinity, nil }
+	fns[fnInfinity] = func([]any) (any, error) { return plusInfinity, nil }
+	for _, op := range []cql2.TemporalOp{cql2.TAfter, cql2.TBefore, cql2.TContains, cql2.TDisjoint, cql2.TDuring, cql2.TEquals,
+		cql2.TFinishedBy, cql2.TFinishes, cql2.TIntersects, cql2.TMeets, cql2.TMetBy, cql2.TOverlappedBy, cql2.TOverlaps,
+		cql2.TStartedBy, cql2.TStarts} {
+		fns[fnTemporal+string(op)] = temporalFunc(op)
+	}
+	return fns
+}
+
+func textFunctions() map[string]cql2.Func {
+	return map[string]cql2.Func{
+		fnCompare + string(cql2.Eq): textCompare(func(c int) bool { return c == 0 }),
+		fnCompare + string(cql2.Ne): textCompare(func(c int) bool { return c != 0 }),
+		fnCompare + string(cql2.Lt): textCompare(func(c int) bool { return c < 0 }),
+		fnCompare + string(cql2.Le): textCompare(func(c int) bool { return c <= 0 }),
+		fnCompare + string(cql2.Gt): textCompare(func(c int) bool { return c > 0 }),
+		fnCompare + string(cql2.Ge): textCompare(func(c int) bool { return c >= 0 }),
+		fnBetween: func(args []any) (any, error) {
+			ge, err := textCompare(func(c int) bool { return c >= 0 })(args[0:2])
 			if err != nil {
 				return nil, err
 			}
-			switch eq {
-			case true:
-				return true, nil
-			case nil:
-				res = nil
+			le, err := textCompare(func(c int) bool { return c <= 0 })([]any{args[0], args[2]})
+			if err != nil {
+				return nil, err
 			}
-		}
-		return res, nil
-	},
-}}
+			// SQL's AND: false wins, then null.
+			switch {
+			case ge == false || le == false:
+				return false, nil
+			case ge == nil || le == nil:
+				return nil, nil
+			}
+			return true, nil
+		},
+		fnIn: func(args []any) (any, error) {
+			if args[0] == nil {
+				return nil, nil
+			}
+			var res any = false
+			for _, x := range args[1:] {
+				eq, err := textCompare(func(c int) bool { return c == 0 })([]any{args[0], x})
+				if err != nil {
+					return nil, err
+				}
+				switch eq {
+				case true:
+					return true, nil
+				case nil:
+					res = nil
+				}
+			}
+			return res, nil
+		},
+	}
+}
 
 // textCompare compares two strings by their bytes; null when one is null.
 func textCompare(ok func(int) bool) cql2.Func {

@@ -9,6 +9,20 @@
 // the HTTP layer and the importer take either. Writes are imports: each is
 // one SQLite transaction, after which a new snapshot of the collection
 // replaces the old one atomically.
+//
+// Where the two stores still differ (each checked by the differential
+// tests or stated here):
+//   - text orders by bytes, as PostgreSQL's C and C.UTF-8 collations do; a
+//     PostGIS database with a linguistic collation sorts otherwise;
+//   - CQL2 CASEI, ACCENTI and LIKE are the Go evaluator's (Unicode case
+//     folding, NFC-normalised LIKE) where the PostGIS store uses lower(),
+//     its accenti() and LIKE on the raw text: equal on NFC text without
+//     characters whose folding and lowercase differ (ß, ﬁ…);
+//   - tile polygons cut by the tile's buffer are not re-noded as Wagyu does:
+//     the same features, and rarely a ring split or a vertex more;
+//   - imported rows may only be in EPSG:4326, 4258, 2154, 3857 or 3035;
+//   - changes made to the file by software other than Socle are seen at the
+//     next Open.
 package embedded
 
 import (
