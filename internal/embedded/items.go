@@ -417,7 +417,7 @@ func (e *encoder) appendProperties(buf []byte, f *feature) []byte {
 			buf = append(buf, ',')
 		}
 		c := e.t.cols[i]
-		buf = appendTextString(buf, c.name)
+		buf = socle.AppendJSONString(buf, c.name)
 		buf = append(buf, ':')
 		buf = appendProperty(buf, c.kind, f.vals[i])
 	}

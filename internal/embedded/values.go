@@ -144,48 +144,15 @@ func appendProperty(dst []byte, k kind, v any) []byte {
 	case v == nil:
 		return append(dst, "null"...)
 	case k == kText:
-		return appendTextString(dst, v.(string))
+		return socle.AppendJSONString(dst, v.(string))
 	case k == kFloat:
 		return appendFloat(dst, v.(float64), false)
 	case k == kDate:
 		return append(v.(time.Time).AppendFormat(append(dst, '"'), time.DateOnly), '"')
 	case k == kTime:
-		return appendTextString(dst, formatTimestamp(v.(time.Time), false))
+		return socle.AppendJSONString(dst, formatTimestamp(v.(time.Time), false))
 	}
 	return appendValue(dst, k, v)
-}
-
-// appendTextString writes s as a JSON string the way the PostGIS store's
-// property writer does: the quote, the backslash, \n, \r and \t named,
-// other control characters as \u00XX.
-func appendTextString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"':
-			dst = append(dst, '\\', '"')
-		case '\\':
-			dst = append(dst, '\\', '\\')
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			dst = append(dst, `\u00`...)
-			dst = append(dst, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xf])
-		}
-		start = i + 1
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
 
 // parseText converts the text of a value to kind k as PostgreSQL's input

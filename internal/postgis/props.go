@@ -33,7 +33,7 @@ func appendProperties(dst []byte, props []socle.Property, raw [][]byte) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, p.Name)
+		dst = socle.AppendJSONString(dst, p.Name)
 		dst = append(dst, ':')
 		v := raw[i]
 		if v == nil {
@@ -52,7 +52,7 @@ func appendProperties(dst []byte, props []socle.Property, raw [][]byte) []byte {
 		case socle.TypeDateTime:
 			dst = appendTimestamp(dst, v)
 		default:
-			dst = appendString(dst, string(v))
+			dst = socle.AppendJSONString(dst, string(v))
 		}
 	}
 	return append(dst, '}')
@@ -72,36 +72,5 @@ func appendTimestamp(dst, v []byte) []byte {
 	if n := len(dst) - start; n >= 3 && (dst[len(dst)-3] == '+' || dst[len(dst)-3] == '-') {
 		dst = append(dst, ":00"...)
 	}
-	return append(dst, '"')
-}
-
-// appendString writes s as a JSON string.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"':
-			dst = append(dst, '\\', '"')
-		case '\\':
-			dst = append(dst, '\\', '\\')
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			dst = append(dst, `\u00`...)
-			dst = append(dst, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xf])
-		}
-		start = i + 1
-	}
-	dst = append(dst, s[start:]...)
 	return append(dst, '"')
 }
