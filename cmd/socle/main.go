@@ -34,6 +34,7 @@ var commands = map[string]command{
 	"serve":   {"serve the OGC API", serve},
 	"migrate": {"create or upgrade the PostGIS schema (idempotent)", migrate},
 	"import":  {"load data: import fixtures | import bal FILE.csv | import layer COLLECTION FILE.geojson", importCmd},
+	"copy":    {"copy the territory to another store: copy TARGET (a postgres:// URL or a .gpkg file)", copyCmd},
 }
 
 func main() {

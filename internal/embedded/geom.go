@@ -171,8 +171,7 @@ func floatBound(b orb.Bound) orb.Bound {
 // no spaces, a "crs" member naming the SRID unless it is 4326, each ordinate
 // with at most decimals digits after the point. g is in c's SRID, easting
 // first; the axes are swapped for a CRS whose first axis is northing.
-func appendGeoJSON(dst []byte, g orb.Geometry, c crs.CRS) []byte {
-	dec := c.Decimals()
+func appendGeoJSON(dst []byte, g orb.Geometry, c crs.CRS, dec int) []byte {
 	dst = append(dst, `{"type":"`...)
 	dst = append(dst, g.GeoJSONType()...)
 	dst = append(dst, '"', ',')

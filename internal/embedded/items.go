@@ -205,7 +205,7 @@ func (s *Store) Items(ctx context.Context, q socle.ItemsQuery, fn func(*socle.Fe
 			return page, err
 		}
 	}
-	out, err := newEncoder(l.t, props, q.OutputCRS())
+	out, err := newEncoder(l.t, props, q.OutputCRS(), q.Decimals())
 	if err != nil {
 		return page, err
 	}
@@ -326,7 +326,7 @@ func (s *Store) Feature(ctx context.Context, fq socle.FeatureQuery) (*socle.Feat
 	if f == nil {
 		return nil, socle.Errorf(socle.ENOTFOUND, "no feature %q in %s", id, c.ID)
 	}
-	out, err := newEncoder(l.t, props, fq.OutputCRS())
+	out, err := newEncoder(l.t, props, fq.OutputCRS(), fq.OutputCRS().Decimals())
 	if err != nil {
 		return nil, err
 	}
@@ -369,11 +369,12 @@ type encoder struct {
 	t     *table
 	props []int
 	out   crs.CRS
+	dec   int
 	tr    crs.Transformer
 }
 
-func newEncoder(t *table, props []int, out crs.CRS) (*encoder, error) {
-	e := &encoder{t: t, props: props, out: out}
+func newEncoder(t *table, props []int, out crs.CRS, decimals int) (*encoder, error) {
+	e := &encoder{t: t, props: props, out: out, dec: decimals}
 	if out.SRID != StorageSRID {
 		tr, err := transformer(StorageSRID, out.SRID)
 		if err != nil {
@@ -401,7 +402,7 @@ func (e *encoder) encode(f *feature) (socle.Feature, error) {
 		buf = appendJSONString(buf, f.id.(string))
 	}
 	nID := len(buf)
-	buf = appendGeoJSON(buf, g, e.out)
+	buf = appendGeoJSON(buf, g, e.out, e.dec)
 	nGeom := len(buf)
 	buf = e.appendProperties(buf, f)
 	sf.ID, sf.Geometry, sf.Properties = buf[:nID:nID], buf[nID:nGeom:nGeom], buf[nGeom:]

@@ -330,7 +330,7 @@ func (im *batchWriter) upsert(ctx context.Context, t *table, rows []socle.Row) (
 			return nil, err
 		}
 		for j, c := range t.cols {
-			if c.derived {
+			if c.derived && !im.batch.WithDerived {
 				f.vals[j] = c.def
 				continue
 			}
@@ -387,13 +387,13 @@ func (im *batchWriter) upsert(ctx context.Context, t *table, rows []socle.Row) (
 			return nil, conflict("row %d: the key %s is twice in the batch", i+1, key)
 		}
 		if old := lookup(key, f.id); old != nil {
-			if t.sameRow(old, f) {
+			if t.sameRow(old, f, im.batch.WithDerived) {
 				continue
 			}
 			// Update: the id, the key and the derived values stay.
 			f.id = old.id
 			for j, c := range t.cols {
-				if c.derived || j == t.idProp || j == t.keyProp {
+				if (c.derived && !im.batch.WithDerived) || j == t.idProp || j == t.keyProp {
 					f.vals[j] = old.vals[j]
 				}
 			}
@@ -424,10 +424,10 @@ func (im *batchWriter) upsert(ctx context.Context, t *table, rows []socle.Row) (
 
 // sameRow reports whether a stored row equals a new one in every column
 // an import compares: the properties taken from files (not the id, the key,
-// updated_at or derived values) and the geometry.
-func (t *table) sameRow(old, f *feature) bool {
+// updated_at or derived values, unless withDerived) and the geometry.
+func (t *table) sameRow(old, f *feature, withDerived bool) bool {
 	for j, c := range t.cols {
-		if c.derived || j == t.idProp || j == t.keyProp || j == t.updatedAt {
+		if (c.derived && !withDerived) || j == t.idProp || j == t.keyProp || j == t.updatedAt {
 			continue
 		}
 		if !equalValues(c.kind, old.vals[j], f.vals[j]) {
@@ -538,7 +538,7 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 		insertCols = append(insertCols, quote(t.idCol))
 	}
 	for j, c := range t.cols {
-		if c.derived {
+		if c.derived && !im.batch.WithDerived {
 			continue
 		}
 		insertCols = append(insertCols, quote(c.name))
@@ -559,7 +559,7 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 	var sets []string
 	var setIdx []int
 	for j, c := range t.cols {
-		if c.derived || j == t.idProp || j == t.keyProp {
+		if (c.derived && !im.batch.WithDerived) || j == t.idProp || j == t.keyProp {
 			continue
 		}
 		sets = append(sets, quote(c.name)+" = ?")

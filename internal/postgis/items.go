@@ -27,7 +27,7 @@ func selectList(q *socle.ItemsQuery, keys []sortKey) (string, []socle.Property, 
 		ks = append(ks, k.expr)
 	}
 	cols := fmt.Sprintf("to_json(t.%s)::text, %s, json_build_array(%s)::text",
-		ident(idColumn(q.Collection)), geometryJSON(q.OutputCRS()), strings.Join(ks, ", "))
+		ident(idColumn(q.Collection)), geometryJSON(q.OutputCRS(), q.Decimals()), strings.Join(ks, ", "))
 	if len(props) > 0 {
 		cols += ", " + propertyColumns(props)
 	}
@@ -35,8 +35,8 @@ func selectList(q *socle.ItemsQuery, keys []sortKey) (string, []socle.Property, 
 }
 
 // geometryJSON returns the SQL that writes the geometry as GeoJSON in c,
-// in c's axis order, to about a centimetre.
-func geometryJSON(c crs.CRS) string {
+// in c's axis order, with decimals digits after the point.
+func geometryJSON(c crs.CRS, decimals int) string {
 	g := "t.geom"
 	if c.SRID != StorageSRID {
 		g = fmt.Sprintf("ST_Transform(%s, %d)", g, c.SRID)
@@ -44,7 +44,7 @@ func geometryJSON(c crs.CRS) string {
 	if c.YX {
 		g = "ST_FlipCoordinates(" + g + ")"
 	}
-	return fmt.Sprintf("ST_AsGeoJSON(%s, %d)", g, c.Decimals())
+	return fmt.Sprintf("ST_AsGeoJSON(%s, %d)", g, decimals)
 }
 
 // Items streams the features that q selects to fn, in order, one page of at

@@ -66,7 +66,7 @@ func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, 
 		ident(conflictKey(c)), table(c), keyExpr)); err != nil {
 		return res, dbError(ctx, err)
 	}
-	sql, err := upsertSQL(c)
+	sql, err := upsertSQL(c, b.WithDerived)
 	if err != nil {
 		return res, err
 	}
@@ -196,14 +196,15 @@ func notifyChange(ctx context.Context, tx pgx.Tx, collection, batch, areas strin
 	return dbError(ctx, err)
 }
 
-// upsertSQL builds the INSERT … ON CONFLICT that moves import_rows into c.
-func upsertSQL(c *socle.Collection) (string, error) {
+// upsertSQL builds the INSERT … ON CONFLICT that moves import_rows into c;
+// derived columns are left alone unless withDerived.
+func upsertSQL(c *socle.Collection, withDerived bool) (string, error) {
 	var cols, vals, compare []string
 	idCol := idColumn(c)
 	key := conflictKey(c)
 	hasUpdatedAt := false
 	for _, p := range c.Properties {
-		if p.Derived || p.Name == idCol {
+		if (p.Derived && !withDerived) || p.Name == idCol {
 			continue
 		}
 		var v string

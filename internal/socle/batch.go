@@ -14,6 +14,10 @@ type Batch struct {
 	Source     string // file name or URL
 	FileSHA256 string
 	Actor      string
+	// WithDerived says the rows carry Socle's derived values (fibre status,
+	// road condition…) too, to be stored as given: a copy from another
+	// store. Imports from files never set it.
+	WithDerived bool
 }
 
 // NewBatchID returns a sortable, unique batch id such as

@@ -84,6 +84,21 @@ type ItemsQuery struct {
 	Properties []string
 	Limit      int
 	Cursor     *Cursor
+	// Exact asks for geometries at full precision, not rounded to about a
+	// centimetre: for copies between stores, not for clients.
+	Exact bool
+}
+
+// ExactDecimals is the number of decimals of exact geometries: the most
+// ST_AsGeoJSON writes, enough to read back every stored double.
+const ExactDecimals = 15
+
+// Decimals returns the number of decimals geometries are written with.
+func (q *ItemsQuery) Decimals() int {
+	if q.Exact {
+		return ExactDecimals
+	}
+	return q.OutputCRS().Decimals()
 }
 
 // ParseValue converts the text of a simple property filter to the type of p.

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/socle-geo/socle/internal/embedded"
+	"github.com/socle-geo/socle/internal/postgis"
+	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/transfer"
+)
+
+// copyCmd copies the territory of the configured store (--database-url or
+// --data) to another: a PostgreSQL URL or a GeoPackage file.
+func copyCmd(ctx context.Context, e *env, args []string) error {
+	var only string
+	rest, err := e.parse("copy", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&only, "collections", "", "comma-separated collections to copy (default: all)")
+	})
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return errors.New("usage: socle copy [--database-url URL | --data FILE.gpkg] TARGET, where TARGET is a postgres:// URL or a GeoPackage file")
+	}
+	target := rest[0]
+	log := e.cfg.Logger()
+	catalog := socle.DefaultCatalog()
+	src, err := e.openStore(ctx, catalog, log, false)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	from := e.cfg.Data
+	if e.cfg.DatabaseURL != "" {
+		from = redact(e.cfg.DatabaseURL)
+	}
+	opt := transfer.Options{Source: from, Actor: actor()}
+	if only != "" {
+		opt.Collections = strings.Split(only, ",")
+	}
+	var bar *progressbar.ProgressBar
+	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(f), progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+		opt.Progress = func(c string, n int) {
+			bar.Describe("reading " + c)
+			_ = bar.Set(n)
+		}
+	}
+	start := time.Now()
+	var results []transfer.Result
+	switch {
+	case strings.HasPrefix(target, "postgres://") || strings.HasPrefix(target, "postgresql://"):
+		if target == e.cfg.DatabaseURL {
+			return errors.New("the target is the source")
+		}
+		dst, err := postgis.Open(ctx, target, catalog, postgis.Options{StatementTimeout: 0})
+		if err != nil {
+			return err
+		}
+		defer dst.Close()
+		if err := dst.Migrate(ctx, log); err != nil {
+			return err
+		}
+		results, err = transfer.Copy(ctx, src, dst, catalog, opt)
+		if err != nil {
+			return err
+		}
+	default:
+		if _, err := os.Stat(target); err == nil {
+			if e.cfg.DatabaseURL == "" && sameFile(target, e.cfg.Data) {
+				return errors.New("the target is the source")
+			}
+			// An existing GeoPackage is updated in place, feature by key.
+			dst, err := embedded.Open(ctx, target, catalog)
+			if err != nil {
+				return err
+			}
+			defer dst.Close()
+			if results, err = transfer.Copy(ctx, src, dst, catalog, opt); err != nil {
+				return err
+			}
+		} else {
+			// A new one appears whole or not at all.
+			if results, err = transfer.WriteGeoPackage(ctx, src, catalog, target, opt); err != nil {
+				return err
+			}
+		}
+	}
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	for _, r := range results {
+		fmt.Fprintf(e.stdout, "%s: copied %d features (inserted %d, updated %d, unchanged %d) in batch %s\n",
+			r.Collection, r.Read, r.Inserted, r.Updated, r.Unchanged, r.BatchID)
+	}
+	fmt.Fprintf(e.stdout, "copy to %s done in %s\n", redactTarget(target), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func redactTarget(t string) string {
+	if strings.Contains(t, "://") {
+		return redact(t)
+	}
+	return t
+}
+
+func sameFile(a, b string) bool {
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}

@@ -1,0 +1,181 @@
+// Package transfer copies a territory from one store to another: PostGIS to
+// a GeoPackage for an offline copy or a bulk download, a GeoPackage to
+// PostGIS when a territory outgrows one file. Features keep their ids,
+// their derived values (fibre status, road condition…) and their full
+// geometric precision; each collection is written as one batch, so a copy
+// is whole or absent.
+package transfer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/paulmach/orb/encoding/wkb"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/ogc/crs"
+)
+
+// Source is what a copy reads: either store.
+type Source interface {
+	Items(ctx context.Context, q socle.ItemsQuery, fn func(*socle.Feature) error) (socle.Page, error)
+}
+
+// Destination is what a copy writes to: either store.
+type Destination interface {
+	Import(ctx context.Context, b socle.Batch, c *socle.Collection, rows []socle.Row, rejects []socle.Reject) (socle.ImportResult, error)
+}
+
+// Order is the order collections are copied in: communes before the land
+// cover their indicators derive from, roads before addresses.
+var Order = []string{"communes", "roads", "land_cover", "addresses"}
+
+// pageSize is how many features one read fetches: large pages, few round
+// trips, bounded memory per page.
+const pageSize = 5000
+
+// Options say what to copy and who asks.
+type Options struct {
+	// Collections to copy, in Order; nil means every collection of the
+	// catalog.
+	Collections []string
+	// Source names the store copied from, for the batch record.
+	Source string
+	Actor  string
+	Now    func() time.Time
+	// Progress, when set, hears how many features of a collection were read.
+	Progress func(collection string, read int)
+}
+
+// Result is what the copy of one collection did.
+type Result struct {
+	Collection string
+	socle.ImportResult
+}
+
+// Copy copies the collections of cat from src to dst, one batch per
+// collection. Features already in dst with the same key are updated;
+// copying twice changes nothing the second time.
+func Copy(ctx context.Context, src Source, dst Destination, cat *socle.Catalog, opt Options) ([]Result, error) {
+	cols, err := ordered(cat, opt.Collections)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now
+	if opt.Now != nil {
+		now = opt.Now
+	}
+	var results []Result
+	for _, c := range cols {
+		rows, err := Read(ctx, src, c, func(n int) {
+			if opt.Progress != nil {
+				opt.Progress(c.ID, n)
+			}
+		})
+		if err != nil {
+			return results, err
+		}
+		b := socle.Batch{ID: socle.NewBatchID("copy", now()), Kind: "copy", Source: opt.Source, Actor: opt.Actor, WithDerived: true}
+		res, err := dst.Import(ctx, b, c, rows, nil)
+		if err != nil {
+			return results, fmt.Errorf("copy %s: %w", c.ID, err)
+		}
+		results = append(results, Result{c.ID, res})
+	}
+	return results, nil
+}
+
+// ordered returns the catalog's collections named by ids (all when nil) in
+// copy order, collections not in Order last.
+func ordered(cat *socle.Catalog, ids []string) ([]*socle.Collection, error) {
+	want := map[string]bool{}
+	for _, id := range ids {
+		if _, ok := cat.Collection(id); !ok {
+			var all []string
+			for _, c := range cat.Collections {
+				all = append(all, c.ID)
+			}
+			return nil, &socle.Error{Code: socle.ENOTFOUND, Message: fmt.Sprintf("no collection %q", id), Allowed: all}
+		}
+		want[id] = true
+	}
+	rank := func(id string) int {
+		for i, o := range Order {
+			if o == id {
+				return i
+			}
+		}
+		return len(Order)
+	}
+	var out []*socle.Collection
+	for r := 0; r <= len(Order); r++ {
+		for _, c := range cat.Collections {
+			if rank(c.ID) == r && (ids == nil || want[c.ID]) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Read returns every feature of c in src as rows to import elsewhere:
+// Lambert-93 WKB at full precision, ids and every property, derived ones
+// included. progress, when set, hears the running count.
+func Read(ctx context.Context, src Source, c *socle.Collection, progress func(read int)) ([]socle.Row, error) {
+	var rows []socle.Row
+	q := socle.ItemsQuery{Collection: c, CRS: crs.Lambert, Limit: pageSize, Exact: true}
+	for {
+		page, err := src.Items(ctx, q, func(f *socle.Feature) error {
+			row, err := toRow(f)
+			if err != nil {
+				return fmt.Errorf("read %s feature %s: %w", c.ID, f.ID, err)
+			}
+			rows = append(rows, row)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if progress != nil {
+			progress(len(rows))
+		}
+		if page.Next == nil {
+			return rows, nil
+		}
+		q.Cursor = page.Next
+	}
+}
+
+// toRow turns a feature as a store writes it (JSON fragments) back into a
+// row to import: the id, the geometry as WKB, the properties as they are.
+func toRow(f *socle.Feature) (socle.Row, error) {
+	var id any
+	if len(f.ID) > 0 && f.ID[0] == '"' {
+		var s string
+		if err := json.Unmarshal(f.ID, &s); err != nil {
+			return socle.Row{}, err
+		}
+		id = s
+	} else {
+		n, err := strconv.ParseInt(string(f.ID), 10, 64)
+		if err != nil {
+			return socle.Row{}, err
+		}
+		id = n
+	}
+	g, err := geojson.UnmarshalGeometry(f.Geometry)
+	if err != nil {
+		return socle.Row{}, err
+	}
+	b, err := wkb.Marshal(g.Geometry())
+	if err != nil {
+		return socle.Row{}, err
+	}
+	// The stores write into buffers they may reuse: keep a copy.
+	props := append(json.RawMessage(nil), f.Properties...)
+	return socle.Row{ID: id, WKB: b, SRID: crs.Lambert.SRID, Properties: props}, nil
+}

@@ -1,0 +1,188 @@
+package transfer_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/socle-geo/socle/fixtures"
+	"github.com/socle-geo/socle/internal/embedded"
+	"github.com/socle-geo/socle/internal/importer"
+	"github.com/socle-geo/socle/internal/postgis"
+	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/testdb"
+	"github.com/socle-geo/socle/internal/transfer"
+	"github.com/socle-geo/socle/ogc/crs"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// dump returns every feature of every collection as the store writes it,
+// in CRS84 as clients see it and in Lambert-93 at full precision.
+func dump(t *testing.T, s transfer.Source, cat *socle.Catalog) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, c := range cat.Collections {
+		for _, q := range []socle.ItemsQuery{
+			{Collection: c, Limit: 100000},
+			{Collection: c, Limit: 100000, CRS: crs.Lambert, Exact: true},
+		} {
+			_, err := s.Items(context.Background(), q, func(f *socle.Feature) error {
+				out[c.ID] = append(out[c.ID], string(f.ID)+" "+string(f.Geometry)+" "+string(f.Properties))
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return out
+}
+
+func same(t *testing.T, what string, a, b map[string][]string) {
+	t.Helper()
+	for id, fa := range a {
+		fb := b[id]
+		if len(fa) != len(fb) {
+			t.Errorf("%s: %s has %d features, not %d", what, id, len(fb), len(fa))
+			continue
+		}
+		for i := range fa {
+			if fa[i] != fb[i] {
+				t.Errorf("%s: %s differs:\n  %s\n  %s", what, id, fa[i], fb[i])
+				break
+			}
+		}
+	}
+}
+
+// TestRoundTrip copies the sample territory, with derived values set as the
+// updater sets them, from a GeoPackage to PostGIS and back to a new
+// GeoPackage: every feature reads the same, byte for byte, at full
+// precision; copying again changes nothing; GDAL reads the new file.
+func TestRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	cat := socle.DefaultCatalog()
+	dir := t.TempDir()
+	a, err := embedded.Open(ctx, filepath.Join(dir, "a.gpkg"), cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	im := &importer.Importer{Store: a, Catalog: cat, Log: quiet, Actor: "test"}
+	if _, err := im.ImportFixturesFS(ctx, fixtures.FS); err != nil {
+		t.Fatal(err)
+	}
+	// Derived values, as an update would leave them.
+	addresses, _ := cat.Collection("addresses")
+	rows, err := transfer.Read(ctx, a, addresses, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range rows[:50] {
+		var p map[string]any
+		if err := json.Unmarshal(rows[i].Properties, &p); err != nil {
+			t.Fatal(err)
+		}
+		p["fibre_status"] = "deploye"
+		p["fibre_operator"] = "FRTE"
+		rows[i].Properties, _ = json.Marshal(p)
+	}
+	res, err := a.Import(ctx, socle.Batch{ID: socle.NewBatchID("test", fixturesNow()), Kind: "test", WithDerived: true}, addresses, rows[:50], nil)
+	if err != nil || res.Updated != 50 {
+		t.Fatalf("derived values not written: %+v %v", res, err)
+	}
+	want := dump(t, a, cat)
+	if !strings.Contains(strings.Join(want["addresses"], "\n"), `"fibre_status":"deploye"`) {
+		t.Fatal("the derived values are not served")
+	}
+
+	pg, err := postgis.Open(ctx, testdb.New(t), cat, postgis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	if err := pg.Migrate(ctx, quiet); err != nil {
+		t.Fatal(err)
+	}
+	results, err := transfer.Copy(ctx, a, pg, cat, transfer.Options{Source: "a.gpkg"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 4 || results[0].Collection != "communes" {
+		t.Fatalf("copy order: %+v", results)
+	}
+	same(t, "GeoPackage → PostGIS", want, dump(t, pg, cat))
+
+	again, err := transfer.Copy(ctx, a, pg, cat, transfer.Options{Source: "a.gpkg"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range again {
+		if r.Inserted+r.Updated != 0 {
+			t.Errorf("copying twice changed %s: %+v", r.Collection, r.ImportResult)
+		}
+	}
+
+	path := filepath.Join(dir, "offline.gpkg")
+	if _, err := transfer.WriteGeoPackage(ctx, pg, cat, path, transfer.Options{Source: "postgis"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := embedded.Open(ctx, path, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	same(t, "PostGIS → GeoPackage", want, dump(t, c, cat))
+
+	if _, err := exec.LookPath("ogrinfo"); err == nil {
+		out, err := exec.Command("ogrinfo", "-ro", "-so", "-al", path).CombinedOutput()
+		if err != nil {
+			t.Fatalf("ogrinfo: %v\n%s", err, out)
+		}
+		for _, c := range cat.Collections {
+			if !bytes.Contains(out, []byte("Layer name: "+c.ID)) {
+				t.Errorf("ogrinfo does not see %s", c.ID)
+			}
+		}
+	}
+}
+
+// TestSubsetAndUnknown writes one collection, and refuses an unknown one
+// without leaving a file.
+func TestSubsetAndUnknown(t *testing.T) {
+	ctx := context.Background()
+	cat := socle.DefaultCatalog()
+	dir := t.TempDir()
+	a, err := embedded.Open(ctx, filepath.Join(dir, "a.gpkg"), cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	im := &importer.Importer{Store: a, Catalog: cat, Log: quiet, Actor: "test"}
+	if _, err := im.ImportFixturesFS(ctx, fixtures.FS); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "roads.gpkg")
+	res, err := transfer.WriteGeoPackage(ctx, a, cat, path, transfer.Options{Collections: []string{"roads"}})
+	if err != nil || len(res) != 1 || res[0].Inserted != 1467 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	bad := filepath.Join(dir, "bad.gpkg")
+	_, err = transfer.WriteGeoPackage(ctx, a, cat, bad, transfer.Options{Collections: []string{"rivers"}})
+	if socle.ErrorCode(err) != socle.ENOTFOUND {
+		t.Fatalf("unknown collection: %v", err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "*bad*")); len(m) != 0 {
+		t.Errorf("a failed copy left %v", m)
+	}
+}
+
+func fixturesNow() time.Time { return time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC) }
