@@ -19,7 +19,13 @@
 #           through its next links (bench/walk-pages.py), pg_featureserv's through offset=249000;
 #           wrk on each single URL at 1 and 4 connections ($PAGE_DURATION each, fresh pg_featureserv)
 #   floor   shared/bench/floor-postgis.sh (features scenarios) and bench/floor-socle.sh
-#   report  bench/report.py -> $OUT_DIR/summary.md
+#   tileserv  pg_tileserv ($PGTS_TAG, built by `build` from $PGTS_GIT into $PGTS_DIR): the kit's tile
+#           lists, roads and addresses at z12/z14/z16, a fresh process per scenario
+#   socle_tiles  Socle on PostGIS, the same tile lists without its tile cache, then with it
+#   gpkg    write the embedded store's GeoPackage ($GPKG) from socle.* with `socle copy`
+#   embedded  Socle on $GPKG: start-up time and peak RSS, features scenarios and tiles without
+#           cache, tiles with cache
+#   report  bench/report.py -> $OUT_DIR/summary.md (features), bench/report-tiles.py -> tiles.md
 # Steps run in the order STEPS lists them.
 #
 # Env (defaults): STEPS ("build data peers socle socle peers pages floor report"; a step may repeat:
@@ -28,7 +34,9 @@
 #   SOCLE_ADDR (127.0.0.1:8090), PGFS_DIR (/tmp/pgfs), PGFS_TAG (v1.3.1),
 #   PGFS_GIT (/work/.mirror/CrunchyData+pg_featureserv/repo), PG_FEATURESERV_BIN ($PGFS_DIR/pg_featureserv),
 #   THREADS 2 CONNS 32 DURATION 25s WARMUP 5s (the kit's, the same for both servers), PAGE_DURATION 10s,
-#   FLOOR_DURATION 15, SOCLE_FLAGS (extra `socle serve` flags, e.g. --max-conns 4).
+#   FLOOR_DURATION 15, SOCLE_FLAGS (extra `socle serve` flags, e.g. --max-conns 4), PGTS_DIR (/tmp/pgts),
+#   PGTS_TAG (v1.0.11), PGTS_GIT (/work/.mirror/CrunchyData+pg_tileserv/repo), GPKG (/tmp/socle-bench.gpkg),
+#   TILE_CACHE_BYTES (268435456, Socle's default).
 # Only 127.0.0.1 is ever contacted. Nothing is written in the repo but the summary you copy by hand.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -47,6 +55,12 @@ PGFS_DIR="${PGFS_DIR:-/tmp/pgfs}"; PGFS_TAG="${PGFS_TAG:-v1.3.1}"
 PGFS_GIT="${PGFS_GIT:-/work/.mirror/CrunchyData+pg_featureserv/repo}"
 export PG_FEATURESERV_BIN="${PG_FEATURESERV_BIN:-$PGFS_DIR/pg_featureserv}"
 export PG_FEATURESERV_ASSETS="${PG_FEATURESERV_ASSETS:-$PGFS_DIR/assets}"
+PGTS_DIR="${PGTS_DIR:-/tmp/pgts}"; PGTS_TAG="${PGTS_TAG:-v1.0.11}"
+PGTS_GIT="${PGTS_GIT:-/work/.mirror/CrunchyData+pg_tileserv/repo}"
+export PG_TILESERV_BIN="${PG_TILESERV_BIN:-$PGTS_DIR/pg_tileserv}"
+export PG_TILESERV_ASSETS="${PG_TILESERV_ASSETS:-$PGTS_DIR/assets}"
+GPKG="${GPKG:-/tmp/socle-bench.gpkg}"
+TILE_CACHE_BYTES="${TILE_CACHE_BYTES:-268435456}"
 export THREADS="${THREADS:-2}" CONNS="${CONNS:-32}" DURATION="${DURATION:-25s}" WARMUP="${WARMUP:-5s}"
 PAGE_DURATION="${PAGE_DURATION:-10s}"
 export FLOOR_DURATION="${FLOOR_DURATION:-15}"
@@ -129,6 +143,12 @@ step_build() {
     (cd "$PGFS_DIR" && go build -o "$PG_FEATURESERV_BIN" .)
     log "built pg_featureserv $PGFS_TAG"
   fi
+  if [ ! -x "$PG_TILESERV_BIN" ] && [ -d "$PGTS_GIT" ]; then
+    rm -rf "$PGTS_DIR"; mkdir -p "$PGTS_DIR"
+    git --git-dir="$PGTS_GIT" archive "$PGTS_TAG" | tar -x -C "$PGTS_DIR"
+    (cd "$PGTS_DIR" && go build -o "$PG_TILESERV_BIN" .)
+    log "built pg_tileserv $PGTS_TAG"
+  fi
 }
 
 # ------------------------------------------------------------------------------------- peers
@@ -196,6 +216,76 @@ step_socle_cql2() {
   stop_socle
 }
 
+# ------------------------------------------------------------------------------------- tiles
+# tileserv: pg_tileserv ($PG_TILESERV_BIN, built by `build` from $PGTS_GIT) on the kit's tile lists
+# (roads and addresses at z12, z14, z16), a fresh process per scenario.
+TS_ROUND=0
+step_tileserv() {
+  TS_ROUND=$((TS_ROUND + 1))
+  phase "tileserv-$TS_ROUND"
+  SCENARIOS="ts_roads_z12 ts_addresses_z12 ts_roads_z14 ts_addresses_z14 ts_roads_z16 ts_addresses_z16" \
+  PG_FEATURESERV_BIN="" OUT_DIR="$OUT_DIR/pg_tileserv-$TS_ROUND" \
+    "$KIT/run-peers.sh" 2>&1 | tee "$OUT_DIR/tileserv-$TS_ROUND.log"
+}
+TILE_SCENARIOS="tiles_roads_z12 tiles_addresses_z12 tiles_roads_z14 tiles_addresses_z14 tiles_roads_z16 tiles_addresses_z16"
+# run_socle_scenarios DIR SCENARIOS: the kit's run-server.sh against the running Socle.
+run_socle_scenarios() {
+  BASE_URL="http://$SOCLE_ADDR" SERVER_PID="$SOCLE_PID" NAME="$(basename "$1")" OUT_DIR="$1" \
+  ITEMS_TPL='/collections/{collection}/items?f=json&limit={limit}&bbox={bbox}' \
+  ITEM_TPL='/collections/{collection}/items/{id}?f=json' \
+  FILTER_TPL='/collections/{collection}/items?f=json&limit=100&commune_insee={insee}' \
+  TILE_TPL='/collections/{layer}/tiles/WebMercatorQuad/{z}/{y}/{x}' \
+  ADDR_COLLECTION=addresses ROADS_LAYER=roads ADDR_LAYER=addresses SCENARIOS="$2" \
+    "$KIT/run-server.sh" 2>&1 | tee "$1.log"
+  echo "RSS after the run: $(awk '/VmRSS/ {printf "%.1f MB", $2/1024}' "/proc/$SOCLE_PID/status")" >> "$1.log"
+}
+# socle_tiles: Socle on PostGIS, the same tile lists without its tile cache (every tile built by
+# PostGIS), then with it (the kit's probe and warm-up fill it first: the measured run is hits).
+SOCLE_TILES_ROUND=0
+step_socle_tiles() {
+  SOCLE_TILES_ROUND=$((SOCLE_TILES_ROUND + 1))
+  phase "socle_tiles-$SOCLE_TILES_ROUND"
+  SOCLE_FLAGS="${SOCLE_FLAGS:-} --tile-cache-bytes -1" start_socle
+  run_socle_scenarios "$OUT_DIR/socle_tiles_nocache-$SOCLE_TILES_ROUND" "$TILE_SCENARIOS"
+  stop_socle
+  SOCLE_FLAGS="${SOCLE_FLAGS:-} --tile-cache-bytes $TILE_CACHE_BYTES" start_socle
+  run_socle_scenarios "$OUT_DIR/socle_tiles_cache-$SOCLE_TILES_ROUND" "$TILE_SCENARIOS"
+  stop_socle
+}
+# gpkg: the embedded store's GeoPackage of the same territory, written by `socle copy` from socle.*.
+step_gpkg() {
+  phase gpkg
+  rm -f "$GPKG"
+  /usr/bin/time -f "socle copy: %e s, peak RSS %M KB" "$SOCLE_BIN" copy --database-url "$DATABASE_URL" --log-level warn "$GPKG" \
+    2>&1 | tee "$OUT_DIR/gpkg.log"
+  ls -l "$GPKG" | tee -a "$OUT_DIR/gpkg.log"
+}
+# embedded: Socle on the GeoPackage (no database server): start-up time (process start to /readyz,
+# i.e. open, load and index every collection) and peak RSS after it, then the features scenarios and
+# the tile lists without cache, then the tiles with the cache.
+EMB_ROUND=0
+start_embedded() {
+  port_free "$SOCLE_ADDR" || { echo "something already answers on $SOCLE_ADDR" >&2; exit 1; }
+  local t0; t0=$(date +%s.%N)
+  # shellcheck disable=SC2086
+  "$SOCLE_BIN" serve --addr "$SOCLE_ADDR" --data "$GPKG" --log-level warn $1 > "$OUT_DIR/socle-embedded.log" 2>&1 &
+  SOCLE_PID=$!
+  for _ in $(seq 1 600); do curl -fsS -o /dev/null "http://$SOCLE_ADDR/readyz" 2>/dev/null && break; sleep 0.05; done
+  local t1; t1=$(date +%s.%N)
+  printf 'startup_s\t%.2f\tpeak_rss_mb\t%s\n' "$(echo "$t1 - $t0" | bc)" \
+    "$(awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$SOCLE_PID/status")" | tee -a "$OUT_DIR/embedded-startup.tsv"
+}
+step_embedded() {
+  EMB_ROUND=$((EMB_ROUND + 1))
+  phase "embedded-$EMB_ROUND"
+  start_embedded "--tile-cache-bytes -1"
+  run_socle_scenarios "$OUT_DIR/embedded_nocache-$EMB_ROUND" "items_bbox_l1000 items_bbox_l100 item_by_id filter_commune $TILE_SCENARIOS"
+  stop_socle
+  start_embedded "--tile-cache-bytes $TILE_CACHE_BYTES"
+  run_socle_scenarios "$OUT_DIR/embedded_cache-$EMB_ROUND" "$TILE_SCENARIOS"
+  stop_socle
+}
+
 # ------------------------------------------------------------------------------------- pages
 # wrk_one NAME BASE PATH CONNS -> one line of pages.tsv
 wrk_one() {
@@ -260,12 +350,14 @@ step_floor() {
 step_report() {
   python3 "$HERE/report.py" "$OUT_DIR" > "$OUT_DIR/summary.md"
   cat "$OUT_DIR/summary.md"
+  python3 "$HERE/report-tiles.py" "$OUT_DIR" > "$OUT_DIR/tiles.md"
+  cat "$OUT_DIR/tiles.md"
 }
 
 # ------------------------------------------------------------------------------------- main
 # Steps run in the order STEPS lists them (e.g. "socle peers" to measure Socle first).
 for st in $STEPS; do
-  case "$st" in data|build|peers|peers_np|socle|socle_cql2|pages|floor) "step_$st" ;; report) phase end; step_report ;;
+  case "$st" in data|build|peers|peers_np|socle|socle_cql2|pages|floor|tileserv|socle_tiles|gpkg|embedded) "step_$st" ;; report) phase end; step_report ;;
     *) echo "unknown step $st" >&2; exit 2 ;; esac
 done
 phase end

@@ -23,16 +23,17 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	defer store.Close()
 	srv := server.New(store, catalog, log, server.Options{
-		BaseURL:        e.cfg.BaseURL,
-		DefaultLimit:   e.cfg.DefaultLimit,
-		MaxLimit:       e.cfg.MaxLimit,
-		RequestTimeout: e.cfg.RequestTimeout,
-		CORSOrigins:    e.cfg.Origins(),
-		TileCacheBytes: e.cfg.TileCacheBytes,
+		BaseURL:           e.cfg.BaseURL,
+		DefaultLimit:      e.cfg.DefaultLimit,
+		MaxLimit:          e.cfg.MaxLimit,
+		RequestTimeout:    e.cfg.RequestTimeout,
+		CORSOrigins:       e.cfg.Origins(),
+		TileCacheBytes:    e.cfg.TileCacheBytes,
+		FeatureCacheBytes: e.cfg.FeatureCacheBytes,
 	})
 	// Caches follow the data: every committed change, from this instance,
 	// another one or a command-line import, reaches them through PostgreSQL.
-	go store.ListenChanges(ctx, log, srv.Invalidate, srv.FlushTiles)
+	go store.ListenChanges(ctx, log, srv.Invalidate, srv.FlushCaches)
 	ln, err := net.Listen("tcp", e.cfg.Addr)
 	if err != nil {
 		return err

@@ -20,23 +20,24 @@ import (
 
 // Config is the whole configuration.
 type Config struct {
-	Addr             string
-	DatabaseURL      string
-	Data             string
-	BaseURL          string
-	LogLevel         string
-	LogFormat        string
-	DefaultLimit     int
-	MaxLimit         int
-	RequestTimeout   time.Duration
-	StatementTimeout time.Duration
-	AcquireTimeout   time.Duration
-	MaxConns         int
-	CORSOrigins      string
-	Fixtures         string
-	Migrate          bool
-	ShutdownTimeout  time.Duration
-	TileCacheBytes   int64
+	Addr              string
+	DatabaseURL       string
+	Data              string
+	BaseURL           string
+	LogLevel          string
+	LogFormat         string
+	DefaultLimit      int
+	MaxLimit          int
+	RequestTimeout    time.Duration
+	StatementTimeout  time.Duration
+	AcquireTimeout    time.Duration
+	MaxConns          int
+	CORSOrigins       string
+	Fixtures          string
+	Migrate           bool
+	ShutdownTimeout   time.Duration
+	TileCacheBytes    int64
+	FeatureCacheBytes int64
 }
 
 // Flags registers the configuration's flags on fs. Every flag is also read
@@ -61,6 +62,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Migrate, "migrate", true, "migrate the schema at start")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "grace period for in-flight requests on SIGTERM")
 	fs.Int64Var(&c.TileCacheBytes, "tile-cache-bytes", 256<<20, "size of the in-memory tile cache in bytes (negative: no cache)")
+	fs.Int64Var(&c.FeatureCacheBytes, "feature-cache-bytes", 64<<20, "size of the in-memory cache of single-feature responses in bytes (negative: no cache)")
 }
 
 // Parse parses args into c from flags, environment and config file.

@@ -2,6 +2,9 @@ package server
 
 import (
 	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -414,6 +417,20 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	lang := language(r)
+	// JSON answers of public collections are cached until the collection
+	// changes: the URL (valid, or it would not be there), the base of the
+	// links and the language make the key.
+	var key string
+	var stamp []uint64
+	if f == FormatJSON && c.Access == socle.AccessPublic {
+		key = s.base(r) + "\x00" + lang + "\x00" + r.URL.Path + "?" + r.URL.RawQuery
+		if e, hit := s.features.get(key); hit {
+			s.writeFeatureJSON(w, r, e, lang, true)
+			return
+		}
+		stamp = s.features.stamp([]string{c.ID})
+	}
 	if !s.checkParams(w, r, []string{"properties", "crs"}) {
 		return
 	}
@@ -435,7 +452,6 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	lang := language(r)
 	path := "/collections/" + c.ID + "/items/" + url.PathEscape(id)
 	links := s.selfAndAlternate(r, path, f, features.MediaGeoJSON, lang)
 	links = append(links, s.link(r, "/collections/"+c.ID, nil, "collection", features.MediaJSON, c.Title.In(lang)))
@@ -443,16 +459,39 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 		s.featureHTML(w, r, c, ft, links, lang)
 		return
 	}
-	var buf strings.Builder
+	var buf bytes.Buffer
 	bw := bufio.NewWriter(&buf)
 	writeFeature(bw, ft)
 	bw.Flush()
-	body := strings.TrimSuffix(buf.String(), "}")
+	body := bytes.TrimSuffix(buf.Bytes(), []byte("}"))
 	lb, _ := json.Marshal(links)
+	body = append(append(append(body, `,"links":`...), lb...), "}\n"...)
+	sum := sha256.Sum256(body)
+	e := &tileEntry{key: key, layers: []string{c.ID}, data: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`,
+		crs: fq.OutputCRS().URI}
+	if key != "" {
+		s.features.put(e, stamp)
+	}
+	s.writeFeatureJSON(w, r, e, lang, false)
+}
+
+// writeFeatureJSON answers with a single feature's GeoJSON, or 304 when the
+// client holds it.
+func (s *Server) writeFeatureJSON(w http.ResponseWriter, r *http.Request, e *tileEntry, lang string, hit bool) {
 	h := w.Header()
 	h.Set("Content-Type", features.MediaGeoJSON)
-	h.Set("Content-Crs", "<"+fq.OutputCRS().URI+">")
+	h.Set("Content-Crs", "<"+e.crs+">")
 	h.Set("Content-Language", lang)
 	h.Set("Cache-Control", "public, max-age=30")
-	_, _ = w.Write([]byte(body + `,"links":` + string(lb) + "}\n"))
+	h.Set("ETag", e.etag)
+	if hit {
+		h.Set("X-Cache", "hit")
+	} else {
+		h.Set("X-Cache", "miss")
+	}
+	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, e.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	_, _ = w.Write(e.data)
 }

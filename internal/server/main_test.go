@@ -116,7 +116,23 @@ func TestMain(m *testing.M) {
 			env.err = fmt.Errorf("import fixtures: %w", err)
 			return m.Run()
 		}
-		srv := server.New(store, catalog, quiet, server.Options{BaseURL: goldenBase, Now: func() time.Time { return fixedNow }, CORSOrigins: []string{"*"}})
+		srv := server.New(store, catalog, quiet, server.Options{BaseURL: goldenBase, Now: func() time.Time { return fixedNow }, CORSOrigins: []string{"*"},
+			// Tests write through the store and read at once: the feature
+			// cache, which follows changes a few milliseconds behind, has
+			// its own test (TestFeatureCacheFollowsChanges).
+			FeatureCacheBytes: -1})
+		// As socle serve does: caches follow the store's changes.
+		lctx, stop := context.WithCancel(ctx)
+		defer stop()
+		ready := make(chan struct{}, 8)
+		go store.ListenChanges(lctx, quiet, srv.Invalidate, func() {
+			srv.FlushCaches()
+			select {
+			case ready <- struct{}{}:
+			default:
+			}
+		})
+		<-ready
 		env.srv = httptest.NewServer(srv.Handler())
 		defer env.srv.Close()
 		return m.Run()

@@ -42,6 +42,10 @@ type Options struct {
 	CORSOrigins []string
 	// TileCacheBytes bounds the tile cache (0: 256 MiB; negative: none).
 	TileCacheBytes int64
+	// FeatureCacheBytes bounds the cache of single-feature responses (0:
+	// 64 MiB; negative: none). Both caches rely on the store's change
+	// notifications reaching Invalidate.
+	FeatureCacheBytes int64
 	// Now is the clock (fixed in golden tests).
 	Now func() time.Time
 }
@@ -56,6 +60,8 @@ type Server struct {
 	tms        []*tiles.TileMatrixSet
 	tiles      *tileCache
 	tileFlight singleflight.Group
+	// features caches single-feature JSON responses of public collections.
+	features *tileCache
 }
 
 // New returns a server over store.
@@ -78,12 +84,16 @@ func New(store Store, catalog *socle.Catalog, log *slog.Logger, opts Options) *S
 	if opts.TileCacheBytes == 0 {
 		opts.TileCacheBytes = 256 << 20
 	}
+	if opts.FeatureCacheBytes == 0 {
+		opts.FeatureCacheBytes = 64 << 20
+	}
 	opts.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
 	tms, err := tiles.Load()
 	if err != nil {
 		panic(err) // embedded definitions: a build error, not a run-time one
 	}
-	return &Server{store: store, catalog: catalog, log: log, opts: opts, tms: tms, tiles: newTileCache(opts.TileCacheBytes)}
+	return &Server{store: store, catalog: catalog, log: log, opts: opts, tms: tms, tiles: newTileCache(opts.TileCacheBytes),
+		features: newTileCache(opts.FeatureCacheBytes)}
 }
 
 // Handler returns the HTTP handler with every route and middleware.

@@ -10,7 +10,8 @@ import (
 
 // tileCache keeps encoded tiles up to a size in bytes, least recently used
 // out first. Entries know their area and layers, so that a change drops
-// exactly the tiles it touched.
+// exactly the tiles it touched. It also keeps single-feature responses:
+// entries without an area (srid 0), which any change of their layer drops.
 type tileCache struct {
 	mu      sync.Mutex
 	max     int64
@@ -26,11 +27,12 @@ type tileCache struct {
 
 type tileEntry struct {
 	key    string
-	srid   int
+	srid   int        // 0: no area, dropped by any change of its layers
 	bounds [4]float64 // the tile and its buffer, in the tile CRS
 	layers []string
 	data   []byte
 	etag   string
+	crs    string // the Content-Crs of a feature
 }
 
 func newTileCache(maxBytes int64) *tileCache {
@@ -93,7 +95,8 @@ func (c *tileCache) remove(el *list.Element) {
 }
 
 // invalidate drops the tiles of ch's collection that intersect its boxes
-// (every tile of the collection when ch.All), and returns how many.
+// (every tile of the collection when ch.All) and the entries of the
+// collection without an area, and returns how many.
 func (c *tileCache) invalidate(ch socle.Change) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -102,7 +105,7 @@ func (c *tileCache) invalidate(ch socle.Change) int {
 	for el := c.order.Front(); el != nil; {
 		next := el.Next()
 		e := el.Value.(*tileEntry)
-		if slices.Contains(e.layers, ch.Collection) && (ch.All || intersectsAny(e.bounds, ch.Boxes[e.srid])) {
+		if slices.Contains(e.layers, ch.Collection) && (ch.All || e.srid == 0 || intersectsAny(e.bounds, ch.Boxes[e.srid])) {
 			c.remove(el)
 			n++
 		}

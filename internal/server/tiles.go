@@ -19,15 +19,21 @@ import (
 // MediaMVT is the media type of Mapbox Vector Tiles.
 const MediaMVT = "application/vnd.mapbox-vector-tile"
 
-// Invalidate drops the cached tiles a change touched. The serve command
-// feeds it the store's change notifications, from this instance and others.
+// Invalidate drops the cached tiles and features a change touched. The
+// serve command feeds it the store's change notifications, from this
+// instance and others.
 func (s *Server) Invalidate(ch socle.Change) {
 	n := s.tiles.invalidate(ch)
-	s.log.Debug("tiles invalidated", "collection", ch.Collection, "version", ch.Version, "tiles", n)
+	m := s.features.invalidate(ch)
+	s.log.Debug("caches invalidated", "collection", ch.Collection, "version", ch.Version, "tiles", n, "features", m)
 }
 
-// FlushTiles empties the tile cache (e.g. after a lost notification link).
-func (s *Server) FlushTiles() { s.tiles.flush() }
+// FlushCaches empties the tile and feature caches (e.g. after a lost
+// notification link).
+func (s *Server) FlushCaches() {
+	s.tiles.flush()
+	s.features.flush()
+}
 
 func (s *Server) tileMatrixSet(w http.ResponseWriter, r *http.Request, id string) (*tiles.TileMatrixSet, bool) {
 	for _, set := range s.tms {

@@ -278,7 +278,7 @@ func TestTileCacheFollowsChanges(t *testing.T) {
 		t.Cleanup(st.Close)
 		srv := server.New(st, catalog, quiet, server.Options{})
 		ready := make(chan struct{}, 8)
-		go st.ListenChanges(ctx, quiet, srv.Invalidate, func() { srv.FlushTiles(); ready <- struct{}{} })
+		go st.ListenChanges(ctx, quiet, srv.Invalidate, func() { srv.FlushCaches(); ready <- struct{}{} })
 		<-ready
 		hs := httptest.NewServer(srv.Handler())
 		t.Cleanup(hs.Close)

@@ -1,0 +1,112 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/socle-geo/socle/internal/server"
+	"github.com/socle-geo/socle/internal/socle"
+)
+
+// TestFeatureCacheFollowsChanges serves single features from the cache,
+// revalidates them by ETag, and drops them when their collection changes
+// (through the store's change notifications, as socle serve wires them) —
+// a change to another collection leaves them be.
+func TestFeatureCacheFollowsChanges(t *testing.T) {
+	base(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	catalog := socle.DefaultCatalog()
+	srv := server.New(env.store, catalog, quiet, server.Options{})
+	ready := make(chan struct{}, 1)
+	go env.store.ListenChanges(ctx, quiet, srv.Invalidate, func() {
+		srv.FlushCaches()
+		select {
+		case ready <- struct{}{}:
+		default:
+		}
+	})
+	<-ready
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+
+	const path = "/collections/roads/items/5?crs=http://www.opengis.net/def/crs/EPSG/0/2154"
+	first, body := tileGet(t, hs.URL, path)
+	if first.StatusCode != 200 || first.Header.Get("X-Cache") != "miss" || first.Header.Get("ETag") == "" {
+		t.Fatalf("first GET: %d %q %q", first.StatusCode, first.Header.Get("X-Cache"), first.Header.Get("ETag"))
+	}
+	again, body2 := tileGet(t, hs.URL, path)
+	if again.Header.Get("X-Cache") != "hit" || string(body2) != string(body) ||
+		again.Header.Get("Content-Crs") != first.Header.Get("Content-Crs") || again.Header.Get("Content-Type") != "application/geo+json" {
+		t.Fatalf("second GET: %q, same body %v, headers %v", again.Header.Get("X-Cache"), string(body2) == string(body), again.Header)
+	}
+	if r, b := tileGet(t, hs.URL, path, "If-None-Match", first.Header.Get("ETag")); r.StatusCode != http.StatusNotModified || len(b) != 0 {
+		t.Errorf("revalidation: %d, %d bytes", r.StatusCode, len(b))
+	}
+	// Another language, another entry; HTML is never cached.
+	if r, _ := tileGet(t, hs.URL, path, "Accept-Language", "en"); r.Header.Get("X-Cache") != "miss" || r.Header.Get("Content-Language") != "en" {
+		t.Errorf("English: %q %q", r.Header.Get("X-Cache"), r.Header.Get("Content-Language"))
+	}
+	if r, _ := tileGet(t, hs.URL, "/collections/roads/items/5?f=html"); r.Header.Get("X-Cache") != "" {
+		t.Errorf("HTML went through the cache: %q", r.Header.Get("X-Cache"))
+	}
+	// Bad requests are refused, not served from the cache or cached.
+	for i := 0; i < 2; i++ {
+		if r, _ := tileGet(t, hs.URL, "/collections/roads/items/5?crs=EPSG:9999"); r.StatusCode != 400 {
+			t.Errorf("bad crs: %d", r.StatusCode)
+		}
+	}
+
+	// Rename the road through the store, as an import would.
+	var f struct {
+		Geometry   struct{ Coordinates [][]float64 }
+		Properties map[string]any
+	}
+	if err := json.Unmarshal(body, &f); err != nil {
+		t.Fatal(err)
+	}
+	var line orb.LineString
+	for _, p := range f.Geometry.Coordinates {
+		line = append(line, orb.Point{p[0], p[1]})
+	}
+	g, _ := wkb.Marshal(line)
+	original, _ := json.Marshal(f.Properties)
+	f.Properties["name"] = "Rue du cache périmé"
+	props, _ := json.Marshal(f.Properties)
+	roads, _ := catalog.Collection("roads")
+	write := func(p []byte) {
+		t.Helper()
+		res, err := env.store.Import(context.Background(), socle.Batch{ID: socle.NewBatchID("test", time.Now()), Kind: "test"}, roads,
+			[]socle.Row{{ID: int64(5), WKB: g, SRID: 2154, Properties: p}}, nil)
+		if err != nil || res.Updated != 1 {
+			t.Fatalf("%+v %v", res, err)
+		}
+	}
+	write(props)
+	defer write(original) // the other tests share this territory
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r, b := tileGet(t, hs.URL, path)
+		if r.Header.Get("X-Cache") == "miss" {
+			if !strings.Contains(string(b), "Rue du cache périmé") {
+				t.Errorf("the new answer lacks the change: %s", b)
+			}
+			if r.Header.Get("ETag") == first.Header.Get("ETag") {
+				t.Error("the ETag did not change with the data")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the cached feature is still served after the change")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
