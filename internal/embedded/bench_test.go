@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +15,9 @@ import (
 	"time"
 
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/ogc/cql2"
 	"github.com/socle-geo/socle/ogc/crs"
+	"github.com/socle-geo/socle/ogc/tiles"
 )
 
 // The benchmarks run on the scale-83 territory (about 250,000 addresses,
@@ -175,4 +178,105 @@ func BenchmarkItemsBBox(b *testing.B) {
 			b.ReportMetric(float64(matched), "matched")
 		})
 	}
+}
+
+// BenchmarkItemsEquals asks the scale-83 territory for a page of the
+// addresses of one commune, by a simple property filter and by CQL2, the
+// numberMatched included: the equality index's case.
+func BenchmarkItemsEquals(b *testing.B) {
+	path := territoryFile(b)
+	ctx := context.Background()
+	cat := socle.DefaultCatalog()
+	s, err := Open(ctx, path, cat)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	c, _ := cat.Collection("addresses")
+	l, _ := s.layer(c)
+	insee := l.feats[len(l.feats)/2].vals[l.t.byName["commune_insee"]].(string)
+	filter, err := cql2.ParseText("commune_insee = '" + insee + "'")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		q    socle.ItemsQuery
+	}{
+		{"simple", socle.ItemsQuery{Collection: c, Limit: 100, Equals: []socle.Equals{{Property: "commune_insee", Value: insee}}}},
+		{"cql2", socle.ItemsQuery{Collection: c, Limit: 100, Filter: filter}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			var matched int64
+			for i := 0; i < b.N; i++ {
+				page, err := s.Items(ctx, tc.q, func(*socle.Feature) error { return nil })
+				if err != nil {
+					b.Fatal(err)
+				}
+				matched = page.NumberMatched
+			}
+			b.ReportMetric(float64(matched), "matched")
+		})
+	}
+}
+
+// BenchmarkTile builds the roads and addresses tiles of the benchmark kit's
+// tile lists (shared/bench/requests: the first 20 at z12, z14 and z16),
+// WebMercatorQuad, without any cache.
+func BenchmarkTile(b *testing.B) {
+	path := territoryFile(b)
+	ctx := context.Background()
+	cat := socle.DefaultCatalog()
+	s, err := Open(ctx, path, cat)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	sets, err := tiles.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var wmq *tiles.TileMatrixSet
+	for _, t := range sets {
+		if t.ID == "WebMercatorQuad" {
+			wmq = t
+		}
+	}
+	for _, z := range []int{12, 14, 16} {
+		list, err := os.ReadFile(filepath.Join(repoRoot(), "..", "shared", "bench", "requests", fmt.Sprintf("tiles_z%d.txt", z)))
+		if err != nil {
+			b.Skip("SKIPPED: no shared bench kit: ", err)
+		}
+		var ts []tiles.Tile
+		for _, line := range strings.Split(strings.TrimSpace(string(list)), "\n") {
+			var zz, x, y string
+			fmt.Sscan(line, &zz, &x, &y)
+			t, err := wmq.Parse(zz, y, x)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if ts = append(ts, t); len(ts) == 20 {
+				break
+			}
+		}
+		for _, layer := range []string{"roads", "addresses"} {
+			c, _ := cat.Collection(layer)
+			b.Run(fmt.Sprintf("%s-z%d", layer, z), func(b *testing.B) {
+				bytes := 0
+				for i := 0; i < b.N; i++ {
+					data, err := s.Tile(ctx, socle.TileQuery{Tile: ts[i%len(ts)], Collections: []*socle.Collection{c}})
+					if err != nil {
+						b.Fatal(err)
+					}
+					bytes += len(data)
+				}
+				b.ReportMetric(float64(bytes)/float64(b.N), "bytes/tile")
+			})
+		}
+	}
+}
+
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
 }

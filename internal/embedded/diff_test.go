@@ -493,6 +493,15 @@ func TestStoresAgree(t *testing.T) {
 			{"roads", "S_DISJOINT(geometry, BBOX(1.0, 43.0, 1.55, 44.0)) AND name LIKE 'Chemin%'", crs.CRS{}},
 			{"roads", "CASEI(name) LIKE CASEI('%église%') OR ACCENTI(CASEI(name)) LIKE ACCENTI(CASEI('%EGLISE%'))", crs.CRS{}},
 			{"land_cover", "artificialised = true AND year_artificialised >= 2021", crs.CRS{}},
+			// Equalities the equality index answers, alone, together, with
+			// the literal first, and with other tests.
+			{"addresses", "commune_insee = '31113'", crs.CRS{}},
+			{"addresses", "'31113' = commune_insee AND numero = 3", crs.CRS{}},
+			{"addresses", "commune_insee = '31113' AND commune_insee = '31254'", crs.CRS{}},
+			{"addresses", "commune_insee = '31113' AND suffixe IS NULL AND numero > 10", crs.CRS{}},
+			{"addresses", "commune_insee = '31113' OR numero = 1", crs.CRS{}},
+			{"addresses", "numero = 2.0", crs.CRS{}},
+			{"addresses", "cle_interop = '31113_0010_00002'", crs.CRS{}},
 			{"land_cover", "area_m2 / 10000 BETWEEN 0.5 AND 2 AND artificialised = false", crs.CRS{}},
 			{"land_cover", "S_WITHIN(geometry, BBOX(1.50, 43.50, 1.56, 43.56))", crs.CRS{}},
 			{"land_cover", "S_TOUCHES(geometry, POINT(1.5535 43.4469)) OR S_CONTAINS(geometry, POINT(1.5535 43.4469))", crs.CRS{}},

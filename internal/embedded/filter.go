@@ -33,6 +33,8 @@ type predicate struct {
 	filter       cql2.Expr
 	filterBounds *orb.Bound // the area a spatial filter cannot leave, if known
 	equals       []equalsCond
+	// hints are equalities the filter implies: only to find candidates.
+	hints []equalsCond
 }
 
 type equalsCond struct {
@@ -96,6 +98,14 @@ func (l *layer) compile(q *socle.ItemsQuery) (*predicate, error) {
 		}
 		p.filter = e
 		p.filterBounds = spatialBounds(e)
+		hints, covered := l.t.equalHints(q.Filter)
+		if covered {
+			// Only equalities: tested as ?name=value filters are.
+			p.filter, p.filterBounds = nil, nil
+			p.equals = append(p.equals, hints...)
+		} else {
+			p.hints = hints
+		}
 	}
 	for _, e := range q.Equals {
 		pr, ok := c.Property(e.Property)
@@ -171,6 +181,10 @@ func (p *predicate) run(ctx context.Context, l *layer) ([]*feature, error) {
 			return true
 		})
 		slices.SortFunc(cands, func(a, b *feature) int { return compareIDs(a.id, b.id) })
+	} else if fs, ok, exact := p.candidates(l); exact {
+		return fs, nil
+	} else if ok {
+		cands = fs
 	} else {
 		cands = l.feats
 	}

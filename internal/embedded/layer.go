@@ -38,6 +38,8 @@ type layer struct {
 	tree  *rtree.RTreeGN[float64, *feature]
 	state layerState
 	sum   socle.Summary
+	// eq holds an equality index per column, built on first use.
+	eq []equalIndex
 }
 
 // layerState is the collection's row of layer_state.
@@ -68,7 +70,7 @@ func (l *layer) find(id any) *feature {
 
 // newLayer indexes feats (in id order) and summarises them.
 func newLayer(t *table, feats []*feature, st layerState) (*layer, error) {
-	l := &layer{t: t, feats: feats, tree: &rtree.RTreeGN[float64, *feature]{}, state: st}
+	l := &layer{t: t, feats: feats, tree: &rtree.RTreeGN[float64, *feature]{}, state: st, eq: make([]equalIndex, len(t.cols))}
 	for _, f := range feats {
 		l.tree.Insert(f.bound.Min, f.bound.Max, f)
 	}
@@ -79,7 +81,7 @@ func newLayer(t *table, feats []*feature, st layerState) (*layer, error) {
 // those of the same id, and the others added. l is left untouched; the
 // R-tree is copied on write.
 func (l *layer) withChanges(changed []*feature, st layerState) (*layer, error) {
-	n := &layer{t: l.t, feats: slices.Clone(l.feats), tree: l.tree.Copy(), state: st}
+	n := &layer{t: l.t, feats: slices.Clone(l.feats), tree: l.tree.Copy(), state: st, eq: make([]equalIndex, len(l.t.cols))}
 	var added []*feature
 	for _, f := range changed {
 		i, ok := slices.BinarySearchFunc(n.feats, f.id, func(g *feature, id any) int { return compareIDs(g.id, id) })
