@@ -42,6 +42,8 @@ def rounds(rs, k="rps"):
 pgts, pg_nc, pg_c = rows("pg_tileserv"), rows("socle_tiles_nocache"), rows("socle_tiles_cache")
 em_nc, em_c, pg_items = rows("embedded_nocache"), rows("embedded_cache"), rows("socle")
 
+if not (pgts or pg_nc or pg_c or em_nc or em_c):
+    sys.exit(0)
 print("### Tiles: pg_tileserv vs Socle\n")
 print("req/s (mean of rounds; the rounds in brackets), p99 in ms, peak RSS in MB; non-2xx counts wrk's"
       " non-2xx answers and errors its socket errors (timeouts included).\n")
