@@ -121,8 +121,9 @@ type DatasetFile struct {
 	Conformity      Conformity  `yaml:"conformity"`
 	// TopologicalConsistency explains the connectivity of a network.
 	TopologicalConsistency *Text `yaml:"topological_consistency"`
-	// FeatureConcepts are URIs of the INSPIRE feature concept dictionary.
-	FeatureConcepts []string `yaml:"feature_concepts"`
+	// FeatureConcepts are URIs of the INSPIRE feature concept dictionary,
+	// by collection.
+	FeatureConcepts map[string][]string `yaml:"feature_concepts"`
 }
 
 // Files are the metadata files of a territory.
@@ -261,6 +262,11 @@ func (f *Files) check(catalog *socle.Catalog) []error {
 				bad(where, "collection %q is already in dataset %q", c, taken[c])
 			}
 			taken[c] = d.ID
+		}
+		for c := range d.FeatureConcepts {
+			if !slices.Contains(d.Collections, c) {
+				bad(where, "feature_concepts names %q, not a collection of the dataset", c)
+			}
 		}
 		if len(d.Themes) == 0 {
 			bad(where, "a dataset needs an INSPIRE theme")
