@@ -75,6 +75,7 @@ func (s *Server) metadataRoutes(r chi.Router) {
 	r.Get("/metadata", s.metadataList)
 	r.Get("/metadata/{recordId}", s.metadataRecord)
 	s.cswRoutes(r)
+	s.recordsRoutes(r)
 	s.datasetRoutes(r)
 }
 
