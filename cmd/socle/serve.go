@@ -5,8 +5,10 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
+	"github.com/socle-geo/socle/internal/metadata"
 	"github.com/socle-geo/socle/internal/server"
 	"github.com/socle-geo/socle/internal/socle"
 )
@@ -22,7 +24,14 @@ func serve(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer store.Close()
+	var meta *metadata.Files
+	if e.cfg.Metadata != "" {
+		if meta, err = metadata.Load(os.DirFS(e.cfg.Metadata), catalog); err != nil {
+			return err
+		}
+	}
 	srv := server.New(store, catalog, log, server.Options{
+		Metadata:          meta,
 		BaseURL:           e.cfg.BaseURL,
 		DefaultLimit:      e.cfg.DefaultLimit,
 		MaxLimit:          e.cfg.MaxLimit,

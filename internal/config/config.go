@@ -34,6 +34,7 @@ type Config struct {
 	MaxConns          int
 	CORSOrigins       string
 	Fixtures          string
+	Metadata          string
 	Migrate           bool
 	ShutdownTimeout   time.Duration
 	TileCacheBytes    int64
@@ -59,6 +60,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxConns, "max-conns", 0, "database pool size (0: 4 per core, at least 8)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", "*", "comma-separated origins allowed to read the API from a browser (* for any, empty for none)")
 	fs.StringVar(&c.Fixtures, "fixtures", "fixtures", "directory of the sample territory")
+	fs.StringVar(&c.Metadata, "metadata", "", "directory of the metadata files (service.yaml and one YAML file per dataset; empty: the sample territory's)")
 	fs.BoolVar(&c.Migrate, "migrate", true, "migrate the schema at start")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "grace period for in-flight requests on SIGTERM")
 	fs.Int64Var(&c.TileCacheBytes, "tile-cache-bytes", 256<<20, "size of the in-memory tile cache in bytes (negative: no cache)")

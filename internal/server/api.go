@@ -99,12 +99,7 @@ func (s *Server) openAPI(r *http.Request, lang string) obj {
 	}
 	return obj{
 		"openapi": "3.0.3",
-		"info": obj{
-			"title":       s.opts.Title.In(lang),
-			"version":     "1.0.0",
-			"description": t(lang, "Données de référence du territoire selon OGC API – Features.", "The territory's reference data through OGC API – Features."),
-			"license":     obj{"name": "Licence Ouverte 2.0", "url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"},
-		},
+		"info":    s.apiInfo(lang),
 		"servers": []any{obj{"url": s.base(r)}},
 		"paths":   paths,
 		"components": obj{

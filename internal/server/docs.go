@@ -110,6 +110,7 @@ func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
 		s.link(r, "/tileMatrixSets", nil, "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", features.MediaJSON, t(lang, "Grilles de tuilage", "Tiling schemes")),
 		s.link(r, "/styles", nil, "http://www.opengis.net/def/rel/ogc/1.0/styles", features.MediaJSON, t(lang, "Styles de carte", "Map styles")),
 	)
+	doc.Links = append(doc.Links, s.landingLinks(r, lang)...)
 	var extra map[string]any
 	if f == FormatHTML {
 		extra = map[string]any{"Map": mapView{BBox: s.territoryBBox(r)}}
@@ -144,6 +145,11 @@ func (s *Server) collectionDoc(r *http.Request, c *socle.Collection, sum socle.S
 		},
 	}
 	doc.Links = append(doc.Links, s.schemaLinks(r, c, lang)...)
+	if links, err := s.collectionLinks(r, c, sum, lang); err != nil {
+		s.log.Error("collection links", "collection", c.ID, "err", err)
+	} else {
+		doc.Links = append(doc.Links, links...)
+	}
 	if c.Tiles.MaxResolution > 0 {
 		doc.Links = append(doc.Links, s.link(r, path+"/tiles", nil, "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", features.MediaJSON, t(lang, "Tuiles vectorielles", "Vector tiles")))
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/socle-geo/socle/internal/metadata"
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/ogc/tiles"
 )
@@ -25,6 +26,7 @@ type Store interface {
 	Summary(ctx context.Context, c *socle.Collection) (socle.Summary, error)
 	Tile(ctx context.Context, q socle.TileQuery) ([]byte, error)
 	Ping(ctx context.Context) error
+	Batches(ctx context.Context, collections []string, limit int) ([]socle.BatchRecord, error)
 }
 
 // Options configure the server.
@@ -48,6 +50,9 @@ type Options struct {
 	FeatureCacheBytes int64
 	// Now is the clock (fixed in golden tests).
 	Now func() time.Time
+	// Metadata are the territory's metadata files; nil means the sample
+	// territory's.
+	Metadata *metadata.Files
 }
 
 // Server serves the OGC API.
@@ -62,6 +67,15 @@ type Server struct {
 	tileFlight singleflight.Group
 	// features caches single-feature JSON responses of public collections.
 	features *tileCache
+
+	// meta makes the metadata records (nil without metadata files).
+	meta *metadata.Catalogue
+	// dataset is set on the API of one dataset (/datasets/{id}), which runs
+	// under its parent's middleware with links under prefix.
+	dataset   *metadata.DatasetFile
+	prefix    string
+	subs      map[string]*datasetAPI
+	downloads *downloadCache
 }
 
 // New returns a server over store.
@@ -92,16 +106,21 @@ func New(store Store, catalog *socle.Catalog, log *slog.Logger, opts Options) *S
 	if err != nil {
 		panic(err) // embedded definitions: a build error, not a run-time one
 	}
-	return &Server{store: store, catalog: catalog, log: log, opts: opts, tms: tms, tiles: newTileCache(opts.TileCacheBytes),
+	s := &Server{store: store, catalog: catalog, log: log, opts: opts, tms: tms, tiles: newTileCache(opts.TileCacheBytes),
 		features: newTileCache(opts.FeatureCacheBytes)}
+	s.initMetadata()
+	return s
 }
 
 // Handler returns the HTTP handler with every route and middleware.
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.requestID, s.recoverer, s.accessLog, s.cors, s.timeout)
-	r.Use(middleware.Compress(5, "application/json", "application/geo+json", "text/html", "text/css",
-		"application/vnd.oai.openapi+json", "application/schema+json", "application/problem+json"))
+	if s.dataset == nil { // a dataset's API runs under its parent's middleware
+		r.Use(s.requestID, s.recoverer, s.accessLog, s.cors, s.timeout)
+		r.Use(middleware.Compress(5, "application/json", "application/geo+json", "text/html", "text/css",
+			"application/vnd.oai.openapi+json", "application/schema+json", "application/problem+json",
+			"application/xml", "text/xml"))
+	}
 	r.Use(middleware.GetHead)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.problemStatus(w, r, http.StatusNotFound, "no resource at this path")
@@ -132,19 +151,20 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/styles", s.styleList)
 	r.Get("/styles/{styleId}", s.style)
 	r.Get("/assets/*", s.assets)
+	s.metadataRoutes(r)
 	return r
 }
 
 // base returns the API root URL for links.
 func (s *Server) base(r *http.Request) string {
 	if s.opts.BaseURL != "" {
-		return s.opts.BaseURL
+		return s.opts.BaseURL + s.prefix
 	}
 	scheme := "http"
 	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host
+	return scheme + "://" + r.Host + s.prefix
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/socle-geo/socle/internal/xsdtest"
 	"github.com/socle-geo/socle/ogc/csw"
 )
 
@@ -66,7 +67,7 @@ func expected(t *testing.T, suite, name string) csw.ExceptionCode {
 }
 
 func corpusDir(t *testing.T) string {
-	return filepath.Join(sharedDir(t), "samples", "csw-requests")
+	return filepath.Join(xsdtest.SharedDir(t), "samples", "csw-requests")
 }
 
 type corpusRequest struct {
@@ -154,7 +155,7 @@ func TestCorpus(t *testing.T) {
 		}
 		files = append(files, f)
 	}
-	verdict, msgs := xmllint(t, "csw202-iso-inspire.xsd", files...)
+	verdict, msgs := xsdtest.Files(t, xsdtest.CSW, files...)
 	for _, f := range files {
 		if !verdict[f] {
 			t.Errorf("answer %s fails to validate", filepath.Base(f))

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/socle-geo/socle/internal/xsdtest"
 	"github.com/socle-geo/socle/ogc/csw"
 )
 
@@ -134,7 +135,7 @@ func TestGoldenValidates(t *testing.T) {
 		files = append(files, filepath.Join("testdata", name))
 	}
 	sort.Strings(files)
-	verdict, msgs := xmllint(t, "csw202-iso-inspire.xsd", files...)
+	verdict, msgs := xsdtest.Files(t, xsdtest.CSW, files...)
 	for _, f := range files {
 		if !verdict[f] {
 			t.Errorf("%s fails to validate", f)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/socle-geo/socle/internal/xsdtest"
 	"github.com/socle-geo/socle/ogc/iso19139"
 )
 
@@ -69,7 +70,7 @@ func TestGoldenValidates(t *testing.T) {
 	for name := range goldens() {
 		files = append(files, filepath.Join("testdata", name))
 	}
-	verdict, msgs := xmllint(t, "iso19139-all.xsd", files...)
+	verdict, msgs := xsdtest.Files(t, xsdtest.ISO19139, files...)
 	for _, f := range files {
 		if !verdict[f] {
 			t.Errorf("%s fails to validate:\n%s", f, msgs)
@@ -81,13 +82,13 @@ func TestGoldenValidates(t *testing.T) {
 // four French INSPIRE records of shared/samples/metadata validate and the
 // five in invalid/ do not.
 func TestSamplesHarness(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "samples", "metadata")
+	dir := filepath.Join(xsdtest.SharedDir(t), "samples", "metadata")
 	valid, _ := filepath.Glob(filepath.Join(dir, "*.xml"))
 	invalid, _ := filepath.Glob(filepath.Join(dir, "invalid", "*.xml"))
 	if len(valid) != 4 || len(invalid) != 5 {
 		t.Fatalf("found %d valid and %d invalid samples, want 4 and 5", len(valid), len(invalid))
 	}
-	verdict, _ := xmllint(t, "iso19139-all.xsd", append(valid, invalid...)...)
+	verdict, _ := xsdtest.Files(t, xsdtest.ISO19139, append(valid, invalid...)...)
 	for _, f := range valid {
 		if !verdict[f] {
 			t.Errorf("%s should validate", f)

@@ -1,0 +1,187 @@
+package metadata
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/socle-geo/socle/internal/socle"
+)
+
+// Store is what metadata needs of a store: each collection's summary and
+// the batches that wrote it.
+type Store interface {
+	Summary(ctx context.Context, c *socle.Collection) (socle.Summary, error)
+	Batches(ctx context.Context, collections []string, limit int) ([]socle.BatchRecord, error)
+}
+
+// Options tune a Catalogue.
+type Options struct {
+	// LineageLimit bounds the imports a lineage lists (default 20).
+	LineageLimit int
+	// Formats are the bulk download formats offered for each collection
+	// (default GeoJSON only).
+	Formats []Format
+}
+
+// Format is a bulk download format.
+type Format struct {
+	// Ext is the file extension, e.g. "geojson", "gpkg".
+	Ext       string
+	MediaType string
+	// Name and Version name the format in records.
+	Name, Version string
+	// Href is the media type's URI.
+	Href string
+}
+
+// Bulk download formats.
+var (
+	FormatGeoJSON    = Format{Ext: "geojson", MediaType: "application/geo+json", Name: "GeoJSON", Version: "RFC 7946", Href: "https://www.iana.org/assignments/media-types/application/geo+json"}
+	FormatGeoPackage = Format{Ext: "gpkg", MediaType: "application/geopackage+sqlite3", Name: "GeoPackage", Version: "1.3", Href: "https://www.iana.org/assignments/media-types/application/geopackage+sqlite3"}
+)
+
+// Catalogue makes the records of a territory.
+type Catalogue struct {
+	files   *Files
+	catalog *socle.Catalog
+	store   Store
+	opts    Options
+
+	mu     sync.Mutex
+	states map[string]*State
+}
+
+// New returns the catalogue of the datasets the files describe.
+func New(files *Files, catalog *socle.Catalog, store Store, opts Options) *Catalogue {
+	if opts.LineageLimit <= 0 {
+		opts.LineageLimit = 20
+	}
+	if len(opts.Formats) == 0 {
+		opts.Formats = []Format{FormatGeoJSON}
+	}
+	return &Catalogue{files: files, catalog: catalog, store: store, opts: opts, states: map[string]*State{}}
+}
+
+// Files returns the metadata files.
+func (c *Catalogue) Files() *Files { return c.files }
+
+// Formats returns the bulk download formats.
+func (c *Catalogue) Formats() []Format { return c.opts.Formats }
+
+// State is what the data says of a dataset.
+type State struct {
+	Dataset     *DatasetFile
+	Collections []*socle.Collection
+	// Summaries are the collections' summaries, in the order of
+	// Collections.
+	Summaries []socle.Summary
+	// Batches are the committed imports of the collections, newest first.
+	Batches []socle.BatchRecord
+	// BBox is the union of the collections' extents in CRS84; nil when
+	// they are empty.
+	BBox *socle.BBox
+	// Start and End bound the collections' temporal properties.
+	Start, End *time.Time
+	// Revision is the time of the last write, zero when none.
+	Revision time.Time
+	// Count is the number of features of all collections.
+	Count int64
+	// Version changes whenever a collection changes.
+	Version string
+}
+
+// Datasets returns the states of every dataset, in the files' order.
+func (c *Catalogue) Datasets(ctx context.Context) ([]*State, error) {
+	var out []*State
+	for _, d := range c.files.Datasets {
+		s, err := c.state(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// Dataset returns the state of one dataset.
+func (c *Catalogue) Dataset(ctx context.Context, id string) (*State, error) {
+	d, ok := c.files.Dataset(id)
+	if !ok {
+		return nil, socle.Errorf(socle.ENOTFOUND, "no dataset %s", id)
+	}
+	return c.state(ctx, d)
+}
+
+// state reads the summaries, and the batches when a collection changed
+// since the last call: harvesters paging through the catalogue cost one
+// summary per collection and page.
+func (c *Catalogue) state(ctx context.Context, d *DatasetFile) (*State, error) {
+	s := &State{Dataset: d}
+	var version []string
+	for _, id := range d.Collections {
+		col, ok := c.catalog.Collection(id)
+		if !ok {
+			return nil, socle.Errorf(socle.EINTERNAL, "metadata: no collection %s", id)
+		}
+		sum, err := c.store.Summary(ctx, col)
+		if err != nil {
+			return nil, err
+		}
+		s.Collections = append(s.Collections, col)
+		s.Summaries = append(s.Summaries, sum)
+		version = append(version, strconv.FormatInt(sum.Version, 10)+"@"+sum.UpdatedAt.UTC().Format(time.RFC3339Nano))
+	}
+	s.Version = strings.Join(version, ",")
+	c.mu.Lock()
+	cached, ok := c.states[d.ID]
+	c.mu.Unlock()
+	if ok && cached.Version == s.Version {
+		return cached, nil
+	}
+	batches, err := c.store.Batches(ctx, d.Collections, c.opts.LineageLimit*2)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range batches {
+		if b.Status == "done" && len(s.Batches) < c.opts.LineageLimit {
+			s.Batches = append(s.Batches, b)
+		}
+	}
+	for _, sum := range s.Summaries {
+		s.Count += sum.Count
+		if sum.UpdatedAt.After(s.Revision) && sum.Version > 0 {
+			s.Revision = sum.UpdatedAt.UTC()
+		}
+		if b := sum.BBox; b != nil {
+			if s.BBox == nil {
+				bb := *b
+				s.BBox = &bb
+			} else {
+				s.BBox.MinX, s.BBox.MinY = min(s.BBox.MinX, b.MinX), min(s.BBox.MinY, b.MinY)
+				s.BBox.MaxX, s.BBox.MaxY = max(s.BBox.MaxX, b.MaxX), max(s.BBox.MaxY, b.MaxY)
+			}
+		}
+		if sum.Start != nil && (s.Start == nil || sum.Start.Before(*s.Start)) {
+			t := sum.Start.UTC()
+			s.Start = &t
+		}
+		if sum.End != nil && (s.End == nil || sum.End.After(*s.End)) {
+			t := sum.End.UTC()
+			s.End = &t
+		}
+	}
+	c.mu.Lock()
+	c.states[d.ID] = s
+	c.mu.Unlock()
+	return s, nil
+}
+
+// DownloadURL is the URL of the bulk download of a collection of a
+// dataset in a format.
+func DownloadURL(base, dataset, collection string, f Format) string {
+	return fmt.Sprintf("%s/datasets/%s/download/%s.%s", base, dataset, collection, f.Ext)
+}

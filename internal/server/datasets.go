@@ -1,0 +1,393 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/socle-geo/socle/internal/metadata"
+	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/transfer"
+	"github.com/socle-geo/socle/ogc/features"
+)
+
+// The INSPIRE good practice for download services on OGC API – Features:
+// one API per dataset, at /datasets/{dataset}/, with its own landing page,
+// conformance, OpenAPI and collections. It is the whole-territory API's
+// handlers over the dataset's collections only (a Server with a catalog
+// subset and its links under the prefix), plus what INSPIRE asks for:
+// links to the dataset's metadata record, the licence, the feature
+// concepts, and bulk downloads of each collection.
+
+// datasetAPI is the API of one dataset.
+type datasetAPI struct {
+	srv     *Server
+	handler http.Handler
+}
+
+// downloadFormats are the bulk download formats offered.
+func downloadFormats() []metadata.Format {
+	return []metadata.Format{metadata.FormatGeoPackage, metadata.FormatGeoJSON}
+}
+
+// initDatasets builds the API of each dataset of the metadata files.
+func (s *Server) initDatasets() {
+	s.subs = map[string]*datasetAPI{}
+	dl := &downloadCache{files: map[string]downloadFile{}}
+	s.downloads = dl
+	for _, d := range s.meta.Files().Datasets {
+		cat := &socle.Catalog{}
+		for _, id := range d.Collections {
+			c, _ := s.catalog.Collection(id) // checked when the files loaded
+			cat.Collections = append(cat.Collections, c)
+		}
+		opts := s.opts
+		opts.Title = socle.Text{FR: d.Title.FR, EN: d.Title.EN}
+		// Tiles and features of a dataset's API are made afresh: only the
+		// root API's caches hear of changes.
+		opts.TileCacheBytes, opts.FeatureCacheBytes = -1, -1
+		sub := &Server{store: s.store, catalog: cat, log: s.log, opts: opts, tms: s.tms, tiles: newTileCache(-1), features: newTileCache(-1),
+			meta: s.meta, dataset: d, prefix: "/datasets/" + d.ID, downloads: dl}
+		s.subs[d.ID] = &datasetAPI{srv: sub, handler: sub.Handler()}
+	}
+}
+
+// datasetRoutes are the routes of the root API that lead to the datasets.
+func (s *Server) datasetRoutes(r chi.Router) {
+	r.Get("/datasets", s.datasetList)
+	r.Get("/datasets/{dataset}", func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := s.subs[chi.URLParam(r, "dataset")]; !ok {
+			s.unknownDataset(w, r)
+			return
+		}
+		u := *r.URL
+		u.Path += "/"
+		http.Redirect(w, r, u.String(), http.StatusMovedPermanently)
+	})
+	r.Handle("/datasets/{dataset}/*", http.HandlerFunc(s.datasetAPI))
+}
+
+func (s *Server) unknownDataset(w http.ResponseWriter, r *http.Request) {
+	var ids []string
+	for _, d := range s.meta.Files().Datasets {
+		ids = append(ids, d.ID)
+	}
+	s.problem(w, r, &socle.Error{Code: socle.ENOTFOUND, Message: "no dataset " + chi.URLParam(r, "dataset"), Allowed: ids})
+}
+
+// datasetAPI hands the request to the dataset's API, with the path under
+// its root and a fresh routing context.
+func (s *Server) datasetAPI(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "dataset")
+	api, ok := s.subs[id]
+	if !ok {
+		s.unknownDataset(w, r)
+		return
+	}
+	r = r.WithContext(context.WithValue(r.Context(), chi.RouteCtxKey, nil))
+	http.StripPrefix("/datasets/"+id, api.handler).ServeHTTP(w, r)
+}
+
+// datasetList lists the datasets and their APIs.
+func (s *Server) datasetList(w http.ResponseWriter, r *http.Request) {
+	f, ok := s.format(w, r, FormatJSON)
+	if !ok || !s.checkParams(w, r, nil) {
+		return
+	}
+	lang := language(r)
+	base := s.rootBase(r)
+	type entry struct {
+		ID          string          `json:"id"`
+		Title       string          `json:"title"`
+		Description string          `json:"description"`
+		Links       []features.Link `json:"links"`
+	}
+	var list []entry
+	for _, d := range s.meta.Files().Datasets {
+		rec := s.meta.Files().RecordID(d.ID)
+		list = append(list, entry{ID: d.ID, Title: d.Title.In(lang), Description: strings.TrimSpace(d.Abstract.In(lang)), Links: []features.Link{
+			{Href: base + "/datasets/" + d.ID + "/", Rel: "service", Type: features.MediaJSON, Title: t(lang, "API de téléchargement du jeu de données", "Download API of the dataset")},
+			{Href: base + "/metadata/" + rec + "?f=xml", Rel: "describedby", Type: "application/xml", Title: t(lang, "Fiche de métadonnées ISO 19139", "ISO 19139 metadata record")},
+		}})
+	}
+	s.respond(w, r, f, lang, map[string]any{"datasets": list, "links": []features.Link{
+		{Href: base + "/datasets", Rel: "self", Type: features.MediaJSON},
+	}}, "datasets", nil)
+}
+
+// landingLinks are the links the landing page adds: on the root API, the
+// datasets and the service metadata; on a dataset's API, its metadata
+// record and its licence.
+func (s *Server) landingLinks(r *http.Request, lang string) []features.Link {
+	if s.meta == nil {
+		return nil
+	}
+	base := s.rootBase(r)
+	files := s.meta.Files()
+	if s.dataset == nil {
+		rec := base + "/metadata/" + files.RecordID(metadata.ServiceDownload)
+		return []features.Link{
+			{Href: rec + "?f=xml", Rel: "describedby", Type: "application/xml", Title: t(lang, "Fiche de métadonnées du service (ISO 19139)", "Metadata record of the service (ISO 19139)")},
+			{Href: rec + "?f=html", Rel: "describedby", Type: features.MediaHTML, Title: t(lang, "Fiche de métadonnées du service", "Metadata record of the service")},
+			{Href: base + "/datasets", Rel: "related", Type: features.MediaJSON, Title: t(lang, "Les jeux de données et leurs API de téléchargement", "The datasets and their download APIs")},
+			{Href: base + "/csw?service=CSW&request=GetCapabilities", Rel: "search", Type: "application/xml", Title: t(lang, "Catalogue CSW 2.0.2", "CSW 2.0.2 catalogue")},
+			s.licenceLink(lang),
+		}
+	}
+	return append(s.describedBy(r, lang), s.licenceLink(lang))
+}
+
+// describedBy links to the dataset's metadata record, in XML and HTML.
+func (s *Server) describedBy(r *http.Request, lang string) []features.Link {
+	rec := s.rootBase(r) + "/metadata/" + s.meta.Files().RecordID(s.dataset.ID)
+	q := ""
+	if lang == "en" {
+		q = "&lang=en"
+	}
+	return []features.Link{
+		{Href: rec + "?f=xml" + q, Rel: "describedby", Type: "application/xml", Title: t(lang, "Fiche de métadonnées ISO 19139 du jeu de données", "ISO 19139 metadata record of the dataset"), Hreflang: lang},
+		{Href: rec + "?f=html" + q, Rel: "describedby", Type: features.MediaHTML, Title: t(lang, "Fiche de métadonnées du jeu de données", "Metadata record of the dataset"), Hreflang: lang},
+	}
+}
+
+func (s *Server) licenceLink(lang string) features.Link {
+	l := s.meta.Files().Licence
+	return features.Link{Href: l.Href, Rel: "license", Type: features.MediaHTML, Title: l.Title.In(lang)}
+}
+
+// collectionLinks are the links a collection adds in a dataset's API: the
+// metadata record, the licence, the INSPIRE feature concepts and the bulk
+// downloads, whose length needs the file: it is made (once per data
+// version) when first described.
+func (s *Server) collectionLinks(r *http.Request, c *socle.Collection, sum socle.Summary, lang string) ([]features.Link, error) {
+	if s.meta == nil || s.dataset == nil {
+		return nil, nil
+	}
+	links := append(s.describedBy(r, lang), s.licenceLink(lang))
+	for _, fc := range s.dataset.FeatureConcepts[c.ID] {
+		name := fc[strings.LastIndex(fc, "/")+1:]
+		links = append(links, features.Link{Href: fc, Rel: "tag", Type: features.MediaHTML, Title: t(lang, "Concept INSPIRE ", "INSPIRE feature concept ") + name})
+	}
+	for _, f := range s.meta.Formats() {
+		file, err := s.downloads.get(r.Context(), s, c, sum, f)
+		if err != nil {
+			return nil, err
+		}
+		links = append(links, features.Link{
+			Href:     metadata.DownloadURL(s.rootBase(r), s.dataset.ID, c.ID, f),
+			Rel:      "enclosure",
+			Type:     f.MediaType,
+			Title:    fmt.Sprintf(t(lang, "%s : toutes les données (%s)", "%s: all the data (%s)"), c.Title.In(lang), f.Name),
+			Length:   file.size,
+			Hreflang: "fr",
+		})
+	}
+	return links, nil
+}
+
+// downloadFile is a bulk download made for one data version.
+type downloadFile struct {
+	version string
+	path    string
+	size    int64
+	mod     time.Time
+}
+
+// downloadCache holds the bulk downloads, made once per data version and
+// collection, in a private temporary directory.
+type downloadCache struct {
+	mu     sync.Mutex
+	dir    string
+	files  map[string]downloadFile
+	flight singleflight.Group
+}
+
+// get returns the file of c in format f for the data version of sum,
+// making it when missing or stale.
+func (dc *downloadCache) get(ctx context.Context, s *Server, c *socle.Collection, sum socle.Summary, f metadata.Format) (downloadFile, error) {
+	key := c.ID + "." + f.Ext
+	version := fmt.Sprintf("%d-%d", sum.Version, sum.UpdatedAt.UnixNano())
+	dc.mu.Lock()
+	cur, ok := dc.files[key]
+	dc.mu.Unlock()
+	if ok && cur.version == version {
+		return cur, nil
+	}
+	v, err, _ := dc.flight.Do(key+"@"+version, func() (any, error) {
+		dc.mu.Lock()
+		if dc.dir == "" {
+			dir, err := os.MkdirTemp("", "socle-downloads-")
+			if err != nil {
+				dc.mu.Unlock()
+				return nil, err
+			}
+			dc.dir = dir
+		}
+		dir := dc.dir
+		dc.mu.Unlock()
+		path := filepath.Join(dir, c.ID+"-"+version+"."+f.Ext)
+		// The file is made apart from the request: a client that leaves
+		// does not waste the work of the others waiting for it.
+		wctx := context.WithoutCancel(ctx)
+		var err error
+		switch f.Ext {
+		case metadata.FormatGeoPackage.Ext:
+			_, err = transfer.WriteGeoPackage(wctx, s.store, &socle.Catalog{Collections: []*socle.Collection{c}}, path,
+				transfer.Options{Source: "socle", Actor: "download"})
+		default:
+			err = writeGeoJSON(wctx, s.store, c, path)
+		}
+		if err != nil {
+			return nil, err
+		}
+		st, err := os.Stat(path)
+		if err != nil {
+			return nil, err
+		}
+		file := downloadFile{version: version, path: path, size: st.Size(), mod: sum.UpdatedAt}
+		dc.mu.Lock()
+		if old, ok := dc.files[key]; ok && old.path != path {
+			os.Remove(old.path)
+		}
+		dc.files[key] = file
+		dc.mu.Unlock()
+		return file, nil
+	})
+	if err != nil {
+		return downloadFile{}, &socle.Error{Code: socle.EINTERNAL, Message: "the download could not be made", Err: err}
+	}
+	return v.(downloadFile), nil
+}
+
+// writeGeoJSON streams every feature of c, in CRS84, into a GeoJSON file,
+// written beside path and renamed so that it appears whole.
+func writeGeoJSON(ctx context.Context, store Store, c *socle.Collection, path string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".download-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	w := bufio.NewWriterSize(tmp, 1<<16)
+	fmt.Fprintf(w, `{"type":"FeatureCollection","name":%q,"features":[`, c.ID)
+	q := socle.ItemsQuery{Collection: c, Limit: 5000}
+	first := true
+	for {
+		page, err := store.Items(ctx, q, func(f *socle.Feature) error {
+			if !first {
+				w.WriteByte(',')
+			}
+			first = false
+			w.WriteString("\n{\"type\":\"Feature\",\"id\":")
+			w.Write(f.ID)
+			w.WriteString(",\"geometry\":")
+			w.Write(f.Geometry)
+			w.WriteString(",\"properties\":")
+			w.Write(f.Properties)
+			_, err := w.WriteString("}")
+			return err
+		})
+		if err != nil {
+			tmp.Close()
+			return err
+		}
+		if page.Next == nil {
+			break
+		}
+		q.Cursor = page.Next
+	}
+	w.WriteString("\n]}\n")
+	if err := w.Flush(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// download serves a bulk download of a collection of the dataset:
+// /download/{collection}.{ext}. HEAD answers with its Content-Length.
+func (s *Server) download(w http.ResponseWriter, r *http.Request) {
+	name := chi.URLParam(r, "file")
+	id, ext, _ := strings.Cut(name, ".")
+	c, ok := s.catalog.Collection(id)
+	var format *metadata.Format
+	for _, f := range s.meta.Formats() {
+		if f.Ext == ext {
+			format = &f
+		}
+	}
+	if !ok || format == nil {
+		var names []string
+		for _, c := range s.catalog.Collections {
+			for _, f := range s.meta.Formats() {
+				names = append(names, c.ID+"."+f.Ext)
+			}
+		}
+		s.problem(w, r, &socle.Error{Code: socle.ENOTFOUND, Message: "no download " + name, Allowed: names})
+		return
+	}
+	if !s.checkParams(w, r, nil) {
+		return
+	}
+	sum, err := s.store.Summary(r.Context(), c)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	file, err := s.downloads.get(r.Context(), s, c, sum, *format)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	fh, err := os.Open(file.path)
+	if err != nil {
+		// Replaced by a newer version meanwhile: the client retries.
+		s.problem(w, r, &socle.Error{Code: socle.EUNAVAILABLE, Message: "the download is being renewed, retry", Err: err})
+		return
+	}
+	defer fh.Close()
+	h := w.Header()
+	h.Set("Content-Type", format.MediaType)
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.%s"`, s.dataset.ID, c.ID, format.Ext))
+	h.Set("Content-Language", "fr")
+	h.Set("ETag", `"`+c.ID+"-"+file.version+`"`)
+	h.Set("Cache-Control", "public, max-age=60")
+	http.ServeContent(w, r, "", file.mod, fh)
+}
+
+// apiInfo is the info object of the OpenAPI definition: the licence and
+// the contact of the metadata files, and on a dataset's API its title and
+// abstract.
+func (s *Server) apiInfo(lang string) obj {
+	info := obj{
+		"title":       s.opts.Title.In(lang),
+		"version":     "1.0.0",
+		"description": t(lang, "Données de référence du territoire selon OGC API – Features.", "The territory's reference data through OGC API – Features."),
+		"license":     obj{"name": "Licence Ouverte 2.0", "url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"},
+	}
+	if s.meta == nil {
+		return info
+	}
+	files := s.meta.Files()
+	info["license"] = obj{"name": files.Licence.Title.In(lang), "url": files.Licence.Href}
+	contact := obj{"name": files.Organisation.Name.In(lang), "email": files.Organisation.Email}
+	if files.Organisation.Website != "" {
+		contact["url"] = files.Organisation.Website
+	}
+	info["contact"] = contact
+	if s.dataset != nil {
+		info["description"] = strings.TrimSpace(s.dataset.Abstract.In(lang)) + t(lang, " Service de téléchargement INSPIRE fondé sur OGC API – Features.", " INSPIRE download service based on OGC API – Features.")
+	}
+	return info
+}
