@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/socle-geo/socle/internal/embedded"
 	"github.com/socle-geo/socle/internal/importer"
@@ -361,6 +362,9 @@ func TestImportChangesTheRecords(t *testing.T) {
 		return b.String()
 	}
 	before := fetch()
+	// Records give the revision date to the second: the import below must
+	// fall in a later second than the fixtures' (not a timed assertion).
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
 	// A parcel far north-east of the territory.
 	path := filepath.Join(t.TempDir(), "parcel.geojson")
 	parcel := `{"type":"FeatureCollection","features":[{"type":"Feature","id":990001,"geometry":{"type":"Polygon","coordinates":[[[1.90,43.70],[1.91,43.70],[1.91,43.71],[1.90,43.71],[1.90,43.70]]]},` +
