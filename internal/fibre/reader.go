@@ -34,11 +34,14 @@ type Building struct {
 	HasNumero bool
 	Suffixe   string // as written
 	Street    string // type_voie and nom_voie joined, as written
-	Insee     string // empty in files without code_insee
-	Postcode  string // 5 digits, zero-padded
-	Commune   string
-	State     string // one of States
-	Operator  string // code_l331
+	// CleInterop is the BAL key, for files that carry one (a cle_interop
+	// column): the identifier the join tries first.
+	CleInterop string
+	Insee      string // empty in files without code_insee
+	Postcode   string // 5 digits, zero-padded
+	Commune    string
+	State      string // one of States
+	Operator   string // code_l331
 	// X, Y are Lambert-93 metres.
 	X, Y float64
 	// Coords says how x/y were read: "wgs84", "wgs84-swapped", "lambert93",
@@ -141,7 +144,7 @@ func Read(data []byte) ([]Building, []socle.Reject, Info, error) {
 			reject("", fmt.Sprintf("%d fields where the header has %d", len(rec), len(header)))
 			continue
 		}
-		b := Building{Line: line, ImbID: get("imb_id"), Suffixe: get("cp_no_voie"), Commune: get("nom_com"), Operator: get("code_l331")}
+		b := Building{Line: line, ImbID: get("imb_id"), Suffixe: get("cp_no_voie"), Commune: get("nom_com"), Operator: get("code_l331"), CleInterop: strings.ToLower(get("cle_interop"))}
 		b.Street = normalize.Join(get("type_voie"), get("nom_voie"))
 		if s := get("num_voie"); s != "" {
 			n, ok := normalize.Number(s)
