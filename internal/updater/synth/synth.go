@@ -176,6 +176,17 @@ func messStreet(voie string, r *rand.Rand) (string, string) {
 		typ = abbr[r.IntN(len(abbr))]
 		words = words[1:]
 	}
+	switch v := r.Float64(); {
+	case v < 0.04 && typ != "":
+		// The operator calls the street by another type ("CHE" for a
+		// "Route"): only the position and the number can tell.
+		typ = []string{"CHE", "RTE", "R", "IMP"}[r.IntN(4)]
+	case v < 0.06 && len(words) > 0 && len([]rune(words[len(words)-1])) > 4:
+		// A typo: a letter dropped.
+		w := []rune(words[len(words)-1])
+		i := 1 + r.IntN(len(w)-2)
+		words[len(words)-1] = string(append(w[:i:i], w[i+1:]...))
+	}
 	name := strings.Join(words, " ")
 	if r.Float64() < 0.8 {
 		name = strings.ToUpper(deburr(name))
