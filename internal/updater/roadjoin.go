@@ -46,6 +46,8 @@ type Snap struct {
 	Distance float64
 	// ByHeading is true when the heading chose between segments.
 	ByHeading bool
+	// Ambiguous is true at a junction where nothing chose a segment.
+	Ambiguous bool
 	Reason    string
 }
 
@@ -106,7 +108,7 @@ func (ix *roadIndex) snap(x, y, heading float64, opts SnapOptions, buf []snapCan
 		}
 	}
 	if len(cands) > 1 && cands[1].dist-cands[0].dist < opts.TieDistance && !sameDirection(cands[0], cands[1], opts) {
-		return Snap{Road: -1, Reason: fmt.Sprintf("at a junction: %d segments within %g m of each other and no heading to choose", len(cands), opts.TieDistance)}, cands
+		return Snap{Road: -1, Ambiguous: true, Reason: fmt.Sprintf("at a junction: %d segments within %g m of each other and no heading to choose", len(cands), opts.TieDistance)}, cands
 	}
 	return Snap{Road: cands[0].road, Distance: cands[0].dist}, cands
 }
