@@ -117,6 +117,12 @@ func readCSV(data []byte, p *Pseudonymizer) ([]Report, []socle.Reject, Info, err
 	}
 	var out []Report
 	var rejects []socle.Reject
+	var fields record
+	var idx [len(record{})]int
+	for i, c := range Columns {
+		idx[i] = col[c]
+	}
+	r.ReuseRecord = true
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -136,14 +142,12 @@ func readCSV(data []byte, p *Pseudonymizer) ([]Report, []socle.Reject, Info, err
 			rejects = append(rejects, socle.Reject{Line: line, Reason: fmt.Sprintf("%d fields where the header has %d", len(rec), len(Columns))})
 			continue
 		}
-		get := func(c string) string { return strings.TrimSpace(rec[col[c]]) }
-		fields := map[string]string{}
-		for _, c := range Columns {
-			fields[c] = get(c)
+		for i, j := range idx {
+			fields[i] = strings.TrimSpace(rec[j])
 		}
-		rep, column, err := parse(fields, p)
+		rep, column, err := parse(&fields, p)
 		if err != nil {
-			rejects = append(rejects, socle.Reject{Line: line, Column: column, Reason: err.Error(), Raw: rawWithoutVehicle(fields)})
+			rejects = append(rejects, socle.Reject{Line: line, Column: column, Reason: err.Error(), Raw: rawWithoutVehicle(&fields)})
 			continue
 		}
 		rep.Line = line
@@ -152,55 +156,65 @@ func readCSV(data []byte, p *Pseudonymizer) ([]Report, []socle.Reject, Info, err
 	return out, rejects, info, nil
 }
 
+// record holds a record's fields as text, in the order of Columns.
+type record [7]string
+
+const (
+	fTime = iota
+	fLon
+	fLat
+	fVehicle
+	fHeading
+	fCondition
+	fComment
+)
+
 // rawWithoutVehicle is a rejected record for its producer, with the vehicle
 // id left out: rejects are kept in the store and reported.
-func rawWithoutVehicle(f map[string]string) string {
-	parts := make([]string, len(Columns))
-	for i, c := range Columns {
-		if c == "vehicle_id" && f[c] != "" {
-			parts[i] = "(removed)"
-			continue
-		}
-		parts[i] = f[c]
+func rawWithoutVehicle(f *record) string {
+	parts := f[:]
+	if f[fVehicle] != "" {
+		parts = slices.Clone(parts)
+		parts[fVehicle] = "(removed)"
 	}
 	return strings.Join(parts, ",")
 }
 
 // parse validates one record's fields (all as text) against the contract.
-func parse(f map[string]string, p *Pseudonymizer) (Report, string, error) {
+func parse(f *record, p *Pseudonymizer) (Report, string, error) {
 	var r Report
-	t, err := time.Parse(time.RFC3339Nano, f["time"])
+	t, err := time.Parse(time.RFC3339Nano, f[fTime])
 	if err != nil {
-		return r, "time", fmt.Errorf("time %q is not an RFC 3339 date-time with its offset", f["time"])
+		return r, "time", fmt.Errorf("time %q is not an RFC 3339 date-time with its offset", f[fTime])
 	}
 	r.Time = t.UTC()
-	lon, err1 := strconv.ParseFloat(f["lon"], 64)
-	lat, err2 := strconv.ParseFloat(f["lat"], 64)
+	lon, err1 := strconv.ParseFloat(f[fLon], 64)
+	lat, err2 := strconv.ParseFloat(f[fLat], 64)
 	if err1 != nil || err2 != nil || math.IsNaN(lon) || math.IsNaN(lat) {
-		return r, "lon", fmt.Errorf("lon %q, lat %q: not numbers", f["lon"], f["lat"])
+		return r, "lon", fmt.Errorf("lon %q, lat %q: not numbers", f[fLon], f[fLat])
 	}
 	if lon < -180 || lon > 180 || lat < -90 || lat > 90 {
 		return r, "lon", fmt.Errorf("lon %g, lat %g: not WGS84 degrees", lon, lat)
 	}
 	r.Lon, r.Lat = lon, lat
-	if f["vehicle_id"] == "" {
+	if f[fVehicle] == "" {
 		return r, "vehicle_id", errors.New("vehicle_id is empty")
 	}
-	r.Vehicle = p.Pseudonym(f["vehicle_id"])
+	r.Vehicle = p.Pseudonym(f[fVehicle])
 	r.Heading = math.NaN()
-	if h := f["heading"]; h != "" {
+	if h := f[fHeading]; h != "" {
 		v, err := strconv.ParseFloat(h, 64)
 		if err != nil || math.IsNaN(v) || v < 0 || v > 360 {
 			return r, "heading", fmt.Errorf("heading %q is not a number of degrees from 0 to 360", h)
 		}
 		r.Heading = math.Mod(v, 360)
 	}
-	c, ok := Condition(f["condition"])
+	c, ok := Condition(f[fCondition])
 	if !ok {
-		return r, "condition", fmt.Errorf("condition %q is not 0, 1, 2, 3 or %s", f["condition"], strings.Join(Conditions, ", "))
+		return r, "condition", fmt.Errorf("condition %q is not 0, 1, 2, 3 or %s", f[fCondition], strings.Join(Conditions, ", "))
 	}
 	r.Condition = c
-	r.Comment = f["comment"]
+	r.Comment = f[fComment]
 	return r, "", nil
 }
 
@@ -245,30 +259,28 @@ func readGeoJSON(data []byte, p *Pseudonymizer) ([]Report, []socle.Reject, Info,
 	for i, f := range fc.Features {
 		info.Rows++
 		line := i + 1
-		fields := map[string]string{}
-		for _, c := range Columns[3:] {
+		var fields record
+		for j, c := range Columns {
 			switch v := f.Properties[c].(type) {
 			case nil:
 			case string:
-				fields[c] = strings.TrimSpace(v)
+				fields[j] = strings.TrimSpace(v)
 			case json.Number:
-				fields[c] = v.String()
+				fields[j] = v.String()
 			default:
-				fields[c] = fmt.Sprint(v)
+				fields[j] = fmt.Sprint(v)
 			}
 		}
-		if t, ok := f.Properties["time"].(string); ok {
-			fields["time"] = t
-		}
+		fields[fLon], fields[fLat] = "", ""
 		if f.Type != "Feature" || f.Geometry == nil || f.Geometry.Type != "Point" || len(f.Geometry.Coordinates) < 2 {
-			rejects = append(rejects, socle.Reject{Line: line, Column: "geometry", Reason: "not a Feature with a Point geometry", Raw: rawWithoutVehicle(fields)})
+			rejects = append(rejects, socle.Reject{Line: line, Column: "geometry", Reason: "not a Feature with a Point geometry", Raw: rawWithoutVehicle(&fields)})
 			continue
 		}
-		fields["lon"] = string(f.Geometry.Coordinates[0])
-		fields["lat"] = string(f.Geometry.Coordinates[1])
-		rep, column, err := parse(fields, p)
+		fields[fLon] = string(f.Geometry.Coordinates[0])
+		fields[fLat] = string(f.Geometry.Coordinates[1])
+		rep, column, err := parse(&fields, p)
 		if err != nil {
-			rejects = append(rejects, socle.Reject{Line: line, Column: column, Reason: err.Error(), Raw: rawWithoutVehicle(fields)})
+			rejects = append(rejects, socle.Reject{Line: line, Column: column, Reason: err.Error(), Raw: rawWithoutVehicle(&fields)})
 			continue
 		}
 		rep.Line = line

@@ -20,6 +20,12 @@ import (
 // territory reads the sample territory's addresses and roads from fixtures/.
 func territory(t testing.TB) ([]updater.Address, []updater.Road) {
 	t.Helper()
+	return territoryFS(t, fixtures.FS)
+}
+
+// territoryFS reads addresses and roads from the GeoJSON files of fsys.
+func territoryFS(t testing.TB, fsys fs.FS) ([]updater.Address, []updater.Road) {
+	t.Helper()
 	toL93, err := crs.NewTransformer(4326, 2154)
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +38,7 @@ func territory(t testing.TB) ([]updater.Address, []updater.Road) {
 		} `json:"features"`
 	}
 	read := func(name string) {
-		b, err := fs.ReadFile(fixtures.FS, name)
+		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			t.Fatal(err)
 		}
