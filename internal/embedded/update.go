@@ -199,7 +199,15 @@ func (s *Store) ApplyUpdate(ctx context.Context, u *socle.Update) (socle.UpdateR
 				return storeError(ctx, err)
 			}
 			defer st.Close()
-			for i, r := range u.Reports {
+			// In key order, the primary-key B-tree is appended to rather
+			// than split all over: several times faster for a million.
+			order := make([]int, len(u.Reports))
+			for i := range order {
+				order[i] = i
+			}
+			slices.SortFunc(order, func(a, b int) int { return strings.Compare(u.Reports[a].Key, u.Reports[b].Key) })
+			for i, k := range order {
+				r := &u.Reports[k]
 				if i%4096 == 0 {
 					if err := ctx.Err(); err != nil {
 						return err

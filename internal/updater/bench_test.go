@@ -115,6 +115,12 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// heapInUse is the Go runtime's memory in use now.
+func heapInUse() uint64 {
+	p := samplePeak()
+	return p.finish()
+}
+
 func reportMemory(b *testing.B, peak uint64) {
 	b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
 	var ru syscall.Rusage
@@ -249,6 +255,8 @@ func BenchmarkUpdateEmbedded(b *testing.B) {
 				s := benchStore(b)
 				u := newUpdater(s)
 				runtime.GC()
+				base := heapInUse()
+				b.ReportMetric(float64(base)/(1<<20), "base-MiB")
 				b.StartTimer()
 				p, cpu := samplePeak(), cpuTime()
 				rep, err := tc.run(u)
