@@ -73,7 +73,7 @@ func TestCrashDuringUpdateLosesNothing(t *testing.T) {
 	}
 	ctx := context.Background()
 	_, roads := territory(t)
-	data, _, err := synth.ReportFile(roads, synth.ReportConfig{Seed: 11, Rows: 150000, NoHeading: 0.2,
+	data, _, err := synth.ReportFile(roads, synth.ReportConfig{Seed: 11, Rows: crashRows, NoHeading: 0.2,
 		Start: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC), MaxDistance: 20, MaxHeadingDelta: 40})
 	if err != nil {
 		t.Fatal(err)
