@@ -16,8 +16,10 @@ import (
 	"github.com/socle-geo/socle/internal/embedded"
 	"github.com/socle-geo/socle/internal/fibre"
 	"github.com/socle-geo/socle/internal/importer"
+	"github.com/socle-geo/socle/internal/postgis"
 	"github.com/socle-geo/socle/internal/roadreport"
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/testdb"
 	"github.com/socle-geo/socle/internal/updater"
 	"github.com/socle-geo/socle/internal/updater/synth"
 	"github.com/socle-geo/socle/ogc/crs"
@@ -243,7 +245,9 @@ func BenchmarkUpdateEmbedded(b *testing.B) {
 		name string
 		run  func(u *updater.Updater) (*updater.Report, error)
 	}{
-		{"fibre-100k", func(u *updater.Updater) (*updater.Report, error) { return u.Fibre(ctx, "fibre.csv", bench.fibre, false) }},
+		{"fibre-100k", func(u *updater.Updater) (*updater.Report, error) {
+			return u.Fibre(ctx, "fibre.csv", bench.fibre, false)
+		}},
 		{"road-reports-1M", func(u *updater.Updater) (*updater.Report, error) {
 			return u.RoadReports(ctx, "reports.csv", bench.rep, false)
 		}},
@@ -269,6 +273,59 @@ func BenchmarkUpdateEmbedded(b *testing.B) {
 				b.ReportMetric(float64(rep.FeaturesChanged), "changed")
 			}
 			reportMemory(b, peak)
+		})
+	}
+}
+
+// BenchmarkUpdatePostGIS runs the same batches on the PostGIS store, on a
+// fresh database loaded with the territory (the fibre batch then the
+// reports, each once).
+func BenchmarkUpdatePostGIS(b *testing.B) {
+	benchData(b)
+	ctx := context.Background()
+	s, err := postgis.Open(ctx, testdb.New(b), socle.DefaultCatalog(), postgis.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx, quiet); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	im := &importer.Importer{Store: s, Catalog: socle.DefaultCatalog(), Log: quiet, Actor: "bench"}
+	if _, err := im.ImportFixturesFS(ctx, os.DirFS(bench.dir)); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("imported %s in %s", bench.dir, time.Since(start).Round(time.Second))
+	for _, tc := range []struct {
+		name string
+		run  func(u *updater.Updater) (*updater.Report, error)
+	}{
+		{"fibre-100k", func(u *updater.Updater) (*updater.Report, error) {
+			return u.Fibre(ctx, "fibre.csv", bench.fibre, false)
+		}},
+		{"road-reports-1M", func(u *updater.Updater) (*updater.Report, error) {
+			return u.RoadReports(ctx, "reports.csv", bench.rep, false)
+		}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			if b.N > 1 {
+				b.Skip("one run only: the second would change nothing")
+			}
+			u := newUpdater(s)
+			runtime.GC()
+			base := heapInUse()
+			b.ReportMetric(float64(base)/(1<<20), "base-MiB")
+			b.ResetTimer()
+			p, cpu := samplePeak(), cpuTime()
+			rep, err := tc.run(u)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(p.finish())/(1<<20), "peak-MiB")
+			b.ReportMetric((cpuTime() - cpu).Seconds(), "cpu-s")
+			b.ReportMetric(float64(rep.RowsRead), "rows")
+			b.ReportMetric(float64(rep.FeaturesChanged), "changed")
 		})
 	}
 }
