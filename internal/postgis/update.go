@@ -16,6 +16,11 @@ import (
 // advisory lock): each starts from what the previous one left.
 const updateLock = "SELECT pg_advisory_xact_lock(hashtext('socle-updater'))"
 
+// batchTimeout lifts the pool's statement timeout, which bounds requests,
+// for the transaction of a batch: a million reports take longer than any
+// request should, and the batch is whole or nothing either way.
+const batchTimeout = "SET LOCAL statement_timeout = 0"
+
 // SaveUpdateInput stores a field file before it is processed; a file
 // already stored (same SHA-256) is left as it is.
 func (s *Store) SaveUpdateInput(ctx context.Context, in socle.UpdateInput) error {
@@ -36,7 +41,15 @@ func (s *Store) PurgeUpdateInputs(ctx context.Context, before time.Time) (int, e
 
 // RoadReports streams the stored reports snapped to a segment.
 func (s *Store) RoadReports(ctx context.Context, fn func(socle.StoredReport) error) error {
-	rows, err := s.pool.Query(ctx, `SELECT key, road_id, observed_at, condition FROM road_reports WHERE road_id IS NOT NULL`)
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return dbError(ctx, err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // read only
+	if _, err := tx.Exec(ctx, batchTimeout); err != nil {
+		return dbError(ctx, err)
+	}
+	rows, err := tx.Query(ctx, `SELECT key, road_id, observed_at, condition FROM road_reports WHERE road_id IS NOT NULL`)
 	if err != nil {
 		return dbError(ctx, err)
 	}
@@ -91,6 +104,9 @@ func (s *Store) ApplyUpdate(ctx context.Context, u *socle.Update) (socle.UpdateR
 		return res, dbError(ctx, err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+	if _, err := tx.Exec(ctx, batchTimeout); err != nil {
+		return res, dbError(ctx, err)
+	}
 	if _, err := tx.Exec(ctx, updateLock); err != nil {
 		return res, dbError(ctx, err)
 	}
@@ -228,6 +244,9 @@ func (s *Store) RevertUpdate(ctx context.Context, batch, actor string) (socle.Up
 		return res, dbError(ctx, err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+	if _, err := tx.Exec(ctx, batchTimeout); err != nil {
+		return res, dbError(ctx, err)
+	}
 	if _, err := tx.Exec(ctx, updateLock); err != nil {
 		return res, dbError(ctx, err)
 	}
