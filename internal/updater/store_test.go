@@ -126,6 +126,15 @@ func TestUpdaterOnBothStores(t *testing.T) {
 				t.Fatal("the dry run wrote")
 			}
 
+			// Query by status before the batch, so that an index built on
+			// the old snapshot would show if it outlived it.
+			for _, st := range []string{"deploye", "en cours de deploiement", "signe", "raccordable demande", "cible", "abandonne"} {
+				n := 0
+				if _, err := s.Items(ctx, socle.ItemsQuery{Collection: addrC, Limit: 10,
+					Equals: []socle.Equals{{Property: "fibre_status", Value: st}}}, func(*socle.Feature) error { n++; return nil }); err != nil || n != 0 {
+					t.Fatalf("?fibre_status=%s before any batch: %d, %v", st, n, err)
+				}
+			}
 			rep, err := u.Fibre(ctx, "fibre.csv", fibreFile, false)
 			if err != nil {
 				t.Fatal(err)
@@ -136,6 +145,16 @@ func TestUpdaterOnBothStores(t *testing.T) {
 			got := feature(t, s, "addresses", aTrue)
 			if got["fibre_status"] == nil || got["fibre_batch"] != rep.Batch || got["fibre_updated_at"] == nil {
 				t.Fatalf("address %d after the batch: %v", aTrue, got)
+			}
+			// The filter ?fibre_status=… sees the batch (the embedded store's
+			// equality index follows the new snapshot).
+			found := false
+			if _, err := s.Items(ctx, socle.ItemsQuery{Collection: addrC, Limit: 10000,
+				Equals: []socle.Equals{{Property: "fibre_status", Value: got["fibre_status"]}}}, func(f *socle.Feature) error {
+				found = found || string(f.ID) == strconv.FormatInt(aTrue, 10)
+				return nil
+			}); err != nil || !found {
+				t.Errorf("?fibre_status=%v misses address %d (%v)", got["fibre_status"], aTrue, err)
 			}
 			if after, _ := s.Summary(ctx, addrC); after.Version != before.Version+1 || after.LastBatch != rep.Batch {
 				t.Errorf("summary after the batch: %+v (before %+v)", after, before)
