@@ -35,6 +35,7 @@ var commands = map[string]command{
 	"migrate": {"create or upgrade the PostGIS schema (idempotent)", migrate},
 	"import":  {"load data: import fixtures | import bal FILE.csv | import layer COLLECTION FILE.geojson", importCmd},
 	"copy":    {"copy the territory to another store: copy TARGET (a postgres:// URL or a .gpkg file)", copyCmd},
+	"update":  {"join field data: " + updateUsage, updateCmd},
 }
 
 func main() {

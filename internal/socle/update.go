@@ -1,0 +1,111 @@
+package socle
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// UpdateInput is a field file as it arrived, stored before it is processed
+// so that nothing is lost: its bytes, their SHA-256, what it is and who
+// brought it.
+type UpdateInput struct {
+	SHA256 string
+	Kind   string // "fibre" or "road-reports"
+	Source string // file name
+	Actor  string
+	Data   []byte
+}
+
+// FeatureSet sets derived properties of one feature: Values is a JSON
+// object of property → value, typed as the catalog says (timestamps as RFC
+// 3339 text).
+type FeatureSet struct {
+	ID     int64
+	Values json.RawMessage
+}
+
+// AddressCandidate is a building of a fibre file that matches no address:
+// a proposal for the commune to review. Key identifies it across files, so
+// the same building proposed twice is stored once.
+type AddressCandidate struct {
+	Key           string
+	Line          int
+	ImbID         string
+	Numero        *int
+	Suffixe       string
+	VoieNom       string
+	CommuneInsee  string
+	CommuneNom    string
+	Postcode      string
+	FibreStatus   string
+	FibreOperator string
+	Reason        string
+	X, Y          float64 // Lambert-93
+}
+
+// RoadReport is one road-state report as stored: pseudonymised, snapped to
+// a road segment or kept with the reason it was not. Key identifies the
+// report across files.
+type RoadReport struct {
+	Key       string
+	Line      int
+	Time      time.Time
+	Vehicle   string // the pseudonym, never the vehicle id
+	Heading   *float64
+	Condition int
+	Comment   string
+	RoadID    *int64
+	Distance  *float64
+	Reason    string
+	X, Y      float64 // Lambert-93
+}
+
+// StoredReport is what aggregating a segment's condition needs of a stored,
+// snapped report.
+type StoredReport struct {
+	Key       string
+	RoadID    int64
+	Time      time.Time
+	Condition int
+}
+
+// Update is one updater batch, applied whole or not at all: derived values
+// set on features of Collection (the previous values kept, so that the
+// batch can be reverted), candidates and reports added (those whose key is
+// stored already are left), rejects kept. Report is the batch's JSON report,
+// stored with it.
+type Update struct {
+	Batch      Batch
+	Collection string
+	Sets       []FeatureSet
+	Candidates []AddressCandidate
+	Reports    []RoadReport
+	Rejects    []Reject
+	Report     json.RawMessage
+}
+
+// UpdateResult says what an Update or a revert changed.
+type UpdateResult struct {
+	BatchID         string `json:"batch"`
+	FeaturesChanged int    `json:"features_changed"`
+	CandidatesAdded int    `json:"candidates_added"`
+	ReportsAdded    int    `json:"reports_added"`
+}
+
+// CheckRevertable says whether a batch of this kind and status can be
+// reverted: only updater batches ("update-…"), once, and only when they
+// completed. Both stores ask it.
+func CheckRevertable(kind, status, batch string) error {
+	if !strings.HasPrefix(kind, "update-") {
+		return Errorf(EINVALID, "batch %s is an import (%s): only updater batches can be reverted", batch, kind)
+	}
+	if status == "reverted" {
+		return &Error{Code: ECONFLICT, Message: fmt.Sprintf("batch %s is already reverted", batch)}
+	}
+	if status != "done" {
+		return &Error{Code: ECONFLICT, Message: fmt.Sprintf("batch %s did not complete (%s): there is nothing to revert", batch, status)}
+	}
+	return nil
+}
