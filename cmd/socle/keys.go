@@ -120,6 +120,23 @@ func keysCmd(ctx context.Context, e *env, args []string) error {
 	return fmt.Errorf("unknown keys command %q; usage: socle %s", rest[0], keysUsage)
 }
 
+// authenticator checks API keys against store and, when an issuer is
+// configured, OpenID Connect tokens.
+func authenticator(e *env, store securityStore) *auth.Authenticator {
+	a := &auth.Authenticator{Keys: store}
+	if o := e.cfg.Security.OIDC; o != nil {
+		a.OIDC = auth.NewOIDC(*o, nil, nil)
+	}
+	return a
+}
+
+func oidcIssuer(e *env) string {
+	if o := e.cfg.Security.OIDC; o != nil {
+		return strings.TrimSuffix(o.Issuer, "/")
+	}
+	return ""
+}
+
 // parseLifetime reads "90d", a Go duration ("12h"), or "never".
 func parseLifetime(s string) (time.Duration, error) {
 	if s == "never" {

@@ -17,6 +17,9 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	log := e.cfg.Logger()
 	catalog := socle.DefaultCatalog()
+	if err := e.cfg.Security.Apply(catalog); err != nil {
+		return err
+	}
 	store, err := e.openStore(ctx, catalog, log, true)
 	if err != nil {
 		return err
@@ -30,6 +33,12 @@ func serve(ctx context.Context, e *env, args []string) error {
 		CORSOrigins:       e.cfg.Origins(),
 		TileCacheBytes:    e.cfg.TileCacheBytes,
 		FeatureCacheBytes: e.cfg.FeatureCacheBytes,
+		Auth:              authenticator(e, store),
+		Audit:             store,
+		OIDCIssuer:        oidcIssuer(e),
+		MaxBodyBytes:      e.cfg.MaxBodyBytes,
+		RateLimit:         e.cfg.RateLimit,
+		RateLimitAddress:  e.cfg.RateLimitAddress,
 	})
 	// Caches follow the data: every committed change, from this instance,
 	// another one or a command-line import, reaches them through PostgreSQL.
