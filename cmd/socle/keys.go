@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/socle-geo/socle/internal/auth"
+	"github.com/socle-geo/socle/internal/importer"
 	"github.com/socle-geo/socle/internal/socle"
 )
 
@@ -135,6 +136,22 @@ func oidcIssuer(e *env) string {
 		return strings.TrimSuffix(o.Issuer, "/")
 	}
 	return ""
+}
+
+// auditImport records an import from the command line: every write is
+// in the audit log, whoever made it.
+func auditImport(ctx context.Context, store securityStore, args []string, reports []importer.Report, err error) {
+	st := 0
+	if err != nil {
+		st = 1
+	}
+	var targets, details []string
+	for _, r := range reports {
+		targets = append(targets, r.Collection)
+		details = append(details, r.String())
+	}
+	_ = store.AppendAudit(context.WithoutCancel(ctx), socle.AuditEntry{Time: time.Now().UTC(), Actor: actor(), Action: "import",
+		Target: strings.Join(targets, ","), Remote: "cli", Status: st, Detail: "import " + strings.Join(args, " ") + ": " + strings.Join(details, "; ")})
 }
 
 // parseLifetime reads "90d", a Go duration ("12h"), or "never".

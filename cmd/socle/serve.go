@@ -50,7 +50,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	hs := &http.Server{
 		Handler: srv.Handler(),
 		// Slow clients may not hold a connection by trickling headers.
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: e.cfg.ReadHeaderTimeout,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}

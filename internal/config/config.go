@@ -39,6 +39,8 @@ type Config struct {
 	ShutdownTimeout   time.Duration
 	TileCacheBytes    int64
 	FeatureCacheBytes int64
+	// ReadHeaderTimeout keeps slow clients from holding connections.
+	ReadHeaderTimeout time.Duration
 	// ConfigFile is the YAML file given by --config.
 	ConfigFile string
 	// Limits against abuse (see Flags).
@@ -70,6 +72,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Fixtures, "fixtures", "fixtures", "directory of the sample territory")
 	fs.BoolVar(&c.Migrate, "migrate", true, "migrate the schema at start")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "grace period for in-flight requests on SIGTERM")
+	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "time a client has to send its request headers (slow clients are cut off)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 32<<20, "largest request body accepted (413 beyond)")
 	fs.IntVar(&c.RateLimit, "rate-limit", 1200, "requests per minute per credential, and per address for anonymous callers (0: no limit)")
 	fs.IntVar(&c.RateLimitAddress, "rate-limit-address", 3000, "requests per minute per client address, whatever the credential (0: no limit)")
@@ -118,7 +121,7 @@ func (c *Config) Validate() error {
 		bad("default-limit must be between 1 and max-limit (%d)", c.MaxLimit)
 	}
 	for name, d := range map[string]time.Duration{"request-timeout": c.RequestTimeout, "statement-timeout": c.StatementTimeout,
-		"acquire-timeout": c.AcquireTimeout, "shutdown-timeout": c.ShutdownTimeout} {
+		"acquire-timeout": c.AcquireTimeout, "shutdown-timeout": c.ShutdownTimeout, "read-header-timeout": c.ReadHeaderTimeout} {
 		if d <= 0 {
 			bad("%s must be positive", name)
 		}
