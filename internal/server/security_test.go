@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
@@ -253,6 +254,13 @@ func TestSecurityMatrix(t *testing.T) {
 			}
 			if err := json.Unmarshal(body, &api); err != nil {
 				t.Fatal(err)
+			}
+			doc, err := openapi3.NewLoader().LoadFromData(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := doc.Validate(context.Background()); err != nil {
+				t.Errorf("invalid OpenAPI document: %v", err)
 			}
 			for _, c := range all {
 				_, has := api.Paths["/collections/"+c+"/items"]
