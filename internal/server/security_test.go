@@ -540,3 +540,36 @@ func urlEscape(s string) string {
 	r := strings.NewReplacer(" ", "%20", "'", "%27", "(", "%28", ")", "%29", "=", "%3D", ",", "%2C", "è", "%C3%A8")
 	return r.Replace(s)
 }
+
+// TestCORSAndCaching: only listed origins may read from a browser, and
+// what an authenticated caller is shown stays out of shared caches.
+func TestCORSAndCaching(t *testing.T) {
+	s := newSecured(t, server.Options{CORSOrigins: []string{"https://carto.sicoval.fr"}})
+	for origin, allowed := range map[string]bool{"https://carto.sicoval.fr": true, "https://evil.example": false} {
+		resp, _ := s.get(t, "anonymous", "/collections", "Origin", origin)
+		if got := resp.Header.Get("Access-Control-Allow-Origin"); (got == origin) != allowed || (!allowed && got != "") {
+			t.Errorf("origin %s: Access-Control-Allow-Origin %q", origin, got)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodOptions, s.url+"/collections/roads/items", nil)
+	req.Header.Set("Origin", "https://carto.sicoval.fr")
+	req.Header.Set("Access-Control-Request-Method", "GET")
+	req.Header.Set("Access-Control-Request-Headers", "x-api-key")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "X-API-Key") {
+		t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	for _, path := range []string{"/styles/territoire", "/collections/roads", "/collections/roads/items?limit=1"} {
+		resp, _ := s.get(t, "admin", path)
+		if cc := resp.Header.Get("Cache-Control"); !strings.HasPrefix(cc, "private") || !strings.Contains(resp.Header.Get("Vary"), "Authorization") {
+			t.Errorf("%s for an admin: Cache-Control %q, Vary %q", path, cc, resp.Header.Get("Vary"))
+		}
+	}
+	if resp, _ := s.get(t, "anonymous", "/styles/territoire"); strings.Contains(resp.Header.Get("Cache-Control"), "private") {
+		t.Errorf("anonymous style: %q", resp.Header.Get("Cache-Control"))
+	}
+}
