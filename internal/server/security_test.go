@@ -224,6 +224,13 @@ func TestSecurityMatrix(t *testing.T) {
 				return
 			}
 			visible := sees[caller]
+			// The documents that name no collection answer everyone.
+			for _, path := range []string{"/", "/?f=html", "/conformance", "/tileMatrixSets", "/tileMatrixSets/WebMercatorQuad",
+				"/tiles", "/tiles/WebMercatorQuad", "/styles", "/healthz", "/readyz", "/assets/socle.css"} {
+				if resp, body := s.get(t, caller, path); resp.StatusCode != 200 {
+					t.Errorf("%s: %d %.200s", path, resp.StatusCode, body)
+				}
+			}
 			// The lists.
 			_, body := s.get(t, caller, "/collections")
 			var cols struct {
