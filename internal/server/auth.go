@@ -62,7 +62,7 @@ func remoteAddr(r *http.Request) string {
 	return host
 }
 
-// credentialError is a 401 with the challenge RFC 6750 asks for.
+// unauthorized answers 401 with the challenges RFC 6750 asks for.
 func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, detail, errCode string) {
 	challenge := `Bearer realm="socle"`
 	if errCode != "" {
