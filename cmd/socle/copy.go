@@ -104,6 +104,8 @@ func copyCmd(ctx context.Context, e *env, args []string) error {
 			r.Collection, r.Read, r.Inserted, r.Updated, r.Unchanged, r.BatchID)
 	}
 	fmt.Fprintf(e.stdout, "copy to %s done in %s\n", redactTarget(target), time.Since(start).Round(time.Millisecond))
+	// The whole territory left this store: the audit says where to.
+	_ = src.AppendAudit(ctx, socle.AuditEntry{Time: time.Now().UTC(), Actor: actor(), Action: "copy", Target: redactTarget(target), Remote: "cli"})
 	return nil
 }
 

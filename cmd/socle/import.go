@@ -51,6 +51,7 @@ func importCmd(ctx context.Context, e *env, args []string) error {
 	default:
 		return fmt.Errorf("unknown import %q: expected fixtures, bal or layer", rest[0])
 	}
+	auditImport(ctx, store, rest, reports, err)
 	for _, r := range reports {
 		fmt.Fprintln(e.stdout, r.String())
 		for i, rej := range r.Rejects {

@@ -33,6 +33,7 @@ type env struct {
 var commands = map[string]command{
 	"serve":   {"serve the OGC API", serve},
 	"migrate": {"create or upgrade the PostGIS schema (idempotent)", migrate},
+	"keys":    {"API keys: keys create --name N --roles a,b --rights r1,r2 --expires 90d | keys list | keys revoke ID", keysCmd},
 	"import":  {"load data: import fixtures | import bal FILE.csv | import layer COLLECTION FILE.geojson", importCmd},
 	"copy":    {"copy the territory to another store: copy TARGET (a postgres:// URL or a .gpkg file)", copyCmd},
 	"update":  {"join field data: " + updateUsage, updateCmd},
@@ -120,6 +121,9 @@ func (e *env) parse(name string, args []string, extra func(fs *flag.FlagSet)) ([
 		}
 		positional = append(positional, rest[0])
 		args = rest[1:]
+	}
+	if err := e.cfg.ReadSecurity(); err != nil {
+		return nil, err
 	}
 	if err := e.cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid configuration:\n%w", err)

@@ -100,7 +100,8 @@ func TestServeAndGracefulShutdown(t *testing.T) {
 		done <- run(ctx, []string{"serve", "--addr", addr, "--database-url", db, "--log-level", "warn"}, io.Discard, &stderr)
 	}()
 	var resp *http.Response
-	for i := 0; i < 100; i++ {
+	// Creating the PostGIS extension alone can take seconds on a loaded machine.
+	for i := 0; i < 600; i++ {
 		if resp, err = http.Get("http://" + addr + "/readyz"); err == nil {
 			break
 		}

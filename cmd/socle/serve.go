@@ -19,6 +19,9 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	log := e.cfg.Logger()
 	catalog := socle.DefaultCatalog()
+	if err := e.cfg.Security.Apply(catalog); err != nil {
+		return err
+	}
 	store, err := e.openStore(ctx, catalog, log, true)
 	if err != nil {
 		return err
@@ -39,6 +42,12 @@ func serve(ctx context.Context, e *env, args []string) error {
 		CORSOrigins:       e.cfg.Origins(),
 		TileCacheBytes:    e.cfg.TileCacheBytes,
 		FeatureCacheBytes: e.cfg.FeatureCacheBytes,
+		Auth:              authenticator(e, store),
+		Audit:             store,
+		OIDCIssuer:        oidcIssuer(e),
+		MaxBodyBytes:      e.cfg.MaxBodyBytes,
+		RateLimit:         e.cfg.RateLimit,
+		RateLimitAddress:  e.cfg.RateLimitAddress,
 	})
 	// Caches follow the data: every committed change, from this instance,
 	// another one or a command-line import, reaches them through PostgreSQL.
@@ -50,7 +59,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	hs := &http.Server{
 		Handler: srv.Handler(),
 		// Slow clients may not hold a connection by trickling headers.
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: e.cfg.ReadHeaderTimeout,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}

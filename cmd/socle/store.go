@@ -20,6 +20,7 @@ import (
 type backend interface {
 	server.Store
 	importer.Writer
+	securityStore
 	ListenChanges(ctx context.Context, log *slog.Logger, onChange func(socle.Change), onReset func())
 	Close()
 }

@@ -15,7 +15,8 @@ import (
 	"time"
 
 	"github.com/peterbourgon/ff/v3"
-	"github.com/peterbourgon/ff/v3/ffyaml"
+
+	"github.com/socle-geo/socle/internal/socle"
 )
 
 // Config is the whole configuration.
@@ -39,13 +40,23 @@ type Config struct {
 	ShutdownTimeout   time.Duration
 	TileCacheBytes    int64
 	FeatureCacheBytes int64
+	// ReadHeaderTimeout keeps slow clients from holding connections.
+	ReadHeaderTimeout time.Duration
+	// ConfigFile is the YAML file given by --config.
+	ConfigFile string
+	// Limits against abuse (see Flags).
+	MaxBodyBytes     int64
+	RateLimit        int
+	RateLimitAddress int
+	// Security is the file's security section (ReadSecurity).
+	Security Security
 }
 
 // Flags registers the configuration's flags on fs. Every flag is also read
 // from SOCLE_<NAME> (dashes become underscores) and from the YAML file given
 // by --config (env SOCLE_CONFIG).
 func (c *Config) Flags(fs *flag.FlagSet) {
-	fs.String("config", "", "YAML configuration file (keys are the flag names)")
+	fs.StringVar(&c.ConfigFile, "config", "", "YAML configuration file (keys are the flag names; access levels in its security section)")
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL/PostGIS URL, e.g. postgres://user@127.0.0.1:5432/socle (empty: the embedded store)")
 	fs.StringVar(&c.Data, "data", "./socle.gpkg", "GeoPackage file of the embedded store")
@@ -63,6 +74,10 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Metadata, "metadata", "", "directory of the metadata files (service.yaml and one YAML file per dataset; empty: the sample territory's)")
 	fs.BoolVar(&c.Migrate, "migrate", true, "migrate the schema at start")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "grace period for in-flight requests on SIGTERM")
+	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "time a client has to send its request headers (slow clients are cut off)")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 32<<20, "largest request body accepted (413 beyond)")
+	fs.IntVar(&c.RateLimit, "rate-limit", 1200, "requests per minute per credential, and per address for anonymous callers (0: no limit)")
+	fs.IntVar(&c.RateLimitAddress, "rate-limit-address", 3000, "requests per minute per client address, whatever the credential (0: no limit)")
 	fs.Int64Var(&c.TileCacheBytes, "tile-cache-bytes", 256<<20, "size of the in-memory tile cache in bytes (negative: no cache)")
 	fs.Int64Var(&c.FeatureCacheBytes, "feature-cache-bytes", 64<<20, "size of the in-memory cache of single-feature responses in bytes (negative: no cache)")
 }
@@ -72,7 +87,7 @@ func Parse(fs *flag.FlagSet, args []string) error {
 	return ff.Parse(fs, args,
 		ff.WithEnvVarPrefix("SOCLE"),
 		ff.WithConfigFileFlag("config"),
-		ff.WithConfigFileParser(ffyaml.Parser),
+		ff.WithConfigFileParser(yamlParser),
 		ff.WithAllowMissingConfigFile(false))
 }
 
@@ -108,10 +123,19 @@ func (c *Config) Validate() error {
 		bad("default-limit must be between 1 and max-limit (%d)", c.MaxLimit)
 	}
 	for name, d := range map[string]time.Duration{"request-timeout": c.RequestTimeout, "statement-timeout": c.StatementTimeout,
-		"acquire-timeout": c.AcquireTimeout, "shutdown-timeout": c.ShutdownTimeout} {
+		"acquire-timeout": c.AcquireTimeout, "shutdown-timeout": c.ShutdownTimeout, "read-header-timeout": c.ReadHeaderTimeout} {
 		if d <= 0 {
 			bad("%s must be positive", name)
 		}
+	}
+	if c.MaxBodyBytes < 1 {
+		bad("max-body-bytes must be positive")
+	}
+	if c.RateLimit < 0 || c.RateLimitAddress < 0 {
+		bad("rate limits must not be negative")
+	}
+	if err := c.Security.Apply(socle.DefaultCatalog()); err != nil {
+		errs = append(errs, err)
 	}
 	if c.MaxConns < 0 {
 		bad("max-conns must not be negative")

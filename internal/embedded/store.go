@@ -86,6 +86,10 @@ func Open(ctx context.Context, path string, catalog *socle.Catalog) (*Store, err
 		db.Close()
 		return nil, err
 	}
+	if err := ensureSecurity(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
 	// Collections load in parallel, each through a connection of its own.
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(2)

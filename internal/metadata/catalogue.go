@@ -94,10 +94,40 @@ type State struct {
 	Version string
 }
 
-// Datasets returns the states of every dataset, in the files' order.
+// visibleKey holds, in a request's context, which collections its caller
+// may read.
+type visibleKey struct{}
+
+// WithVisible returns ctx in which catalogues show only the datasets whose
+// every collection visible accepts: records, counts and extents tell a
+// caller nothing of data it may not read.
+func WithVisible(ctx context.Context, visible func(collection string) bool) context.Context {
+	return context.WithValue(ctx, visibleKey{}, visible)
+}
+
+// Visible reports whether the caller of ctx may see dataset d (all of it);
+// without WithVisible, every dataset is visible.
+func Visible(ctx context.Context, d *DatasetFile) bool {
+	visible, ok := ctx.Value(visibleKey{}).(func(string) bool)
+	if !ok {
+		return true
+	}
+	for _, id := range d.Collections {
+		if !visible(id) {
+			return false
+		}
+	}
+	return true
+}
+
+// Datasets returns the states of every dataset the caller of ctx may see,
+// in the files' order.
 func (c *Catalogue) Datasets(ctx context.Context) ([]*State, error) {
 	var out []*State
 	for _, d := range c.files.Datasets {
+		if !Visible(ctx, d) {
+			continue
+		}
 		s, err := c.state(ctx, d)
 		if err != nil {
 			return nil, err
@@ -110,7 +140,7 @@ func (c *Catalogue) Datasets(ctx context.Context) ([]*State, error) {
 // Dataset returns the state of one dataset.
 func (c *Catalogue) Dataset(ctx context.Context, id string) (*State, error) {
 	d, ok := c.files.Dataset(id)
-	if !ok {
+	if !ok || !Visible(ctx, d) {
 		return nil, socle.Errorf(socle.ENOTFOUND, "no dataset %s", id)
 	}
 	return c.state(ctx, d)

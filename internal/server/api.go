@@ -53,7 +53,7 @@ func (s *Server) openAPI(r *http.Request, lang string) obj {
 	// The generic items path, for clients that only look there (GDAL reads
 	// its page size from this path's limit parameter).
 	var ids []string
-	for _, c := range s.catalog.Collections {
+	for _, c := range s.visibleCollections(r) {
 		ids = append(ids, c.ID)
 	}
 	paths["/collections/{collectionId}/items"] = get("getFeatures", t(lang, "Les objets d’une collection", "The features of a collection"),
@@ -62,7 +62,7 @@ func (s *Server) openAPI(r *http.Request, lang string) obj {
 			ref("parameters", "limit"), ref("parameters", "cursor"), ref("parameters", "properties"), ref("parameters", "sortby"),
 			ref("parameters", "datetime"), ref("parameters", "filter"), ref("parameters", "filter-lang"), ref("parameters", "filter-crs")},
 		resp(t(lang, "Une page d’objets", "A page of features"), features.MediaGeoJSON, features.MediaHTML))
-	for _, c := range s.catalog.Collections {
+	for _, c := range s.visibleCollections(r) {
 		base := "/collections/" + c.ID
 		paths[base] = get("describe_"+c.ID, c.Title.In(lang), common,
 			resp(c.Description.In(lang), features.MediaJSON, features.MediaHTML))
@@ -188,7 +188,7 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := language(r)
-	doc := s.openAPI(r, lang)
+	doc := s.declareSecurity(s.openAPI(r, lang), r, lang)
 	if f == FormatHTML {
 		var ops []apiOp
 		for _, path := range sortedKeys(doc["paths"].(obj)) {

@@ -55,7 +55,7 @@ func (s *Server) initDatasets() {
 		// Tiles and features of a dataset's API are made afresh: only the
 		// root API's caches hear of changes.
 		opts.TileCacheBytes, opts.FeatureCacheBytes = -1, -1
-		sub := &Server{store: s.store, catalog: cat, log: s.log, opts: opts, tms: s.tms, tiles: newTileCache(-1), features: newTileCache(-1),
+		sub := &Server{store: s.store, catalog: cat, served: s.served, log: s.log, opts: opts, tms: s.tms, tiles: newTileCache(-1), features: newTileCache(-1),
 			meta: s.meta, dataset: d, prefix: "/datasets/" + d.ID, downloads: dl}
 		s.subs[d.ID] = &datasetAPI{srv: sub, handler: sub.Handler()}
 	}
@@ -79,7 +79,9 @@ func (s *Server) datasetRoutes(r chi.Router) {
 func (s *Server) unknownDataset(w http.ResponseWriter, r *http.Request) {
 	var ids []string
 	for _, d := range s.meta.Files().Datasets {
-		ids = append(ids, d.ID)
+		if metadata.Visible(r.Context(), d) {
+			ids = append(ids, d.ID)
+		}
 	}
 	s.problem(w, r, &socle.Error{Code: socle.ENOTFOUND, Message: "no dataset " + chi.URLParam(r, "dataset"), Allowed: ids})
 }
@@ -89,7 +91,7 @@ func (s *Server) unknownDataset(w http.ResponseWriter, r *http.Request) {
 func (s *Server) datasetAPI(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "dataset")
 	api, ok := s.subs[id]
-	if !ok {
+	if !ok || !metadata.Visible(r.Context(), api.srv.dataset) {
 		s.unknownDataset(w, r)
 		return
 	}
@@ -113,6 +115,9 @@ func (s *Server) datasetList(w http.ResponseWriter, r *http.Request) {
 	}
 	var list []entry
 	for _, d := range s.meta.Files().Datasets {
+		if !metadata.Visible(r.Context(), d) {
+			continue
+		}
 		rec := s.meta.Files().RecordID(d.ID)
 		list = append(list, entry{ID: d.ID, Title: d.Title.In(lang), Description: strings.TrimSpace(d.Abstract.In(lang)), Links: []features.Link{
 			{Href: base + "/datasets/" + d.ID + "/", Rel: "service", Type: features.MediaJSON, Title: t(lang, "API de téléchargement du jeu de données", "Download API of the dataset")},
@@ -321,6 +326,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "file")
 	id, ext, _ := strings.Cut(name, ".")
 	c, ok := s.catalog.Collection(id)
+	ok = ok && visible(principal(r), c)
 	var format *metadata.Format
 	for _, f := range s.meta.Formats() {
 		if f.Ext == ext {
@@ -329,7 +335,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	}
 	if !ok || format == nil {
 		var names []string
-		for _, c := range s.catalog.Collections {
+		for _, c := range s.visibleCollections(r) {
 			for _, f := range s.meta.Formats() {
 				names = append(names, c.ID+"."+f.Ext)
 			}

@@ -199,7 +199,7 @@ func (s *Server) collections(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := language(r)
 	doc := features.Collections{Links: s.selfAndAlternate(r, "/collections", f, features.MediaJSON, lang), Collections: []features.Collection{}}
-	for _, c := range s.catalog.Collections {
+	for _, c := range s.visibleCollections(r) {
 		sum, err := s.store.Summary(r.Context(), c)
 		if err != nil {
 			s.problem(w, r, err)
@@ -265,9 +265,12 @@ func (s *Server) territoryBBox(r *http.Request) string {
 func (s *Server) lookup(w http.ResponseWriter, r *http.Request) (*socle.Collection, bool) {
 	id := chi.URLParam(r, "collectionId")
 	c, ok := s.catalog.Collection(id)
-	if !ok {
+	if ok {
+		markRead(r, c)
+	}
+	if !ok || !visible(principal(r), c) {
 		var all []string
-		for _, c := range s.catalog.Collections {
+		for _, c := range s.visibleCollections(r) {
 			all = append(all, c.ID)
 		}
 		s.problem(w, r, &socle.Error{Code: socle.ENOTFOUND, Message: "no collection " + id, Allowed: all})

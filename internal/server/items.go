@@ -305,6 +305,7 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
+	q.Properties = s.selection(c, q.Properties)
 	if f == FormatHTML {
 		s.itemsHTML(w, r, c, q)
 		return
@@ -446,6 +447,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
+	fq.Properties = s.selection(c, fq.Properties)
 	id := fq.ID
 	ft, err := s.store.Feature(r.Context(), fq)
 	if err != nil {

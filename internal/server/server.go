@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/socle-geo/socle/internal/auth"
 	"github.com/socle-geo/socle/internal/metadata"
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/ogc/tiles"
@@ -53,12 +54,28 @@ type Options struct {
 	// Metadata are the territory's metadata files; nil means the sample
 	// territory's.
 	Metadata *metadata.Files
+	// Auth resolves credentials; nil leaves every caller anonymous.
+	Auth *auth.Authenticator
+	// Audit records writes and reads of restricted data; nil keeps none.
+	Audit AuditLog
+	// OIDCIssuer, when set, is declared in the OpenAPI document.
+	OIDCIssuer string
+	// MaxBodyBytes bounds request bodies (0: 32 MiB).
+	MaxBodyBytes int64
+	// RateLimit is the requests per minute of one credential (anonymous
+	// callers: of one address); RateLimitAddress of one address whatever
+	// the credential. 0: no limit.
+	RateLimit, RateLimitAddress int
 }
 
 // Server serves the OGC API.
 type Server struct {
-	store   Store
+	store Store
+	// catalog is the catalog as served: without personal properties where
+	// they may not be shown (servedCatalog); served lists, per collection
+	// that hides some, the properties a query returns.
 	catalog *socle.Catalog
+	served  map[string][]string
 	log     *slog.Logger
 	opts    Options
 
@@ -101,12 +118,16 @@ func New(store Store, catalog *socle.Catalog, log *slog.Logger, opts Options) *S
 	if opts.FeatureCacheBytes == 0 {
 		opts.FeatureCacheBytes = 64 << 20
 	}
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = 32 << 20
+	}
 	opts.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
 	tms, err := tiles.Load()
 	if err != nil {
 		panic(err) // embedded definitions: a build error, not a run-time one
 	}
-	s := &Server{store: store, catalog: catalog, log: log, opts: opts, tms: tms, tiles: newTileCache(opts.TileCacheBytes),
+	served, selections := servedCatalog(catalog)
+	s := &Server{store: store, catalog: served, served: selections, log: log, opts: opts, tms: tms, tiles: newTileCache(opts.TileCacheBytes),
 		features: newTileCache(opts.FeatureCacheBytes)}
 	s.initMetadata()
 	return s
@@ -116,7 +137,8 @@ func New(store Store, catalog *socle.Catalog, log *slog.Logger, opts Options) *S
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
 	if s.dataset == nil { // a dataset's API runs under its parent's middleware
-		r.Use(s.requestID, s.recoverer, s.accessLog, s.cors, s.timeout)
+		byAddress, byCaller := s.rateLimits()
+		r.Use(s.requestID, s.recoverer, s.accessLog, s.cors, s.timeout, s.limitBody, byAddress, s.authenticate, byCaller)
 		r.Use(middleware.Compress(5, "application/json", "application/geo+json", "text/html", "text/css",
 			"application/vnd.oai.openapi+json", "application/schema+json", "application/problem+json",
 			"application/xml", "text/xml"))
@@ -152,6 +174,7 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/styles/{styleId}", s.style)
 	r.Get("/assets/*", s.assets)
 	s.metadataRoutes(r)
+	r.With(s.Require(auth.RightAdmin)).Get("/admin/audit", s.adminAudit)
 	return r
 }
 

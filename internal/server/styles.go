@@ -90,6 +90,9 @@ func (s *Server) styleList(w http.ResponseWriter, r *http.Request) {
 // style answers one style, with its URLs made absolute for this server.
 func (s *Server) style(w http.ResponseWriter, r *http.Request) {
 	id := path.Base(chi.URLParam(r, "styleId"))
+	if c, ok := s.catalog.Collection(id); ok && !visible(principal(r), c) {
+		id = "" // the style of a hidden collection does not exist for the caller
+	}
 	if !slices.Contains(styleIDs(), id) {
 		s.problem(w, r, &socle.Error{Code: socle.ENOTFOUND, Message: "no style " + id, Allowed: styleIDs()})
 		return
@@ -112,6 +115,9 @@ func (s *Server) style(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b = bytes.ReplaceAll(b, []byte("{base}"), []byte(s.base(r)))
+	if ctype == MediaMapboxStyle {
+		b = s.filterStyle(r, b)
+	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	_, _ = w.Write(b)

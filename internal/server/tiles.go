@@ -88,11 +88,17 @@ func (s *Server) tileMatrixSetDoc(w http.ResponseWriter, r *http.Request) {
 func (s *Server) tileLayers(r *http.Request) ([]*socle.Collection, string, bool) {
 	if id := chi.URLParam(r, "collectionId"); id != "" {
 		c, ok := s.catalog.Collection(id)
-		return []*socle.Collection{c}, "/collections/" + id, ok
+		if ok {
+			markRead(r, c)
+		}
+		return []*socle.Collection{c}, "/collections/" + id, ok && visible(principal(r), c)
 	}
+	// A layer the caller may not see is absent; the tile cache keys on the
+	// layers, so a tile made for one caller never reaches another.
 	var out []*socle.Collection
-	for _, c := range s.catalog.Collections {
-		if c.Access == socle.AccessPublic && c.Tiles.MaxResolution > 0 {
+	for _, c := range s.visibleCollections(r) {
+		if c.Tiles.MaxResolution > 0 {
+			markRead(r, c)
 			out = append(out, c)
 		}
 	}

@@ -44,6 +44,9 @@ type Property struct {
 	// Derived properties are computed by Socle (the updater, the indicators),
 	// never taken from an imported file.
 	Derived bool
+	// Personal properties hold personal data: they are served only from a
+	// restricted collection, to the roles that may read it.
+	Personal bool
 }
 
 // Access is a collection's access level.
@@ -75,6 +78,8 @@ type Collection struct {
 	// Temporal names the property `datetime` filters on ("" when none).
 	Temporal string
 	Access   Access
+	// ReadRoles are the roles that may read a restricted collection.
+	ReadRoles []string
 	// Tiles says how the collection shows in vector tiles.
 	Tiles TileLayer
 }
