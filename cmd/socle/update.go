@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/socle-geo/socle/internal/roadreport"
@@ -22,7 +23,7 @@ type purger interface {
 	PurgeUpdateInputs(ctx context.Context, before time.Time) (int, error)
 }
 
-func updateCmd(ctx context.Context, e *env, args []string) error {
+func updateCmd(ctx context.Context, e *env, args []string) (err error) {
 	var dry bool
 	var reportPath, key string
 	var window, olderThan time.Duration
@@ -39,6 +40,7 @@ func updateCmd(ctx context.Context, e *env, args []string) error {
 	if len(rest) == 0 {
 		return errors.New("what to update? " + updateUsage)
 	}
+	var rep *updater.Report
 	log := e.cfg.Logger()
 	catalog := socle.DefaultCatalog()
 	store, err := e.openStore(ctx, catalog, log, false)
@@ -46,12 +48,26 @@ func updateCmd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer store.Close()
+	// Every write is in the audit log, whoever made it; a dry run writes
+	// nothing.
+	defer func() {
+		if dry {
+			return
+		}
+		status, detail := 0, "update "+strings.Join(rest, " ")
+		if err != nil {
+			status, detail = 1, detail+": "+err.Error()
+		} else if rep != nil {
+			detail += ": " + rep.String()
+		}
+		_ = store.AppendAudit(context.WithoutCancel(ctx), socle.AuditEntry{Time: time.Now().UTC(), Actor: actor(),
+			Action: "update." + rest[0], Target: strings.Join(rest[1:], " "), Remote: "cli", Status: status, Detail: detail})
+	}()
 	st, ok := store.(updater.Store)
 	if !ok {
 		return errors.New("this store has no updater")
 	}
 	u := &updater.Updater{Store: st, Catalog: catalog, Actor: actor(), Progress: os.Stderr, Window: window}
-	var rep *updater.Report
 	switch rest[0] {
 	case "fibre", "road-reports":
 		if len(rest) != 2 {

@@ -1,12 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/socle-geo/socle/internal/embedded"
+	"github.com/socle-geo/socle/internal/socle"
 )
 
 // TestUpdateCommands runs the updater through the command line on the
@@ -84,5 +90,25 @@ func TestUpdateCommands(t *testing.T) {
 	code, out, _ = runCLI(t, "update", "purge", "--older-than", "1ns", "--data", data, "--log-level", "error")
 	if code != 0 || !strings.Contains(out, "1 stored input files purged") {
 		t.Errorf("purge: %s", out)
+	}
+	// Every write is audited, the refused ones too; dry runs are not writes.
+	st, err := embedded.Open(context.Background(), data, socle.DefaultCatalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	entries, err := st.Audit(context.Background(), socle.AuditQuery{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Action, "update.") {
+			got[e.Action+fmt.Sprint(e.Status)]++
+		}
+	}
+	want := map[string]int{"update.fibre0": 2, "update.revert0": 2, "update.revert1": 1, "update.road-reports1": 1, "update.purge0": 1}
+	if !maps.Equal(got, want) {
+		t.Errorf("audit of the updates: %v, want %v", got, want)
 	}
 }
