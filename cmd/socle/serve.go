@@ -35,6 +35,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	srv := server.New(store, catalog, log, server.Options{
 		Metadata:          meta,
+		WarmDownloads:     true,
 		BaseURL:           e.cfg.BaseURL,
 		DefaultLimit:      e.cfg.DefaultLimit,
 		MaxLimit:          e.cfg.MaxLimit,
@@ -49,6 +50,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		RateLimit:         e.cfg.RateLimit,
 		RateLimitAddress:  e.cfg.RateLimitAddress,
 	})
+	defer srv.Close()
 	// Caches follow the data: every committed change, from this instance,
 	// another one or a command-line import, reaches them through PostgreSQL.
 	go store.ListenChanges(ctx, log, srv.Invalidate, srv.FlushCaches)

@@ -59,6 +59,15 @@ func (s *Server) initDatasets() {
 			meta: s.meta, dataset: d, prefix: "/datasets/" + d.ID, downloads: dl}
 		s.subs[d.ID] = &datasetAPI{srv: sub, handler: sub.Handler()}
 	}
+	if s.opts.WarmDownloads {
+		dl.warm = make(chan string, 64)
+		go s.warmDownloads(dl.warm)
+		for _, d := range s.meta.Files().Datasets {
+			for _, id := range d.Collections {
+				dl.warm <- id
+			}
+		}
+	}
 }
 
 // datasetRoutes are the routes of the root API that lead to the datasets.
@@ -171,8 +180,11 @@ func (s *Server) licenceLink(lang string) features.Link {
 
 // collectionLinks are the links a collection adds in a dataset's API: the
 // metadata record, the licence, the INSPIRE feature concepts and the bulk
-// downloads, whose length needs the file: it is made (once per data
-// version) when first described.
+// downloads, whose length needs the file: it is made once per data version,
+// in the background (at start and after each change when the server warms
+// its downloads, else when first asked for). A description waits for it a
+// little (describeWait); a file still being made is linked without its
+// length.
 func (s *Server) collectionLinks(r *http.Request, c *socle.Collection, sum socle.Summary, lang string) ([]features.Link, error) {
 	if s.meta == nil || s.dataset == nil {
 		return nil, nil
@@ -183,7 +195,7 @@ func (s *Server) collectionLinks(r *http.Request, c *socle.Collection, sum socle
 		links = append(links, features.Link{Href: fc, Rel: "tag", Type: features.MediaHTML, Title: t(lang, "Concept INSPIRE ", "INSPIRE feature concept ") + name})
 	}
 	for _, f := range s.meta.Formats() {
-		file, err := s.downloads.get(r.Context(), s, c, sum, f)
+		file, _, err := s.downloads.ready(r.Context(), s, c, sum, f, describeWait)
 		if err != nil {
 			return nil, err
 		}
@@ -214,63 +226,169 @@ type downloadCache struct {
 	dir    string
 	files  map[string]downloadFile
 	flight singleflight.Group
+	// warm names collections whose downloads to make in the background
+	// (nil: made on demand).
+	warm chan string
 }
 
-// get returns the file of c in format f for the data version of sum,
-// making it when missing or stale.
-func (dc *downloadCache) get(ctx context.Context, s *Server, c *socle.Collection, sum socle.Summary, f metadata.Format) (downloadFile, error) {
+// How long a collection's description and a download wait for a bulk file
+// being made: a small territory's are ready within them; a large one's
+// description is given without the length, its download answers 503 with
+// Retry-After.
+const (
+	describeWait = 5 * time.Second
+	downloadWait = 30 * time.Second
+)
+
+// ready returns the file of c in format f for the data version of sum,
+// starting to make it when missing or stale and waiting at most wait for
+// it; ok is false when it is still being made.
+func (dc *downloadCache) ready(ctx context.Context, s *Server, c *socle.Collection, sum socle.Summary, f metadata.Format, wait time.Duration) (file downloadFile, ok bool, err error) {
 	key := c.ID + "." + f.Ext
 	version := fmt.Sprintf("%d-%d", sum.Version, sum.UpdatedAt.UnixNano())
 	dc.mu.Lock()
-	cur, ok := dc.files[key]
+	cur, have := dc.files[key]
 	dc.mu.Unlock()
-	if ok && cur.version == version {
-		return cur, nil
+	if have && cur.version == version {
+		return cur, true, nil
 	}
-	v, err, _ := dc.flight.Do(key+"@"+version, func() (any, error) {
-		dc.mu.Lock()
-		if dc.dir == "" {
-			dir, err := os.MkdirTemp("", "socle-downloads-")
-			if err != nil {
-				dc.mu.Unlock()
-				return nil, err
-			}
-			dc.dir = dir
+	ch := dc.flight.DoChan(key+"@"+version, func() (any, error) { return dc.make(ctx, s, c, key, version, sum, f) })
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return downloadFile{}, false, &socle.Error{Code: socle.EINTERNAL, Message: "the download could not be made", Err: res.Err}
 		}
-		dir := dc.dir
-		dc.mu.Unlock()
-		path := filepath.Join(dir, c.ID+"-"+version+"."+f.Ext)
-		// The file is made apart from the request: a client that leaves
-		// does not waste the work of the others waiting for it.
-		wctx := context.WithoutCancel(ctx)
-		var err error
-		switch f.Ext {
-		case metadata.FormatGeoPackage.Ext:
-			_, err = transfer.WriteGeoPackage(wctx, s.store, &socle.Catalog{Collections: []*socle.Collection{c}}, path,
-				transfer.Options{Source: "socle", Actor: "download"})
-		default:
-			err = writeGeoJSON(wctx, s.store, c, path)
-		}
+		return res.Val.(downloadFile), true, nil
+	case <-timer.C:
+		return downloadFile{}, false, nil
+	case <-ctx.Done():
+		return downloadFile{}, false, ctx.Err()
+	}
+}
+
+// get returns the file, waiting for it however long it takes (warming).
+func (dc *downloadCache) get(ctx context.Context, s *Server, c *socle.Collection, sum socle.Summary, f metadata.Format) (downloadFile, error) {
+	file, _, err := dc.ready(ctx, s, c, sum, f, 24*time.Hour)
+	return file, err
+}
+
+// make writes the file of one data version.
+func (dc *downloadCache) make(ctx context.Context, s *Server, c *socle.Collection, key, version string, sum socle.Summary, f metadata.Format) (any, error) {
+	dc.mu.Lock()
+	if dc.dir == "" {
+		dir, err := os.MkdirTemp("", "socle-downloads-")
 		if err != nil {
+			dc.mu.Unlock()
 			return nil, err
 		}
-		st, err := os.Stat(path)
-		if err != nil {
-			return nil, err
-		}
-		file := downloadFile{version: version, path: path, size: st.Size(), mod: sum.UpdatedAt}
-		dc.mu.Lock()
-		if old, ok := dc.files[key]; ok && old.path != path {
-			os.Remove(old.path)
-		}
-		dc.files[key] = file
-		dc.mu.Unlock()
-		return file, nil
-	})
+		dc.dir = dir
+	}
+	dir := dc.dir
+	dc.mu.Unlock()
+	path := filepath.Join(dir, c.ID+"-"+version+"."+f.Ext)
+	// The file is made apart from the request: a client that leaves
+	// does not waste the work of the others waiting for it.
+	wctx := context.WithoutCancel(ctx)
+	var err error
+	switch f.Ext {
+	case metadata.FormatGeoPackage.Ext:
+		_, err = transfer.WriteGeoPackage(wctx, s.store, &socle.Catalog{Collections: []*socle.Collection{c}}, path,
+			transfer.Options{Source: "socle", Actor: "download"})
+	default:
+		err = writeGeoJSON(wctx, s.store, c, path)
+	}
 	if err != nil {
-		return downloadFile{}, &socle.Error{Code: socle.EINTERNAL, Message: "the download could not be made", Err: err}
+		return nil, err
 	}
-	return v.(downloadFile), nil
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	file := downloadFile{version: version, path: path, size: st.Size(), mod: sum.UpdatedAt}
+	dc.mu.Lock()
+	if old, ok := dc.files[key]; ok && old.path != path {
+		os.Remove(old.path)
+	}
+	dc.files[key] = file
+	dc.mu.Unlock()
+	return file, nil
+}
+
+// Close stops the background work and removes the bulk download files.
+func (s *Server) Close() {
+	if s.downloads == nil {
+		return
+	}
+	s.downloads.mu.Lock()
+	if s.downloads.warm != nil {
+		close(s.downloads.warm)
+		s.downloads.warm = nil
+	}
+	s.downloads.mu.Unlock()
+	s.downloads.close()
+}
+
+// warmDownloads makes, one after the other, the downloads of the
+// collections named on warm, a burst of changes coalesced into one pass.
+func (s *Server) warmDownloads(warm chan string) {
+	for id := range warm {
+		pending := map[string]bool{id: true}
+		for more := true; more; {
+			select {
+			case id, ok := <-warm:
+				if !ok {
+					return
+				}
+				pending[id] = true
+			default:
+				more = false
+			}
+		}
+		for _, c := range s.catalog.Collections {
+			if !pending[c.ID] {
+				continue
+			}
+			ctx := context.Background()
+			sum, err := s.store.Summary(ctx, c)
+			for _, f := range s.meta.Formats() {
+				if err == nil {
+					_, err = s.downloads.get(ctx, s, c, sum, f)
+				}
+			}
+			if err != nil {
+				s.log.Warn("bulk download not made", "collection", c.ID, "err", err)
+			}
+		}
+	}
+}
+
+// warmAfter asks for the downloads of a changed collection to be made
+// again; it never blocks a change notification.
+func (s *Server) warmAfter(collection string) {
+	if s.downloads == nil {
+		return
+	}
+	s.downloads.mu.Lock()
+	defer s.downloads.mu.Unlock()
+	if s.downloads.warm == nil {
+		return
+	}
+	select {
+	case s.downloads.warm <- collection:
+	default: // a pass is already queued for many collections
+	}
+}
+
+// close removes the files.
+func (dc *downloadCache) close() {
+	dc.mu.Lock()
+	defer dc.mu.Unlock()
+	if dc.dir != "" {
+		os.RemoveAll(dc.dir)
+		dc.dir, dc.files = "", map[string]downloadFile{}
+	}
 }
 
 // writeGeoJSON streams every feature of c, in CRS84, into a GeoJSON file,
@@ -351,9 +469,14 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	file, err := s.downloads.get(r.Context(), s, c, sum, *format)
+	file, ok, err := s.downloads.ready(r.Context(), s, c, sum, *format, downloadWait)
 	if err != nil {
 		s.problem(w, r, err)
+		return
+	}
+	if !ok {
+		w.Header().Set("Retry-After", "30")
+		s.problem(w, r, &socle.Error{Code: socle.EUNAVAILABLE, Message: "the download is being made from the current data, retry in a moment"})
 		return
 	}
 	fh, err := os.Open(file.path)

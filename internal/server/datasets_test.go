@@ -1,15 +1,22 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/socle-geo/socle/internal/server"
+	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/transfer"
 	"github.com/socle-geo/socle/ogc/features"
 )
 
@@ -167,5 +174,105 @@ func TestGDALReadsADatasetAPI(t *testing.T) {
 	out := gdal(t, "ogrinfo", "-ro", "OAPIF:"+url+"/datasets/artificialisation/")
 	if !strings.Contains(out, "land_cover") || !strings.Contains(out, "communes") || strings.Contains(out, "roads") || strings.Contains(out, "addresses") {
 		t.Errorf("ogrinfo:\n%s", out)
+	}
+}
+
+// TestDownloadsWarm: a server that warms its downloads makes them at start
+// and again after a change, without a client asking, and removes them when
+// closed.
+func TestDownloadsWarm(t *testing.T) {
+	base(t)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	srv := server.New(env.store, socle.DefaultCatalog(), quiet, server.Options{WarmDownloads: true})
+	ready := make(chan struct{}, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go env.store.ListenChanges(ctx, quiet, srv.Invalidate, func() {
+		select {
+		case ready <- struct{}{}:
+		default:
+		}
+	})
+	<-ready
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+	files := func() map[string]bool {
+		out := map[string]bool{}
+		m, _ := filepath.Glob(filepath.Join(tmp, "socle-downloads-*", "*"))
+		for _, p := range m {
+			out[filepath.Base(p)] = true
+		}
+		return out
+	}
+	// At start: every collection of every dataset, in both formats.
+	waitFor(t, "the downloads made at start", func() bool {
+		n := 0
+		for name := range files() {
+			if strings.HasSuffix(name, ".gpkg") || strings.HasSuffix(name, ".geojson") {
+				n++
+			}
+		}
+		return n == 8
+	})
+	before := files()
+	// A change of the roads: their files are made again, the others kept.
+	roads, _ := socle.DefaultCatalog().Collection("roads")
+	rows, err := transfer.Read(context.Background(), env.store, roads, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p map[string]any
+	_ = json.Unmarshal(rows[0].Properties, &p)
+	original := rows[0].Properties
+	p["name"] = "Rue des téléchargements"
+	rows[0].Properties, _ = json.Marshal(p)
+	write := func(row socle.Row) {
+		if _, err := env.store.Import(context.Background(), socle.Batch{ID: socle.NewBatchID("test", time.Now()), Kind: "test"}, roads, []socle.Row{row}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(rows[0])
+	defer func() { rows[0].Properties = original; write(rows[0]) }()
+	waitFor(t, "the roads' downloads made again", func() bool {
+		now := files()
+		newRoads := 0
+		for name := range now {
+			if strings.HasPrefix(name, "roads-") && !before[name] {
+				newRoads++
+			}
+		}
+		return newRoads == 2 && len(now) == 8
+	})
+	for name := range before {
+		if !strings.HasPrefix(name, "roads-") && !files()[name] {
+			t.Errorf("%s was made again though its collection did not change", name)
+		}
+	}
+	resp, err := http.Get(hs.URL + "/datasets/roads/download/roads.geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "Rue des téléchargements") {
+		t.Errorf("download after the change: %d, renamed road present: %v", resp.StatusCode, strings.Contains(string(body), "Rue des téléchargements"))
+	}
+	srv.Close()
+	if m, _ := filepath.Glob(filepath.Join(tmp, "socle-downloads-*")); len(m) != 0 {
+		t.Errorf("Close left %v", m)
+	}
+}
+
+// waitFor polls cond until it holds, failing after a generous deadline
+// (not a timed assertion: a loaded machine only makes it slower).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: never happened", what)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

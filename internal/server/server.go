@@ -54,6 +54,10 @@ type Options struct {
 	// Metadata are the territory's metadata files; nil means the sample
 	// territory's.
 	Metadata *metadata.Files
+	// WarmDownloads makes the datasets' bulk downloads in the background,
+	// at start and after every change, so that clients never wait for
+	// them (socle serve sets it; tests make them on demand).
+	WarmDownloads bool
 	// Auth resolves credentials; nil leaves every caller anonymous.
 	Auth *auth.Authenticator
 	// Audit records writes and reads of restricted data; nil keeps none.

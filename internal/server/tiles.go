@@ -25,6 +25,7 @@ const MediaMVT = "application/vnd.mapbox-vector-tile"
 func (s *Server) Invalidate(ch socle.Change) {
 	n := s.tiles.invalidate(ch)
 	m := s.features.invalidate(ch)
+	s.warmAfter(ch.Collection)
 	s.log.Debug("caches invalidated", "collection", ch.Collection, "version", ch.Version, "tiles", n, "features", m)
 }
 
