@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -162,7 +163,12 @@ func (s *Server) landingLinks(r *http.Request, lang string) []features.Link {
 
 // describedBy links to the dataset's metadata record, in XML and HTML.
 func (s *Server) describedBy(r *http.Request, lang string) []features.Link {
-	rec := s.rootBase(r) + "/metadata/" + s.meta.Files().RecordID(s.dataset.ID)
+	return s.datasetRecordLinks(r, s.dataset, lang)
+}
+
+// datasetRecordLinks are the describedby links to the record of d.
+func (s *Server) datasetRecordLinks(r *http.Request, d *metadata.DatasetFile, lang string) []features.Link {
+	rec := s.rootBase(r) + "/metadata/" + s.meta.Files().RecordID(d.ID)
 	q := ""
 	if lang == "en" {
 		q = "&lang=en"
@@ -186,7 +192,19 @@ func (s *Server) licenceLink(lang string) features.Link {
 // little (describeWait); a file still being made is linked without its
 // length.
 func (s *Server) collectionLinks(r *http.Request, c *socle.Collection, sum socle.Summary, lang string) ([]features.Link, error) {
-	if s.meta == nil || s.dataset == nil {
+	if s.meta == nil {
+		return nil, nil
+	}
+	if s.dataset == nil {
+		// In the whole-territory API: the record of the collection's
+		// dataset, its licence and its download API.
+		for _, d := range s.meta.Files().Datasets {
+			if slices.Contains(d.Collections, c.ID) && metadata.Visible(r.Context(), d) {
+				return append(s.datasetRecordLinks(r, d, lang), s.licenceLink(lang), features.Link{
+					Href: s.rootBase(r) + "/datasets/" + d.ID + "/", Rel: "service", Type: features.MediaJSON,
+					Title: t(lang, "API de téléchargement du jeu de données (fichiers complets)", "Download API of the dataset (bulk files)")}), nil
+			}
+		}
 		return nil, nil
 	}
 	links := append(s.describedBy(r, lang), s.licenceLink(lang))
