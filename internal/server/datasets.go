@@ -53,10 +53,11 @@ func (s *Server) initDatasets() {
 		}
 		opts := s.opts
 		opts.Title = socle.Text{FR: d.Title.FR, EN: d.Title.EN}
-		// Tiles and features of a dataset's API are made afresh: only the
-		// root API's caches hear of changes.
-		opts.TileCacheBytes, opts.FeatureCacheBytes = -1, -1
-		sub := &Server{store: s.store, catalog: cat, served: s.served, log: s.log, opts: opts, tms: s.tms, tiles: newTileCache(-1), features: newTileCache(-1),
+		// A dataset's API has caches of its own, a quarter of the root's,
+		// which hear of changes through the root's Invalidate.
+		opts.TileCacheBytes, opts.FeatureCacheBytes = s.opts.TileCacheBytes/4, s.opts.FeatureCacheBytes/4
+		sub := &Server{store: s.store, catalog: cat, served: s.served, log: s.log, opts: opts, tms: s.tms,
+			tiles: newTileCache(opts.TileCacheBytes), features: newTileCache(opts.FeatureCacheBytes),
 			meta: s.meta, dataset: d, prefix: "/datasets/" + d.ID, downloads: dl}
 		s.subs[d.ID] = &datasetAPI{srv: sub, handler: sub.Handler()}
 	}
@@ -385,7 +386,7 @@ func (s *Server) warmDownloads(warm chan string) {
 // warmAfter asks for the downloads of a changed collection to be made
 // again; it never blocks a change notification.
 func (s *Server) warmAfter(collection string) {
-	if s.downloads == nil {
+	if s.downloads == nil || s.dataset != nil { // the root API warms
 		return
 	}
 	s.downloads.mu.Lock()

@@ -39,6 +39,14 @@ func TestFeatureCacheFollowsChanges(t *testing.T) {
 	defer hs.Close()
 
 	const path = "/collections/roads/items/5?crs=http://www.opengis.net/def/crs/EPSG/0/2154"
+	// The same feature through the roads dataset's API, cached on its own.
+	const inDataset = "/datasets/roads" + path
+	if r, _ := tileGet(t, hs.URL, inDataset); r.StatusCode != 200 || r.Header.Get("X-Cache") != "miss" {
+		t.Fatalf("dataset API: %d %q", r.StatusCode, r.Header.Get("X-Cache"))
+	}
+	if r, _ := tileGet(t, hs.URL, inDataset); r.Header.Get("X-Cache") != "hit" {
+		t.Fatalf("dataset API, again: %q", r.Header.Get("X-Cache"))
+	}
 	first, body := tileGet(t, hs.URL, path)
 	if first.StatusCode != 200 || first.Header.Get("X-Cache") != "miss" || first.Header.Get("ETag") == "" {
 		t.Fatalf("first GET: %d %q %q", first.StatusCode, first.Header.Get("X-Cache"), first.Header.Get("ETag"))
@@ -93,6 +101,19 @@ func TestFeatureCacheFollowsChanges(t *testing.T) {
 	write(props)
 	defer write(original) // the other tests share this territory
 	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r, b := tileGet(t, hs.URL, inDataset)
+		if r.Header.Get("X-Cache") == "miss" {
+			if !strings.Contains(string(b), "Rue du cache périmé") {
+				t.Errorf("the dataset API's new answer lacks the change: %s", b)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the dataset API still serves the cached feature after the change")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	for {
 		r, b := tileGet(t, hs.URL, path)
 		if r.Header.Get("X-Cache") == "miss" {

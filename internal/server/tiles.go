@@ -25,6 +25,9 @@ const MediaMVT = "application/vnd.mapbox-vector-tile"
 func (s *Server) Invalidate(ch socle.Change) {
 	n := s.tiles.invalidate(ch)
 	m := s.features.invalidate(ch)
+	for _, sub := range s.subs {
+		sub.srv.Invalidate(ch)
+	}
 	s.warmAfter(ch.Collection)
 	s.log.Debug("caches invalidated", "collection", ch.Collection, "version", ch.Version, "tiles", n, "features", m)
 }
@@ -34,6 +37,9 @@ func (s *Server) Invalidate(ch socle.Change) {
 func (s *Server) FlushCaches() {
 	s.tiles.flush()
 	s.features.flush()
+	for _, sub := range s.subs {
+		sub.srv.FlushCaches()
+	}
 }
 
 func (s *Server) tileMatrixSet(w http.ResponseWriter, r *http.Request, id string) (*tiles.TileMatrixSet, bool) {
