@@ -4,12 +4,11 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
-	"github.com/paulmach/orb/encoding/mvt"
-	"github.com/paulmach/orb/geojson"
 
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/ogc/crs"
@@ -27,7 +26,7 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 	x0, y0, x1, y1 := t.Bounds()
 	res := t.Resolution()
 	margin := (x1 - x0) * socle.TileBuffer / socle.TileExtent
-	var layers mvt.Layers
+	var out []byte
 	qualified := false
 	var search orb.Bound
 	var toTile crs.Transformer
@@ -67,7 +66,10 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 				props = append(props, i)
 			}
 		}
-		layer := &mvt.Layer{Name: c.ID, Version: 2, Extent: socle.TileExtent}
+		// A feature's tags in order of key name, as mvt.Marshal writes them.
+		slices.SortFunc(props, func(a, b int) int { return strings.Compare(l.t.cols[a].name, l.t.cols[b].name) })
+		enc := newLayerEncoder()
+		attrs := make([]tag, 0, len(props))
 		for i, f := range cands {
 			if i%256 == 0 {
 				if err := ctx.Err(); err != nil {
@@ -89,34 +91,34 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 			if g = mvtGeom(g, x0, y0, x1, y1); g == nil {
 				continue
 			}
-			gf := geojson.NewFeature(g)
+			var id *uint64
 			if l.t.intID {
-				if id := f.id.(int64); id >= 0 {
-					gf.ID = uint64(id)
+				if v := f.id.(int64); v >= 0 {
+					u := uint64(v)
+					id = &u
 				}
 			}
+			attrs = attrs[:0]
 			for _, i := range props {
 				if v := tileValue(l.t.cols[i].kind, f.vals[i]); v != nil {
-					gf.Properties[l.t.cols[i].name] = v
+					attrs = append(attrs, tag{l.t.cols[i].name, v})
 				}
 			}
-			layer.Features = append(layer.Features, gf)
+			if err := enc.add(g, id, attrs); err != nil {
+				return nil, &socle.Error{Code: socle.EINTERNAL, Message: "tile encoding failed", Err: err}
+			}
 		}
-		if len(layer.Features) > 0 {
-			layers = append(layers, layer)
+		if enc.nFeat > 0 {
+			out = enc.appendTo(out, c.ID, 2, socle.TileExtent)
 		}
 	}
 	if !qualified {
 		return nil, nil
 	}
-	if len(layers) == 0 {
+	if out == nil {
 		return []byte{}, nil
 	}
-	b, err := mvt.Marshal(layers)
-	if err != nil {
-		return nil, &socle.Error{Code: socle.EINTERNAL, Message: "tile encoding failed", Err: err}
-	}
-	return b, nil
+	return out, nil
 }
 
 // tileValue is an attribute as ST_AsMVT encodes it: integers as unsigned
