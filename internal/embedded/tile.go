@@ -84,7 +84,13 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 					continue
 				}
 			}
-			g, err := crs.TransformGeometry(g, toTile)
+			var err error
+			if _, shared := g.(orb.MultiPoint); c.Tiles.Simplify && !shared {
+				// simplify gave lines and rings of its own: no clone.
+				g, err = crs.TransformGeometryInPlace(g, toTile)
+			} else {
+				g, err = crs.TransformGeometry(g, toTile)
+			}
 			if err != nil {
 				return nil, malformed("transform to EPSG:%d: %v", t.Set.SRID, err)
 			}
@@ -442,7 +448,8 @@ func signedArea(r []orb.Point) float64 {
 // Douglas–Peucker simplification of every line and ring to eps, keeping
 // (preserveCollapsed) two points of a line and four of an exterior ring; a
 // collapsed part is dropped, nil when nothing is left. eps 0 removes the
-// points on straight lines only.
+// points on straight lines only. Lines and rings of the result are new
+// slices, never g's (points and multipoints are returned as they are).
 func simplify(g orb.Geometry, eps float64, preserveCollapsed bool) orb.Geometry {
 	switch g := g.(type) {
 	case orb.Point, orb.MultiPoint:
@@ -505,7 +512,8 @@ func simplify(g orb.Geometry, eps float64, preserveCollapsed bool) orb.Geometry 
 func simplifyPoints(pts []orb.Point, eps float64, minPts int) []orb.Point {
 	n := len(pts)
 	if n < 3 || n <= minPts {
-		return pts
+		// A copy all the same: Tile transforms the result in place.
+		return slices.Clone(pts)
 	}
 	if eps == 0 && minPts <= 2 {
 		out := make([]orb.Point, 0, n)
