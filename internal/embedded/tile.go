@@ -68,7 +68,7 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 		}
 		// A feature's tags in order of key name, as mvt.Marshal writes them.
 		slices.SortFunc(props, func(a, b int) int { return strings.Compare(l.t.cols[a].name, l.t.cols[b].name) })
-		enc := newLayerEncoder()
+		enc := getLayerEncoder()
 		attrs := make([]tag, 0, len(props))
 		for i, f := range cands {
 			if i%256 == 0 {
@@ -106,17 +106,19 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 			}
 			attrs = attrs[:0]
 			for _, i := range props {
-				if v := tileValue(l.t.cols[i].kind, f.vals[i]); v != nil {
+				if v, ok := tileValue(l.t.cols[i].kind, f.vals[i]); ok {
 					attrs = append(attrs, tag{l.t.cols[i].name, v})
 				}
 			}
 			if err := enc.add(g, id, attrs); err != nil {
+				putLayerEncoder(enc)
 				return nil, &socle.Error{Code: socle.EINTERNAL, Message: "tile encoding failed", Err: err}
 			}
 		}
 		if enc.nFeat > 0 {
 			out = enc.appendTo(out, c.ID, 2, socle.TileExtent)
 		}
+		putLayerEncoder(enc)
 	}
 	if !qualified {
 		return nil, nil
@@ -129,26 +131,36 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 
 // tileValue is an attribute as ST_AsMVT encodes it: integers as unsigned
 // when not negative, text of dates and times as PostgreSQL writes them;
-// nil (left out) for NULL.
-func tileValue(k kind, v any) any {
+// false (left out) for NULL.
+func tileValue(k kind, v any) (tileVal, bool) {
 	switch x := v.(type) {
 	case nil:
-		return nil
+		return tileVal{}, false
+	case string:
+		return tileVal{typ: valueString, s: x}, true
 	case int64:
 		if x >= 0 {
-			return uint64(x)
+			return tileVal{typ: valueUint, n: uint64(x)}, true
 		}
-		return x
+		return tileVal{typ: valueSint, n: uint64(x)}, true
+	case float64:
+		return tileVal{typ: valueDouble, n: math.Float64bits(x)}, true
+	case bool:
+		if x {
+			return tileVal{typ: valueBool, n: 1}, true
+		}
+		return tileVal{typ: valueBool}, true
 	case time.Time:
 		if k == kDate {
-			return x.Format(time.DateOnly)
+			return tileVal{typ: valueString, s: x.Format(time.DateOnly)}, true
 		}
 		s := x.UTC().Format("2006-01-02 15:04:05.999999")
-		return s + "+00"
+		return tileVal{typ: valueString, s: s + "+00"}, true
 	case jsonValue:
-		return string(x)
+		return tileVal{typ: valueString, s: string(x)}, true
 	}
-	return v
+	// Left for layerEncoder.value to refuse.
+	return tileVal{}, true
 }
 
 // mvtGeom is ST_AsMVTGeom(g, bounds, 4096, 64, true) of PostGIS 3.3: nil

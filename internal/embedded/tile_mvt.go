@@ -2,7 +2,7 @@ package embedded
 
 import (
 	"fmt"
-	"math"
+	"sync"
 
 	"github.com/paulmach/orb"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -44,7 +44,7 @@ type layerEncoder struct {
 	keyIndex map[string]uint32
 	values   []byte // the encoded Value messages, each with its field tag
 	nValues  uint32
-	valIndex map[any]uint32
+	valIndex map[tileVal]uint32
 	features []byte // the encoded Feature fields, each with its field tag
 	nFeat    int
 	tags     []uint64
@@ -53,7 +53,27 @@ type layerEncoder struct {
 }
 
 func newLayerEncoder() *layerEncoder {
-	return &layerEncoder{keyIndex: map[string]uint32{}, valIndex: map[any]uint32{}}
+	return &layerEncoder{keyIndex: map[string]uint32{}, valIndex: map[tileVal]uint32{}}
+}
+
+// encoders keeps layer encoders, their buffers grown, from tile to tile.
+var encoders = sync.Pool{New: func() any { return newLayerEncoder() }}
+
+// getLayerEncoder returns an empty encoder; putLayerEncoder gives it back
+// once the layer is appended to the tile.
+func getLayerEncoder() *layerEncoder { return encoders.Get().(*layerEncoder) }
+
+func putLayerEncoder(e *layerEncoder) {
+	if cap(e.features) > 4<<20 {
+		return // an outsized tile: let the collector have it
+	}
+	clear(e.keyIndex)
+	clear(e.valIndex)
+	e.keys = e.keys[:0]
+	e.values = e.values[:0]
+	e.features = e.features[:0]
+	e.nValues, e.nFeat = 0, 0
+	encoders.Put(e)
 }
 
 func (e *layerEncoder) key(s string) uint32 {
@@ -66,30 +86,39 @@ func (e *layerEncoder) key(s string) uint32 {
 	return i
 }
 
-// value numbers v, a value as tileValue gives it.
-func (e *layerEncoder) value(v any) (uint32, error) {
+// tileVal is an attribute value of a tile: its Value field (valueString
+// ...) and its text, or its bits (the float64's, the int64's, 1 for true).
+// A struct, not an any: no boxing, and a cheaper map key.
+type tileVal struct {
+	typ uint8
+	s   string
+	n   uint64
+}
+
+// value numbers v in the layer's values, adding it when new.
+func (e *layerEncoder) value(v tileVal) (uint32, error) {
 	if i, ok := e.valIndex[v]; ok {
 		return i, nil
 	}
 	var m []byte
-	switch x := v.(type) {
-	case string:
+	switch v.typ {
+	case valueString:
 		m = protowire.AppendTag(m, valueString, protowire.BytesType)
-		m = protowire.AppendString(m, x)
-	case float64:
+		m = protowire.AppendString(m, v.s)
+	case valueDouble:
 		m = protowire.AppendTag(m, valueDouble, protowire.Fixed64Type)
-		m = protowire.AppendFixed64(m, math.Float64bits(x))
-	case uint64:
+		m = protowire.AppendFixed64(m, v.n)
+	case valueUint:
 		m = protowire.AppendTag(m, valueUint, protowire.VarintType)
-		m = protowire.AppendVarint(m, x)
-	case int64:
+		m = protowire.AppendVarint(m, v.n)
+	case valueSint:
 		m = protowire.AppendTag(m, valueSint, protowire.VarintType)
-		m = protowire.AppendVarint(m, protowire.EncodeZigZag(x))
-	case bool:
+		m = protowire.AppendVarint(m, protowire.EncodeZigZag(int64(v.n)))
+	case valueBool:
 		m = protowire.AppendTag(m, valueBool, protowire.VarintType)
-		m = protowire.AppendVarint(m, protowire.EncodeBool(x))
+		m = protowire.AppendVarint(m, v.n)
 	default:
-		return 0, fmt.Errorf("unable to encode value of type %T", v)
+		return 0, fmt.Errorf("unable to encode a value of field %d", v.typ)
 	}
 	e.values = protowire.AppendTag(e.values, layerValues, protowire.BytesType)
 	e.values = protowire.AppendBytes(e.values, m)
@@ -102,7 +131,7 @@ func (e *layerEncoder) value(v any) (uint32, error) {
 // tag is one attribute of a feature: its key and value.
 type tag struct {
 	key string
-	val any
+	val tileVal
 }
 
 // add encodes a feature: its geometry in tile pixels, its id (nil for
@@ -223,7 +252,7 @@ func (e *layerEncoder) geometry(g orb.Geometry) (uint64, error) {
 
 // appendTo appends the layer, as a field of the Tile message, to b.
 func (e *layerEncoder) appendTo(b []byte, name string, version, extent uint64) []byte {
-	l := make([]byte, 0, len(name)+len(e.features)+len(e.values)+16*len(e.keys)+16)
+	l := e.scratch[:0]
 	l = protowire.AppendTag(l, layerName, protowire.BytesType)
 	l = protowire.AppendString(l, name)
 	l = append(l, e.features...)
@@ -236,6 +265,7 @@ func (e *layerEncoder) appendTo(b []byte, name string, version, extent uint64) [
 	l = protowire.AppendVarint(l, extent)
 	l = protowire.AppendTag(l, layerVersion, protowire.VarintType)
 	l = protowire.AppendVarint(l, version)
+	e.scratch = l
 	b = protowire.AppendTag(b, tileLayers, protowire.BytesType)
 	return protowire.AppendBytes(b, l)
 }
