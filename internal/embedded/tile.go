@@ -80,7 +80,7 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 			if c.Tiles.Simplify {
 				// Half a pixel on the ground: invisible, and far fewer
 				// vertices at small scales.
-				if g = simplify(g, res/2, true); g == nil {
+				if g = simplify(g, res/2, true, false); g == nil {
 					continue
 				}
 			}
@@ -187,17 +187,18 @@ func mvtGeom(g orb.Geometry, x0, y0, x1, y1 float64) orb.Geometry {
 	if g == nil {
 		return nil
 	}
-	if g = simplify(g, 0, false); g == nil {
+	if g = simplify(g, 0, false, true); g == nil {
 		return nil
 	}
 	return clipToTile(g)
 }
 
 // snap maps every position through pix, drops repeated positions and the
-// parts that collapse (lwgeom_grid_in_place).
+// parts that collapse (lwgeom_grid_in_place), in place: g's lines and rings
+// are overwritten.
 func snap(g orb.Geometry, pix func(orb.Point) orb.Point) orb.Geometry {
 	points := func(pts []orb.Point) []orb.Point {
-		out := make([]orb.Point, 0, len(pts))
+		out := pts[:0]
 		for _, p := range pts {
 			q := pix(p)
 			if len(out) > 0 && out[len(out)-1] == q {
@@ -274,7 +275,7 @@ func containsBound(outer, inner orb.Bound) bool {
 	return inner.Min[0] >= outer.Min[0] && inner.Max[0] <= outer.Max[0] && inner.Min[1] >= outer.Min[1] && inner.Max[1] <= outer.Max[1]
 }
 
-// clipToTile clips g to the buffered tile: points and lines as GEOS's
+// clipToTile clips g, which it may overwrite, to the buffered tile: points and lines as GEOS's
 // clip by rectangle, then snapped again; polygons as PostGIS prepares them
 // for Wagyu (clipped on each axis, truncated to integers), then rings with
 // an area kept, exterior rings clockwise on screen as MVT wants them.
@@ -289,12 +290,12 @@ func clipToTile(g orb.Geometry) orb.Geometry {
 		if containsBound(tileClip, b) {
 			return g
 		}
-		return clip.Geometry(tileClip, orb.Clone(g))
+		return clip.Geometry(tileClip, g)
 	case orb.LineString, orb.MultiLineString:
 		if containsBound(tileClip, b) {
 			return g
 		}
-		c := clip.Geometry(tileClip, orb.Clone(g))
+		c := clip.Geometry(tileClip, g)
 		if c == nil {
 			return nil
 		}
@@ -460,14 +461,15 @@ func signedArea(r []orb.Point) float64 {
 // Douglas–Peucker simplification of every line and ring to eps, keeping
 // (preserveCollapsed) two points of a line and four of an exterior ring; a
 // collapsed part is dropped, nil when nothing is left. eps 0 removes the
-// points on straight lines only. Lines and rings of the result are new
-// slices, never g's (points and multipoints are returned as they are).
-func simplify(g orb.Geometry, eps float64, preserveCollapsed bool) orb.Geometry {
+// points on straight lines only. With own, g's lines and rings are
+// overwritten; without, the result's are new slices, never g's (points and
+// multipoints are returned as they are).
+func simplify(g orb.Geometry, eps float64, preserveCollapsed, own bool) orb.Geometry {
 	switch g := g.(type) {
 	case orb.Point, orb.MultiPoint:
 		return g
 	case orb.LineString:
-		pts := simplifyPoints(g, eps, 2)
+		pts := simplifyPoints(g, eps, 2, own)
 		if len(pts) == 2 && !preserveCollapsed && pts[0] == pts[1] {
 			return nil
 		}
@@ -482,7 +484,7 @@ func simplify(g orb.Geometry, eps float64, preserveCollapsed bool) orb.Geometry 
 			if preserveCollapsed && i == 0 {
 				minPts = 4
 			}
-			pts := simplifyPoints(r, eps, minPts)
+			pts := simplifyPoints(r, eps, minPts, own)
 			if len(pts) < 4 {
 				if i == 0 {
 					return nil
@@ -495,7 +497,7 @@ func simplify(g orb.Geometry, eps float64, preserveCollapsed bool) orb.Geometry 
 	case orb.MultiLineString:
 		var out orb.MultiLineString
 		for _, l := range g {
-			if s := simplify(l, eps, preserveCollapsed); s != nil {
+			if s := simplify(l, eps, preserveCollapsed, own); s != nil {
 				out = append(out, s.(orb.LineString))
 			}
 		}
@@ -506,7 +508,7 @@ func simplify(g orb.Geometry, eps float64, preserveCollapsed bool) orb.Geometry 
 	case orb.MultiPolygon:
 		var out orb.MultiPolygon
 		for _, p := range g {
-			if s := simplify(p, eps, preserveCollapsed); s != nil {
+			if s := simplify(p, eps, preserveCollapsed, own); s != nil {
 				out = append(out, s.(orb.Polygon))
 			}
 		}
@@ -520,15 +522,22 @@ func simplify(g orb.Geometry, eps float64, preserveCollapsed bool) orb.Geometry 
 
 // simplifyPoints is liblwgeom's ptarray_simplify_in_place: iterative
 // Douglas–Peucker keeping at least minPts points, or, for eps 0, the
-// removal of points on the segment between their kept neighbours.
-func simplifyPoints(pts []orb.Point, eps float64, minPts int) []orb.Point {
+// removal of points on the segment between their kept neighbours. With
+// own, the result is written over pts (a kept point only moves down);
+// without, it is a new slice, as Tile transforms it in place.
+func simplifyPoints(pts []orb.Point, eps float64, minPts int, own bool) []orb.Point {
 	n := len(pts)
 	if n < 3 || n <= minPts {
-		// A copy all the same: Tile transforms the result in place.
+		if own {
+			return pts
+		}
 		return slices.Clone(pts)
 	}
+	out := pts[:0]
 	if eps == 0 && minPts <= 2 {
-		out := make([]orb.Point, 0, n)
+		if !own {
+			out = make([]orb.Point, 0, n)
+		}
 		out = append(out, pts[0])
 		kept := pts[0]
 		for i := 1; i < n-1; i++ {
@@ -572,7 +581,9 @@ func simplifyPoints(pts []orb.Point, eps float64, minPts int) []orb.Point {
 			itTol = tol()
 		}
 	}
-	out := make([]orb.Point, 0, keptN)
+	if !own {
+		out = make([]orb.Point, 0, keptN)
+	}
 	for i, k := range keep {
 		if k {
 			out = append(out, pts[i])
