@@ -37,6 +37,8 @@
 #   FLOOR_DURATION 15, SOCLE_FLAGS (extra `socle serve` flags, e.g. --max-conns 4), PGTS_DIR (/tmp/pgts),
 #   PGTS_TAG (v1.0.11), PGTS_GIT (/work/.mirror/CrunchyData+pg_tileserv/repo), GPKG (/tmp/socle-bench.gpkg),
 #   TILE_CACHE_BYTES (268435456, Socle's default).
+# Socle runs with --rate-limit 0: wrk's thousands of requests a second from one address are what
+# its per-address limit is there to refuse.
 # Only 127.0.0.1 is ever contacted. Nothing is written in the repo but the summary you copy by hand.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -180,7 +182,7 @@ step_peers_np() {
 start_socle() {
   port_free "$SOCLE_ADDR" || { echo "something already answers on $SOCLE_ADDR" >&2; exit 1; }
   # shellcheck disable=SC2086
-  "$SOCLE_BIN" serve --addr "$SOCLE_ADDR" --database-url "$DATABASE_URL" --log-level warn ${SOCLE_FLAGS:-} \
+  "$SOCLE_BIN" serve --addr "$SOCLE_ADDR" --database-url "$DATABASE_URL" --log-level warn --rate-limit 0 ${SOCLE_FLAGS:-} \
     > "$OUT_DIR/socle.log" 2>&1 &
   SOCLE_PID=$!
   wait_http "http://$SOCLE_ADDR/readyz"
@@ -268,7 +270,7 @@ start_embedded() {
   port_free "$SOCLE_ADDR" || { echo "something already answers on $SOCLE_ADDR" >&2; exit 1; }
   local t0; t0=$(date +%s.%N)
   # shellcheck disable=SC2086
-  "$SOCLE_BIN" serve --addr "$SOCLE_ADDR" --data "$GPKG" --log-level warn $1 > "$OUT_DIR/socle-embedded.log" 2>&1 &
+  "$SOCLE_BIN" serve --addr "$SOCLE_ADDR" --data "$GPKG" --log-level warn --rate-limit 0 $1 > "$OUT_DIR/socle-embedded.log" 2>&1 &
   SOCLE_PID=$!
   for _ in $(seq 1 600); do curl -fsS -o /dev/null "http://$SOCLE_ADDR/readyz" 2>/dev/null && break; sleep 0.05; done
   local t1; t1=$(date +%s.%N)

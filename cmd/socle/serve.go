@@ -35,7 +35,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	srv := server.New(store, catalog, log, server.Options{
 		Metadata:          meta,
-		WarmDownloads:     true,
+		WarmDownloads:     e.cfg.WarmDownloads,
 		BaseURL:           e.cfg.BaseURL,
 		DefaultLimit:      e.cfg.DefaultLimit,
 		MaxLimit:          e.cfg.MaxLimit,

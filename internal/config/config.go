@@ -47,6 +47,7 @@ type Config struct {
 	// Limits against abuse (see Flags).
 	MaxBodyBytes     int64
 	RateLimit        int
+	WarmDownloads    bool
 	RateLimitAddress int
 	// Security is the file's security section (ReadSecurity).
 	Security Security
@@ -76,8 +77,9 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "grace period for in-flight requests on SIGTERM")
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "time a client has to send its request headers (slow clients are cut off)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 32<<20, "largest request body accepted (413 beyond)")
-	fs.IntVar(&c.RateLimit, "rate-limit", 1200, "requests per minute per credential, and per address for anonymous callers (0: no limit)")
-	fs.IntVar(&c.RateLimitAddress, "rate-limit-address", 3000, "requests per minute per client address, whatever the credential (0: no limit)")
+	fs.IntVar(&c.RateLimit, "rate-limit", 6000, "requests per minute per credential, and per address for anonymous callers (0: no limit); a web map asks tens of tiles a second")
+	fs.BoolVar(&c.WarmDownloads, "warm-downloads", false, "make the datasets' bulk downloads at start and after every change, in the background (else when first asked for)")
+	fs.IntVar(&c.RateLimitAddress, "rate-limit-address", 0, "requests per minute per client address, whatever the credential (0: no limit; many users may share an address behind a proxy)")
 	fs.Int64Var(&c.TileCacheBytes, "tile-cache-bytes", 256<<20, "size of the in-memory tile cache in bytes (negative: no cache)")
 	fs.Int64Var(&c.FeatureCacheBytes, "feature-cache-bytes", 64<<20, "size of the in-memory cache of single-feature responses in bytes (negative: no cache)")
 }
