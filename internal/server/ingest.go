@@ -309,3 +309,50 @@ func (s *Server) writeJob(w http.ResponseWriter, r *http.Request, status int, j 
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
+
+// declareIngest adds the airlock's operations to the OpenAPI document,
+// with the credential they need, when this server takes deposits.
+func (s *Server) declareIngest(paths obj, required []any, lang string) {
+	if s.opts.Airlock == nil || s.dataset != nil {
+		return
+	}
+	problem := func(en, fr string) obj {
+		return obj{"description": t(lang, fr, en), "content": obj{"application/problem+json": obj{"schema": obj{"$ref": "#/components/schemas/Problem"}}}}
+	}
+	job := obj{"type": "object", "required": []string{"id", "kind", "status"}, "properties": obj{
+		"id": obj{"type": "string"}, "kind": obj{"type": "string", "enum": []string{"fibre", "road-reports"}},
+		"status": obj{"type": "string", "enum": []string{socle.JobQueued, socle.JobRunning, socle.JobDone, socle.JobFailed}},
+		"sha256": obj{"type": "string"}, "size": obj{"type": "integer"}, "source": obj{"type": "string"},
+		"report": obj{"type": "object"}, "error": obj{"type": "string"}}}
+	for _, kind := range []string{"fibre", "road-reports"} {
+		content := obj{}
+		for _, m := range append(ingestTypes[kind], "application/octet-stream") {
+			content[m] = obj{"schema": obj{"type": "string", "format": "binary"}}
+		}
+		paths["/ingest/"+kind] = obj{"post": obj{"operationId": map[string]string{"fibre": "ingestFibre", "road-reports": "ingestRoadReports"}[kind],
+			"summary":     t(lang, "Déposer un fichier ("+kind+"), traité en arrière-plan", "Deposit a file ("+kind+"), processed in the background"),
+			"security":    required,
+			"parameters":  []any{obj{"name": "filename", "in": "query", "schema": obj{"type": "string"}}},
+			"requestBody": obj{"required": true, "content": content},
+			"responses": obj{
+				"202": obj{"description": t(lang, "Dépôt enregistré ; la tâche est en Location", "Deposit stored; the job is at Location"),
+					"headers": obj{"Location": obj{"schema": obj{"type": "string"}}},
+					"content": obj{"application/json": obj{"schema": job}}},
+				"400": problem("Empty deposit", "Dépôt vide"),
+				"401": obj{"$ref": "#/components/responses/Unauthorized"},
+				"403": obj{"$ref": "#/components/responses/Forbidden"},
+				"413": problem("Deposit too large", "Dépôt trop volumineux"),
+				"415": problem("Unsupported media type", "Type de média non accepté"),
+				"503": problem("Deposits not accepted now", "Dépôts non acceptés pour l’instant"),
+			}}}
+	}
+	paths["/ingest/jobs/{jobId}"] = obj{"get": obj{"operationId": "getIngestJob",
+		"summary":    t(lang, "État et rapport d’un dépôt (déposant et admins)", "Status and report of a deposit (uploader and admins)"),
+		"security":   required,
+		"parameters": []any{obj{"name": "jobId", "in": "path", "required": true, "schema": obj{"type": "string"}}},
+		"responses": obj{
+			"200": obj{"description": t(lang, "La tâche", "The job"), "content": obj{"application/json": obj{"schema": job}}},
+			"401": obj{"$ref": "#/components/responses/Unauthorized"},
+			"404": problem("No such job, or another caller's", "Tâche inconnue, ou d’un autre appelant"),
+		}}}
+}

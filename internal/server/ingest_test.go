@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/socle-geo/socle/internal/auth"
 	"github.com/socle-geo/socle/internal/embedded"
 	"github.com/socle-geo/socle/internal/importer"
@@ -339,5 +341,100 @@ func TestIngestSurvivesRestart(t *testing.T) {
 	_, b = s2.do(t, "GET", "", "/collections/addresses/items/"+id, "", "")
 	if !strings.Contains(string(b), `"fibre_status":"signe"`) {
 		t.Fatalf("address %s after restart: %s", id, b)
+	}
+}
+
+// TestIngestSecurityMatrix: the airlock's rows of the security matrix. The
+// worker is not started: deposits stay queued and the shared layers do
+// not change.
+func TestIngestSecurityMatrix(t *testing.T) {
+	base(t)
+	st, ok := env.store.(server.IngestStore)
+	if !ok {
+		t.Fatalf("%T has no airlock", env.store)
+	}
+	a, err := server.NewAirlock(st, socle.DefaultCatalog(), []byte("a secret key of the test, long enough"), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSecured(t, server.Options{Airlock: a})
+	post := func(caller, path, ctype, body string) (*http.Response, []byte) {
+		req, _ := http.NewRequest("POST", s.url+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", ctype)
+		if c := s.creds[caller]; c != nil {
+			req.Header.Set(c[0], c[1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		return resp, []byte(readAll(resp))
+	}
+	fibre := "x,y,imb_id,num_voie,nom_voie,imb_etat\n1.5,43.5,IMB1,1,rue nulle part,deploye\n"
+	reports := "time,lon,lat,vehicle_id,heading,condition,comment\n2026-11-02T08:00:00Z,1.5,43.5,VEHICULE-7,,bon,\n"
+	// The job the ingest-only key deposits, for the GET rows.
+	resp, b := post("ingest-only", "/ingest/fibre", "text/csv", fibre)
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("ingest-only deposit: %d %s", resp.StatusCode, b)
+	}
+	loc := resp.Header.Get("Location")
+	jobPath := loc[strings.Index(loc, "/ingest/"):]
+	for _, caller := range callers {
+		wantFibre, wantReports, wantJob := 403, 403, 404
+		switch {
+		case caller == "anonymous" || badCredential[caller]:
+			wantFibre, wantReports, wantJob = 401, 401, 401
+		case caller == "ingest-only":
+			wantFibre, wantJob = 202, 200
+		case caller == "admin":
+			wantFibre, wantReports, wantJob = 202, 202, 200
+		}
+		if resp, b := post(caller, "/ingest/fibre", "text/csv", fibre); resp.StatusCode != wantFibre {
+			t.Errorf("%s POST /ingest/fibre: %d, want %d: %s", caller, resp.StatusCode, wantFibre, b)
+		}
+		resp, b := post(caller, "/ingest/road-reports", "text/csv", reports)
+		if resp.StatusCode != wantReports {
+			t.Errorf("%s POST /ingest/road-reports: %d, want %d: %s", caller, resp.StatusCode, wantReports, b)
+		}
+		if strings.Contains(string(b), "VEHICULE-7") {
+			t.Errorf("%s: a vehicle id came back: %s", caller, b)
+		}
+		if resp, b := s.get(t, caller, jobPath); resp.StatusCode != wantJob {
+			t.Errorf("%s GET %s: %d, want %d: %s", caller, jobPath, resp.StatusCode, wantJob, b)
+		}
+	}
+	// The OpenAPI document declares the deposits and their credential.
+	_, b = s.get(t, "admin", "/api")
+	var api struct {
+		Paths map[string]map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(b, &api); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/ingest/fibre", "/ingest/road-reports"} {
+		if api.Paths[p]["post"]["security"] == nil {
+			t.Errorf("/api: %s without its security requirement", p)
+		}
+	}
+	if api.Paths["/ingest/jobs/{jobId}"]["get"]["security"] == nil {
+		t.Errorf("/api: the job resource without its security requirement")
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Errorf("invalid OpenAPI document: %v", err)
+	}
+	// Each deposit is audited: who, what.
+	entries, err := s.store.Audit(context.Background(), socle.AuditQuery{Action: "ingest.fibre", Limit: 100})
+	if err != nil || len(entries) < 2 {
+		t.Fatalf("audit of the deposits: %v %d", err, len(entries))
+	}
+	for _, e := range entries {
+		if e.Actor == "" || e.Actor == "anonymous" || !strings.Contains(e.Detail, "sha256") {
+			t.Errorf("audit entry lacks who or what: %+v", e)
+		}
 	}
 }
