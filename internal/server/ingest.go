@@ -132,7 +132,13 @@ func (a *Airlock) process(ctx context.Context, j socle.IngestJob) error {
 	return a.store.SetIngestJob(context.WithoutCancel(ctx), j)
 }
 
-func (a *Airlock) run(ctx context.Context, j socle.IngestJob) (*updater.Report, error) {
+func (a *Airlock) run(ctx context.Context, j socle.IngestJob) (rep *updater.Report, err error) {
+	// A file that trips a bug fails its job, not the server.
+	defer func() {
+		if v := recover(); v != nil {
+			rep, err = nil, &socle.Error{Code: socle.EINTERNAL, Message: "ingest job panicked", Err: fmt.Errorf("%v", v)}
+		}
+	}()
 	data, err := a.store.IngestJobData(ctx, j.ID)
 	if err != nil {
 		return nil, err
