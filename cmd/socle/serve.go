@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"net"
 	"net/http"
 	"os"
@@ -14,7 +15,10 @@ import (
 )
 
 func serve(ctx context.Context, e *env, args []string) error {
-	if _, err := e.parse("serve", args, nil); err != nil {
+	var pseudonymKey string
+	if _, err := e.parse("serve", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&pseudonymKey, "pseudonym-key", "", "secret key of the vehicle-id pseudonyms: without it the airlock refuses road reports")
+	}); err != nil {
 		return err
 	}
 	log := e.cfg.Logger()
@@ -33,7 +37,12 @@ func serve(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
+	airlock, err := newAirlock(store, catalog, pseudonymKey, log)
+	if err != nil {
+		return err
+	}
 	srv := server.New(store, catalog, log, server.Options{
+		Airlock:           airlock,
 		Metadata:          meta,
 		WarmDownloads:     e.cfg.WarmDownloads,
 		BaseURL:           e.cfg.BaseURL,
@@ -54,6 +63,9 @@ func serve(ctx context.Context, e *env, args []string) error {
 	// Caches follow the data: every committed change, from this instance,
 	// another one or a command-line import, reaches them through PostgreSQL.
 	go store.ListenChanges(ctx, log, srv.Invalidate, srv.FlushCaches)
+	if airlock != nil {
+		go airlock.Run(ctx)
+	}
 	ln, err := net.Listen("tcp", e.cfg.Addr)
 	if err != nil {
 		return err

@@ -81,7 +81,7 @@ CREATE INDEX IF NOT EXISTS road_reports_batch_idx ON road_reports (batch);
 // ensureUpdaterSchema creates the updater's tables in a file that lacks
 // them (files made before the updater existed included).
 func ensureUpdaterSchema(ctx context.Context, db *sql.DB) error {
-	if _, err := db.ExecContext(ctx, updaterTablesSQL); err != nil {
+	if _, err := db.ExecContext(ctx, updaterTablesSQL+ingestJobsSQL); err != nil {
 		return fmt.Errorf("embedded: create updater tables: %w", err)
 	}
 	return nil

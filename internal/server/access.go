@@ -243,5 +243,6 @@ func (s *Server) declareSecurity(doc obj, r *http.Request, lang string) obj {
 				"400": obj{"$ref": "#/components/responses/BadRequest"}}}}
 		secure("/admin/audit", required, true)
 	}
+	s.declareIngest(paths, required, lang)
 	return doc
 }

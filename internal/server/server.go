@@ -70,6 +70,8 @@ type Options struct {
 	// callers: of one address); RateLimitAddress of one address whatever
 	// the credential. 0: no limit.
 	RateLimit, RateLimitAddress int
+	// Airlock takes deposits (POST /ingest/…); nil refuses them.
+	Airlock *Airlock
 }
 
 // Server serves the OGC API.
@@ -179,6 +181,7 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/assets/*", s.assets)
 	s.metadataRoutes(r)
 	r.With(s.Require(auth.RightAdmin)).Get("/admin/audit", s.adminAudit)
+	s.ingestRoutes(r)
 	return r
 }
 

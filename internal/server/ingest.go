@@ -1,0 +1,364 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/socle-geo/socle/internal/auth"
+	"github.com/socle-geo/socle/internal/roadreport"
+	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/updater"
+)
+
+// IngestStore is what the airlock needs of a store: the updater's methods
+// and a durable job table.
+type IngestStore interface {
+	updater.Store
+	CreateIngestJob(ctx context.Context, j socle.IngestJob, data []byte) error
+	IngestJob(ctx context.Context, id string) (socle.IngestJob, error)
+	PendingIngestJobs(ctx context.Context) ([]socle.IngestJob, error)
+	IngestJobData(ctx context.Context, id string) ([]byte, error)
+	SetIngestJob(ctx context.Context, j socle.IngestJob) error
+}
+
+// Airlock takes the files contractors deposit (POST /ingest/fibre,
+// /ingest/road-reports) and runs them through the updater in the
+// background, one at a time. The store is the queue: an accepted upload is
+// stored with its job before the answer, and Run takes up whatever is
+// queued or was running when the process stopped.
+type Airlock struct {
+	store   IngestStore
+	catalog *socle.Catalog
+	// pseudo pseudonymises vehicle ids; nil refuses road reports.
+	pseudo *roadreport.Pseudonymizer
+	log    *slog.Logger
+	wake   chan struct{}
+	// MaxPending bounds the jobs waiting: beyond it uploads get 503.
+	MaxPending int
+	// Window is the road-condition window (0: the updater's default).
+	Window time.Duration
+}
+
+// NewAirlock returns an airlock over store; pseudonymKey may be empty,
+// and then road reports are refused (they could not be pseudonymised).
+func NewAirlock(store IngestStore, catalog *socle.Catalog, pseudonymKey []byte, log *slog.Logger) (*Airlock, error) {
+	a := &Airlock{store: store, catalog: catalog, log: log, wake: make(chan struct{}, 1), MaxPending: 64}
+	if len(pseudonymKey) > 0 {
+		p, err := roadreport.NewPseudonymizer(pseudonymKey)
+		if err != nil {
+			return nil, err
+		}
+		a.pseudo = p
+	}
+	return a, nil
+}
+
+func (a *Airlock) kick() {
+	select {
+	case a.wake <- struct{}{}:
+	default: // a wake-up is pending already
+	}
+}
+
+// Run processes the stored jobs until ctx ends: the pending ones first,
+// then each new one as it arrives. A job interrupted by the end of ctx
+// stays pending (its batch was not applied: batches are whole or nothing)
+// and runs again at the next start.
+func (a *Airlock) Run(ctx context.Context) {
+	for {
+		a.drain(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.wake:
+		}
+	}
+}
+
+func (a *Airlock) drain(ctx context.Context) {
+	for ctx.Err() == nil {
+		jobs, err := a.store.PendingIngestJobs(ctx)
+		if err != nil || len(jobs) == 0 {
+			if err != nil && ctx.Err() == nil {
+				a.log.Error("ingest: listing pending jobs", "error", err)
+			}
+			return
+		}
+		if err := a.process(ctx, jobs[0]); err != nil {
+			if ctx.Err() == nil {
+				a.log.Error("ingest: recording a job", "job", jobs[0].ID, "error", err)
+			}
+			return // retried at the next upload or start
+		}
+	}
+}
+
+// process runs one job and records how it ended.
+func (a *Airlock) process(ctx context.Context, j socle.IngestJob) error {
+	j.Status, j.Updated = socle.JobRunning, time.Now().UTC()
+	if err := a.store.SetIngestJob(ctx, j); err != nil {
+		return err
+	}
+	rep, err := a.run(ctx, j)
+	if ctx.Err() != nil {
+		return ctx.Err() // stopped: left running, taken up again at the next start
+	}
+	j.Updated = time.Now().UTC()
+	if err != nil {
+		j.Status, j.Error = socle.JobFailed, publicError(err)
+		a.log.Warn("ingest: job failed", "job", j.ID, "kind", j.Kind, "error", err)
+	} else {
+		j.Status = socle.JobDone
+		if j.Report, err = json.Marshal(rep); err != nil {
+			return err
+		}
+		a.log.Info("ingest: job done", "job", j.ID, "report", rep.String())
+	}
+	return a.store.SetIngestJob(context.WithoutCancel(ctx), j)
+}
+
+func (a *Airlock) run(ctx context.Context, j socle.IngestJob) (rep *updater.Report, err error) {
+	// A file that trips a bug fails its job, not the server.
+	defer func() {
+		if v := recover(); v != nil {
+			rep, err = nil, &socle.Error{Code: socle.EINTERNAL, Message: "ingest job panicked", Err: fmt.Errorf("%v", v)}
+		}
+	}()
+	data, err := a.store.IngestJobData(ctx, j.ID)
+	if err != nil {
+		return nil, err
+	}
+	u := &updater.Updater{Store: a.store, Catalog: a.catalog, Actor: j.Actor, Window: a.Window, Pseudonyms: a.pseudo}
+	if j.Kind == "fibre" {
+		return u.Fibre(ctx, j.Source, data, false)
+	}
+	return u.RoadReports(ctx, j.Source, data, false)
+}
+
+// publicError is what a job's resource says of its failure: the reason of
+// an invalid file, nothing of an internal one (it is in the log).
+func publicError(err error) string {
+	var e *socle.Error
+	if errors.As(err, &e) && (e.Code == socle.EINVALID || e.Code == socle.ENOTFOUND) {
+		return e.Message
+	}
+	if errors.As(err, &e) && e.Code == socle.EINTERNAL {
+		return "the file could not be processed: an internal error, recorded in the server log"
+	}
+	// The readers' errors name what is wrong with the file (a missing
+	// column, an unreadable header); they never quote a row's values.
+	if e == nil {
+		return "the file could not be read: " + err.Error()
+	}
+	return "the file could not be processed now (" + e.Code + "); deposit it again later"
+}
+
+func (s *Server) ingestRoutes(r chi.Router) {
+	if s.dataset != nil { // deposits go to the root API only
+		return
+	}
+	r.With(s.Require(auth.RightIngestFibre)).Post("/ingest/fibre", s.ingest("fibre"))
+	r.With(s.Require(auth.RightIngestRoadReports)).Post("/ingest/road-reports", s.ingest("road-reports"))
+	r.Get("/ingest/jobs/{jobId}", s.ingestJob)
+}
+
+// ingestTypes are the media types each kind of deposit accepts.
+var ingestTypes = map[string][]string{
+	"fibre":        {"text/csv"},
+	"road-reports": {"text/csv", "application/geo+json", "application/json"},
+}
+
+func (s *Server) ingest(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a := s.opts.Airlock
+		if a == nil {
+			s.problemStatus(w, r, http.StatusServiceUnavailable, "this server does not accept deposits (no airlock configured)")
+			return
+		}
+		if kind == "road-reports" && a.pseudo == nil {
+			s.problemStatus(w, r, http.StatusServiceUnavailable,
+				"road reports are not accepted: no pseudonymisation key is configured for vehicle ids (--pseudonym-key or SOCLE_PSEUDONYM_KEY)")
+			return
+		}
+		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil {
+			mt = ""
+		}
+		accepted := false
+		for _, t := range ingestTypes[kind] {
+			accepted = accepted || mt == t
+		}
+		if !accepted && mt != "application/octet-stream" {
+			s.problemStatus(w, r, http.StatusUnsupportedMediaType, fmt.Sprintf("a %s deposit is one of %v (or application/octet-stream holding CSV)", kind, ingestTypes[kind]))
+			return
+		}
+		data, err := io.ReadAll(r.Body)
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				w.Header().Set("Connection", "close")
+				s.problemStatus(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body exceeds %d bytes", tooBig.Limit))
+				return
+			}
+			s.problemStatus(w, r, http.StatusBadRequest, "the request body could not be read")
+			return
+		}
+		if len(bytes.TrimSpace(data)) == 0 {
+			s.problemStatus(w, r, http.StatusBadRequest, "the deposit is empty")
+			return
+		}
+		if !accepted && !looksLikeCSV(data) {
+			s.problemStatus(w, r, http.StatusUnsupportedMediaType, "application/octet-stream is accepted only for a CSV file, and this one is not: send it as "+ingestTypes[kind][0])
+			return
+		}
+		if pending, err := a.store.PendingIngestJobs(r.Context()); err != nil {
+			s.problem(w, r, err)
+			return
+		} else if len(pending) >= a.MaxPending {
+			w.Header().Set("Retry-After", "60")
+			s.problemStatus(w, r, http.StatusServiceUnavailable, fmt.Sprintf("%d deposits are waiting to be processed; retry later", len(pending)))
+			return
+		}
+		sum := sha256.Sum256(data)
+		id := make([]byte, 12)
+		_, _ = rand.Read(id)
+		source := r.URL.Query().Get("filename")
+		if _, params, err := mime.ParseMediaType(r.Header.Get("Content-Disposition")); err == nil && params["filename"] != "" {
+			source = params["filename"]
+		}
+		if source == "" || len(source) > 200 || !utf8.ValidString(source) {
+			source = "upload"
+		}
+		p := principal(r)
+		j := socle.IngestJob{ID: hex.EncodeToString(id), Kind: kind, Source: source, Actor: p.ID, SHA256: hex.EncodeToString(sum[:]),
+			Size: int64(len(data)), Status: socle.JobQueued, Created: s.opts.Now().UTC()}
+		j.Updated = j.Created
+		if err := a.store.CreateIngestJob(r.Context(), j, data); err != nil {
+			s.problem(w, r, err)
+			return
+		}
+		s.Audit(r, "ingest."+kind, "/ingest/jobs/"+j.ID, http.StatusAccepted, fmt.Sprintf("%s deposit %q by %s (%s), %d bytes, sha256 %s", kind, source, p.ID, p.Name, j.Size, j.SHA256))
+		a.kick()
+		w.Header().Set("Location", s.base(r)+"/ingest/jobs/"+j.ID)
+		s.writeJob(w, r, http.StatusAccepted, j)
+	}
+}
+
+// looksLikeCSV sniffs an application/octet-stream deposit: text (UTF-8 or
+// a single-byte encoding, no NUL) whose first line has a separator.
+func looksLikeCSV(data []byte) bool {
+	head := data[:min(len(data), 4096)]
+	if bytes.IndexByte(head, 0) >= 0 || bytes.HasPrefix(bytes.TrimSpace(head), []byte("{")) {
+		return false
+	}
+	line, _, _ := bytes.Cut(head, []byte("\n"))
+	return bytes.ContainsAny(line, ",;")
+}
+
+func (s *Server) ingestJob(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	if !p.Authenticated() {
+		s.unauthorized(w, r, "ingest jobs are shown to their uploader and to admins", "")
+		return
+	}
+	a := s.opts.Airlock
+	if a == nil {
+		s.problemStatus(w, r, http.StatusNotFound, "no such ingest job")
+		return
+	}
+	j, err := a.store.IngestJob(r.Context(), chi.URLParam(r, "jobId"))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	// Someone else's deposit is not revealed to exist.
+	if j.Actor != p.ID && !p.Has(auth.RightAdmin) {
+		s.problemStatus(w, r, http.StatusNotFound, "no such ingest job")
+		return
+	}
+	s.writeJob(w, r, http.StatusOK, j)
+}
+
+func (s *Server) writeJob(w http.ResponseWriter, r *http.Request, status int, j socle.IngestJob) {
+	type link struct {
+		Href string `json:"href"`
+		Rel  string `json:"rel"`
+		Type string `json:"type"`
+	}
+	doc := struct {
+		socle.IngestJob
+		Links []link `json:"links"`
+	}{j, []link{{s.base(r) + "/ingest/jobs/" + j.ID, "self", "application/json"}}}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// declareIngest adds the airlock's operations to the OpenAPI document,
+// with the credential they need, when this server takes deposits.
+func (s *Server) declareIngest(paths obj, required []any, lang string) {
+	if s.opts.Airlock == nil || s.dataset != nil {
+		return
+	}
+	problem := func(en, fr string) obj {
+		return obj{"description": t(lang, fr, en), "content": obj{"application/problem+json": obj{"schema": obj{"$ref": "#/components/schemas/Problem"}}}}
+	}
+	job := obj{"type": "object", "required": []string{"id", "kind", "status"}, "properties": obj{
+		"id": obj{"type": "string"}, "kind": obj{"type": "string", "enum": []string{"fibre", "road-reports"}},
+		"status": obj{"type": "string", "enum": []string{socle.JobQueued, socle.JobRunning, socle.JobDone, socle.JobFailed}},
+		"sha256": obj{"type": "string"}, "size": obj{"type": "integer"}, "source": obj{"type": "string"},
+		"report": obj{"type": "object"}, "error": obj{"type": "string"}}}
+	for _, kind := range []string{"fibre", "road-reports"} {
+		content := obj{}
+		for _, m := range append(ingestTypes[kind], "application/octet-stream") {
+			content[m] = obj{"schema": obj{"type": "string", "format": "binary"}}
+		}
+		paths["/ingest/"+kind] = obj{"post": obj{"operationId": map[string]string{"fibre": "ingestFibre", "road-reports": "ingestRoadReports"}[kind],
+			"summary":     t(lang, "Déposer un fichier ("+kind+"), traité en arrière-plan", "Deposit a file ("+kind+"), processed in the background"),
+			"security":    required,
+			"parameters":  []any{obj{"name": "filename", "in": "query", "schema": obj{"type": "string"}}},
+			"requestBody": obj{"required": true, "content": content},
+			"responses": obj{
+				"202": obj{"description": t(lang, "Dépôt enregistré ; la tâche est en Location", "Deposit stored; the job is at Location"),
+					"headers": obj{"Location": obj{"schema": obj{"type": "string"}}},
+					"content": obj{"application/json": obj{"schema": job}}},
+				"400": problem("Empty deposit", "Dépôt vide"),
+				"401": obj{"$ref": "#/components/responses/Unauthorized"},
+				"403": obj{"$ref": "#/components/responses/Forbidden"},
+				"413": problem("Deposit too large", "Dépôt trop volumineux"),
+				"415": problem("Unsupported media type", "Type de média non accepté"),
+				"503": problem("Deposits not accepted now", "Dépôts non acceptés pour l’instant"),
+			}}}
+	}
+	paths["/ingest/jobs/{jobId}"] = obj{"get": obj{"operationId": "getIngestJob",
+		"summary":    t(lang, "État et rapport d’un dépôt (déposant et admins)", "Status and report of a deposit (uploader and admins)"),
+		"security":   required,
+		"parameters": []any{obj{"name": "jobId", "in": "path", "required": true, "schema": obj{"type": "string"}}},
+		"responses": obj{
+			"200": obj{"description": t(lang, "La tâche", "The job"), "content": obj{"application/json": obj{"schema": job}}},
+			"401": obj{"$ref": "#/components/responses/Unauthorized"},
+			"404": problem("No such job, or another caller's", "Tâche inconnue, ou d’un autre appelant"),
+		}}}
+}
