@@ -78,9 +78,9 @@ func (s *Server) cors(next http.Handler) http.Handler {
 				h.Set("Access-Control-Allow-Origin", origin)
 				h.Add("Vary", "Origin")
 			}
-			h.Set("Access-Control-Expose-Headers", "Content-Crs, ETag, Link, X-Request-Id")
+			h.Set("Access-Control-Expose-Headers", "Content-Crs, ETag, Link, Location, Retry-After, X-Request-Id")
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-				h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+				h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS")
 				h.Set("Access-Control-Allow-Headers", "Accept, Accept-Language, Authorization, Content-Type, If-None-Match, X-API-Key")
 				h.Set("Access-Control-Max-Age", "3600")
 				w.WriteHeader(http.StatusNoContent)

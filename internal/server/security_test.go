@@ -571,6 +571,18 @@ func TestCORSAndCaching(t *testing.T) {
 	if !strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "X-API-Key") {
 		t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
 	}
+	// A contractor's web page may deposit through the airlock.
+	req, _ = http.NewRequest(http.MethodOptions, s.url+"/ingest/fibre", nil)
+	req.Header.Set("Origin", "https://carto.sicoval.fr")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "authorization, content-type")
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !strings.Contains(resp.Header.Get("Access-Control-Allow-Methods"), "POST") || !strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Content-Type") {
+		t.Errorf("POST preflight: %d %v", resp.StatusCode, resp.Header)
+	}
 	for _, path := range []string{"/styles/territoire", "/collections/roads", "/collections/roads/items?limit=1"} {
 		resp, _ := s.get(t, "admin", path)
 		if cc := resp.Header.Get("Cache-Control"); !strings.HasPrefix(cc, "private") || !strings.Contains(resp.Header.Get("Vary"), "Authorization") {
