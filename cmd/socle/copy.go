@@ -63,7 +63,7 @@ func copyCmd(ctx context.Context, e *env, args []string) error {
 		if target == e.cfg.DatabaseURL {
 			return errors.New("the target is the source")
 		}
-		dst, err := postgis.Open(ctx, target, catalog, postgis.Options{StatementTimeout: 0})
+		dst, err := postgis.Open(ctx, target, catalog, postgis.Options{})
 		if err != nil {
 			return err
 		}

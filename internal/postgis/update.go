@@ -17,8 +17,9 @@ import (
 const updateLock = "SELECT pg_advisory_xact_lock(hashtext('socle-updater'))"
 
 // batchTimeout lifts the pool's statement timeout, which bounds requests,
-// for the transaction of a batch: a million reports take longer than any
-// request should, and the batch is whole or nothing either way.
+// for the transaction of a batch (an import, a copy, an update): a whole
+// territory or a million reports take longer than any request should, and
+// the batch is whole or nothing either way.
 const batchTimeout = "SET LOCAL statement_timeout = 0"
 
 // SaveUpdateInput stores a field file before it is processed; a file

@@ -32,6 +32,9 @@ func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, 
 		return res, dbError(ctx, err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+	if _, err := tx.Exec(ctx, batchTimeout); err != nil {
+		return res, dbError(ctx, err)
+	}
 	if err := checkSRIDs(ctx, tx, rows); err != nil {
 		return res, err
 	}

@@ -57,7 +57,7 @@ func (s *Server) initDatasets() {
 		// which hear of changes through the root's Invalidate.
 		opts.TileCacheBytes, opts.FeatureCacheBytes = s.opts.TileCacheBytes/4, s.opts.FeatureCacheBytes/4
 		sub := &Server{store: s.store, catalog: cat, served: s.served, log: s.log, opts: opts, tms: s.tms,
-			tiles: newTileCache(opts.TileCacheBytes), features: newTileCache(opts.FeatureCacheBytes),
+			tiles: newResponseCache(opts.TileCacheBytes), features: newResponseCache(opts.FeatureCacheBytes),
 			meta: s.meta, dataset: d, prefix: "/datasets/" + d.ID, downloads: dl}
 		s.subs[d.ID] = &datasetAPI{srv: sub, handler: sub.Handler()}
 	}
@@ -420,31 +420,24 @@ func writeGeoJSON(ctx context.Context, store Store, c *socle.Collection, path st
 	defer os.Remove(tmp.Name())
 	w := bufio.NewWriterSize(tmp, 1<<16)
 	fmt.Fprintf(w, `{"type":"FeatureCollection","name":%q,"features":[`, c.ID)
-	q := socle.ItemsQuery{Collection: c, Limit: 5000}
 	first := true
-	for {
-		page, err := store.Items(ctx, q, func(f *socle.Feature) error {
-			if !first {
-				w.WriteByte(',')
-			}
-			first = false
-			w.WriteString("\n{\"type\":\"Feature\",\"id\":")
-			w.Write(f.ID)
-			w.WriteString(",\"geometry\":")
-			w.Write(f.Geometry)
-			w.WriteString(",\"properties\":")
-			w.Write(f.Properties)
-			_, err := w.WriteString("}")
-			return err
-		})
-		if err != nil {
-			tmp.Close()
-			return err
+	err = transfer.Each(ctx, store, socle.ItemsQuery{Collection: c, Limit: 5000}, func(f *socle.Feature) error {
+		if !first {
+			w.WriteByte(',')
 		}
-		if page.Next == nil {
-			break
-		}
-		q.Cursor = page.Next
+		first = false
+		w.WriteString("\n{\"type\":\"Feature\",\"id\":")
+		w.Write(f.ID)
+		w.WriteString(",\"geometry\":")
+		w.Write(f.Geometry)
+		w.WriteString(",\"properties\":")
+		w.Write(f.Properties)
+		_, err := w.WriteString("}")
+		return err
+	})
+	if err != nil {
+		tmp.Close()
+		return err
 	}
 	w.WriteString("\n]}\n")
 	if err := w.Flush(); err != nil {

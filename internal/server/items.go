@@ -469,7 +469,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 	lb, _ := json.Marshal(links)
 	body = append(append(append(body, `,"links":`...), lb...), "}\n"...)
 	sum := sha256.Sum256(body)
-	e := &tileEntry{key: key, layers: []string{c.ID}, data: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`,
+	e := &cachedResponse{key: key, layers: []string{c.ID}, data: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`,
 		crs: fq.OutputCRS().URI}
 	if key != "" {
 		s.features.put(e, stamp)
@@ -479,7 +479,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 
 // writeFeatureJSON answers with a single feature's GeoJSON, or 304 when the
 // client holds it.
-func (s *Server) writeFeatureJSON(w http.ResponseWriter, r *http.Request, e *tileEntry, lang string, hit bool) {
+func (s *Server) writeFeatureJSON(w http.ResponseWriter, r *http.Request, e *cachedResponse, lang string, hit bool) {
 	h := w.Header()
 	h.Set("Content-Type", features.MediaGeoJSON)
 	h.Set("Content-Crs", "<"+e.crs+">")

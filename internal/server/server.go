@@ -86,10 +86,10 @@ type Server struct {
 	opts    Options
 
 	tms        []*tiles.TileMatrixSet
-	tiles      *tileCache
+	tiles      *responseCache
 	tileFlight singleflight.Group
 	// features caches single-feature JSON responses of public collections.
-	features *tileCache
+	features *responseCache
 
 	// meta makes the metadata records (nil without metadata files).
 	meta *metadata.Catalogue
@@ -133,8 +133,8 @@ func New(store Store, catalog *socle.Catalog, log *slog.Logger, opts Options) *S
 		panic(err) // embedded definitions: a build error, not a run-time one
 	}
 	served, selections := servedCatalog(catalog)
-	s := &Server{store: store, catalog: served, served: selections, log: log, opts: opts, tms: tms, tiles: newTileCache(opts.TileCacheBytes),
-		features: newTileCache(opts.FeatureCacheBytes)}
+	s := &Server{store: store, catalog: served, served: selections, log: log, opts: opts, tms: tms, tiles: newResponseCache(opts.TileCacheBytes),
+		features: newResponseCache(opts.FeatureCacheBytes)}
 	s.initMetadata()
 	return s
 }

@@ -302,7 +302,7 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) {
 		sum := sha256.Sum256(data)
 		x0, y0, x1, y1 := tl.Bounds()
 		m := (x1 - x0) * socle.TileBuffer / socle.TileExtent
-		e = &tileEntry{key: key, srid: set.SRID, bounds: [4]float64{x0 - m, y0 - m, x1 + m, y1 + m}, layers: ids,
+		e = &cachedResponse{key: key, srid: set.SRID, bounds: [4]float64{x0 - m, y0 - m, x1 + m, y1 + m}, layers: ids,
 			data: data, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
 		s.tiles.put(e, stamp)
 	}

@@ -122,32 +122,45 @@ func ordered(cat *socle.Catalog, ids []string) ([]*socle.Collection, error) {
 	return out, nil
 }
 
-// Read returns every feature of c in src as rows to import elsewhere:
-// Lambert-93 WKB at full precision, ids and every property, derived ones
-// included. progress, when set, hears the running count.
-func Read(ctx context.Context, src Source, c *socle.Collection, progress func(read int)) ([]socle.Row, error) {
-	var rows []socle.Row
-	q := socle.ItemsQuery{Collection: c, CRS: crs.Lambert, Limit: pageSize, Exact: true}
+// Each streams to fn every feature q selects, page after page of q.Limit,
+// following the next links: the whole collection when q has no filter.
+func Each(ctx context.Context, src Source, q socle.ItemsQuery, fn func(*socle.Feature) error) error {
 	for {
-		page, err := src.Items(ctx, q, func(f *socle.Feature) error {
-			row, err := toRow(f)
-			if err != nil {
-				return fmt.Errorf("read %s feature %s: %w", c.ID, f.ID, err)
-			}
-			rows = append(rows, row)
-			return nil
-		})
+		page, err := src.Items(ctx, q, fn)
 		if err != nil {
-			return nil, err
-		}
-		if progress != nil {
-			progress(len(rows))
+			return err
 		}
 		if page.Next == nil {
-			return rows, nil
+			return nil
 		}
 		q.Cursor = page.Next
 	}
+}
+
+// Read returns every feature of c in src as rows to import elsewhere:
+// Lambert-93 WKB at full precision, ids and every property, derived ones
+// included. progress, when set, hears the running count after each page.
+func Read(ctx context.Context, src Source, c *socle.Collection, progress func(read int)) ([]socle.Row, error) {
+	var rows []socle.Row
+	q := socle.ItemsQuery{Collection: c, CRS: crs.Lambert, Limit: pageSize, Exact: true}
+	err := Each(ctx, src, q, func(f *socle.Feature) error {
+		row, err := toRow(f)
+		if err != nil {
+			return fmt.Errorf("read %s feature %s: %w", c.ID, f.ID, err)
+		}
+		rows = append(rows, row)
+		if progress != nil && len(rows)%pageSize == 0 {
+			progress(len(rows))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if progress != nil {
+		progress(len(rows))
+	}
+	return rows, nil
 }
 
 // toRow turns a feature as a store writes it (JSON fragments) back into a

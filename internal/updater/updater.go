@@ -29,6 +29,7 @@ import (
 	"github.com/socle-geo/socle/internal/fibre"
 	"github.com/socle-geo/socle/internal/roadreport"
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/transfer"
 	"github.com/socle-geo/socle/ogc/crs"
 )
 
@@ -384,17 +385,7 @@ func (u *Updater) each(ctx context.Context, id string, props []string, fn func(*
 	if !ok {
 		return fmt.Errorf("updater: no collection %s", id)
 	}
-	q := socle.ItemsQuery{Collection: c, CRS: crs.Lambert, Properties: props, Limit: 10000}
-	for {
-		page, err := u.Store.Items(ctx, q, fn)
-		if err != nil {
-			return err
-		}
-		if page.Next == nil {
-			return nil
-		}
-		q.Cursor = page.Next
-	}
+	return transfer.Each(ctx, u.Store, socle.ItemsQuery{Collection: c, CRS: crs.Lambert, Properties: props, Limit: 10000}, fn)
 }
 
 var errGeometry = errors.New("updater: unexpected geometry")

@@ -8,11 +8,11 @@ import (
 	"github.com/socle-geo/socle/internal/socle"
 )
 
-// tileCache keeps encoded tiles up to a size in bytes, least recently used
-// out first. Entries know their area and layers, so that a change drops
-// exactly the tiles it touched. It also keeps single-feature responses:
-// entries without an area (srid 0), which any change of their layer drops.
-type tileCache struct {
+// responseCache keeps encoded answers up to a size in bytes, least
+// recently used out first: tiles, whose entries know their area and layers
+// so that a change drops exactly the tiles it touched, and single features,
+// entries without an area (srid 0) that any change of their layer drops.
+type responseCache struct {
 	mu      sync.Mutex
 	max     int64
 	size    int64
@@ -25,7 +25,7 @@ type tileCache struct {
 	epoch uint64
 }
 
-type tileEntry struct {
+type cachedResponse struct {
 	key    string
 	srid   int        // 0: no area, dropped by any change of its layers
 	bounds [4]float64 // the tile and its buffer, in the tile CRS
@@ -35,11 +35,11 @@ type tileEntry struct {
 	crs    string // the Content-Crs of a feature
 }
 
-func newTileCache(maxBytes int64) *tileCache {
-	return &tileCache{max: maxBytes, order: list.New(), entries: map[string]*list.Element{}, generation: map[string]uint64{}}
+func newResponseCache(maxBytes int64) *responseCache {
+	return &responseCache{max: maxBytes, order: list.New(), entries: map[string]*list.Element{}, generation: map[string]uint64{}}
 }
 
-func (c *tileCache) get(key string) (*tileEntry, bool) {
+func (c *responseCache) get(key string) (*cachedResponse, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.entries[key]
@@ -47,11 +47,11 @@ func (c *tileCache) get(key string) (*tileEntry, bool) {
 		return nil, false
 	}
 	c.order.MoveToFront(el)
-	return el.Value.(*tileEntry), true
+	return el.Value.(*cachedResponse), true
 }
 
 // stamp returns the generations of layers, to pass back to put.
-func (c *tileCache) stamp(layers []string) []uint64 {
+func (c *responseCache) stamp(layers []string) []uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := make([]uint64, len(layers), len(layers)+1)
@@ -62,7 +62,7 @@ func (c *tileCache) stamp(layers []string) []uint64 {
 }
 
 // put stores e unless one of its layers changed since stamp was taken.
-func (c *tileCache) put(e *tileEntry, stamp []uint64) {
+func (c *responseCache) put(e *cachedResponse, stamp []uint64) {
 	cost := int64(len(e.data) + len(e.key) + 128)
 	if c.max <= 0 || cost > c.max {
 		return
@@ -87,8 +87,8 @@ func (c *tileCache) put(e *tileEntry, stamp []uint64) {
 	}
 }
 
-func (c *tileCache) remove(el *list.Element) {
-	e := el.Value.(*tileEntry)
+func (c *responseCache) remove(el *list.Element) {
+	e := el.Value.(*cachedResponse)
 	c.order.Remove(el)
 	delete(c.entries, e.key)
 	c.size -= int64(len(e.data) + len(e.key) + 128)
@@ -97,14 +97,14 @@ func (c *tileCache) remove(el *list.Element) {
 // invalidate drops the tiles of ch's collection that intersect its boxes
 // (every tile of the collection when ch.All) and the entries of the
 // collection without an area, and returns how many.
-func (c *tileCache) invalidate(ch socle.Change) int {
+func (c *responseCache) invalidate(ch socle.Change) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.generation[ch.Collection]++
 	n := 0
 	for el := c.order.Front(); el != nil; {
 		next := el.Next()
-		e := el.Value.(*tileEntry)
+		e := el.Value.(*cachedResponse)
 		if slices.Contains(e.layers, ch.Collection) && (ch.All || e.srid == 0 || intersectsAny(e.bounds, ch.Boxes[e.srid])) {
 			c.remove(el)
 			n++
@@ -115,7 +115,7 @@ func (c *tileCache) invalidate(ch socle.Change) int {
 }
 
 // flush drops everything (e.g. after notifications may have been missed).
-func (c *tileCache) flush() {
+func (c *responseCache) flush() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.epoch++
