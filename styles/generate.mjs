@@ -89,7 +89,12 @@ const CENTER = [1.555, 43.479];
 const ZOOM = 10.5;
 
 // Zoom levels at which the tiles hold each layer (the tile contract).
-const ZOOMS = {communes: [8, 16], roads: [10, 16], land_cover: [12, 16], addresses: [15, 16]};
+const ZOOMS = {communes: [8, 16], roads: [10, 16], land_cover: [12, 16], addresses: [15, 16], address_candidates: [15, 16], road_reports: [15, 16]};
+
+// Candidate addresses: an open ring, a proposal rather than an address.
+const CANDIDATE = {fr: 'Adresse candidate (à certifier)', en: 'Candidate address (to certify)', color: '#E69F00', outline: '#7A4F00'};
+// Road reports not snapped to a segment (no road_id).
+const REPORT_UNSNAPPED = {fr: 'Relevé hors voirie', en: 'Report off the road network', color: '#FFFFFF'};
 
 // ---------------------------------------------------------------------------
 // MapLibre expressions and layers.
@@ -225,6 +230,39 @@ function addressLayers(src) {
     ];
 }
 
+function candidateLayers(src) {
+    return [
+        {id: 'address_candidates-ring', type: 'circle', source: src, 'source-layer': 'address_candidates', minzoom: 15,
+            paint: {
+                'circle-color': '#FFFFFF',
+                'circle-opacity': 0.6,
+                'circle-radius': ['interpolate', ['linear'], ['zoom'], 15, 3.5, 18, 8, 20, 11],
+                'circle-stroke-color': CANDIDATE.color,
+                'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 15, 1.5, 18, 2.5],
+            }},
+    ];
+}
+
+function candidateLabel(src) {
+    return {id: 'address_candidates-numero', type: 'symbol', source: src, 'source-layer': 'address_candidates', minzoom: 17,
+        layout: text({'text-field': ['case', ['has', 'numero'], numeroText, '?'], 'text-size': 11, 'text-anchor': 'top',
+            'text-offset': [0, 0.8], 'text-padding': 1}),
+        paint: halo({'text-color': CANDIDATE.outline})};
+}
+
+function reportLayers(src) {
+    return [
+        {id: 'road_reports-point', type: 'circle', source: src, 'source-layer': 'road_reports', minzoom: 15,
+            layout: {'circle-sort-key': ['coalesce', get('condition'), -1]},
+            paint: {
+                'circle-color': ['case', ['has', 'road_id'], conditionColor, REPORT_UNSNAPPED.color],
+                'circle-radius': ['interpolate', ['linear'], ['zoom'], 15, 2, 18, 5],
+                'circle-stroke-color': '#333333',
+                'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 15, 0.4, 18, 1],
+            }},
+    ];
+}
+
 function addressLabel(src) {
     return {id: 'addresses-numero', type: 'symbol', source: src, 'source-layer': 'addresses', minzoom: 17,
         layout: text({'text-field': numeroText, 'text-size': 11, 'text-anchor': 'top', 'text-offset': [0, 0.7],
@@ -244,6 +282,11 @@ const legend = {
         items: [...FIBRE, FIBRE_UNKNOWN].map((f) => ({label: T(f), color: f.color, shape: 'circle'}))},
     land_cover: {title: {fr: 'Occupation du sol', en: 'Land cover'},
         items: [ARTIF_ZAN, ARTIF_BEFORE, ...NATURAL, NATURAL_OTHER].map((c) => ({label: T(c), color: c.color, shape: 'fill'}))},
+    address_candidates: {title: {fr: 'Adresses candidates (fibre)', en: 'Candidate addresses (fibre)'},
+        items: [{label: T(CANDIDATE), color: CANDIDATE.color, shape: 'circle'}]},
+    road_reports: {title: {fr: 'Relevés de l’état de la voirie', en: 'Road-state reports'},
+        items: [...CONDITION.map((c) => ({label: T(c), color: c.color, shape: 'circle'})),
+            {label: T(REPORT_UNSNAPPED), color: REPORT_UNSNAPPED.color, shape: 'circle'}]},
     communes: {title: {fr: 'Communes', en: 'Municipalities'},
         items: [{label: {fr: 'Limite communale', en: 'Municipal boundary'}, color: BOUNDARY, shape: 'line', dashed: true}]},
     zan: {title: {fr: 'Enveloppe ZAN 2021–2031 consommée', en: 'ZAN 2021–2031 allowance used'},
@@ -285,18 +328,21 @@ const styles = {
             fr: 'Vue d’ensemble du territoire : limites et noms des communes, occupation du sol (artificialisation depuis 2021 en évidence), état de la voirie, avancement de la fibre par adresse et numéros à grande échelle.',
             en: 'Overview of the territory: municipal boundaries and names, land cover (artificialisation since 2021 highlighted), road condition, fibre deployment per address and house numbers at large scales.',
         },
-        collections: ['communes', 'land_cover', 'roads', 'addresses'],
+        collections: ['communes', 'land_cover', 'roads', 'addresses', 'address_candidates', 'road_reports'],
         sources: {socle: {type: 'vector', url: '{base}/tiles/WebMercatorQuad?f=tilejson'}, [COMMUNE_LABELS]: communeLabelSource},
         layers: [
             ...landCoverLayers('socle'),
             ...communeLayers('socle', {choropleth: false}),
             ...roadLayers('socle'),
+            ...reportLayers('socle'),
             ...addressLayers('socle'),
+            ...candidateLayers('socle'),
             roadLabel('socle'),
             addressLabel('socle'),
+            candidateLabel('socle'),
             communeLabel({choropleth: false}),
         ],
-        legends: [legend.roads, legend.addresses, legend.land_cover, legend.communes],
+        legends: [legend.roads, legend.addresses, legend.land_cover, legend.communes, legend.address_candidates, legend.road_reports],
     }),
     addresses: style({
         id: 'addresses',
@@ -323,6 +369,32 @@ const styles = {
         sources: {socle: tilesOf('roads')},
         layers: [...roadLayers('socle'), roadLabel('socle')],
         legends: [legend.roads],
+    }),
+    address_candidates: style({
+        id: 'address_candidates',
+        name: 'Adresses candidates — à certifier',
+        title: {fr: 'Adresses candidates', en: 'Candidate addresses'},
+        description: {
+            fr: 'Immeubles des fichiers de déploiement de la fibre sans adresse connue : anneaux orangés, numéro proposé à grande échelle ; à examiner par la commune.',
+            en: 'Buildings of the fibre deployment files with no known address: orange rings, proposed number at large scales; for the municipality to review.',
+        },
+        collections: ['address_candidates'],
+        sources: {socle: tilesOf('address_candidates')},
+        layers: [...candidateLayers('socle'), candidateLabel('socle')],
+        legends: [legend.address_candidates],
+    }),
+    road_reports: style({
+        id: 'road_reports',
+        name: 'Relevés — état de la voirie',
+        title: {fr: 'Relevés de voirie', en: 'Road reports'},
+        description: {
+            fr: 'Relevés des tournées de collecte colorés selon l’état signalé (bon, moyen, dégradé, dangereux) ; en blanc, les relevés trop loin de toute voie.',
+            en: 'Reports of the collection rounds coloured by the reported condition (good, fair, poor, dangerous); in white, reports too far from any road.',
+        },
+        collections: ['road_reports'],
+        sources: {socle: tilesOf('road_reports')},
+        layers: reportLayers('socle'),
+        legends: [legend.road_reports],
     }),
     land_cover: style({
         id: 'land_cover',
@@ -554,6 +626,33 @@ function qmlAddresses() {
     };
 }
 
+function qmlCandidates() {
+    const size = `scale_linear(@vector_tile_zoom, 15, 18, 7, 16) * ${fmt(PX)}`;
+    return {
+        renderer: [
+            qstyle({name: CANDIDATE.fr, layer: 'address_candidates', geometry: 0, minZoom: 15,
+                symbol: ['marker', [markerLayer({color: '#FFFFFF', size: 7, sizeExpr: size, outline: CANDIDATE.color, outlineWidth: 2})]]}),
+        ],
+        labeling: [{name: 'Numéro proposé', layer: 'address_candidates', geometry: 0, minZoom: 16, maxZoom: -1, expression: '',
+            field: `CASE WHEN "numero" IS NULL THEN '?' ELSE to_string("numero") || CASE WHEN coalesce("suffixe", '') <> '' THEN ' ' || "suffixe" ELSE '' END END`,
+            size: 8, placement: 'below', color: CANDIDATE.outline}],
+    };
+}
+
+function qmlReports() {
+    const size = (r) => `scale_linear(@vector_tile_zoom, 15, 18, ${2 * r}, ${5 * r}) * ${fmt(PX)}`;
+    return {
+        renderer: [
+            qstyle({name: REPORT_UNSNAPPED.fr, layer: 'road_reports', geometry: 0, minZoom: 15, expression: `"road_id" IS NULL`,
+                symbol: ['marker', [markerLayer({color: REPORT_UNSNAPPED.color, size: 4, sizeExpr: size(2)})]]}),
+            ...CONDITION.map((c) => qstyle({name: `Relevé : ${c.fr.toLowerCase()}`, layer: 'road_reports', geometry: 0, minZoom: 15,
+                expression: `"road_id" IS NOT NULL AND "condition" = ${c.value}`,
+                symbol: ['marker', [markerLayer({color: c.color, size: 4, sizeExpr: size(2)})]]})),
+        ],
+        labeling: [],
+    };
+}
+
 function qmlStyle(s, indent) {
     const pad = ' '.repeat(indent);
     const [type, layers] = s.symbol;
@@ -624,14 +723,17 @@ const qmls = {
     addresses: qml({title: styles.addresses.name, description: styles.addresses.metadata['socle:description'].fr, parts: [qmlAddresses()]}),
     roads: qml({title: styles.roads.name, description: styles.roads.metadata['socle:description'].fr, parts: [qmlRoads()]}),
     land_cover: qml({title: styles.land_cover.name, description: styles.land_cover.metadata['socle:description'].fr, parts: [qmlLandCover()]}),
+    address_candidates: qml({title: styles.address_candidates.name, description: styles.address_candidates.metadata['socle:description'].fr, parts: [qmlCandidates()]}),
+    road_reports: qml({title: styles.road_reports.name, description: styles.road_reports.metadata['socle:description'].fr, parts: [qmlReports()]}),
     communes: qml({title: styles.communes.name, description: styles.communes.metadata['socle:description'].fr, parts: [qmlCommunes({choropleth: true})]}),
 };
 // territoire.qml: every layer; labels listed so that commune names come last
 // and so take priority over road names and house numbers.
 qmls.territoire = qml({title: styles.territoire.name, description: styles.territoire.metadata['socle:description'].fr,
     parts: [
-        {renderer: [...qmlLandCover().renderer, ...qmlCommunes({choropleth: false}).renderer, ...qmlRoads().renderer, ...qmlAddresses().renderer],
-            labeling: [...qmlAddresses().labeling, ...qmlRoads().labeling, ...qmlCommunes({choropleth: false}).labeling]},
+        {renderer: [...qmlLandCover().renderer, ...qmlCommunes({choropleth: false}).renderer, ...qmlRoads().renderer, ...qmlReports().renderer,
+            ...qmlAddresses().renderer, ...qmlCandidates().renderer],
+            labeling: [...qmlCandidates().labeling, ...qmlAddresses().labeling, ...qmlRoads().labeling, ...qmlCommunes({choropleth: false}).labeling]},
     ]});
 
 // ---------------------------------------------------------------------------

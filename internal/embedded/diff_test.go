@@ -56,7 +56,60 @@ func openPair(t *testing.T) *storePair {
 	em, _ := openTemp(t)
 	loadFixtures(t, pg, fixturesDir())
 	loadFixtures(t, em, fixturesDir())
+	for _, u := range updaterBatches(em) {
+		for _, s := range []interface {
+			ApplyUpdate(context.Context, *socle.Update) (socle.UpdateResult, error)
+		}{pg, em} {
+			if _, err := s.ApplyUpdate(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	return &storePair{pg: pg, em: em, cat: cat}
+}
+
+// updaterBatches are two batches as the updater makes them, fixed so that
+// both stores get the same rows: candidates near addresses, reports on and
+// off roads, so that address_candidates and road_reports are compared too.
+func updaterBatches(s *Store) []*socle.Update {
+	at := time.Date(2026, 10, 5, 8, 30, 0, 123456000, time.UTC)
+	fibre := &socle.Update{Batch: socle.Batch{ID: "update-fibre-20261005T083000Z-000001", Kind: "update-fibre", Source: "fibre.csv", FileSHA256: "f1", Actor: "test"},
+		Collection: "addresses"}
+	statuses := []string{"deploye", "cible", "signe"}
+	for i, f := range s.layers["addresses"].Load().feats {
+		if i%37 != 0 {
+			continue
+		}
+		p := f.geom.(orb.Point)
+		c := socle.AddressCandidate{Key: fmt.Sprintf("cand-%05d", i), Line: i + 2, ImbID: fmt.Sprintf("IMB/31/%05d", i), Suffixe: []string{"", "bis", "ter"}[i%3],
+			VoieNom: fmt.Sprintf("Chemin %d", i%11), CommuneInsee: "31" + fmt.Sprintf("%03d", 100+i%9), CommuneNom: fmt.Sprintf("Commune %d", i%9),
+			Postcode: "31320", FibreStatus: statuses[i%3], FibreOperator: "ORANGE", Reason: []string{"no address with this number", "ambiguous: two streets"}[i%2],
+			X: p[0] + 7.25, Y: p[1] - 3.5, CreatedAt: at}
+		if i%5 != 0 {
+			n := i%120 + 1
+			c.Numero = &n
+		}
+		fibre.Candidates = append(fibre.Candidates, c)
+	}
+	reports := &socle.Update{Batch: socle.Batch{ID: "update-road-reports-20261005T090000Z-000002", Kind: "update-road-reports", Source: "reports.csv", FileSHA256: "r1", Actor: "test"},
+		Collection: "roads"}
+	for i, f := range s.layers["roads"].Load().feats {
+		if i%3 != 0 {
+			continue
+		}
+		p := f.geom.(orb.LineString)[0]
+		id := f.id.(int64)
+		r := socle.RoadReport{Key: fmt.Sprintf("rep-%06d", i), Line: i + 2, Time: at.Add(time.Duration(i) * time.Minute), Vehicle: fmt.Sprintf("v%02d", i%13),
+			Condition: i % 4, Comment: []string{"", "nid de poule", "fissures"}[i%3], X: p[0] + 1.5, Y: p[1]}
+		if i%4 != 0 {
+			h, d := float64(i%360), 1.5
+			r.Heading, r.RoadID, r.Distance = &h, &id, &d
+		} else {
+			r.Reason = "too far from every road"
+		}
+		reports.Reports = append(reports.Reports, r)
+	}
+	return []*socle.Update{fibre, reports}
 }
 
 // answer is what a store said to one query.

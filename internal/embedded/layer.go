@@ -101,6 +101,23 @@ func (l *layer) withChanges(changed []*feature, st layerState) (*layer, error) {
 	return n, n.summarise()
 }
 
+// without returns a new layer: l less the features gone (features of l).
+func (l *layer) without(gone []*feature) *layer {
+	drop := make(map[*feature]bool, len(gone))
+	n := &layer{t: l.t, tree: l.tree.Copy(), state: l.state, sum: l.sum, eq: make([]equalIndex, len(l.t.cols))}
+	for _, f := range gone {
+		drop[f] = true
+		n.tree.Delete(f.bound.Min, f.bound.Max, f)
+	}
+	n.feats = make([]*feature, 0, len(l.feats)-len(gone))
+	for _, f := range l.feats {
+		if !drop[f] {
+			n.feats = append(n.feats, f)
+		}
+	}
+	return n
+}
+
 // summarise computes what Summary reports, as the PostGIS store's summary
 // query does: the count, the extent of the stored geometries densified every
 // kilometre and projected to CRS84, and the range of the temporal property.

@@ -104,10 +104,7 @@ type table struct {
 }
 
 func newTable(c *socle.Collection) *table {
-	t := &table{c: c, idCol: "id", intID: c.IDType == socle.TypeInteger, byName: map[string]int{}, updatedAt: -1, idProp: -1, keyProp: -1}
-	if c.ID == "communes" {
-		t.idCol = "insee"
-	}
+	t := &table{c: c, idCol: c.IDCol(), intID: c.IDType == socle.TypeInteger, byName: map[string]int{}, updatedAt: -1, idProp: -1, keyProp: -1}
 	t.key = t.idCol
 	if c.ID == "addresses" {
 		t.key = "cle_interop"

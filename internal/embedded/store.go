@@ -78,11 +78,19 @@ func Open(ctx context.Context, path string, catalog *socle.Catalog) (*Store, err
 		db.Close()
 		return nil, err
 	}
+	if err := moveLegacyTablesAside(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := ensureSchema(ctx, db, tables, s.now()); err != nil {
 		db.Close()
 		return nil, err
 	}
-	if err := ensureUpdaterSchema(ctx, db); err != nil {
+	if err := moveLegacyRows(ctx, db, s.now()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := ensureUpdaterSchema(ctx, db, s.tables); err != nil {
 		db.Close()
 		return nil, err
 	}

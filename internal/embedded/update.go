@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -10,12 +11,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"github.com/socle-geo/socle/internal/socle"
 )
 
 // updaterTablesSQL are the updater's tables, as in the PostGIS schema
-// (migration 00004), with positions as x, y in Lambert-93: they are not
-// feature tables.
+// (migrations 00004 and 00007). The collections it adds rows to
+// (address_candidates, road_reports) are feature tables of the catalog,
+// made by ensureSchema; ensureUpdaterSchema indexes their provenance.
 const updaterTablesSQL = `
 CREATE TABLE IF NOT EXISTS update_inputs (
   sha256 TEXT PRIMARY KEY NOT NULL,
@@ -40,51 +44,34 @@ CREATE TABLE IF NOT EXISTS update_reverts (
   reverted_at DATETIME NOT NULL,
   counts TEXT NOT NULL DEFAULT '{}'
 );
-CREATE TABLE IF NOT EXISTS address_candidates (
-  key TEXT PRIMARY KEY NOT NULL,
-  batch TEXT NOT NULL REFERENCES batches (id),
-  line INTEGER NOT NULL,
-  imb_id TEXT NOT NULL DEFAULT '',
-  numero INTEGER,
-  suffixe TEXT NOT NULL DEFAULT '',
-  voie_nom TEXT NOT NULL DEFAULT '',
-  commune_insee TEXT NOT NULL DEFAULT '',
-  commune_nom TEXT NOT NULL DEFAULT '',
-  code_postal TEXT NOT NULL DEFAULT '',
-  fibre_status TEXT NOT NULL DEFAULT '',
-  fibre_operator TEXT NOT NULL DEFAULT '',
-  reason TEXT NOT NULL,
-  created_at DATETIME NOT NULL,
-  x REAL NOT NULL,
-  y REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS address_candidates_batch_idx ON address_candidates (batch);
-CREATE TABLE IF NOT EXISTS road_reports (
-  key TEXT PRIMARY KEY NOT NULL,
-  batch TEXT NOT NULL REFERENCES batches (id),
-  line INTEGER NOT NULL,
-  observed_at DATETIME NOT NULL,
-  vehicle TEXT NOT NULL,
-  heading REAL,
-  condition INTEGER NOT NULL CHECK (condition BETWEEN 0 AND 3),
-  comment TEXT NOT NULL DEFAULT '',
-  road_id INTEGER,
-  distance REAL,
-  reason TEXT NOT NULL DEFAULT '',
-  x REAL NOT NULL,
-  y REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS road_reports_road_idx ON road_reports (road_id, observed_at) WHERE road_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS road_reports_batch_idx ON road_reports (batch);
 `
 
 // ensureUpdaterSchema creates the updater's tables in a file that lacks
 // them (files made before the updater existed included).
-func ensureUpdaterSchema(ctx context.Context, db *sql.DB) error {
+func ensureUpdaterSchema(ctx context.Context, db *sql.DB, tables map[string]*table) error {
 	if _, err := db.ExecContext(ctx, updaterTablesSQL+ingestJobsSQL); err != nil {
 		return fmt.Errorf("embedded: create updater tables: %w", err)
 	}
+	for _, uc := range updaterCollections {
+		if _, ok := tables[uc.id]; !ok {
+			continue // a catalog without it (a partial copy)
+		}
+		if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)",
+			quote(uc.id+"_"+uc.batchProp+"_idx"), quote(uc.id), quote(uc.batchProp))); err != nil {
+			return fmt.Errorf("embedded: index %s: %w", uc.id, err)
+		}
+	}
 	return nil
+}
+
+// updaterTable returns the table of an updater collection, which a partial
+// catalog may lack.
+func (s *Store) updaterTable(id string) (*table, error) {
+	t, ok := s.tables[id]
+	if !ok {
+		return nil, socle.Errorf(socle.EINVALID, "this store does not hold %s", id)
+	}
+	return t, nil
 }
 
 // SaveUpdateInput stores a field file before it is processed; a file
@@ -106,27 +93,161 @@ func (s *Store) PurgeUpdateInputs(ctx context.Context, before time.Time) (int, e
 	return int(n), nil
 }
 
-// RoadReports streams the stored reports snapped to a segment.
+// RoadReports streams the stored reports snapped to a segment, from the
+// current snapshot.
 func (s *Store) RoadReports(ctx context.Context, fn func(socle.StoredReport) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT key, road_id, observed_at, condition FROM road_reports WHERE road_id IS NOT NULL`)
-	if err != nil {
-		return storeError(ctx, err)
+	p, ok := s.layers["road_reports"]
+	if !ok {
+		return nil
 	}
-	defer rows.Close()
-	var r socle.StoredReport
-	var at string
-	for rows.Next() {
-		if err := rows.Scan(&r.Key, &r.RoadID, &at, &r.Condition); err != nil {
-			return storeError(ctx, err)
+	l := p.Load()
+	t := l.t
+	road, at, cond := t.byName["road_id"], t.byName["observed_at"], t.byName["condition"]
+	for i, f := range l.feats {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 		}
-		if r.Time, err = parseTimestamp(at); err != nil {
-			return err
+		id, ok := f.vals[road].(int64)
+		if !ok {
+			continue
 		}
+		r := socle.StoredReport{Key: f.id.(string), RoadID: id, Time: f.vals[at].(time.Time), Condition: int(f.vals[cond].(int64))}
 		if err := fn(r); err != nil {
 			return err
 		}
 	}
-	return storeError(ctx, rows.Err())
+	return nil
+}
+
+// updaterCollections are the collections batches add rows to, and the
+// property holding the batch that added each row.
+var updaterCollections = []struct{ id, batchProp string }{
+	{"address_candidates", "fibre_batch"},
+	{"road_reports", "report_batch"},
+}
+
+// candidateFeatures turns a batch's candidates into features of t.
+func candidateFeatures(t *table, batch string, now time.Time, cs []socle.AddressCandidate) []*feature {
+	in := interner{}
+	out := make([]*feature, len(cs))
+	for i, a := range cs {
+		var num any
+		if a.Numero != nil {
+			num = int64(*a.Numero)
+		}
+		created := a.CreatedAt
+		if created.IsZero() {
+			created = now
+		}
+		created = created.UTC().Truncate(time.Microsecond)
+		out[i] = t.newFeature(a.Key, orb.Point{a.X, a.Y}, map[string]any{
+			"fibre_batch": batch, "line": int64(a.Line), "imb_id": a.ImbID, "numero": num, "suffixe": in.get(a.Suffixe),
+			"voie_nom": in.get(a.VoieNom), "commune_insee": in.get(a.CommuneInsee), "commune_nom": in.get(a.CommuneNom),
+			"code_postal": in.get(a.Postcode), "fibre_status": in.get(a.FibreStatus), "fibre_operator": in.get(a.FibreOperator),
+			"reason": in.get(a.Reason), "created_at": created,
+		})
+	}
+	return out
+}
+
+// reportFeatures turns a batch's reports into features of t.
+func reportFeatures(t *table, batch string, rs []socle.RoadReport) []*feature {
+	in := interner{}
+	out := make([]*feature, len(rs))
+	for i := range rs {
+		r := &rs[i]
+		var heading, road, dist any
+		if r.Heading != nil {
+			heading = *r.Heading
+		}
+		if r.RoadID != nil {
+			road = *r.RoadID
+		}
+		if r.Distance != nil {
+			dist = *r.Distance
+		}
+		out[i] = t.newFeature(r.Key, orb.Point{r.X, r.Y}, map[string]any{
+			"report_batch": batch, "line": int64(r.Line), "observed_at": r.Time.UTC().Truncate(time.Microsecond),
+			"vehicle": in.get(r.Vehicle), "heading": heading, "condition": int64(r.Condition), "comment": in.get(r.Comment),
+			"road_id": road, "distance": dist, "reason": in.get(r.Reason),
+		})
+	}
+	return out
+}
+
+// newFeature builds a feature of t from values by property name.
+func (t *table) newFeature(id any, g orb.Geometry, vals map[string]any) *feature {
+	f := &feature{id: id, vals: make([]any, len(t.cols)), geom: g, bound: g.Bound()}
+	for name, v := range vals {
+		f.vals[t.byName[name]] = v
+	}
+	return f
+}
+
+// addRows inserts the features whose id is not stored yet (the first, by
+// line, of a key met twice), as INSERT … ON CONFLICT DO NOTHING does, puts
+// them in the next snapshot and announces them; it says how many.
+func (im *batchWriter) addRows(ctx context.Context, t *table, feats []*feature) (int, error) {
+	line := t.byName["line"]
+	slices.SortStableFunc(feats, func(a, b *feature) int {
+		if c := compareIDs(a.id, b.id); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.vals[line].(int64), b.vals[line].(int64))
+	})
+	l := im.current(t.c.ID)
+	var changes []change
+	var fs []*feature
+	for i, f := range feats {
+		if (i > 0 && compareIDs(feats[i-1].id, f.id) == 0) || l.find(f.id) != nil {
+			continue
+		}
+		changes = append(changes, change{f: f, inserted: true})
+		fs = append(fs, f)
+	}
+	if len(changes) == 0 {
+		return 0, nil
+	}
+	n, err := l.withChanges(fs, l.state)
+	if err != nil {
+		return 0, err
+	}
+	im.next[t.c.ID] = n
+	// In key order (as sorted above), the key index is appended to rather
+	// than split all over: several times faster for a million.
+	if err := im.write(ctx, t, changes); err != nil {
+		return 0, err
+	}
+	return len(changes), im.notifyChange(ctx, t.c.ID, changedAreas(changes))
+}
+
+// removeRows deletes the rows of an updater collection that batch added.
+func (im *batchWriter) removeRows(ctx context.Context, t *table, batchProp, batch string) (int, error) {
+	l := im.current(t.c.ID)
+	j := t.byName[batchProp]
+	var gone []change
+	for _, f := range l.feats {
+		if f.vals[j] == batch {
+			gone = append(gone, change{f: f})
+		}
+	}
+	if len(gone) == 0 {
+		return 0, nil
+	}
+	if _, err := im.tx.ExecContext(ctx, "DELETE FROM "+quote(t.c.ID)+" WHERE "+quote(batchProp)+" = ?", batch); err != nil {
+		return 0, storeError(ctx, err)
+	}
+	fs := make([]*feature, len(gone))
+	for i, ch := range gone {
+		fs[i] = ch.f
+	}
+	im.next[t.c.ID] = l.without(fs)
+	if err := im.writeExtent(ctx, t.c.ID); err != nil {
+		return 0, err
+	}
+	return len(gone), im.notifyChange(ctx, t.c.ID, changedAreas(gone))
 }
 
 func (s *Store) updatable(id string) (*table, error) {
@@ -170,55 +291,22 @@ func (s *Store) ApplyUpdate(ctx context.Context, u *socle.Update) (socle.UpdateR
 			}
 			res.FeaturesChanged = n
 		}
-		stamp := formatTimestamp(im.now, true)
 		if len(u.Candidates) > 0 {
-			st, err := im.tx.PrepareContext(ctx, `INSERT INTO address_candidates (key, batch, line, imb_id, numero, suffixe, voie_nom, commune_insee, commune_nom, code_postal,
-				fibre_status, fibre_operator, reason, created_at, x, y) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`)
+			t, err := s.updaterTable("address_candidates")
 			if err != nil {
-				return storeError(ctx, err)
+				return err
 			}
-			defer st.Close()
-			for _, a := range u.Candidates {
-				var num any
-				if a.Numero != nil {
-					num = *a.Numero
-				}
-				r, err := st.ExecContext(ctx, a.Key, b.ID, a.Line, a.ImbID, num, a.Suffixe, a.VoieNom, a.CommuneInsee, a.CommuneNom, a.Postcode,
-					a.FibreStatus, a.FibreOperator, a.Reason, stamp, a.X, a.Y)
-				if err != nil {
-					return storeError(ctx, err)
-				}
-				n, _ := r.RowsAffected()
-				res.CandidatesAdded += int(n)
+			if res.CandidatesAdded, err = im.addRows(ctx, t, candidateFeatures(t, b.ID, im.now, u.Candidates)); err != nil {
+				return err
 			}
 		}
 		if len(u.Reports) > 0 {
-			st, err := im.tx.PrepareContext(ctx, `INSERT INTO road_reports (key, batch, line, observed_at, vehicle, heading, condition, comment, road_id, distance, reason, x, y)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`)
+			t, err := s.updaterTable("road_reports")
 			if err != nil {
-				return storeError(ctx, err)
+				return err
 			}
-			defer st.Close()
-			// In key order, the primary-key B-tree is appended to rather
-			// than split all over: several times faster for a million.
-			order := make([]int, len(u.Reports))
-			for i := range order {
-				order[i] = i
-			}
-			slices.SortFunc(order, func(a, b int) int { return strings.Compare(u.Reports[a].Key, u.Reports[b].Key) })
-			for i, k := range order {
-				r := &u.Reports[k]
-				if i%4096 == 0 {
-					if err := ctx.Err(); err != nil {
-						return err
-					}
-				}
-				res2, err := st.ExecContext(ctx, r.Key, b.ID, r.Line, formatTimestamp(r.Time, true), r.Vehicle, r.Heading, r.Condition, r.Comment, r.RoadID, r.Distance, r.Reason, r.X, r.Y)
-				if err != nil {
-					return storeError(ctx, err)
-				}
-				n, _ := res2.RowsAffected()
-				res.ReportsAdded += int(n)
+			if res.ReportsAdded, err = im.addRows(ctx, t, reportFeatures(t, b.ID, u.Reports)); err != nil {
+				return err
 			}
 		}
 		if len(u.Rejects) > 0 {
@@ -394,8 +482,8 @@ func (s *Store) RevertUpdate(ctx context.Context, batch, actor string) (socle.Up
 		}
 		var later string
 		err = im.tx.QueryRowContext(ctx, `SELECT b.id FROM batches b WHERE b.kind = ? AND b.status = 'done' AND (b.started_at > ? OR (b.started_at = ? AND b.id > ?))
-			AND (EXISTS (SELECT 1 FROM update_history h WHERE h.batch = b.id) OR EXISTS (SELECT 1 FROM address_candidates a WHERE a.batch = b.id)
-			     OR EXISTS (SELECT 1 FROM road_reports r WHERE r.batch = b.id))
+			AND (EXISTS (SELECT 1 FROM update_history h WHERE h.batch = b.id) OR EXISTS (SELECT 1 FROM address_candidates a WHERE a.fibre_batch = b.id)
+			     OR EXISTS (SELECT 1 FROM road_reports r WHERE r.report_batch = b.id))
 			ORDER BY b.started_at DESC LIMIT 1`, kind, started, started, batch).Scan(&later)
 		if err == nil {
 			return &socle.Error{Code: socle.ECONFLICT, Message: fmt.Sprintf("batch %s, applied after %s, changed data that rests on it: revert %s first", later, batch, later)}
@@ -430,17 +518,21 @@ func (s *Store) RevertUpdate(ctx context.Context, batch, actor string) (socle.Up
 			return err
 		}
 		res.FeaturesChanged = len(sets)
-		r, err := im.tx.ExecContext(ctx, `DELETE FROM address_candidates WHERE batch = ?`, batch)
-		if err != nil {
-			return storeError(ctx, err)
+		for _, uc := range updaterCollections {
+			t, ok := s.tables[uc.id]
+			if !ok {
+				continue
+			}
+			n, err := im.removeRows(ctx, t, uc.batchProp, batch)
+			if err != nil {
+				return err
+			}
+			if uc.id == "address_candidates" {
+				res.CandidatesAdded = -n
+			} else {
+				res.ReportsAdded = -n
+			}
 		}
-		n, _ := r.RowsAffected()
-		res.CandidatesAdded = -int(n)
-		if r, err = im.tx.ExecContext(ctx, `DELETE FROM road_reports WHERE batch = ?`, batch); err != nil {
-			return storeError(ctx, err)
-		}
-		n, _ = r.RowsAffected()
-		res.ReportsAdded = -int(n)
 		if _, err := im.tx.ExecContext(ctx, `UPDATE batches SET status = 'reverted' WHERE id = ?`, batch); err != nil {
 			return storeError(ctx, err)
 		}

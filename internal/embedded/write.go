@@ -534,7 +534,9 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 	// upsert does.
 	var insertCols []string
 	var colIdx []int
-	if t.intID {
+	// The id column, unless a property holds it (communes' insee).
+	idCol := t.intID || t.idProp < 0
+	if idCol {
 		insertCols = append(insertCols, quote(t.idCol))
 	}
 	for j, c := range t.cols {
@@ -587,7 +589,7 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 		}
 		var args []any
 		if ch.inserted {
-			if t.intID {
+			if idCol {
 				args = append(args, ch.f.id)
 			}
 			for _, j := range colIdx {

@@ -151,11 +151,6 @@ func table(c *socle.Collection) string {
 }
 
 // idColumn is the column that holds feature ids.
-func idColumn(c *socle.Collection) string {
-	if c.ID == "communes" {
-		return "insee"
-	}
-	return "id"
-}
+func idColumn(c *socle.Collection) string { return c.IDCol() }
 
 func ident(name string) string { return pgx.Identifier{name}.Sanitize() }

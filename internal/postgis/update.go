@@ -122,26 +122,36 @@ func (s *Store) ApplyUpdate(ctx context.Context, u *socle.Update) (socle.UpdateR
 		}
 	}
 	if len(u.Candidates) > 0 {
+		now := time.Now()
 		if res.CandidatesAdded, err = copyInsert(ctx, tx, "address_candidates",
-			[]string{"key", "batch", "line", "imb_id", "numero", "suffixe", "voie_nom", "commune_insee", "commune_nom", "code_postal", "fibre_status", "fibre_operator", "reason", "x", "y"},
+			[]string{"key", "fibre_batch", "batch", "line", "imb_id", "numero", "suffixe", "voie_nom", "commune_insee", "commune_nom", "code_postal", "fibre_status", "fibre_operator", "reason", "created_at", "x", "y"},
 			"geom", len(u.Candidates), func(i int) []any {
 				a := u.Candidates[i]
 				var num any
 				if a.Numero != nil {
 					num = int32(*a.Numero)
 				}
-				return []any{a.Key, b.ID, int32(a.Line), a.ImbID, num, a.Suffixe, a.VoieNom, a.CommuneInsee, a.CommuneNom, a.Postcode, a.FibreStatus, a.FibreOperator, a.Reason, a.X, a.Y}
+				created := a.CreatedAt
+				if created.IsZero() {
+					created = now
+				}
+				return []any{a.Key, b.ID, b.ID, int32(a.Line), a.ImbID, num, a.Suffixe, a.VoieNom, a.CommuneInsee, a.CommuneNom, a.Postcode, a.FibreStatus, a.FibreOperator, a.Reason, created.UTC().Truncate(time.Microsecond), a.X, a.Y}
 			}); err != nil {
 			return res, err
 		}
 	}
 	if len(u.Reports) > 0 {
 		if res.ReportsAdded, err = copyInsert(ctx, tx, "road_reports",
-			[]string{"key", "batch", "line", "observed_at", "vehicle", "heading", "condition", "comment", "road_id", "distance", "reason", "x", "y"},
+			[]string{"key", "report_batch", "batch", "line", "observed_at", "vehicle", "heading", "condition", "comment", "road_id", "distance", "reason", "x", "y"},
 			"geom", len(u.Reports), func(i int) []any {
 				r := u.Reports[i]
-				return []any{r.Key, b.ID, int32(r.Line), r.Time, r.Vehicle, r.Heading, int16(r.Condition), r.Comment, r.RoadID, r.Distance, r.Reason, r.X, r.Y}
+				return []any{r.Key, b.ID, b.ID, int32(r.Line), r.Time, r.Vehicle, r.Heading, int16(r.Condition), r.Comment, r.RoadID, r.Distance, r.Reason, r.X, r.Y}
 			}); err != nil {
+			return res, err
+		}
+	}
+	if res.CandidatesAdded > 0 || res.ReportsAdded > 0 {
+		if err := notifyBatchRows(ctx, tx, b.ID, b.ID); err != nil {
 			return res, err
 		}
 	}
@@ -199,19 +209,45 @@ func (s *Store) applySets(ctx context.Context, tx pgx.Tx, c *socle.Collection, b
 	if _, err := tx.Exec(ctx, fmt.Sprintf(`UPDATE %s t SET %s FROM update_sets u WHERE u.id = t.id`, table(c), strings.Join(assign, ", "))); err != nil {
 		return 0, importError(ctx, err)
 	}
-	if err := notifyChange(ctx, tx, c.ID, batch, fmt.Sprintf(featureAreasSQL, table(c), "SELECT id FROM update_sets")); err != nil {
+	if err := notifyChange(ctx, tx, c.ID, batch, featureAreas(c, "SELECT id FROM update_sets")); err != nil {
 		return 0, err
 	}
 	return len(sets), nil
 }
 
-// featureAreasSQL returns the envelopes of the features whose ids a query
-// gives; more than 100 make one envelope (as changedAreasSQL).
-const featureAreasSQL = `
-	WITH ch AS (SELECT ST_Envelope(t.geom) AS e FROM %s t WHERE t.id IN (%s)), n AS (SELECT count(*) AS n FROM ch)
+// areasSQL returns the envelopes of the features of a table that a
+// condition on t selects; more than 100 make one envelope (as
+// changedAreasSQL).
+const areasSQL = `
+	WITH ch AS (SELECT ST_Envelope(t.geom) AS e FROM %s t WHERE %s), n AS (SELECT count(*) AS n FROM ch)
 	SELECT e FROM ch, n WHERE n.n <= 100
 	UNION ALL
 	SELECT ST_SetSRID(ST_Extent(e)::geometry, 2154) FROM ch, n WHERE n.n > 100 GROUP BY n.n`
+
+// featureAreas returns the areasSQL of the features of c whose ids a query
+// gives.
+func featureAreas(c *socle.Collection, ids string) string {
+	return fmt.Sprintf(areasSQL, table(c), "t.id IN ("+ids+")")
+}
+
+// updaterCollections are the collections batches add rows to, and the
+// column holding the batch that added each row.
+var updaterCollections = []struct{ id, batchCol string }{
+	{"address_candidates", "fibre_batch"},
+	{"road_reports", "report_batch"},
+}
+
+// notifyBatchRows announces the rows of the updater collections that batch
+// added (before they are removed, for a revert).
+func notifyBatchRows(ctx context.Context, tx pgx.Tx, batch, changeBatch string) error {
+	for _, uc := range updaterCollections {
+		where := fmt.Sprintf("t.%s = '%s'", uc.batchCol, strings.ReplaceAll(batch, "'", "''"))
+		if err := notifyChange(ctx, tx, uc.id, changeBatch, fmt.Sprintf(areasSQL, pgx.Identifier{Schema, uc.id}.Sanitize(), where)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // copyInsert copies rows into a temporary table and inserts those whose key
 // is not stored yet, building geomCol from the x and y columns; it says how
@@ -265,8 +301,8 @@ func (s *Store) RevertUpdate(ctx context.Context, batch, actor string) (socle.Up
 	}
 	var later string
 	err = tx.QueryRow(ctx, `SELECT b.id FROM batches b WHERE b.kind = $1 AND b.status = 'done' AND (b.started_at, b.id) > ($2, $3)
-		AND (EXISTS (SELECT 1 FROM update_history h WHERE h.batch = b.id) OR EXISTS (SELECT 1 FROM address_candidates a WHERE a.batch = b.id)
-		     OR EXISTS (SELECT 1 FROM road_reports r WHERE r.batch = b.id))
+		AND (EXISTS (SELECT 1 FROM update_history h WHERE h.batch = b.id) OR EXISTS (SELECT 1 FROM address_candidates a WHERE a.fibre_batch = b.id)
+		     OR EXISTS (SELECT 1 FROM road_reports r WHERE r.report_batch = b.id))
 		ORDER BY b.started_at DESC LIMIT 1`, kind, started, batch).Scan(&later)
 	if err == nil {
 		return res, &socle.Error{Code: socle.ECONFLICT, Message: fmt.Sprintf("batch %s, applied after %s, changed data that rests on it: revert %s first", later, batch, later)}
@@ -292,15 +328,18 @@ func (s *Store) RevertUpdate(ctx context.Context, batch, actor string) (socle.Up
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE revert_ids ON COMMIT DROP AS SELECT feature_id FROM update_history WHERE batch = $1`, batch); err != nil {
 			return res, dbError(ctx, err)
 		}
-		if err := notifyChange(ctx, tx, c.ID, batch, fmt.Sprintf(featureAreasSQL, table(c), "SELECT feature_id FROM revert_ids")); err != nil {
+		if err := notifyChange(ctx, tx, c.ID, batch, featureAreas(c, "SELECT feature_id FROM revert_ids")); err != nil {
 			return res, err
 		}
 	}
-	if tag, err = tx.Exec(ctx, `DELETE FROM address_candidates WHERE batch = $1`, batch); err != nil {
+	if err := notifyBatchRows(ctx, tx, batch, batch); err != nil {
+		return res, err
+	}
+	if tag, err = tx.Exec(ctx, `DELETE FROM address_candidates WHERE fibre_batch = $1`, batch); err != nil {
 		return res, dbError(ctx, err)
 	}
 	res.CandidatesAdded = -int(tag.RowsAffected())
-	if tag, err = tx.Exec(ctx, `DELETE FROM road_reports WHERE batch = $1`, batch); err != nil {
+	if tag, err = tx.Exec(ctx, `DELETE FROM road_reports WHERE report_batch = $1`, batch); err != nil {
 		return res, dbError(ctx, err)
 	}
 	res.ReportsAdded = -int(tag.RowsAffected())

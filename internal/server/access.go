@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"time"
@@ -99,6 +100,22 @@ func (s *Server) filterStyle(r *http.Request, b []byte) []byte {
 		return b
 	}
 	return out
+}
+
+// qmlRule is one rule of a generated QML vector tile style (styles/generate.mjs
+// writes each on its own lines), with the layer it draws.
+var qmlRule = regexp.MustCompile(`(?s)\n *<style name="[^"]*" layer="([^"]*)" .*?\n *</style>`)
+
+// filterQML removes from a QGIS style the rules drawing a collection the
+// caller may not see.
+func (s *Server) filterQML(r *http.Request, b []byte) []byte {
+	p := principal(r)
+	return qmlRule.ReplaceAllFunc(b, func(rule []byte) []byte {
+		if c, ok := s.catalog.Collection(string(qmlRule.FindSubmatch(rule)[1])); ok && !visible(p, c) {
+			return nil
+		}
+		return rule
+	})
 }
 
 // adminAudit answers the audit log to admins, newest first:

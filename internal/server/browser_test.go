@@ -302,12 +302,18 @@ func fixtureStyle(id, base string) ([]byte, error) {
 			sources[name] = src
 		}
 	}
+	var kept []any
 	for _, l := range st["layers"].([]any) {
 		layer := l.(map[string]any)
 		sl, ok := layer["source-layer"].(string)
 		if !ok {
+			kept = append(kept, l)
 			continue
 		}
+		if _, err := os.Stat(filepath.Join(repoRoot(), "fixtures", sl+".geojson")); err != nil {
+			continue // the updater's collections have no fixture file
+		}
+		kept = append(kept, l)
 		delete(layer, "source-layer")
 		layer["source"] = "fixtures-" + sl
 		// How socle-map.js knows the collection of a GeoJSON feature.
@@ -315,6 +321,7 @@ func fixtureStyle(id, base string) ([]byte, error) {
 		sources["fixtures-"+sl] = map[string]any{"type": "geojson", "data": base + "/fixtures/" + sl + ".geojson"}
 	}
 	st["sources"] = sources
+	st["layers"] = kept
 	return json.Marshal(st)
 }
 
@@ -578,13 +585,13 @@ func TestMapTemplate(t *testing.T) {
 // that QGIS reads as vector tile styles.
 func TestStyleFiles(t *testing.T) {
 	dir := filepath.Join(repoRoot(), "styles")
-	layers := map[string][]string{
-		"communes":   {"insee", "nom", "zan_budget_used_pct", "artificialised_ha_since_2021"},
-		"land_cover": {"code_cs", "code_us", "artificialised", "year_artificialised"},
-		"roads":      {"name", "road_class", "condition", "width"},
-		"addresses":  {"numero", "suffixe", "voie_nom", "fibre_status"},
+	// The tile contract: a layer per collection, and a style for each.
+	layers := map[string][]string{}
+	ids := []string{"territoire"}
+	for _, c := range socle.DefaultCatalog().Collections {
+		layers[c.ID] = c.Tiles.Properties
+		ids = append(ids, c.ID)
 	}
-	ids := []string{"territoire", "addresses", "roads", "land_cover", "communes"}
 	url := regexp.MustCompile(`https?://[^"\s]*`)
 	for _, id := range ids {
 		b, err := os.ReadFile(filepath.Join(dir, id+".json"))

@@ -226,7 +226,9 @@ func TestIngestFibre(t *testing.T) {
 	defer closeStore(st)
 	s := startAirlock(t, st, "", true)
 	id, props, lon, lat := s.someAddress(t)
-	resp, b := s.do(t, "POST", "fibre", "/ingest/fibre?filename=immeubles.csv", "text/csv; charset=utf-8", fibreCSV(props, lon, lat, "deploye"))
+	// The address, and a building at a number the street lacks: a candidate.
+	csv := fibreCSV(props, lon, lat, "deploye") + fmt.Sprintf("%.7f,%.7f,IMB/31/X/0002,9997,,,%v,%v,cible,FI31\n", lon+0.0004, lat, props["voie_nom"], props["commune_insee"])
+	resp, b := s.do(t, "POST", "fibre", "/ingest/fibre?filename=immeubles.csv", "text/csv; charset=utf-8", csv)
 	if resp.StatusCode != http.StatusAccepted || !strings.Contains(resp.Header.Get("Location"), "/ingest/jobs/") {
 		t.Fatalf("upload: %d %q %s", resp.StatusCode, resp.Header.Get("Location"), b)
 	}
@@ -237,6 +239,20 @@ func TestIngestFibre(t *testing.T) {
 	_, b = s.do(t, "GET", "", "/collections/addresses/items/"+id, "", "")
 	if !strings.Contains(string(b), `"fibre_status":"deploye"`) {
 		t.Fatalf("address %s after the job: %s", id, b)
+	}
+	// The candidate is served to authenticated callers (internal), with
+	// its reason and batch; the public does not know the collection.
+	var batch struct {
+		Batch string `json:"batch"`
+	}
+	_ = json.Unmarshal(j.Report, &batch)
+	_, b = s.do(t, "GET", "fibre", "/collections/address_candidates/items?imb_id=IMB/31/X/0002", "", "")
+	if !strings.Contains(string(b), `"numberMatched":1`) || !strings.Contains(string(b), `"numero":9997`) ||
+		!strings.Contains(string(b), `"fibre_batch":"`+batch.Batch+`"`) || !strings.Contains(string(b), `"reason":"`) {
+		t.Errorf("candidate after the job (batch %q): %s", batch.Batch, b)
+	}
+	if r, _ := s.do(t, "GET", "", "/collections/address_candidates/items", "", ""); r.StatusCode != 404 {
+		t.Errorf("anonymous read of the candidates: %d", r.StatusCode)
 	}
 	// Only the uploader and admins see the job.
 	path := resp.Header.Get("Location")[strings.Index(resp.Header.Get("Location"), "/ingest/"):]
@@ -313,6 +329,18 @@ func TestIngestRoadReportsPseudonymised(t *testing.T) {
 	}
 	if !strings.Contains(string(j.Report), `"rejected":1`) {
 		t.Errorf("the bad row is not reported rejected: %s", j.Report)
+	}
+	// The report is served to admins (and the role roads) with the
+	// pseudonym only; the depositing key, without that role, does not see it.
+	_, b = s.do(t, "GET", "admin", "/collections/road_reports/items", "", "")
+	if !strings.Contains(string(b), `"numberMatched":1`) || !strings.Contains(string(b), `"condition":2`) ||
+		!strings.Contains(string(b), `"vehicle":"`) || strings.Contains(string(b), "BENNE-VEHICULE-42") {
+		t.Errorf("road_reports after the job: %s", b)
+	}
+	for _, caller := range []string{"", "roads"} {
+		if r, _ := s.do(t, "GET", caller, "/collections/road_reports/items", "", ""); r.StatusCode != 404 && r.StatusCode != 401 {
+			t.Errorf("%q read of the reports: %d", caller, r.StatusCode)
+		}
 	}
 }
 

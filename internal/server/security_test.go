@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -83,6 +84,8 @@ func securedCatalog(t *testing.T) *socle.Catalog {
 		"addresses":  {Personal: []string{"voie_nom"}},
 		"land_cover": {Access: "internal", Personal: []string{"code_us"}},
 		"roads":      {Access: "restricted", Roles: []string{"roads"}, Personal: []string{"name"}},
+		// Street names are personal here, wherever they are.
+		"address_candidates": {Personal: []string{"voie_nom"}},
 	}}
 	if err := sec.Apply(c); err != nil {
 		t.Fatal(err)
@@ -135,6 +138,7 @@ func newSecured(t *testing.T, opts server.Options) *secured {
 		"forged token":    {"Authorization", "Bearer " + is.token(t, forger, is.srv.URL, "sig-admin")},
 		"other issuer":    {"Authorization", "Bearer " + other.token(t, other.key, other.srv.URL, "sig-admin")},
 	}}
+	addUpdaterRows(t)
 	// The ingest key goes through X-API-Key, as QGIS may send it.
 	s.creds["ingest-only"] = []string{"X-API-Key", strings.TrimPrefix(s.creds["ingest-only"][1], "Bearer ")}
 	opts.BaseURL = goldenBase
@@ -159,12 +163,14 @@ var callers = []string{"anonymous", "internal", "restricted role", "ingest-only"
 var badCredential = map[string]bool{"expired key": true, "revoked key": true, "forged token": true, "other issuer": true}
 
 // sees says which collections each valid caller may read.
+// address_candidates and road_reports keep their default levels (DESIGN.md):
+// internal, and restricted to the role roads.
 var sees = map[string][]string{
 	"anonymous":       {"addresses", "communes"},
-	"internal":        {"addresses", "land_cover", "communes"},
-	"restricted role": {"addresses", "land_cover", "communes", "roads"},
-	"ingest-only":     {"addresses", "land_cover", "communes"},
-	"admin":           {"addresses", "roads", "land_cover", "communes"},
+	"internal":        {"addresses", "land_cover", "communes", "address_candidates"},
+	"restricted role": {"addresses", "land_cover", "communes", "roads", "address_candidates", "road_reports"},
+	"ingest-only":     {"addresses", "land_cover", "communes", "address_candidates"},
+	"admin":           {"addresses", "roads", "land_cover", "communes", "address_candidates", "road_reports"},
 }
 
 func TestSecurityMatrix(t *testing.T) {
@@ -182,10 +188,10 @@ func TestSecurityMatrix(t *testing.T) {
 	}
 	roadID := fc.Features[0].ID.String()
 	x, y := xyz(1.512, 43.535, 14)
-	all := []string{"addresses", "roads", "land_cover", "communes"}
+	all := []string{"addresses", "roads", "land_cover", "communes", "address_candidates", "road_reports"}
 	perCollection := []string{"", "/items?limit=2", "/items/{id}", "/queryables", "/schema", "/tiles",
 		"/tiles/WebMercatorQuad", "/tiles/WebMercatorQuad?f=tilejson", fmt.Sprintf("/tiles/WebMercatorQuad/14/%d/%d", y, x), "?f=html", "/items?f=html&limit=2"}
-	ids := map[string]string{"addresses": "1", "roads": roadID, "land_cover": "1", "communes": "31254"}
+	ids := map[string]string{"addresses": "1", "roads": roadID, "land_cover": "1", "communes": "31254", "address_candidates": "sec-c1", "road_reports": "sec-r1"}
 
 	for _, caller := range callers {
 		t.Run(caller, func(t *testing.T) {
@@ -330,6 +336,37 @@ func TestSecurityMatrix(t *testing.T) {
 			for _, c := range all {
 				if drawn[c] != slices.Contains(visible, c) {
 					t.Errorf("/styles/territoire draws %s: %v", c, drawn[c])
+				}
+			}
+			// The QGIS style too, and the style list.
+			_, qml := s.get(t, caller, "/styles/territoire?f=qml")
+			var qmlDoc struct {
+				Styles []struct {
+					Layer string `xml:"layer,attr"`
+				} `xml:"renderer>styles>style"`
+				Labels []struct {
+					Layer string `xml:"layer,attr"`
+				} `xml:"labeling>styles>style"`
+			}
+			if err := xml.Unmarshal(qml, &qmlDoc); err != nil {
+				t.Fatalf("territoire.qml as served: %v", err)
+			}
+			drawn = map[string]bool{}
+			for _, st := range qmlDoc.Styles {
+				drawn[st.Layer] = true
+			}
+			for _, st := range qmlDoc.Labels {
+				if !slices.Contains(visible, st.Layer) {
+					t.Errorf("/styles/territoire?f=qml labels %s", st.Layer)
+				}
+			}
+			_, list := s.get(t, caller, "/styles")
+			for _, c := range all {
+				if drawn[c] != slices.Contains(visible, c) {
+					t.Errorf("/styles/territoire?f=qml draws %s: %v", c, drawn[c])
+				}
+				if listed := strings.Contains(string(list), `"id":"`+c+`"`); listed != slices.Contains(visible, c) {
+					t.Errorf("/styles lists %s: %v", c, listed)
 				}
 			}
 			// The audit log: admins only.
@@ -626,5 +663,34 @@ func TestSecurityMetadata(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// addUpdaterRows gives address_candidates and road_reports a row each
+// (sec-c1, sec-r1), near the tile the matrix asks for, as a batch would;
+// added once, later batches find them stored.
+func addUpdaterRows(t *testing.T) {
+	t.Helper()
+	st, ok := env.store.(interface {
+		ApplyUpdate(context.Context, *socle.Update) (socle.UpdateResult, error)
+	})
+	if !ok {
+		t.Fatalf("%T takes no updates", env.store)
+	}
+	// 1.512°E 43.535°N in Lambert-93.
+	x, y := 580150.0, 6273850.0
+	now := time.Now()
+	n := 3
+	if _, err := st.ApplyUpdate(context.Background(), &socle.Update{Batch: socle.Batch{ID: socle.NewBatchID("update-fibre", now), Kind: "update-fibre", Actor: "test"},
+		Collection: "addresses",
+		Candidates: []socle.AddressCandidate{{Key: "sec-c1", Line: 2, ImbID: "IMB/SEC", Numero: &n, VoieNom: "Impasse des Tests", CommuneInsee: "31254",
+			Reason: "no address with this number", X: x, Y: y, CreatedAt: now}},
+		Reports: nil}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ApplyUpdate(context.Background(), &socle.Update{Batch: socle.Batch{ID: socle.NewBatchID("update-road-reports", now), Kind: "update-road-reports", Actor: "test"},
+		Collection: "roads",
+		Reports:    []socle.RoadReport{{Key: "sec-r1", Line: 2, Time: now, Vehicle: "pseudo", Condition: 1, Reason: "too far from every road", X: x + 20, Y: y}}}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -34,6 +34,16 @@ func styleIDs() []string {
 	return ids
 }
 
+// visibleStyleIDs are the styles the caller may know of: not those of a
+// collection hidden from it.
+func (s *Server) visibleStyleIDs(r *http.Request) []string {
+	p := principal(r)
+	return slices.DeleteFunc(styleIDs(), func(id string) bool {
+		c, ok := s.catalog.Collection(id)
+		return ok && !visible(p, c)
+	})
+}
+
 // styleTitle reads the title a style gives itself (metadata socle:title).
 func styleTitle(id, lang string) string {
 	b, err := fs.ReadFile(styles.FS, id+".json")
@@ -75,7 +85,7 @@ func (s *Server) styleList(w http.ResponseWriter, r *http.Request) {
 	}
 	doc.Default = "territoire"
 	doc.Links = []features.Link{s.link(r, "/styles", nil, "self", features.MediaJSON, "")}
-	for _, id := range styleIDs() {
+	for _, id := range s.visibleStyleIDs(r) {
 		e := entry{ID: id, Title: styleTitle(id, lang), Links: []features.Link{
 			s.link(r, "/styles/"+id, nil, "stylesheet", MediaMapboxStyle, "MapLibre / Mapbox GL"),
 		}}
@@ -90,11 +100,9 @@ func (s *Server) styleList(w http.ResponseWriter, r *http.Request) {
 // style answers one style, with its URLs made absolute for this server.
 func (s *Server) style(w http.ResponseWriter, r *http.Request) {
 	id := path.Base(chi.URLParam(r, "styleId"))
-	if c, ok := s.catalog.Collection(id); ok && !visible(principal(r), c) {
-		id = "" // the style of a hidden collection does not exist for the caller
-	}
-	if !slices.Contains(styleIDs(), id) {
-		s.problem(w, r, &socle.Error{Code: socle.ENOTFOUND, Message: "no style " + id, Allowed: styleIDs()})
+	// The style of a hidden collection does not exist for the caller.
+	if ids := s.visibleStyleIDs(r); !slices.Contains(ids, id) {
+		s.problem(w, r, &socle.Error{Code: socle.ENOTFOUND, Message: "no style " + id, Allowed: ids})
 		return
 	}
 	if !s.checkParams(w, r, nil) {
@@ -117,6 +125,8 @@ func (s *Server) style(w http.ResponseWriter, r *http.Request) {
 	b = bytes.ReplaceAll(b, []byte("{base}"), []byte(s.base(r)))
 	if ctype == MediaMapboxStyle {
 		b = s.filterStyle(r, b)
+	} else {
+		b = s.filterQML(r, b)
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Cache-Control", "public, max-age=300")

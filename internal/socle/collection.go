@@ -73,6 +73,12 @@ type Collection struct {
 	GeometryType string
 	// IDType is the JSON type of feature ids: TypeInteger or TypeString.
 	IDType Type
+	// IDColumn is the stored column of the ids when it is not "id" (the
+	// communes' INSEE code, the updater's keys).
+	IDColumn string
+	// FromUpdater collections are written by updater batches only: an
+	// import refuses them, a copy between stores carries them.
+	FromUpdater bool
 	// Properties in the order they are served.
 	Properties []Property
 	// Temporal names the property `datetime` filters on ("" when none).
@@ -93,6 +99,14 @@ type TileLayer struct {
 	Properties []string
 	// Simplify lines and polygons to the tile's resolution.
 	Simplify bool
+}
+
+// IDCol is the stored column holding the collection's ids.
+func (c *Collection) IDCol() string {
+	if c.IDColumn != "" {
+		return c.IDColumn
+	}
+	return "id"
 }
 
 // Property returns the named property.

@@ -43,6 +43,9 @@ type AddressCandidate struct {
 	FibreOperator string
 	Reason        string
 	X, Y          float64 // Lambert-93
+	// CreatedAt is when the batch proposed it (the updater's clock); zero
+	// for the store's.
+	CreatedAt time.Time
 }
 
 // RoadReport is one road-state report as stored: pseudonymised, snapped to

@@ -99,7 +99,27 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil || res.Updated != 50 {
 		t.Fatalf("derived values not written: %+v %v", res, err)
 	}
+	// Candidates and reports, as the updater adds them.
+	heading, road, dist := 90.0, int64(1), 2.5
+	n := 12
+	if _, err := a.ApplyUpdate(ctx, &socle.Update{Batch: socle.Batch{ID: "update-fibre-1", Kind: "update-fibre", Actor: "test"}, Collection: "addresses",
+		Candidates: []socle.AddressCandidate{
+			{Key: "c1", Line: 2, ImbID: "IMB/1", Numero: &n, VoieNom: "Rue Neuve", CommuneInsee: "31254", Reason: "no such street", X: 580100.25, Y: 6274200.5, CreatedAt: fixturesNow()},
+			{Key: "c2", Line: 3, ImbID: "IMB/2", Reason: "ambiguous", X: 580200, Y: 6274300, CreatedAt: fixturesNow()},
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ApplyUpdate(ctx, &socle.Update{Batch: socle.Batch{ID: "update-road-reports-1", Kind: "update-road-reports", Actor: "test"}, Collection: "roads",
+		Reports: []socle.RoadReport{
+			{Key: "r1", Line: 2, Time: fixturesNow(), Vehicle: "pseudo-1", Heading: &heading, Condition: 2, RoadID: &road, Distance: &dist, X: 580000.5, Y: 6274000},
+			{Key: "r2", Line: 3, Time: fixturesNow(), Vehicle: "pseudo-2", Condition: 0, Reason: "too far", X: 581000, Y: 6275000},
+		}}); err != nil {
+		t.Fatal(err)
+	}
 	want := dump(t, a, cat)
+	if len(want["address_candidates"]) != 4 || len(want["road_reports"]) != 4 { // two readings each
+		t.Fatalf("updater rows not served: %d candidates, %d reports", len(want["address_candidates"]), len(want["road_reports"]))
+	}
 	if !strings.Contains(strings.Join(want["addresses"], "\n"), `"fibre_status":"deploye"`) {
 		t.Fatal("the derived values are not served")
 	}
@@ -116,7 +136,7 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(results) != 4 || results[0].Collection != "communes" {
+	if len(results) != len(cat.Collections) || results[0].Collection != "communes" {
 		t.Fatalf("copy order: %+v", results)
 	}
 	same(t, "GeoPackage → PostGIS", want, dump(t, pg, cat))

@@ -223,6 +223,9 @@ func (u *Updater) Fibre(ctx context.Context, source string, data []byte, dry boo
 		}
 	}
 	_ = bar.Finish()
+	for i := range up.Candidates {
+		up.Candidates[i].CreatedAt = u.now()
+	}
 	stamp := u.now().UTC().Format(time.RFC3339Nano)
 	idx := make([]int, 0, len(best))
 	for a := range best {
