@@ -74,15 +74,24 @@ func (lt legacyTable) move(ctx context.Context, db *sql.DB, now time.Time) error
 		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	// Times are read as the text they are stored as, not as the driver's
+	// time.Time (which it would write back in another format).
+	asText := func(c string) string {
+		if strings.HasSuffix(c, "_at") {
+			return "CAST(" + quote(c) + " AS TEXT)"
+		}
+		return quote(c)
+	}
 	src := make([]string, len(lt.cols))
+	read := make([]string, len(lt.cols))
 	for i, c := range lt.cols {
-		src[i] = quote(c)
+		src[i], read[i] = quote(c), asText(c)
 	}
 	updated := "NULL"
 	if lt.updatedFrom != "" {
-		updated = quote(lt.updatedFrom)
+		updated = asText(lt.updatedFrom)
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT "+strings.Join(src, ", ")+", batch, "+updated+", x, y FROM "+quote(lt.aside()))
+	rows, err := tx.QueryContext(ctx, "SELECT "+strings.Join(read, ", ")+", batch, "+updated+", x, y FROM "+quote(lt.aside()))
 	if err != nil {
 		return err
 	}
