@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -66,6 +68,9 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if airlock != nil {
 		go airlock.Run(ctx)
 	}
+	if p, ok := store.(purger); ok && e.cfg.InputRetention > 0 {
+		go purgeInputs(ctx, p, store, e.cfg.InputRetention, time.Hour, log)
+	}
 	ln, err := net.Listen("tcp", e.cfg.Addr)
 	if err != nil {
 		return err
@@ -96,4 +101,40 @@ func serve(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// auditor is the audit log a background task writes to.
+type auditor interface {
+	AppendAudit(context.Context, socle.AuditEntry) error
+}
+
+// purgeInputs deletes, at start and then every period, the deposited files
+// older than retention: raw road reports hold vehicle ids, which may be kept
+// no longer than the retention period.
+func purgeInputs(ctx context.Context, p purger, audit auditor, retention, period time.Duration, log *slog.Logger) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		purgeOnce(ctx, p, audit, time.Now().Add(-retention), log)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// purgeOnce deletes the deposited files received before cutoff; a purge that
+// deletes is audited.
+func purgeOnce(ctx context.Context, p purger, audit auditor, cutoff time.Time, log *slog.Logger) int {
+	n, err := p.PurgeUpdateInputs(ctx, cutoff)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		log.Error("purge of deposited files", "err", err)
+	case n > 0:
+		log.Info("deposited files purged", "files", n, "received_before", cutoff.UTC().Format(time.RFC3339))
+		_ = audit.AppendAudit(ctx, socle.AuditEntry{Time: time.Now().UTC(), Actor: "socle", Action: "purge", Target: "update_inputs",
+			Remote: "serve", Detail: fmt.Sprintf("%d files received before %s", n, cutoff.UTC().Format(time.RFC3339))})
+	}
+	return n
 }

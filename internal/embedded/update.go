@@ -82,10 +82,11 @@ func (s *Store) SaveUpdateInput(ctx context.Context, in socle.UpdateInput) error
 	return storeError(ctx, err)
 }
 
-// PurgeUpdateInputs deletes the stored files received before t, and says
-// how many.
+// PurgeUpdateInputs deletes the stored files received before t, but not
+// those of a deposit still waiting to be processed, and says how many.
 func (s *Store) PurgeUpdateInputs(ctx context.Context, before time.Time) (int, error) {
-	r, err := s.db.ExecContext(ctx, `DELETE FROM update_inputs WHERE received_at < ?`, formatTimestamp(before, true))
+	r, err := s.db.ExecContext(ctx, `DELETE FROM update_inputs WHERE received_at < ?
+		AND sha256 NOT IN (SELECT sha256 FROM ingest_jobs WHERE status IN ('queued', 'running'))`, formatTimestamp(before, true))
 	if err != nil {
 		return 0, storeError(ctx, err)
 	}

@@ -30,10 +30,11 @@ func (s *Store) SaveUpdateInput(ctx context.Context, in socle.UpdateInput) error
 	return dbError(ctx, err)
 }
 
-// PurgeUpdateInputs deletes the stored files received before t, and says
-// how many.
+// PurgeUpdateInputs deletes the stored files received before t, but not
+// those of a deposit still waiting to be processed, and says how many.
 func (s *Store) PurgeUpdateInputs(ctx context.Context, before time.Time) (int, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM update_inputs WHERE received_at < $1`, before)
+	tag, err := s.pool.Exec(ctx, `DELETE FROM update_inputs WHERE received_at < $1
+		AND sha256 NOT IN (SELECT sha256 FROM ingest_jobs WHERE status IN ('queued', 'running'))`, before)
 	if err != nil {
 		return 0, dbError(ctx, err)
 	}

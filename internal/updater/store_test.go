@@ -246,3 +246,32 @@ func TestUpdaterOnBothStores(t *testing.T) {
 		}
 	}
 }
+
+// TestPurgeKeepsPendingDeposits: purging the stored files past their
+// retention spares the file of a deposit not processed yet, on both stores.
+func TestPurgeKeepsPendingDeposits(t *testing.T) {
+	ctx := context.Background()
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			st := s.(interface {
+				PurgeUpdateInputs(context.Context, time.Time) (int, error)
+				CreateIngestJob(context.Context, socle.IngestJob, []byte) error
+				IngestJobData(context.Context, string) ([]byte, error)
+			})
+			if err := s.SaveUpdateInput(ctx, socle.UpdateInput{SHA256: "done-" + name, Kind: "road-reports", Data: []byte("time,lon,lat,vehicle_id\n")}); err != nil {
+				t.Fatal(err)
+			}
+			job := socle.IngestJob{ID: "job-" + name, Kind: "road-reports", SHA256: "pending-" + name, Size: 3, Created: time.Now()}
+			if err := st.CreateIngestJob(ctx, job, []byte("abc")); err != nil {
+				t.Fatal(err)
+			}
+			n, err := st.PurgeUpdateInputs(ctx, time.Now().Add(time.Hour))
+			if err != nil || n != 1 {
+				t.Fatalf("purged %d (%v), want the processed file only", n, err)
+			}
+			if b, err := st.IngestJobData(ctx, job.ID); err != nil || string(b) != "abc" {
+				t.Errorf("the pending deposit's file: %q %v", b, err)
+			}
+		})
+	}
+}
