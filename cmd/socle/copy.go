@@ -44,8 +44,14 @@ func copyCmd(ctx context.Context, e *env, args []string) error {
 		from = redact(e.cfg.DatabaseURL)
 	}
 	opt := transfer.Options{Source: from, Actor: actor()}
+	// The whole territory goes with its history (lineage, revertible
+	// batches); a selection of collections goes without.
+	var history *socle.HistoryResult
 	if only != "" {
 		opt.Collections = strings.Split(only, ",")
+	} else {
+		history = &socle.HistoryResult{}
+		opt.History = history
 	}
 	var bar *progressbar.ProgressBar
 	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
@@ -71,9 +77,13 @@ func copyCmd(ctx context.Context, e *env, args []string) error {
 		if err := dst.Migrate(ctx, log); err != nil {
 			return err
 		}
-		results, err = transfer.Copy(ctx, src, dst, catalog, opt)
-		if err != nil {
+		if results, err = transfer.Copy(ctx, src, dst, catalog, opt); err != nil {
 			return err
+		}
+		if history != nil {
+			if *history, err = transfer.CopyHistory(ctx, src, dst); err != nil {
+				return err
+			}
 		}
 	default:
 		if _, err := os.Stat(target); err == nil {
@@ -89,6 +99,11 @@ func copyCmd(ctx context.Context, e *env, args []string) error {
 			if results, err = transfer.Copy(ctx, src, dst, catalog, opt); err != nil {
 				return err
 			}
+			if history != nil {
+				if *history, err = transfer.CopyHistory(ctx, src, dst); err != nil {
+					return err
+				}
+			}
 		} else {
 			// A new one appears whole or not at all.
 			if results, err = transfer.WriteGeoPackage(ctx, src, catalog, target, opt); err != nil {
@@ -102,6 +117,10 @@ func copyCmd(ctx context.Context, e *env, args []string) error {
 	for _, r := range results {
 		fmt.Fprintf(e.stdout, "%s: copied %d features (inserted %d, updated %d, unchanged %d) in batch %s\n",
 			r.Collection, r.Read, r.Inserted, r.Updated, r.Unchanged, r.BatchID)
+	}
+	if history != nil {
+		fmt.Fprintf(e.stdout, "history: %d batches (%d rejected records), %d updater changes, %d reverts added\n",
+			history.Batches, history.Rejects, history.Changes, history.Reverts)
 	}
 	fmt.Fprintf(e.stdout, "copy to %s done in %s\n", redactTarget(target), time.Since(start).Round(time.Millisecond))
 	// The whole territory left this store: the audit says where to.

@@ -34,6 +34,9 @@ func WriteGeoPackage(ctx context.Context, src Source, cat *socle.Catalog, path s
 	}
 	opt.Collections = nil
 	res, err := Copy(ctx, src, dst, sub, opt)
+	if err == nil && opt.History != nil {
+		*opt.History, err = CopyHistory(ctx, src, dst)
+	}
 	if err != nil {
 		dst.Close()
 		return nil, err

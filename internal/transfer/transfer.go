@@ -49,6 +49,9 @@ type Options struct {
 	Now    func() time.Time
 	// Progress, when set, hears how many features of a collection were read.
 	Progress func(collection string, read int)
+	// History, when set, asks WriteGeoPackage to copy the territory's
+	// history too (CopyHistory), and receives what it added.
+	History *socle.HistoryResult
 }
 
 // Result is what the copy of one collection did.
