@@ -575,11 +575,12 @@ func (im *batchWriter) prepareInsert(ctx context.Context, t *table) (*inserter, 
 	return in, nil
 }
 
-// insert writes one new row; stamp is the batch's time as stored.
-func (in *inserter) insert(ctx context.Context, f *feature, stamp, batch string) error {
+// insert writes one new row; stamp is the batch's time as stored. It
+// returns the row's rowid and its geometry blob.
+func (in *inserter) insert(ctx context.Context, f *feature, stamp, batch string) (int64, []byte, error) {
 	blob, err := encodeBlob(f.geom, StorageSRID)
 	if err != nil {
-		return malformed("geometry: %v", err)
+		return 0, nil, malformed("geometry: %v", err)
 	}
 	args := make([]any, 0, len(in.colIdx)+4)
 	if in.t.intID {
@@ -592,8 +593,12 @@ func (in *inserter) insert(ctx context.Context, f *feature, stamp, batch string)
 		args = append(args, stamp)
 	}
 	args = append(args, batch, blob)
-	_, err = in.st.ExecContext(ctx, args...)
-	return err
+	r, err := in.st.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, nil, err
+	}
+	id, err := r.LastInsertId()
+	return id, blob, err
 }
 
 // bumpVersion records in layer_state the next version of a collection
@@ -642,7 +647,7 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 			}
 		}
 		if ch.inserted {
-			if err := ins.insert(ctx, ch.f, stamp, im.batch.ID); err != nil {
+			if _, _, err := ins.insert(ctx, ch.f, stamp, im.batch.ID); err != nil {
 				return storeError(ctx, err)
 			}
 			continue
@@ -765,6 +770,11 @@ func (im *batchWriter) stream(ctx context.Context, t *table, rows iter.Seq2[socl
 	if err := tx.QueryRowContext(ctx, "SELECT next_value FROM sequences WHERE name = 'addresses_id_seq'").Scan(&im.seq); err != nil {
 		return storeError(ctx, err)
 	}
+	idx, err := im.indexDirectly(ctx, t)
+	if err != nil {
+		return err
+	}
+	defer idx.close()
 	ins, err := im.prepareInsert(ctx, t)
 	if err != nil {
 		return err
@@ -795,13 +805,17 @@ func (im *batchWriter) stream(ctx context.Context, t *table, rows iter.Seq2[socl
 		if err != nil {
 			return err
 		}
-		if err := ins.insert(ctx, f, stamp, b.ID); err != nil {
+		rowid, blob, err := ins.insert(ctx, f, stamp, b.ID)
+		if err != nil {
 			var le *sqlite.Error
 			if errors.As(err, &le) && le.Code()&0xff == sqliteConstraint {
 				// The table was empty: the batch holds the key or id twice.
 				return conflict("row %d: the key %s or the id %v is twice in the batch: %v", n+1, t.keyOf(f), f.id, err)
 			}
 			return storeError(ctx, err)
+		}
+		if err := idx.add(ctx, rowid, blob); err != nil {
+			return err
 		}
 		if n == 0 {
 			ext = f.bound
@@ -812,6 +826,9 @@ func (im *batchWriter) stream(ctx context.Context, t *table, rows iter.Seq2[socl
 			maxID = id
 		}
 		n++
+	}
+	if err := idx.restore(ctx); err != nil {
+		return err
 	}
 	res.Read, res.Inserted = n, n
 	if n > 0 {
@@ -846,6 +863,71 @@ func (im *batchWriter) stream(ctx context.Context, t *table, rows iter.Seq2[socl
 		return storeError(ctx, err)
 	}
 	return nil
+}
+
+// rtreeFill fills a feature table's R-tree as its insert trigger would,
+// without the trigger: the trigger has SQLite call back into Go five times
+// a row, each call with a copy of the geometry blob, which was most of a
+// Writer's garbage. The trigger is dropped for the transaction and created
+// again, the same, at its end.
+type rtreeFill struct {
+	tx      *sql.Tx
+	st      *sql.Stmt
+	trigger string // the insert trigger's CREATE statement
+}
+
+// indexDirectly drops the insert trigger of t's R-tree within the
+// transaction and prepares the R-tree's inserts. Without a trigger of the
+// name GeoPackage 1.3 gives it (a schema made otherwise), it leaves the
+// triggers to work: add and restore then do nothing.
+func (im *batchWriter) indexDirectly(ctx context.Context, t *table) (*rtreeFill, error) {
+	rtree := "rtree_" + t.c.ID + "_geom"
+	var trigger string
+	err := im.tx.QueryRowContext(ctx, "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND name = ?",
+		t.c.ID, rtree+"_insert").Scan(&trigger)
+	if errors.Is(err, sql.ErrNoRows) {
+		return &rtreeFill{}, nil
+	}
+	if err != nil {
+		return nil, storeError(ctx, err)
+	}
+	if _, err := im.tx.ExecContext(ctx, "DROP TRIGGER "+quote(rtree+"_insert")); err != nil {
+		return nil, storeError(ctx, err)
+	}
+	st, err := im.tx.PrepareContext(ctx, "INSERT OR REPLACE INTO "+quote(rtree)+" VALUES (?, ?, ?, ?, ?)")
+	if err != nil {
+		return nil, storeError(ctx, err)
+	}
+	return &rtreeFill{tx: im.tx, st: st, trigger: trigger}, nil
+}
+
+// add indexes the row rowid whose geometry is blob, when the trigger would:
+// its condition and values are those of the trigger's ST_ functions.
+func (r *rtreeFill) add(ctx context.Context, rowid int64, blob []byte) error {
+	if r.st == nil {
+		return nil
+	}
+	b, nonEmpty, err := blobBound(blob)
+	if err != nil || !nonEmpty {
+		return err
+	}
+	_, err = r.st.ExecContext(ctx, rowid, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
+	return storeError(ctx, err)
+}
+
+// restore creates the insert trigger again.
+func (r *rtreeFill) restore(ctx context.Context) error {
+	if r.st == nil {
+		return nil
+	}
+	_, err := r.tx.ExecContext(ctx, r.trigger)
+	return storeError(ctx, err)
+}
+
+func (r *rtreeFill) close() {
+	if r.st != nil {
+		r.st.Close()
+	}
 }
 
 // sqliteConstraint is SQLite's primary result code for a constraint
