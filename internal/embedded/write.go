@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -302,85 +304,9 @@ func (im *batchWriter) upsert(ctx context.Context, t *table, rows []socle.Row) (
 				return nil, err
 			}
 		}
-		f := &feature{vals: make([]any, len(t.cols))}
-		// The id: k cast to the id's type, or for addresses without one the
-		// next value of the sequence.
-		var k *string
-		if r.ID != nil {
-			s := fmt.Sprint(r.ID)
-			k = &s
-		}
-		switch {
-		case k != nil && t.intID:
-			v, err := parseText(kInt, 64, *k)
-			if err != nil {
-				return nil, err
-			}
-			f.id = v
-		case k != nil:
-			f.id = *k
-		case t.c.ID == "addresses":
-			f.id = im.seq
-			im.seq++
-			im.seqDirty = true
-		}
-		// The properties, each (p->>'name') cast to its column.
-		props, err := decodeProperties(r.Properties)
+		f, err := im.feature(t, i, r, multi)
 		if err != nil {
 			return nil, err
-		}
-		for j, c := range t.cols {
-			if c.derived && !im.batch.WithDerived {
-				f.vals[j] = c.def
-				continue
-			}
-			if j == t.idProp {
-				if f.id != nil {
-					f.vals[j] = f.id
-				}
-				continue
-			}
-			text, ok := valueText(props[c.name])
-			if ok {
-				v, err := parseText(c.kind, c.bits, text)
-				if err != nil {
-					return nil, err
-				}
-				f.vals[j] = v
-			}
-			if j == t.updatedAt && f.vals[j] == nil {
-				f.vals[j] = im.now
-			}
-		}
-		// The geometry, in Lambert-93; a Multi* column takes single
-		// geometries as one-part collections (ST_Multi).
-		g, err := wkb.Unmarshal(r.WKB)
-		if err != nil {
-			return nil, malformed("row %d: geometry: %v", i+1, err)
-		}
-		if g, err = transform(g, r.SRID, StorageSRID); err != nil {
-			return nil, err
-		}
-		if multi {
-			g = toMulti(g)
-		}
-		if g.GeoJSONType() != t.c.GeometryType {
-			return nil, malformed("row %d: geometry type %s does not match column type %s", i+1, g.GeoJSONType(), t.c.GeometryType)
-		}
-		f.geom, f.bound = g, g.Bound()
-		// NOT NULL, then CHECK.
-		if f.id == nil {
-			return nil, conflict("row %d: null value in column %s", i+1, t.idCol)
-		}
-		for j, c := range t.cols {
-			if c.notNull && f.vals[j] == nil {
-				return nil, conflict("row %d: null value in column %s", i+1, c.name)
-			}
-		}
-		for j, c := range t.cols {
-			if c.check != nil && f.vals[j] != nil && !c.check(f.vals[j]) {
-				return nil, conflict("row %d: %s violates its check constraint", i+1, c.name)
-			}
 		}
 		key := t.keyOf(f)
 		if _, twice := touched[key]; twice {
@@ -420,6 +346,92 @@ func (im *batchWriter) upsert(ctx context.Context, t *table, rows []socle.Row) (
 		im.next[t.c.ID] = n
 	}
 	return changes, nil
+}
+
+// feature turns row i of a batch into the feature it stores, with the
+// checks PostgreSQL makes on INSERT: each value cast to its column (the id
+// given, or for addresses without one the next value of the sequence), the
+// geometry in Lambert-93 (a Multi* column takes single geometries as
+// one-part collections, as ST_Multi), NOT NULL and CHECK constraints. The
+// key is not checked here.
+func (im *batchWriter) feature(t *table, i int, r socle.Row, multi bool) (*feature, error) {
+	f := &feature{vals: make([]any, len(t.cols))}
+	var k *string
+	if r.ID != nil {
+		s := fmt.Sprint(r.ID)
+		k = &s
+	}
+	switch {
+	case k != nil && t.intID:
+		v, err := parseText(kInt, 64, *k)
+		if err != nil {
+			return nil, err
+		}
+		f.id = v
+	case k != nil:
+		f.id = *k
+	case t.c.ID == "addresses":
+		f.id = im.seq
+		im.seq++
+		im.seqDirty = true
+	}
+	// The properties, each (p->>'name') cast to its column.
+	props, err := decodeProperties(r.Properties)
+	if err != nil {
+		return nil, err
+	}
+	for j, c := range t.cols {
+		if c.derived && !im.batch.WithDerived {
+			f.vals[j] = c.def
+			continue
+		}
+		if j == t.idProp {
+			if f.id != nil {
+				f.vals[j] = f.id
+			}
+			continue
+		}
+		text, ok := valueText(props[c.name])
+		if ok {
+			v, err := parseText(c.kind, c.bits, text)
+			if err != nil {
+				return nil, err
+			}
+			f.vals[j] = v
+		}
+		if j == t.updatedAt && f.vals[j] == nil {
+			f.vals[j] = im.now
+		}
+	}
+	g, err := wkb.Unmarshal(r.WKB)
+	if err != nil {
+		return nil, malformed("row %d: geometry: %v", i+1, err)
+	}
+	if g, err = transform(g, r.SRID, StorageSRID); err != nil {
+		return nil, err
+	}
+	if multi {
+		g = toMulti(g)
+	}
+	if g.GeoJSONType() != t.c.GeometryType {
+		return nil, malformed("row %d: geometry type %s does not match column type %s", i+1, g.GeoJSONType(), t.c.GeometryType)
+	}
+	f.geom, f.bound = g, g.Bound()
+	// NOT NULL, then CHECK.
+	if f.id == nil {
+		return nil, conflict("row %d: null value in column %s", i+1, t.idCol)
+	}
+	for j, c := range t.cols {
+		if c.notNull && f.vals[j] == nil {
+			return nil, conflict("row %d: null value in column %s", i+1, c.name)
+		}
+	}
+	for j, c := range t.cols {
+		if c.check != nil && f.vals[j] != nil && !c.check(f.vals[j]) {
+			return nil, conflict("row %d: %s violates its check constraint", i+1, c.name)
+		}
+	}
+	return f, nil
 }
 
 // sameRow reports whether a stored row equals a new one in every column
@@ -508,10 +520,9 @@ func (im *batchWriter) notifyChange(ctx context.Context, collection string, area
 		}
 	}
 	l := im.current(collection)
-	st := layerState{version: l.state.version + 1, updatedAt: im.s.now().UTC().Truncate(time.Microsecond), lastBatch: im.batch.ID}
-	if _, err := im.tx.ExecContext(ctx, "UPDATE layer_state SET version = ?, updated_at = ?, last_batch = ? WHERE collection = ?",
-		st.version, formatTimestamp(st.updatedAt, true), st.lastBatch, collection); err != nil {
-		return storeError(ctx, err)
+	st, err := im.bumpVersion(ctx, collection, l.state)
+	if err != nil {
+		return err
 	}
 	n := *l
 	n.state = st
@@ -527,36 +538,91 @@ func (im *batchWriter) notifyChange(ctx context.Context, collection string, area
 	return nil
 }
 
-// write stores the inserted and updated rows of a collection, and its new
-// extent in gpkg_contents.
-func (im *batchWriter) write(ctx context.Context, t *table, changes []change) error {
-	// Inserts leave derived columns to their defaults, as the PostGIS
-	// upsert does.
-	var insertCols []string
-	var colIdx []int
+// inserter is the prepared INSERT of a collection's new rows. Inserts leave
+// derived columns to their defaults, as the PostGIS upsert does, unless the
+// batch carries derived values.
+type inserter struct {
+	st     *sql.Stmt
+	t      *table
+	colIdx []int
+	// updatedCol: the table keeps updated_at outside the properties.
+	updatedCol bool
+	// idCol: the id is written to its own column.
+	idCol bool
+}
+
+func (im *batchWriter) prepareInsert(ctx context.Context, t *table) (*inserter, error) {
 	// The id column, unless a property holds it (communes' insee).
-	idCol := t.intID || t.idProp < 0
-	if idCol {
-		insertCols = append(insertCols, quote(t.idCol))
+	in := &inserter{t: t, updatedCol: t.updatedAt < 0, idCol: t.intID || t.idProp < 0}
+	var cols []string
+	if in.idCol {
+		cols = append(cols, quote(t.idCol))
 	}
 	for j, c := range t.cols {
 		if c.derived && !im.batch.WithDerived {
 			continue
 		}
-		insertCols = append(insertCols, quote(c.name))
-		colIdx = append(colIdx, j)
+		cols = append(cols, quote(c.name))
+		in.colIdx = append(in.colIdx, j)
 	}
-	hasUpdatedCol := t.updatedAt < 0
-	if hasUpdatedCol {
-		insertCols = append(insertCols, `"updated_at"`)
+	if in.updatedCol {
+		cols = append(cols, `"updated_at"`)
 	}
-	insertCols = append(insertCols, `"batch"`, `"geom"`)
-	ins, err := im.tx.PrepareContext(ctx, "INSERT INTO "+quote(t.c.ID)+" ("+strings.Join(insertCols, ", ")+") VALUES ("+
-		strings.TrimSuffix(strings.Repeat("?, ", len(insertCols)), ", ")+")")
+	cols = append(cols, `"batch"`, `"geom"`)
+	st, err := im.tx.PrepareContext(ctx, "INSERT INTO "+quote(t.c.ID)+" ("+strings.Join(cols, ", ")+") VALUES ("+
+		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")+")")
 	if err != nil {
-		return storeError(ctx, err)
+		return nil, storeError(ctx, err)
 	}
-	defer ins.Close()
+	in.st = st
+	return in, nil
+}
+
+// insert writes one new row; stamp is the batch's time as stored. It
+// returns the row's rowid and its geometry blob.
+func (in *inserter) insert(ctx context.Context, f *feature, stamp, batch string) (int64, []byte, error) {
+	blob, err := encodeBlob(f.geom, StorageSRID)
+	if err != nil {
+		return 0, nil, malformed("geometry: %v", err)
+	}
+	args := make([]any, 0, len(in.colIdx)+4)
+	if in.idCol {
+		args = append(args, f.id)
+	}
+	for _, j := range in.colIdx {
+		args = append(args, toSQLite(in.t.cols[j].kind, f.vals[j]))
+	}
+	if in.updatedCol {
+		args = append(args, stamp)
+	}
+	args = append(args, batch, blob)
+	r, err := in.st.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, nil, err
+	}
+	id, err := r.LastInsertId()
+	return id, blob, err
+}
+
+// bumpVersion records in layer_state the next version of a collection
+// that was at st, changed by this batch now.
+func (im *batchWriter) bumpVersion(ctx context.Context, collection string, st layerState) (layerState, error) {
+	st = layerState{version: st.version + 1, updatedAt: im.s.now().UTC().Truncate(time.Microsecond), lastBatch: im.batch.ID}
+	if _, err := im.tx.ExecContext(ctx, "UPDATE layer_state SET version = ?, updated_at = ?, last_batch = ? WHERE collection = ?",
+		st.version, formatTimestamp(st.updatedAt, true), st.lastBatch, collection); err != nil {
+		return st, storeError(ctx, err)
+	}
+	return st, nil
+}
+
+// write stores the inserted and updated rows of a collection, and its new
+// extent in gpkg_contents.
+func (im *batchWriter) write(ctx context.Context, t *table, changes []change) error {
+	ins, err := im.prepareInsert(ctx, t)
+	if err != nil {
+		return err
+	}
+	defer ins.st.Close()
 	// Updates set what imports set: not the id, the key or derived values.
 	var sets []string
 	var setIdx []int
@@ -567,7 +633,7 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 		sets = append(sets, quote(c.name)+" = ?")
 		setIdx = append(setIdx, j)
 	}
-	if hasUpdatedCol {
+	if ins.updatedCol {
 		sets = append(sets, `"updated_at" = ?`)
 	}
 	sets = append(sets, `"batch" = ?`, `"geom" = ?`)
@@ -583,34 +649,25 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 				return err
 			}
 		}
+		if ch.inserted {
+			if _, _, err := ins.insert(ctx, ch.f, stamp, im.batch.ID); err != nil {
+				return storeError(ctx, err)
+			}
+			continue
+		}
 		blob, err := encodeBlob(ch.f.geom, StorageSRID)
 		if err != nil {
 			return malformed("geometry: %v", err)
 		}
 		var args []any
-		if ch.inserted {
-			if idCol {
-				args = append(args, ch.f.id)
-			}
-			for _, j := range colIdx {
-				args = append(args, toSQLite(t.cols[j].kind, ch.f.vals[j]))
-			}
-		} else {
-			for _, j := range setIdx {
-				args = append(args, toSQLite(t.cols[j].kind, ch.f.vals[j]))
-			}
+		for _, j := range setIdx {
+			args = append(args, toSQLite(t.cols[j].kind, ch.f.vals[j]))
 		}
-		if hasUpdatedCol {
+		if ins.updatedCol {
 			args = append(args, stamp)
 		}
-		args = append(args, im.batch.ID, blob)
-		if ch.inserted {
-			_, err = ins.ExecContext(ctx, args...)
-		} else {
-			args = append(args, t.keyOf(ch.f))
-			_, err = upd.ExecContext(ctx, args...)
-		}
-		if err != nil {
+		args = append(args, im.batch.ID, blob, t.keyOf(ch.f))
+		if _, err := upd.ExecContext(ctx, args...); err != nil {
 			return storeError(ctx, err)
 		}
 	}
@@ -621,17 +678,358 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 // gpkg_contents.
 func (im *batchWriter) writeExtent(ctx context.Context, collection string) error {
 	l := im.current(collection)
-	var ext []any
+	var ext *orb.Bound
 	if len(l.feats) > 0 {
 		b := l.feats[0].bound
 		for _, f := range l.feats[1:] {
 			b = b.Union(f.bound)
 		}
-		ext = []any{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
-	} else {
-		ext = []any{nil, nil, nil, nil}
+		ext = &b
+	}
+	return im.saveExtent(ctx, collection, ext)
+}
+
+// saveExtent records ext (nil: no features) as a feature table's extent,
+// and the batch's time as its last change, in gpkg_contents.
+func (im *batchWriter) saveExtent(ctx context.Context, collection string, ext *orb.Bound) error {
+	args := []any{nil, nil, nil, nil}
+	if ext != nil {
+		args = []any{ext.Min[0], ext.Min[1], ext.Max[0], ext.Max[1]}
 	}
 	_, err := im.tx.ExecContext(ctx, "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?, last_change = ? WHERE table_name = ?",
-		append(ext, formatTimestamp(im.now, true), collection)...)
+		append(args, formatTimestamp(im.now, true), collection)...)
 	return storeError(ctx, err)
+}
+
+// Writer writes collections into a new GeoPackage as their rows come, for
+// bulk downloads and offline copies of territories larger than memory. The
+// file is what Imports into a new store would make of the same rows — the
+// same tables, batches, versions, extents, sequence, indicators and R-tree —
+// but each row goes to the file as it is read and nothing of a collection is
+// kept: a Writer builds no snapshot and serves nothing.
+type Writer struct {
+	s *Store
+}
+
+// Create creates a GeoPackage at path, which must not exist, with the
+// tables of the catalog's collections, empty.
+func Create(ctx context.Context, path string, catalog *socle.Catalog) (*Writer, error) {
+	if _, err := os.Lstat(path); err == nil {
+		return nil, fmt.Errorf("embedded: create %s: the file exists", path)
+	}
+	s, err := Open(ctx, path, catalog)
+	if err != nil {
+		return nil, err
+	}
+	return &Writer{s: s}, nil
+}
+
+// Close closes the file.
+func (w *Writer) Close() error { return w.s.Close() }
+
+// ImportHistory adds another store's history to the file, as
+// Store.ImportHistory does.
+func (w *Writer) ImportHistory(ctx context.Context, h *socle.History) (socle.HistoryResult, error) {
+	return w.s.ImportHistory(ctx, h)
+}
+
+// Write writes the rows of collection c, which the file must not hold yet,
+// as batch b in one SQLite transaction, with an Import's checks; a key or an
+// id met twice is a conflict. The first error of rows ends the write, which
+// then leaves nothing.
+func (w *Writer) Write(ctx context.Context, b socle.Batch, c *socle.Collection, rows iter.Seq2[socle.Row, error]) (socle.ImportResult, error) {
+	s := w.s
+	res := socle.ImportResult{BatchID: b.ID}
+	t, ok := s.tables[c.ID]
+	if !ok {
+		return res, socle.Errorf(socle.ENOTFOUND, "no collection %s", c.ID)
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return res, storeError(ctx, err)
+	}
+	im := &batchWriter{s: s, tx: tx, batch: b, now: s.now().UTC().Truncate(time.Microsecond), base: map[string]*layer{}, next: map[string]*layer{}}
+	if err := im.stream(ctx, t, rows, &res); err != nil {
+		tx.Rollback() //nolint:errcheck // the error that matters is err
+		return res, err
+	}
+	if err := tx.Commit(); err != nil {
+		return res, storeError(ctx, err)
+	}
+	return res, nil
+}
+
+// stream does a Writer's write within the transaction: what run and upsert
+// do for an Import into an empty table, row by row.
+func (im *batchWriter) stream(ctx context.Context, t *table, rows iter.Seq2[socle.Row, error], res *socle.ImportResult) error {
+	tx, b, c := im.tx, im.batch, t.c
+	var held int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM "+quote(c.ID)+" LIMIT 1)").Scan(&held); err != nil {
+		return storeError(ctx, err)
+	}
+	if held > 0 {
+		return fmt.Errorf("embedded: write %s: the file already holds it", c.ID)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO batches (id, kind, collection, source, file_sha256, actor, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		b.ID, b.Kind, c.ID, b.Source, b.FileSHA256, b.Actor, formatTimestamp(im.now, true)); err != nil {
+		return storeError(ctx, err)
+	}
+	if err := tx.QueryRowContext(ctx, "SELECT next_value FROM sequences WHERE name = 'addresses_id_seq'").Scan(&im.seq); err != nil {
+		return storeError(ctx, err)
+	}
+	idx, err := im.indexDirectly(ctx, t)
+	if err != nil {
+		return err
+	}
+	defer idx.close()
+	ins, err := im.prepareInsert(ctx, t)
+	if err != nil {
+		return err
+	}
+	defer ins.st.Close()
+	stamp := formatTimestamp(im.now, true)
+	multi := strings.HasPrefix(c.GeometryType, "Multi")
+	srids := map[int]bool{}
+	var ext orb.Bound
+	var maxID int64
+	n := 0
+	for r, err := range rows {
+		if err != nil {
+			return err
+		}
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if !srids[r.SRID] {
+			if err := checkSRIDs([]socle.Row{r}); err != nil {
+				return err
+			}
+			srids[r.SRID] = true
+		}
+		f, err := im.feature(t, n, r, multi)
+		if err != nil {
+			return err
+		}
+		rowid, blob, err := ins.insert(ctx, f, stamp, b.ID)
+		if err != nil {
+			var le *sqlite.Error
+			if errors.As(err, &le) && le.Code()&0xff == sqliteConstraint {
+				// The table was empty: the batch holds the key or id twice.
+				return conflict("row %d: the key %s or the id %v is twice in the batch: %v", n+1, t.keyOf(f), f.id, err)
+			}
+			return storeError(ctx, err)
+		}
+		if err := idx.add(ctx, rowid, blob); err != nil {
+			return err
+		}
+		if n == 0 {
+			ext = f.bound
+		} else {
+			ext = ext.Union(f.bound)
+		}
+		if id, ok := f.id.(int64); ok && id > maxID {
+			maxID = id
+		}
+		n++
+	}
+	if err := idx.restore(ctx); err != nil {
+		return err
+	}
+	res.Read, res.Inserted = n, n
+	if n > 0 {
+		if err := im.saveExtent(ctx, c.ID, &ext); err != nil {
+			return err
+		}
+		if c.ID == "addresses" {
+			// setval('addresses_id_seq', max(id)).
+			im.seq, im.seqDirty = maxID+1, true
+		}
+		st, err := readState(ctx, tx, c.ID)
+		if err != nil {
+			return err
+		}
+		if _, err := im.bumpVersion(ctx, c.ID, st); err != nil {
+			return err
+		}
+		if c.ID == "land_cover" || c.ID == "communes" {
+			if err := im.streamIndicators(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	if im.seqDirty {
+		if _, err := tx.ExecContext(ctx, "UPDATE sequences SET next_value = ? WHERE name = 'addresses_id_seq'", im.seq); err != nil {
+			return storeError(ctx, err)
+		}
+	}
+	counts, _ := json.Marshal(res)
+	if _, err := tx.ExecContext(ctx, `UPDATE batches SET status = 'done', finished_at = ?, counts = ? WHERE id = ?`,
+		formatTimestamp(im.s.now(), true), string(counts), b.ID); err != nil {
+		return storeError(ctx, err)
+	}
+	return nil
+}
+
+// rtreeFill fills a feature table's R-tree as its insert trigger would,
+// without the trigger: the trigger has SQLite call back into Go five times
+// a row, each call with a copy of the geometry blob, which was most of a
+// Writer's garbage. The trigger is dropped for the transaction and created
+// again, the same, at its end.
+type rtreeFill struct {
+	tx      *sql.Tx
+	st      *sql.Stmt
+	trigger string // the insert trigger's CREATE statement
+}
+
+// indexDirectly drops the insert trigger of t's R-tree within the
+// transaction and prepares the R-tree's inserts. Without a trigger of the
+// name GeoPackage 1.3 gives it (a schema made otherwise), it leaves the
+// triggers to work: add and restore then do nothing.
+func (im *batchWriter) indexDirectly(ctx context.Context, t *table) (*rtreeFill, error) {
+	rtree := "rtree_" + t.c.ID + "_geom"
+	var trigger string
+	err := im.tx.QueryRowContext(ctx, "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND name = ?",
+		t.c.ID, rtree+"_insert").Scan(&trigger)
+	if errors.Is(err, sql.ErrNoRows) {
+		return &rtreeFill{}, nil
+	}
+	if err != nil {
+		return nil, storeError(ctx, err)
+	}
+	if _, err := im.tx.ExecContext(ctx, "DROP TRIGGER "+quote(rtree+"_insert")); err != nil {
+		return nil, storeError(ctx, err)
+	}
+	st, err := im.tx.PrepareContext(ctx, "INSERT OR REPLACE INTO "+quote(rtree)+" VALUES (?, ?, ?, ?, ?)")
+	if err != nil {
+		return nil, storeError(ctx, err)
+	}
+	return &rtreeFill{tx: im.tx, st: st, trigger: trigger}, nil
+}
+
+// add indexes the row rowid whose geometry is blob, when the trigger would:
+// its condition and values are those of the trigger's ST_ functions.
+func (r *rtreeFill) add(ctx context.Context, rowid int64, blob []byte) error {
+	if r.st == nil {
+		return nil
+	}
+	b, nonEmpty, err := blobBound(blob)
+	if err != nil || !nonEmpty {
+		return err
+	}
+	_, err = r.st.ExecContext(ctx, rowid, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
+	return storeError(ctx, err)
+}
+
+// restore creates the insert trigger again.
+func (r *rtreeFill) restore(ctx context.Context) error {
+	if r.st == nil {
+		return nil
+	}
+	_, err := r.tx.ExecContext(ctx, r.trigger)
+	return storeError(ctx, err)
+}
+
+func (r *rtreeFill) close() {
+	if r.st != nil {
+		r.st.Close()
+	}
+}
+
+// sqliteConstraint is SQLite's primary result code for a constraint
+// violation.
+const sqliteConstraint = 19
+
+// streamIndicators recomputes the communes' indicators as an Import does
+// (refreshIndicators), from the file rather than from snapshots: the
+// communes are read whole (a few dozen rows), the land cover only as sums
+// of the artificialised area by commune and year, added in id order as
+// refreshIndicators adds them, one stand-in parcel per sum.
+func (im *batchWriter) streamIndicators(ctx context.Context) error {
+	lcT, ok1 := im.s.tables["land_cover"]
+	coT, ok2 := im.s.tables["communes"]
+	if !ok1 || !ok2 {
+		return nil
+	}
+	lc := &layer{t: lcT}
+	if err := im.sumLandCover(ctx, lc); err != nil {
+		return err
+	}
+	co, err := loadLayer(ctx, im.tx, coT)
+	if err != nil {
+		return err
+	}
+	im.base["land_cover"], im.base["communes"] = lc, co
+	areas, err := im.refreshIndicators(ctx)
+	if err != nil || len(areas) == 0 {
+		return err
+	}
+	_, err = im.bumpVersion(ctx, "communes", co.state)
+	return err
+}
+
+// sumLandCover fills l with one parcel per commune and year: artificialised,
+// of that year, its area the sum of the artificialised parcels' areas in id
+// order. Without the columns refreshIndicators reads, l stays empty.
+func (im *batchWriter) sumLandCover(ctx context.Context, l *layer) error {
+	t := l.t
+	cols := make([]int, 4)
+	for k, name := range []string{"artificialised", "year_artificialised", "area_m2", "commune_insee"} {
+		i, ok := t.byName[name]
+		if !ok {
+			return nil
+		}
+		cols[k] = i
+	}
+	art, yearArt, area, insee := cols[0], cols[1], cols[2], cols[3]
+	rows, err := im.tx.QueryContext(ctx, "SELECT "+quote(t.cols[art].name)+", "+quote(t.cols[yearArt].name)+", "+quote(t.cols[area].name)+", "+
+		quote(t.cols[insee].name)+" FROM "+quote(t.c.ID)+" ORDER BY "+quote(t.idCol))
+	if err != nil {
+		return storeError(ctx, err)
+	}
+	defer rows.Close()
+	type cy struct {
+		commune string
+		year    int64
+	}
+	sums := map[cy]float64{}
+	var order []cy
+	in := interner{}
+	raw := make([]any, 4)
+	dest := []any{&raw[0], &raw[1], &raw[2], &raw[3]}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return storeError(ctx, err)
+		}
+		vals := make([]any, 4)
+		for k, j := range cols {
+			if vals[k], err = fromSQLite(t.cols[j], raw[k], in); err != nil {
+				return fmt.Errorf("embedded: %s: %s: %w", t.c.ID, t.cols[j].name, err)
+			}
+		}
+		a, _ := vals[0].(bool)
+		y, ok := vals[1].(int64)
+		c, _ := vals[3].(string)
+		if !a || !ok {
+			continue
+		}
+		m2, _ := vals[2].(float64)
+		k := cy{c, y}
+		if _, seen := sums[k]; !seen {
+			order = append(order, k)
+		}
+		sums[k] += m2
+	}
+	if err := rows.Err(); err != nil {
+		return storeError(ctx, err)
+	}
+	for _, k := range order {
+		f := &feature{vals: make([]any, len(t.cols))}
+		f.vals[art], f.vals[yearArt], f.vals[area], f.vals[insee] = true, k.year, sums[k], k.commune
+		l.feats = append(l.feats, f)
+	}
+	return nil
 }

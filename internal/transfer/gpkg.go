@@ -12,7 +12,9 @@ import (
 
 // WriteGeoPackage writes the collections opt names (all when nil) from src
 // to a new GeoPackage at path — the embedded store's own format, which
-// QGIS and GDAL open — for bulk downloads and offline copies. The file
+// QGIS and GDAL open — for bulk downloads and offline copies. Features are
+// written as they are read, page by page, so that memory holds a page, not
+// a collection; each collection is one batch, as Copy makes it. The file
 // appears complete or not at all: it is written beside path and renamed.
 func WriteGeoPackage(ctx context.Context, src Source, cat *socle.Catalog, path string, opt Options) ([]Result, error) {
 	cols, err := ordered(cat, opt.Collections)
@@ -28,21 +30,31 @@ func WriteGeoPackage(ctx context.Context, src Source, cat *socle.Catalog, path s
 	tmp.Close()
 	os.Remove(name) // the store creates its file
 	defer os.Remove(name)
-	dst, err := embedded.Open(ctx, name, sub)
+	w, err := embedded.Create(ctx, name, sub)
 	if err != nil {
 		return nil, err
 	}
-	opt.Collections = nil
-	res, err := Copy(ctx, src, dst, sub, opt)
-	if err == nil && opt.History != nil {
-		*opt.History, err = CopyHistory(ctx, src, dst)
+	var results []Result
+	for _, c := range cols {
+		res, err := w.Write(ctx, opt.batch(), c, Rows(ctx, src, c, func(n int) {
+			if opt.Progress != nil {
+				opt.Progress(c.ID, n)
+			}
+		}))
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("copy %s: %w", c.ID, err)
+		}
+		results = append(results, Result{c.ID, res})
 	}
-	if err != nil {
-		dst.Close()
-		return nil, err
+	if opt.History != nil {
+		if *opt.History, err = CopyHistory(ctx, src, w); err != nil {
+			w.Close()
+			return nil, err
+		}
 	}
-	if err := dst.Close(); err != nil {
+	if err := w.Close(); err != nil {
 		return nil, fmt.Errorf("transfer: %w", err)
 	}
-	return res, os.Rename(name, path)
+	return results, os.Rename(name, path)
 }

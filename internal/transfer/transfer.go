@@ -9,7 +9,9 @@ package transfer
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"iter"
 	"strconv"
 	"time"
 
@@ -32,7 +34,7 @@ type Destination interface {
 
 // Order is the order collections are copied in: communes before the land
 // cover their indicators derive from, roads before addresses.
-var Order = []string{"communes", "roads", "land_cover", "addresses"}
+var Order = []string{"communes", "roads", "land_cover", "addresses", "address_candidates", "road_reports"}
 
 // pageSize is how many features one read fetches: large pages, few round
 // trips, bounded memory per page.
@@ -68,10 +70,6 @@ func Copy(ctx context.Context, src Source, dst Destination, cat *socle.Catalog, 
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now
-	if opt.Now != nil {
-		now = opt.Now
-	}
 	var results []Result
 	for _, c := range cols {
 		rows, err := Read(ctx, src, c, func(n int) {
@@ -82,14 +80,23 @@ func Copy(ctx context.Context, src Source, dst Destination, cat *socle.Catalog, 
 		if err != nil {
 			return results, err
 		}
-		b := socle.Batch{ID: socle.NewBatchID("copy", now()), Kind: "copy", Source: opt.Source, Actor: opt.Actor, WithDerived: true}
-		res, err := dst.Import(ctx, b, c, rows, nil)
+		res, err := dst.Import(ctx, opt.batch(), c, rows, nil)
 		if err != nil {
 			return results, fmt.Errorf("copy %s: %w", c.ID, err)
 		}
 		results = append(results, Result{c.ID, res})
 	}
 	return results, nil
+}
+
+// batch is the record of the copy of one collection: derived values are
+// copied too.
+func (opt Options) batch() socle.Batch {
+	now := time.Now
+	if opt.Now != nil {
+		now = opt.Now
+	}
+	return socle.Batch{ID: socle.NewBatchID("copy", now()), Kind: "copy", Source: opt.Source, Actor: opt.Actor, WithDerived: true}
 }
 
 // ordered returns the catalog's collections named by ids (all when nil) in
@@ -145,25 +152,47 @@ func Each(ctx context.Context, src Source, q socle.ItemsQuery, fn func(*socle.Fe
 // included. progress, when set, hears the running count after each page.
 func Read(ctx context.Context, src Source, c *socle.Collection, progress func(read int)) ([]socle.Row, error) {
 	var rows []socle.Row
-	q := socle.ItemsQuery{Collection: c, CRS: crs.Lambert, Limit: pageSize, Exact: true}
-	err := Each(ctx, src, q, func(f *socle.Feature) error {
-		row, err := toRow(f)
+	for row, err := range Rows(ctx, src, c, progress) {
 		if err != nil {
-			return fmt.Errorf("read %s feature %s: %w", c.ID, f.ID, err)
+			return nil, err
 		}
 		rows = append(rows, row)
-		if progress != nil && len(rows)%pageSize == 0 {
-			progress(len(rows))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if progress != nil {
-		progress(len(rows))
 	}
 	return rows, nil
+}
+
+// errStop ends Each when the consumer of Rows stops.
+var errStop = errors.New("transfer: stop")
+
+// Rows yields the rows Read returns as they are read, page after page, so
+// that a writer may keep none of them: the collection is never whole in
+// memory. An error ends the sequence, as its last element.
+func Rows(ctx context.Context, src Source, c *socle.Collection, progress func(read int)) iter.Seq2[socle.Row, error] {
+	return func(yield func(socle.Row, error) bool) {
+		n := 0
+		q := socle.ItemsQuery{Collection: c, CRS: crs.Lambert, Limit: pageSize, Exact: true}
+		err := Each(ctx, src, q, func(f *socle.Feature) error {
+			row, err := toRow(f)
+			if err != nil {
+				return fmt.Errorf("read %s feature %s: %w", c.ID, f.ID, err)
+			}
+			if !yield(row, nil) {
+				return errStop
+			}
+			n++
+			if progress != nil && n%pageSize == 0 {
+				progress(n)
+			}
+			return nil
+		})
+		switch {
+		case errors.Is(err, errStop):
+		case err != nil:
+			yield(socle.Row{}, err)
+		case progress != nil:
+			progress(n)
+		}
+	}
 }
 
 // toRow turns a feature as a store writes it (JSON fragments) back into a
