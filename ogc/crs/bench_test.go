@@ -89,3 +89,29 @@ func BenchmarkTransformGeometry(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkLCCToMercator compares, on one position, the shortcut from
+// Lambert-93 to Web Mercator with the general path it replaces.
+func BenchmarkLCCToMercator(b *testing.B) {
+	pts := benchPoints(b, 2154, 4096)
+	for _, tc := range []struct {
+		name string
+		tr   Transformer
+	}{
+		{"shortcut", lambert93ToMercator},
+		{"general", &transformer{src: lambert93, dst: webMercator}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			var sink float64
+			for i := 0; i < b.N; i++ {
+				pt := pts[i%len(pts)]
+				x, y, err := tc.tr.Transform(pt[0], pt[1])
+				if err != nil {
+					b.Fatal(err)
+				}
+				sink += x + y
+			}
+			_ = sink
+		})
+	}
+}
