@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/paulmach/orb"
 )
 
 // TestLCCToMercator holds the shortcut from Lambert-93 to Web Mercator
@@ -58,4 +60,63 @@ func TestLCCToMercator(t *testing.T) {
 		check(p[0], p[1])
 	}
 	t.Logf("largest difference: %.3g m", worst)
+}
+
+// TestLCCToMercatorNear holds the interpolated transformation of a region
+// within a micrometre of the general path, for positions in and well
+// around regions from 100 m to 500 km wide, and checks that regions up to
+// the size of a z9 tile over France are indeed interpolated.
+func TestLCCToMercatorNear(t *testing.T) {
+	general := &transformer{src: lambert93, dst: webMercator}
+	r := rand.New(rand.NewPCG(5, 6))
+	var worst float64
+	fitted := 0
+	for i := range 2000 {
+		size := 100 * math.Pow(5000, r.Float64()) // 100 m to 500 km
+		cx, cy := -50_000+1_350_000*r.Float64(), 6_000_000+1_200_000*r.Float64()
+		box := orb.Bound{Min: orb.Point{cx - size/2, cy - size/2}, Max: orb.Point{cx + size/2, cy + size/2}}
+		tr, err := NewTransformerNear(2154, 3857, box)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := tr.(*lccToMercatorNear); ok {
+			fitted++
+		} else if size < 50_000 {
+			t.Errorf("box %d (%.0f m wide at %.0f, %.0f) is not interpolated", i, size, cx, cy)
+		}
+		for j := range 500 {
+			// Most inside, some up to the box's width beyond it.
+			k := 1.0
+			if j%4 == 0 {
+				k = 3
+			}
+			x, y := cx+size*k*(r.Float64()-0.5), cy+size*k*(r.Float64()-0.5)
+			wx, wy, _ := general.Transform(x, y)
+			gx, gy, err := tr.Transform(x, y)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := math.Hypot(gx-wx, gy-wy)
+			worst = max(worst, d)
+			if !(d < 1e-6) {
+				t.Fatalf("box %.0f m at (%.0f, %.0f): (%.17g, %.17g): general (%.17g, %.17g), near (%.17g, %.17g): off by %.3g m", size, cx, cy, x, y, wx, wy, gx, gy, d)
+			}
+		}
+	}
+	t.Logf("%d of 2000 boxes interpolated; largest difference: %.3g m", fitted, worst)
+	// Regions it cannot fit: across the apex's meridian line, empty.
+	apexY := lambert93.y0 + lambert93.rho0*lambert93.ell.a
+	for _, box := range []orb.Bound{
+		{Min: orb.Point{600_000, apexY - 1000}, Max: orb.Point{800_000, apexY + 1000}},
+		{Min: orb.Point{700_000, 6_600_000}, Max: orb.Point{700_000, 6_600_000}},
+		{Min: orb.Point{math.NaN(), 6_600_000}, Max: orb.Point{700_000, 6_700_000}},
+	} {
+		if tr, _ := NewTransformerNear(2154, 3857, box); tr != Transformer(lambert93ToMercator) {
+			t.Errorf("box %v: %T, not the exact transformation", box, tr)
+		}
+	}
+	// Other pairs are NewTransformer's.
+	if tr, _ := NewTransformerNear(2154, 4326, orb.Bound{Max: orb.Point{1, 1}}); tr == nil {
+		t.Error("no transformer for 2154 → 4326")
+	}
 }
