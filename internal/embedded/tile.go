@@ -46,9 +46,9 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 				return nil, err
 			}
 			search = floatBound(box.Bound())
-			// The transformation fitted to the tile's surroundings (within a
-			// micrometre of ST_Transform's, several times faster): features
-			// reach beyond the tile, so the region does too.
+			// The transformation fitted to the tile's surroundings (the
+			// general one's results to a micrometre, several times faster):
+			// features reach beyond the tile, so the region does too.
 			grow := max(search.Max[0]-search.Min[0], search.Max[1]-search.Min[1]) + 10_000
 			if toTile, err = crs.NewTransformerNear(StorageSRID, t.Set.SRID, search.Pad(grow)); err != nil {
 				return nil, &socle.Error{Code: socle.EINVALID, Message: "a value in the request is out of range or malformed", Err: err}
@@ -271,7 +271,6 @@ func bound(g orb.Geometry) orb.Bound {
 // parts that collapse (lwgeom_grid_in_place), in place: g's lines and rings
 // are overwritten.
 func snap(g orb.Geometry, t grid) orb.Geometry {
-	pix := t.pix
 	points := func(pts []orb.Point) []orb.Point {
 		out := pts[:0]
 		for _, p := range pts {
@@ -299,11 +298,11 @@ func snap(g orb.Geometry, t grid) orb.Geometry {
 	}
 	switch g := g.(type) {
 	case orb.Point:
-		return pix(g)
+		return t.pix(g)
 	case orb.MultiPoint:
 		out := make(orb.MultiPoint, len(g))
 		for i, p := range g {
-			out[i] = pix(p)
+			out[i] = t.pix(p)
 		}
 		return out
 	case orb.LineString:

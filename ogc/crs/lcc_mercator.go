@@ -82,11 +82,13 @@ type lccToMercatorNear struct {
 	u, theta chebyshev
 }
 
-// Transform is the exact path outside the fitted ranges (NaN included).
+// Transform is the exact path outside the fitted ranges (NaN included),
+// and beyond the apex (yn < 0), where the mirror image of the region has
+// the same ρ² and xn/yn.
 func (t *lccToMercatorNear) Transform(x, y float64) (float64, float64, error) {
 	xn, yn := t.cone(x, y)
 	r2, s := xn*xn+yn*yn, xn/yn
-	if !(r2 >= t.r2[0] && r2 <= t.r2[1] && s >= t.s[0] && s <= t.s[1]) {
+	if !(yn > 0 && r2 >= t.r2[0] && r2 <= t.r2[1] && s >= t.s[0] && s <= t.s[1]) {
 		return t.lccToMercator.Transform(x, y)
 	}
 	return t.r * (t.theta.eval(s)/t.p.n + t.p.lam0), t.r * t.u.eval(r2), nil

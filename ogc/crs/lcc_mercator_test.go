@@ -104,8 +104,21 @@ func TestLCCToMercatorNear(t *testing.T) {
 		}
 	}
 	t.Logf("%d of 2000 boxes interpolated; largest difference: %.3g m", fitted, worst)
-	// Regions it cannot fit: across the apex's meridian line, empty.
+	// The mirror image of a region through the apex has the same ρ² and
+	// xn/yn: it must not take the region's polynomials.
 	apexY := lambert93.y0 + lambert93.rho0*lambert93.ell.a
+	box := orb.Bound{Min: orb.Point{640_000, 6_270_000}, Max: orb.Point{660_000, 6_290_000}}
+	tr, _ := NewTransformerNear(2154, 3857, box)
+	if _, ok := tr.(*lccToMercatorNear); !ok {
+		t.Fatalf("box %v is not interpolated", box)
+	}
+	mx, my := 2*lambert93.x0-650_000, 2*apexY-6_280_000
+	wx, wy, werr := general.Transform(mx, my)
+	gx, gy, gerr := tr.Transform(mx, my)
+	if (werr == nil) != (gerr == nil) || werr == nil && math.Hypot(gx-wx, gy-wy) > 1e-6 {
+		t.Errorf("mirror (%.17g, %.17g): general (%.17g, %.17g) %v, near (%.17g, %.17g) %v", mx, my, wx, wy, werr, gx, gy, gerr)
+	}
+	// Regions it cannot fit: across the apex's meridian line, empty.
 	for _, box := range []orb.Bound{
 		{Min: orb.Point{600_000, apexY - 1000}, Max: orb.Point{800_000, apexY + 1000}},
 		{Min: orb.Point{700_000, 6_600_000}, Max: orb.Point{700_000, 6_600_000}},
