@@ -1,10 +1,12 @@
 package embedded
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -44,8 +46,12 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 				return nil, err
 			}
 			search = floatBound(box.Bound())
-			if toTile, err = transformer(StorageSRID, t.Set.SRID); err != nil {
-				return nil, err
+			// The transformation fitted to the tile's surroundings (the
+			// general one's results to a micrometre, several times faster):
+			// features reach beyond the tile, so the region does too.
+			grow := max(search.Max[0]-search.Min[0], search.Max[1]-search.Min[1]) + 10_000
+			if toTile, err = crs.NewTransformerNear(StorageSRID, t.Set.SRID, search.Pad(grow)); err != nil {
+				return nil, &socle.Error{Code: socle.EINVALID, Message: "a value in the request is out of range or malformed", Err: err}
 			}
 		}
 		l, err := s.layer(c)
@@ -59,7 +65,12 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 			}
 			return true
 		})
-		slices.SortFunc(cands, func(a, b *feature) int { return compareIDs(a.id, b.id) })
+		if l.t.intID {
+			// No type switch per comparison: most of a large tile's sort.
+			slices.SortFunc(cands, func(a, b *feature) int { return cmp.Compare(a.id.(int64), b.id.(int64)) })
+		} else {
+			slices.SortFunc(cands, func(a, b *feature) int { return compareIDs(a.id, b.id) })
+		}
 		props := make([]int, 0, len(c.Tiles.Properties))
 		for _, name := range c.Tiles.Properties {
 			if i, ok := l.t.byName[name]; ok {
@@ -69,6 +80,7 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 		// A feature's tags in order of key name, as mvt.Marshal writes them.
 		slices.SortFunc(props, func(a, b int) int { return strings.Compare(l.t.cols[a].name, l.t.cols[b].name) })
 		enc := getLayerEncoder()
+		sc := scratches.Get().(*scratch)
 		attrs := make([]tag, 0, len(props))
 		for i, f := range cands {
 			if i%256 == 0 {
@@ -77,10 +89,12 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 				}
 			}
 			g := f.geom
+			// The previous feature is encoded: its vertices can go.
+			sc.pts = sc.pts[:0]
 			if c.Tiles.Simplify {
 				// Half a pixel on the ground: invisible, and far fewer
 				// vertices at small scales.
-				if g = simplify(g, res/2, true, false); g == nil {
+				if g = sc.simplify(g, res/2, true, false); g == nil {
 					continue
 				}
 			}
@@ -94,7 +108,7 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 			if err != nil {
 				return nil, malformed("transform to EPSG:%d: %v", t.Set.SRID, err)
 			}
-			if g = mvtGeom(g, x0, y0, x1, y1); g == nil {
+			if g = sc.mvtGeom(g, x0, y0, x1, y1); g == nil {
 				continue
 			}
 			var id *uint64
@@ -112,6 +126,7 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 			}
 			if err := enc.add(g, id, attrs); err != nil {
 				putLayerEncoder(enc)
+				putScratch(sc)
 				return nil, &socle.Error{Code: socle.EINTERNAL, Message: "tile encoding failed", Err: err}
 			}
 		}
@@ -119,6 +134,7 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 			out = enc.appendTo(out, c.ID, 2, socle.TileExtent)
 		}
 		putLayerEncoder(enc)
+		putScratch(sc)
 	}
 	if !qualified {
 		return nil, nil
@@ -167,40 +183,98 @@ func tileValue(k kind, v any) (tileVal, bool) {
 // for a line or polygon smaller than half a pixel, otherwise g in tile
 // pixels (y down), snapped to the grid, straightened, clipped to the
 // buffered tile; nil when nothing is left.
-func mvtGeom(g orb.Geometry, x0, y0, x1, y1 float64) orb.Geometry {
+func (sc *scratch) mvtGeom(g orb.Geometry, x0, y0, x1, y1 float64) orb.Geometry {
 	width, height := x1-x0, y1-y0
 	switch g.(type) {
 	case orb.LineString, orb.Polygon, orb.MultiLineString, orb.MultiPolygon:
 		// The shortcut on the geometry's stored (single-precision) box.
-		b := floatBound(g.Bound())
+		b := floatBound(bound(g))
 		if b.Max[0]-b.Min[0] < width/socle.TileExtent/2 && b.Max[1]-b.Min[1] < height/socle.TileExtent/2 {
 			return nil
 		}
 	}
 	fx := socle.TileExtent / width
 	fy := -(socle.TileExtent / height)
-	xoff, yoff := -x0*fx, -y1*fy
-	pix := func(p orb.Point) orb.Point {
-		return orb.Point{math.RoundToEven(fx*p[0] + xoff), math.RoundToEven(fy*p[1] + yoff)}
-	}
-	g = snap(g, pix)
+	g = snap(g, grid{fx, fy, -x0 * fx, -y1 * fy})
 	if g == nil {
 		return nil
 	}
-	if g = simplify(g, 0, false, true); g == nil {
+	if g = sc.simplify(g, 0, false, true); g == nil {
 		return nil
 	}
 	return clipToTile(g)
 }
 
-// snap maps every position through pix, drops repeated positions and the
+// grid maps a position to the nearest point of a grid: fx·x + xoff and
+// fy·y + yoff rounded, halves to even. A struct rather than a func, so
+// that the call inlines in snap's loop.
+type grid struct{ fx, fy, xoff, yoff float64 }
+
+func (t grid) pix(p orb.Point) orb.Point {
+	return orb.Point{math.RoundToEven(t.fx*p[0] + t.xoff), math.RoundToEven(t.fy*p[1] + t.yoff)}
+}
+
+// unitGrid rounds to integers.
+var unitGrid = grid{fx: 1, fy: 1}
+
+// bound is g.Bound() for lines and polygons without orb's Extend per
+// position (a tenth of a tile's time with large tiles); other geometries,
+// and empty ones, as orb bounds them.
+func bound(g orb.Geometry) orb.Bound {
+	var b orb.Bound
+	ok := true
+	first := true
+	add := func(pts []orb.Point) {
+		if len(pts) == 0 {
+			ok = false
+			return
+		}
+		if first {
+			b = orb.Bound{Min: pts[0], Max: pts[0]}
+			first = false
+		}
+		for _, p := range pts {
+			b.Min[0], b.Max[0] = min(b.Min[0], p[0]), max(b.Max[0], p[0])
+			b.Min[1], b.Max[1] = min(b.Min[1], p[1]), max(b.Max[1], p[1])
+		}
+	}
+	switch g := g.(type) {
+	case orb.LineString:
+		add(g)
+	case orb.MultiLineString:
+		for _, l := range g {
+			add(l)
+		}
+	case orb.Polygon:
+		// A polygon's box is its exterior ring's, as orb has it.
+		if len(g) > 0 {
+			add(g[0])
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			if len(p) == 0 {
+				ok = false
+				break
+			}
+			add(p[0])
+		}
+	default:
+		ok = false
+	}
+	if !ok || first {
+		return g.Bound()
+	}
+	return b
+}
+
+// snap maps every position to the grid, drops repeated positions and the
 // parts that collapse (lwgeom_grid_in_place), in place: g's lines and rings
 // are overwritten.
-func snap(g orb.Geometry, pix func(orb.Point) orb.Point) orb.Geometry {
+func snap(g orb.Geometry, t grid) orb.Geometry {
 	points := func(pts []orb.Point) []orb.Point {
 		out := pts[:0]
 		for _, p := range pts {
-			q := pix(p)
+			q := t.pix(p)
 			if len(out) > 0 && out[len(out)-1] == q {
 				continue
 			}
@@ -224,11 +298,11 @@ func snap(g orb.Geometry, pix func(orb.Point) orb.Point) orb.Geometry {
 	}
 	switch g := g.(type) {
 	case orb.Point:
-		return pix(g)
+		return t.pix(g)
 	case orb.MultiPoint:
 		out := make(orb.MultiPoint, len(g))
 		for i, p := range g {
-			out[i] = pix(p)
+			out[i] = t.pix(p)
 		}
 		return out
 	case orb.LineString:
@@ -280,11 +354,10 @@ func containsBound(outer, inner orb.Bound) bool {
 // for Wagyu (clipped on each axis, truncated to integers), then rings with
 // an area kept, exterior rings clockwise on screen as MVT wants them.
 func clipToTile(g orb.Geometry) orb.Geometry {
-	b := g.Bound()
+	b := bound(g)
 	if !b.Intersects(tileClip) {
 		return nil
 	}
-	round := func(p orb.Point) orb.Point { return orb.Point{math.RoundToEven(p[0]), math.RoundToEven(p[1])} }
 	switch g := g.(type) {
 	case orb.Point, orb.MultiPoint:
 		if containsBound(tileClip, b) {
@@ -299,7 +372,7 @@ func clipToTile(g orb.Geometry) orb.Geometry {
 		if c == nil {
 			return nil
 		}
-		return snap(c, round)
+		return snap(c, unitGrid)
 	case orb.Polygon:
 		return tilePolygons(orb.MultiPolygon{g}, containsBound(tileClip, b))
 	case orb.MultiPolygon:
@@ -463,13 +536,13 @@ func signedArea(r []orb.Point) float64 {
 // collapsed part is dropped, nil when nothing is left. eps 0 removes the
 // points on straight lines only. With own, g's lines and rings are
 // overwritten; without, the result's are new slices, never g's (points and
-// multipoints are returned as they are).
-func simplify(g orb.Geometry, eps float64, preserveCollapsed, own bool) orb.Geometry {
+// multipoints are returned as they are), taken from sc.pts.
+func (sc *scratch) simplify(g orb.Geometry, eps float64, preserveCollapsed, own bool) orb.Geometry {
 	switch g := g.(type) {
 	case orb.Point, orb.MultiPoint:
 		return g
 	case orb.LineString:
-		pts := simplifyPoints(g, eps, 2, own)
+		pts := sc.simplifyPoints(g, eps, 2, own)
 		if len(pts) == 2 && !preserveCollapsed && pts[0] == pts[1] {
 			return nil
 		}
@@ -484,7 +557,7 @@ func simplify(g orb.Geometry, eps float64, preserveCollapsed, own bool) orb.Geom
 			if preserveCollapsed && i == 0 {
 				minPts = 4
 			}
-			pts := simplifyPoints(r, eps, minPts, own)
+			pts := sc.simplifyPoints(r, eps, minPts, own)
 			if len(pts) < 4 {
 				if i == 0 {
 					return nil
@@ -497,7 +570,7 @@ func simplify(g orb.Geometry, eps float64, preserveCollapsed, own bool) orb.Geom
 	case orb.MultiLineString:
 		var out orb.MultiLineString
 		for _, l := range g {
-			if s := simplify(l, eps, preserveCollapsed, own); s != nil {
+			if s := sc.simplify(l, eps, preserveCollapsed, own); s != nil {
 				out = append(out, s.(orb.LineString))
 			}
 		}
@@ -508,7 +581,7 @@ func simplify(g orb.Geometry, eps float64, preserveCollapsed, own bool) orb.Geom
 	case orb.MultiPolygon:
 		var out orb.MultiPolygon
 		for _, p := range g {
-			if s := simplify(p, eps, preserveCollapsed, own); s != nil {
+			if s := sc.simplify(p, eps, preserveCollapsed, own); s != nil {
 				out = append(out, s.(orb.Polygon))
 			}
 		}
@@ -524,19 +597,19 @@ func simplify(g orb.Geometry, eps float64, preserveCollapsed, own bool) orb.Geom
 // Douglas–Peucker keeping at least minPts points, or, for eps 0, the
 // removal of points on the segment between their kept neighbours. With
 // own, the result is written over pts (a kept point only moves down);
-// without, it is a new slice, as Tile transforms it in place.
-func simplifyPoints(pts []orb.Point, eps float64, minPts int, own bool) []orb.Point {
+// without, it is a new slice (from sc.pts), as Tile transforms it in place.
+func (sc *scratch) simplifyPoints(pts []orb.Point, eps float64, minPts int, own bool) []orb.Point {
 	n := len(pts)
 	if n < 3 || n <= minPts {
 		if own {
 			return pts
 		}
-		return slices.Clone(pts)
+		return append(sc.alloc(n), pts...)
 	}
 	out := pts[:0]
 	if eps == 0 && minPts <= 2 {
 		if !own {
-			out = make([]orb.Point, 0, n)
+			out = sc.alloc(n)
 		}
 		out = append(out, pts[0])
 		kept := pts[0]
@@ -554,10 +627,12 @@ func simplifyPoints(pts []orb.Point, eps float64, minPts int, own bool) []orb.Po
 		}
 		return append(out, pts[n-1])
 	}
-	keep := make([]bool, n)
+	keep := sc.keep[:0]
+	keep = append(keep, make([]bool, n)...)
+	sc.keep = keep
 	keep[0], keep[n-1] = true, true
 	keptN := 2
-	stack := []int{0}
+	stack := append(sc.stack[:0], 0)
 	first, last := 0, n-1
 	tolSqr := eps * eps
 	tol := func() float64 {
@@ -581,8 +656,9 @@ func simplifyPoints(pts []orb.Point, eps float64, minPts int, own bool) []orb.Po
 			itTol = tol()
 		}
 	}
+	sc.stack = stack
 	if !own {
-		out = make([]orb.Point, 0, keptN)
+		out = sc.alloc(keptN)
 	}
 	for i, k := range keep {
 		if k {
@@ -590,6 +666,35 @@ func simplifyPoints(pts []orb.Point, eps float64, minPts int, own bool) []orb.Po
 		}
 	}
 	return out
+}
+
+// scratch holds the buffers that one tile's features reuse in turn; kept
+// from tile to tile in a pool.
+type scratch struct {
+	pts   []orb.Point // the current feature's simplified lines and rings
+	keep  []bool      // Douglas–Peucker's kept points
+	stack []int       // and its pending segments
+}
+
+var scratches = sync.Pool{New: func() any { return new(scratch) }}
+
+func putScratch(sc *scratch) {
+	if cap(sc.pts) > 1<<20 {
+		return // an outsized feature: let the collector have it
+	}
+	scratches.Put(sc)
+}
+
+// alloc returns an empty slice with room for n points from sc.pts, valid
+// until sc.pts is emptied. A growth leaves the lines already given where
+// they are.
+func (sc *scratch) alloc(n int) []orb.Point {
+	if cap(sc.pts)-len(sc.pts) < n {
+		sc.pts = make([]orb.Point, 0, max(2*cap(sc.pts), n, 1024))
+	}
+	l := len(sc.pts)
+	sc.pts = sc.pts[:l+n]
+	return sc.pts[l : l : l+n]
 }
 
 // findSplit is ptarray_dp_findsplit_in_place: the point between first and

@@ -89,3 +89,36 @@ func BenchmarkTransformGeometry(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkLCCToMercator compares, on one position in a 10 km box, the
+// interpolation for that box and the shortcut from Lambert-93 to Web
+// Mercator with the general path they replace.
+func BenchmarkLCCToMercator(b *testing.B) {
+	pts := make([]orb.Point, 4096)
+	b10 := orb.Bound{Min: orb.Point{570_000, 6_275_000}, Max: orb.Point{580_000, 6_285_000}}
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range pts {
+		pts[i] = orb.Point{b10.Min[0] + 10_000*r.Float64(), b10.Min[1] + 10_000*r.Float64()}
+	}
+	for _, tc := range []struct {
+		name string
+		tr   Transformer
+	}{
+		{"near", lambert93ToMercator.near(b10)},
+		{"shortcut", lambert93ToMercator},
+		{"general", &transformer{src: lambert93, dst: webMercator}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			var sink float64
+			for i := 0; i < b.N; i++ {
+				pt := pts[i%len(pts)]
+				x, y, err := tc.tr.Transform(pt[0], pt[1])
+				if err != nil {
+					b.Fatal(err)
+				}
+				sink += x + y
+			}
+			_ = sink
+		})
+	}
+}

@@ -74,6 +74,9 @@ func newTransformer(fromSRID, toSRID int, projSeries bool) (Transformer, error) 
 	if src == nil && dst == nil || fromSRID == toSRID {
 		return identity{}, nil
 	}
+	if src == lambert93 && dst == webMercator {
+		return lambert93ToMercator, nil
+	}
 	return &transformer{src: src, dst: dst}, nil
 }
 
