@@ -7,13 +7,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"runtime/metrics"
 	"strings"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/socle-geo/socle/internal/benchmem"
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/ogc/cql2"
 	"github.com/socle-geo/socle/ogc/crs"
@@ -62,47 +60,6 @@ func territoryFile(b *testing.B) string {
 	return path
 }
 
-// peakSampler follows the Go heap (in use, all classes) while something
-// runs.
-type peakSampler struct {
-	peak atomic.Uint64
-	stop chan struct{}
-	done chan struct{}
-}
-
-func samplePeak() *peakSampler {
-	p := &peakSampler{stop: make(chan struct{}), done: make(chan struct{})}
-	sample := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}, {Name: "/memory/classes/heap/free:bytes"}}
-	read := func() {
-		metrics.Read(sample)
-		used := sample[0].Value.Uint64() - sample[1].Value.Uint64() - sample[2].Value.Uint64()
-		if used > p.peak.Load() {
-			p.peak.Store(used)
-		}
-	}
-	go func() {
-		defer close(p.done)
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		for {
-			read()
-			select {
-			case <-p.stop:
-				read()
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return p
-}
-
-func (p *peakSampler) finish() uint64 {
-	close(p.stop)
-	<-p.done
-	return p.peak.Load()
-}
-
 // BenchmarkOpen loads the scale-83 territory: read, decode, index.
 // It reports the peak of the Go runtime's memory in use during the load,
 // the memory still held after it, and the process's peak resident set.
@@ -114,12 +71,12 @@ func BenchmarkOpen(b *testing.B) {
 	var peak, live uint64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		p := samplePeak()
+		p := benchmem.Sample()
 		s, err := Open(ctx, path, cat)
 		if err != nil {
 			b.Fatal(err)
 		}
-		peak = max(peak, p.finish())
+		peak = max(peak, p.Finish())
 		b.StopTimer()
 		runtime.GC()
 		var ms runtime.MemStats
@@ -136,12 +93,8 @@ func BenchmarkOpen(b *testing.B) {
 		s.Close()
 		b.StartTimer()
 	}
-	b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
 	b.ReportMetric(float64(live)/(1<<20), "live-MiB")
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		b.ReportMetric(float64(ru.Maxrss)/1024, "maxrss-MiB")
-	}
+	benchmem.Report(b, peak)
 }
 
 // BenchmarkItemsBBox asks the scale-83 territory for a page of addresses
@@ -263,7 +216,7 @@ func BenchmarkTile(b *testing.B) {
 			c, _ := cat.Collection(layer)
 			b.Run(fmt.Sprintf("%s-z%d", layer, z), func(b *testing.B) {
 				bytes := 0
-				cpu0 := processCPU()
+				cpu0 := benchmem.CPUTime()
 				for i := 0; i < b.N; i++ {
 					data, err := s.Tile(ctx, socle.TileQuery{Tile: ts[i%len(ts)], Collections: []*socle.Collection{c}})
 					if err != nil {
@@ -273,20 +226,11 @@ func BenchmarkTile(b *testing.B) {
 				}
 				// The process's CPU time (the collector's included) tells
 				// more than wall time on a machine shared with others.
-				b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(benchmem.CPUTime()-cpu0)/float64(b.N), "cpu-ns/op")
 				b.ReportMetric(float64(bytes)/float64(b.N), "bytes/tile")
 			})
 		}
 	}
-}
-
-// processCPU is the CPU time, user and system, the process has used.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func repoRoot() string {

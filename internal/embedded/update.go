@@ -52,13 +52,11 @@ func ensureUpdaterSchema(ctx context.Context, db *sql.DB, tables map[string]*tab
 	if _, err := db.ExecContext(ctx, updaterTablesSQL+ingestJobsSQL); err != nil {
 		return fmt.Errorf("embedded: create updater tables: %w", err)
 	}
-	for _, uc := range updaterCollections {
-		if _, ok := tables[uc.id]; !ok {
-			continue // a catalog without it (a partial copy)
-		}
-		if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)",
-			quote(uc.id+"_"+uc.batchProp+"_idx"), quote(uc.id), quote(uc.batchProp))); err != nil {
-			return fmt.Errorf("embedded: index %s: %w", uc.id, err)
+	for id, t := range tables {
+		if p := t.c.BatchProperty; p != "" {
+			if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", quote(id+"_"+p+"_idx"), quote(id), quote(p))); err != nil {
+				return fmt.Errorf("embedded: index %s: %w", id, err)
+			}
 		}
 	}
 	return nil
@@ -120,13 +118,6 @@ func (s *Store) RoadReports(ctx context.Context, fn func(socle.StoredReport) err
 		}
 	}
 	return nil
-}
-
-// updaterCollections are the collections batches add rows to, and the
-// property holding the batch that added each row.
-var updaterCollections = []struct{ id, batchProp string }{
-	{"address_candidates", "fibre_batch"},
-	{"road_reports", "report_batch"},
 }
 
 // candidateFeatures turns a batch's candidates into features of t.
@@ -225,8 +216,9 @@ func (im *batchWriter) addRows(ctx context.Context, t *table, feats []*feature) 
 }
 
 // removeRows deletes the rows of an updater collection that batch added.
-func (im *batchWriter) removeRows(ctx context.Context, t *table, batchProp, batch string) (int, error) {
+func (im *batchWriter) removeRows(ctx context.Context, t *table, batch string) (int, error) {
 	l := im.current(t.c.ID)
+	batchProp := t.c.BatchProperty
 	j := t.byName[batchProp]
 	var gone []change
 	for _, f := range l.feats {
@@ -344,7 +336,7 @@ func (s *Store) inTx(ctx context.Context, b socle.Batch, fn func(im *batchWriter
 	if err != nil {
 		return storeError(ctx, err)
 	}
-	im := &batchWriter{s: s, tx: tx, batch: b, now: s.now().UTC().Truncate(time.Microsecond), base: map[string]*layer{}, next: map[string]*layer{}}
+	im := s.newBatchWriter(tx, b)
 	if err := im.sync(ctx); err != nil {
 		tx.Rollback() //nolint:errcheck // the error that matters is err
 		return err
@@ -519,20 +511,19 @@ func (s *Store) RevertUpdate(ctx context.Context, batch, actor string) (socle.Up
 			return err
 		}
 		res.FeaturesChanged = len(sets)
-		for _, uc := range updaterCollections {
-			t, ok := s.tables[uc.id]
+		for _, added := range []struct {
+			id    string
+			count *int
+		}{{"address_candidates", &res.CandidatesAdded}, {"road_reports", &res.ReportsAdded}} {
+			t, ok := s.tables[added.id]
 			if !ok {
-				continue
+				continue // a catalog without it (a partial copy)
 			}
-			n, err := im.removeRows(ctx, t, uc.batchProp, batch)
+			n, err := im.removeRows(ctx, t, batch)
 			if err != nil {
 				return err
 			}
-			if uc.id == "address_candidates" {
-				res.CandidatesAdded = -n
-			} else {
-				res.ReportsAdded = -n
-			}
+			*added.count = -n
 		}
 		if _, err := im.tx.ExecContext(ctx, `UPDATE batches SET status = 'reverted' WHERE id = ?`, batch); err != nil {
 			return storeError(ctx, err)

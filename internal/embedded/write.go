@@ -50,6 +50,11 @@ type batchWriter struct {
 	seqDirty bool
 }
 
+// newBatchWriter starts the state of a batch in transaction tx.
+func (s *Store) newBatchWriter(tx *sql.Tx, b socle.Batch) *batchWriter {
+	return &batchWriter{s: s, tx: tx, batch: b, now: s.now().UTC().Truncate(time.Microsecond), base: map[string]*layer{}, next: map[string]*layer{}}
+}
+
 // change is one row an import inserts or updates.
 type change struct {
 	f        *feature
@@ -77,7 +82,7 @@ func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, 
 	if err != nil {
 		return res, storeError(ctx, err)
 	}
-	im := &batchWriter{s: s, tx: tx, batch: b, now: s.now().UTC().Truncate(time.Microsecond), base: map[string]*layer{}, next: map[string]*layer{}}
+	im := s.newBatchWriter(tx, b)
 	if err := im.run(ctx, t, rows, rejects, &res); err != nil {
 		tx.Rollback() //nolint:errcheck // the error that matters is err
 		if im.seqDirty {
@@ -172,14 +177,20 @@ func (im *batchWriter) run(ctx context.Context, t *table, rows []socle.Row, reje
 			}
 		}
 	}
+	return im.finish(ctx, *res)
+}
+
+// finish records what an import or a copy moved: the address id sequence
+// when it advanced, and the batch as done with its counts.
+func (im *batchWriter) finish(ctx context.Context, res socle.ImportResult) error {
 	if im.seqDirty {
-		if _, err := tx.ExecContext(ctx, "UPDATE sequences SET next_value = ? WHERE name = 'addresses_id_seq'", im.seq); err != nil {
+		if _, err := im.tx.ExecContext(ctx, "UPDATE sequences SET next_value = ? WHERE name = 'addresses_id_seq'", im.seq); err != nil {
 			return storeError(ctx, err)
 		}
 	}
 	counts, _ := json.Marshal(res)
-	if _, err := tx.ExecContext(ctx, `UPDATE batches SET status = 'done', finished_at = ?, counts = ? WHERE id = ?`,
-		formatTimestamp(im.s.now(), true), string(counts), b.ID); err != nil {
+	if _, err := im.tx.ExecContext(ctx, `UPDATE batches SET status = 'done', finished_at = ?, counts = ? WHERE id = ?`,
+		formatTimestamp(im.s.now(), true), string(counts), im.batch.ID); err != nil {
 		return storeError(ctx, err)
 	}
 	return nil
@@ -809,7 +820,7 @@ func (w *Writer) Write(ctx context.Context, b socle.Batch, c *socle.Collection, 
 	if err != nil {
 		return res, storeError(ctx, err)
 	}
-	im := &batchWriter{s: s, tx: tx, batch: b, now: s.now().UTC().Truncate(time.Microsecond), base: map[string]*layer{}, next: map[string]*layer{}}
+	im := s.newBatchWriter(tx, b)
 	if err := im.stream(ctx, t, rows, &res); err != nil {
 		tx.Rollback() //nolint:errcheck // the error that matters is err
 		return res, err
@@ -920,17 +931,7 @@ func (im *batchWriter) stream(ctx context.Context, t *table, rows iter.Seq2[socl
 			}
 		}
 	}
-	if im.seqDirty {
-		if _, err := tx.ExecContext(ctx, "UPDATE sequences SET next_value = ? WHERE name = 'addresses_id_seq'", im.seq); err != nil {
-			return storeError(ctx, err)
-		}
-	}
-	counts, _ := json.Marshal(res)
-	if _, err := tx.ExecContext(ctx, `UPDATE batches SET status = 'done', finished_at = ?, counts = ? WHERE id = ?`,
-		formatTimestamp(im.s.now(), true), string(counts), b.ID); err != nil {
-		return storeError(ctx, err)
-	}
-	return nil
+	return im.finish(ctx, *res)
 }
 
 // rtreeFill fills a feature table's R-tree as its insert trigger would,

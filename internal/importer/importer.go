@@ -102,7 +102,7 @@ func (im *Importer) importLayer(ctx context.Context, kind, collection string, fs
 	if !ok {
 		return rep, &socle.Error{Code: socle.ENOTFOUND, Message: "unknown collection " + collection, Allowed: ids(im.Catalog)}
 	}
-	if c.FromUpdater {
+	if c.FromUpdater() {
 		// Their rows come from field files, each traced to its batch.
 		return rep, socle.Errorf(socle.EINVALID, "%s is written by the updater (socle update), not imported", collection)
 	}

@@ -152,7 +152,7 @@ func (s *Store) ApplyUpdate(ctx context.Context, u *socle.Update) (socle.UpdateR
 		}
 	}
 	if res.CandidatesAdded > 0 || res.ReportsAdded > 0 {
-		if err := notifyBatchRows(ctx, tx, b.ID, b.ID); err != nil {
+		if err := s.notifyBatchRows(ctx, tx, b.ID, b.ID); err != nil {
 			return res, err
 		}
 	}
@@ -231,19 +231,15 @@ func featureAreas(c *socle.Collection, ids string) string {
 	return fmt.Sprintf(areasSQL, table(c), "t.id IN ("+ids+")")
 }
 
-// updaterCollections are the collections batches add rows to, and the
-// column holding the batch that added each row.
-var updaterCollections = []struct{ id, batchCol string }{
-	{"address_candidates", "fibre_batch"},
-	{"road_reports", "report_batch"},
-}
-
 // notifyBatchRows announces the rows of the updater collections that batch
 // added (before they are removed, for a revert).
-func notifyBatchRows(ctx context.Context, tx pgx.Tx, batch, changeBatch string) error {
-	for _, uc := range updaterCollections {
-		where := fmt.Sprintf("t.%s = '%s'", uc.batchCol, strings.ReplaceAll(batch, "'", "''"))
-		if err := notifyChange(ctx, tx, uc.id, changeBatch, fmt.Sprintf(areasSQL, pgx.Identifier{Schema, uc.id}.Sanitize(), where)); err != nil {
+func (s *Store) notifyBatchRows(ctx context.Context, tx pgx.Tx, batch, changeBatch string) error {
+	for _, c := range s.catalog.Collections {
+		if !c.FromUpdater() {
+			continue
+		}
+		where := fmt.Sprintf("t.%s = '%s'", ident(c.BatchProperty), strings.ReplaceAll(batch, "'", "''"))
+		if err := notifyChange(ctx, tx, c.ID, changeBatch, fmt.Sprintf(areasSQL, table(c), where)); err != nil {
 			return err
 		}
 	}
@@ -333,7 +329,7 @@ func (s *Store) RevertUpdate(ctx context.Context, batch, actor string) (socle.Up
 			return res, err
 		}
 	}
-	if err := notifyBatchRows(ctx, tx, batch, batch); err != nil {
+	if err := s.notifyBatchRows(ctx, tx, batch, batch); err != nil {
 		return res, err
 	}
 	if tag, err = tx.Exec(ctx, `DELETE FROM address_candidates WHERE fibre_batch = $1`, batch); err != nil {

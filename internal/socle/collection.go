@@ -76,9 +76,11 @@ type Collection struct {
 	// IDColumn is the stored column of the ids when it is not "id" (the
 	// communes' INSEE code, the updater's keys).
 	IDColumn string
-	// FromUpdater collections are written by updater batches only: an
-	// import refuses them, a copy between stores carries them.
-	FromUpdater bool
+	// BatchProperty, set on the collections updater batches add rows to
+	// (and only they write), names the property holding the batch that
+	// added each row: a revert removes the rows of its batch, an import
+	// refuses the collection, a copy between stores carries it.
+	BatchProperty string
 	// Properties in the order they are served.
 	Properties []Property
 	// Temporal names the property `datetime` filters on ("" when none).
@@ -100,6 +102,9 @@ type TileLayer struct {
 	// Simplify lines and polygons to the tile's resolution.
 	Simplify bool
 }
+
+// FromUpdater says whether updater batches alone write the collection.
+func (c *Collection) FromUpdater() bool { return c.BatchProperty != "" }
 
 // IDCol is the stored column holding the collection's ids.
 func (c *Collection) IDCol() string {

@@ -9,12 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/socle-geo/socle/fixtures"
 	"github.com/socle-geo/socle/internal/embedded"
-	"github.com/socle-geo/socle/internal/importer"
-	"github.com/socle-geo/socle/internal/postgis"
 	"github.com/socle-geo/socle/internal/socle"
-	"github.com/socle-geo/socle/internal/testdb"
 	"github.com/socle-geo/socle/internal/transfer"
 )
 
@@ -26,15 +22,7 @@ func TestHistoryTravels(t *testing.T) {
 	ctx := context.Background()
 	cat := socle.DefaultCatalog()
 	dir := t.TempDir()
-	a, err := embedded.Open(ctx, filepath.Join(dir, "a.gpkg"), cat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	im := &importer.Importer{Store: a, Catalog: cat, Log: quiet, Actor: "test"}
-	if _, err := im.ImportFixturesFS(ctx, fixtures.FS); err != nil {
-		t.Fatal(err)
-	}
+	a := fixtureStore(t, dir)
 	// An updater batch: two addresses get a fibre status, one row rejected;
 	// a second one, reverted.
 	fibre := func(id, status string) *socle.Update {
@@ -62,14 +50,7 @@ func TestHistoryTravels(t *testing.T) {
 		t.Fatalf("history of the source: %d changes, %d reverts, %d rejects", len(want.Changes), len(want.Reverts), len(want.Rejects))
 	}
 
-	pg, err := postgis.Open(ctx, testdb.New(t), cat, postgis.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pg.Close()
-	if err := pg.Migrate(ctx, quiet); err != nil {
-		t.Fatal(err)
-	}
+	pg := migratedPostGIS(t, cat)
 	if _, err := transfer.Copy(ctx, a, pg, cat, transfer.Options{Source: "a.gpkg"}); err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,9 @@ import (
 	"github.com/socle-geo/socle/fixtures"
 	"github.com/socle-geo/socle/internal/embedded"
 	"github.com/socle-geo/socle/internal/importer"
+	"github.com/socle-geo/socle/internal/postgis"
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/testdb"
 	"github.com/socle-geo/socle/internal/transfer"
 )
 
@@ -34,6 +36,20 @@ func fixtureStore(t *testing.T, dir string) *embedded.Store {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// migratedPostGIS opens a new PostGIS database with Socle's schema.
+func migratedPostGIS(t *testing.T, cat *socle.Catalog) *postgis.Store {
+	t.Helper()
+	pg, err := postgis.Open(context.Background(), testdb.New(t), cat, postgis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pg.Close)
+	if err := pg.Migrate(context.Background(), quiet); err != nil {
+		t.Fatal(err)
+	}
+	return pg
 }
 
 // TestWriteGeoPackageAsImportsWrite checks that the streamed GeoPackage is

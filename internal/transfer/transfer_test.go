@@ -12,12 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/socle-geo/socle/fixtures"
 	"github.com/socle-geo/socle/internal/embedded"
-	"github.com/socle-geo/socle/internal/importer"
-	"github.com/socle-geo/socle/internal/postgis"
 	"github.com/socle-geo/socle/internal/socle"
-	"github.com/socle-geo/socle/internal/testdb"
 	"github.com/socle-geo/socle/internal/transfer"
 	"github.com/socle-geo/socle/ogc/crs"
 )
@@ -71,15 +67,7 @@ func TestRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	cat := socle.DefaultCatalog()
 	dir := t.TempDir()
-	a, err := embedded.Open(ctx, filepath.Join(dir, "a.gpkg"), cat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	im := &importer.Importer{Store: a, Catalog: cat, Log: quiet, Actor: "test"}
-	if _, err := im.ImportFixturesFS(ctx, fixtures.FS); err != nil {
-		t.Fatal(err)
-	}
+	a := fixtureStore(t, dir)
 	// Derived values, as an update would leave them.
 	addresses, _ := cat.Collection("addresses")
 	rows, err := transfer.Read(ctx, a, addresses, nil)
@@ -124,14 +112,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal("the derived values are not served")
 	}
 
-	pg, err := postgis.Open(ctx, testdb.New(t), cat, postgis.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pg.Close()
-	if err := pg.Migrate(ctx, quiet); err != nil {
-		t.Fatal(err)
-	}
+	pg := migratedPostGIS(t, cat)
 	results, err := transfer.Copy(ctx, a, pg, cat, transfer.Options{Source: "a.gpkg"})
 	if err != nil {
 		t.Fatal(err)
@@ -181,15 +162,7 @@ func TestSubsetAndUnknown(t *testing.T) {
 	ctx := context.Background()
 	cat := socle.DefaultCatalog()
 	dir := t.TempDir()
-	a, err := embedded.Open(ctx, filepath.Join(dir, "a.gpkg"), cat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	im := &importer.Importer{Store: a, Catalog: cat, Log: quiet, Actor: "test"}
-	if _, err := im.ImportFixturesFS(ctx, fixtures.FS); err != nil {
-		t.Fatal(err)
-	}
+	a := fixtureStore(t, dir)
 	path := filepath.Join(dir, "roads.gpkg")
 	res, err := transfer.WriteGeoPackage(ctx, a, cat, path, transfer.Options{Collections: []string{"roads"}})
 	if err != nil || len(res) != 1 || res[0].Inserted != 1467 {

@@ -6,13 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/metrics"
 	"sync"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/socle-geo/socle/internal/benchmem"
 	"github.com/socle-geo/socle/internal/embedded"
 	"github.com/socle-geo/socle/internal/fibre"
 	"github.com/socle-geo/socle/internal/importer"
@@ -67,70 +65,6 @@ func benchData(b *testing.B) {
 	}
 }
 
-// peakSampler follows the Go runtime's memory in use while something runs.
-type peakSampler struct {
-	peak atomic.Uint64
-	stop chan struct{}
-	done chan struct{}
-}
-
-func samplePeak() *peakSampler {
-	p := &peakSampler{stop: make(chan struct{}), done: make(chan struct{})}
-	sample := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}, {Name: "/memory/classes/heap/free:bytes"}}
-	read := func() {
-		metrics.Read(sample)
-		used := sample[0].Value.Uint64() - sample[1].Value.Uint64() - sample[2].Value.Uint64()
-		if used > p.peak.Load() {
-			p.peak.Store(used)
-		}
-	}
-	go func() {
-		defer close(p.done)
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		for {
-			read()
-			select {
-			case <-p.stop:
-				read()
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return p
-}
-
-func (p *peakSampler) finish() uint64 {
-	close(p.stop)
-	<-p.done
-	return p.peak.Load()
-}
-
-// cpuTime is the process's user and system CPU time so far: on a shared
-// machine, wall time alone says little.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// heapInUse is the Go runtime's memory in use now.
-func heapInUse() uint64 {
-	p := samplePeak()
-	return p.finish()
-}
-
-func reportMemory(b *testing.B, peak uint64) {
-	b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		b.ReportMetric(float64(ru.Maxrss)/1024, "maxrss-MiB")
-	}
-}
-
 // BenchmarkJoinFibre reads a 100,000-row fibre file and joins it to the
 // territory's addresses, in memory.
 func BenchmarkJoinFibre(b *testing.B) {
@@ -139,17 +73,17 @@ func BenchmarkJoinFibre(b *testing.B) {
 	var peak uint64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		p, cpu := samplePeak(), cpuTime()
+		p, cpu := benchmem.Sample(), benchmem.CPUTime()
 		bs, _, _, err := fibre.Read(bench.fibre)
 		if err != nil {
 			b.Fatal(err)
 		}
 		ms := updater.MatchFibre(bench.addrs, bs, updater.DefaultFibreOptions)
-		peak = max(peak, p.finish())
-		b.ReportMetric((cpuTime() - cpu).Seconds(), "cpu-s")
+		peak = max(peak, p.Finish())
+		b.ReportMetric((benchmem.CPUTime() - cpu).Seconds(), "cpu-s")
 		b.ReportMetric(float64(len(ms)), "rows")
 	}
-	reportMemory(b, peak)
+	benchmem.Report(b, peak)
 }
 
 // BenchmarkSnapReports reads 1,000,000 reports, snaps them to the
@@ -162,7 +96,7 @@ func BenchmarkSnapReports(b *testing.B) {
 	var peak uint64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		p, cpu := samplePeak(), cpuTime()
+		p, cpu := benchmem.Sample(), benchmem.CPUTime()
 		reps, _, _, err := roadreport.Read(bench.rep, ps)
 		if err != nil {
 			b.Fatal(err)
@@ -182,12 +116,12 @@ func BenchmarkSnapReports(b *testing.B) {
 		for _, o := range obs {
 			updater.AggregateReports(o, 30*24*time.Hour)
 		}
-		peak = max(peak, p.finish())
-		b.ReportMetric((cpuTime() - cpu).Seconds(), "cpu-s")
+		peak = max(peak, p.Finish())
+		b.ReportMetric((benchmem.CPUTime() - cpu).Seconds(), "cpu-s")
 		b.ReportMetric(float64(len(reps)), "reports")
 		b.ReportMetric(float64(len(obs)), "segments")
 	}
-	reportMemory(b, peak)
+	benchmem.Report(b, peak)
 }
 
 // benchStore returns a copy of the territory imported into a GeoPackage.
@@ -259,27 +193,27 @@ func BenchmarkUpdateEmbedded(b *testing.B) {
 				s := benchStore(b)
 				u := newUpdater(s)
 				runtime.GC()
-				base := heapInUse()
+				base := benchmem.InUse()
 				b.ReportMetric(float64(base)/(1<<20), "base-MiB")
 				b.StartTimer()
-				p, cpu := samplePeak(), cpuTime()
+				p, cpu := benchmem.Sample(), benchmem.CPUTime()
 				rep, err := tc.run(u)
 				if err != nil {
 					b.Fatal(err)
 				}
-				peak = max(peak, p.finish())
-				b.ReportMetric((cpuTime() - cpu).Seconds(), "cpu-s")
+				peak = max(peak, p.Finish())
+				b.ReportMetric((benchmem.CPUTime() - cpu).Seconds(), "cpu-s")
 				b.ReportMetric(float64(rep.RowsRead), "rows")
 				b.ReportMetric(float64(rep.FeaturesChanged), "changed")
 				// What the store holds more once the batch is in: the
 				// new snapshot (a million reports are features too).
 				b.StopTimer()
 				runtime.GC()
-				b.ReportMetric((float64(heapInUse())-float64(base))/(1<<20), "held-MiB")
+				b.ReportMetric((float64(benchmem.InUse())-float64(base))/(1<<20), "held-MiB")
 				runtime.KeepAlive(s)
 				b.StartTimer()
 			}
-			reportMemory(b, peak)
+			benchmem.Report(b, peak)
 		})
 	}
 }
@@ -321,16 +255,16 @@ func BenchmarkUpdatePostGIS(b *testing.B) {
 			}
 			u := newUpdater(s)
 			runtime.GC()
-			base := heapInUse()
+			base := benchmem.InUse()
 			b.ReportMetric(float64(base)/(1<<20), "base-MiB")
 			b.ResetTimer()
-			p, cpu := samplePeak(), cpuTime()
+			p, cpu := benchmem.Sample(), benchmem.CPUTime()
 			rep, err := tc.run(u)
 			if err != nil {
 				b.Fatal(err)
 			}
-			b.ReportMetric(float64(p.finish())/(1<<20), "peak-MiB")
-			b.ReportMetric((cpuTime() - cpu).Seconds(), "cpu-s")
+			b.ReportMetric(float64(p.Finish())/(1<<20), "peak-MiB")
+			b.ReportMetric((benchmem.CPUTime() - cpu).Seconds(), "cpu-s")
 			b.ReportMetric(float64(rep.RowsRead), "rows")
 			b.ReportMetric(float64(rep.FeaturesChanged), "changed")
 		})
