@@ -7,15 +7,10 @@ import (
 	"github.com/socle-geo/socle/internal/socle"
 )
 
-// newAirlock returns the airlock over store, or nil when the store keeps
-// no ingest jobs (then deposits answer 503).
-func newAirlock(store any, catalog *socle.Catalog, key string, log *slog.Logger) (*server.Airlock, error) {
-	st, ok := store.(server.IngestStore)
-	if !ok {
-		return nil, nil
-	}
+// newAirlock returns the airlock over store.
+func newAirlock(store server.IngestStore, catalog *socle.Catalog, key string, log *slog.Logger) (*server.Airlock, error) {
 	if key == "" {
 		log.Warn("no --pseudonym-key: the airlock refuses road reports")
 	}
-	return server.NewAirlock(st, catalog, []byte(key), log)
+	return server.NewAirlock(store, catalog, []byte(key), log)
 }

@@ -46,11 +46,11 @@ func copyCmd(ctx context.Context, e *env, args []string) error {
 	opt := transfer.Options{Source: from, Actor: actor()}
 	// The whole territory goes with its history (lineage, revertible
 	// batches); a selection of collections goes without.
-	var history *socle.HistoryResult
+	var history *transfer.HistoryCopy
 	if only != "" {
 		opt.Collections = strings.Split(only, ",")
 	} else {
-		history = &socle.HistoryResult{}
+		history = &transfer.HistoryCopy{From: src}
 		opt.History = history
 	}
 	var bar *progressbar.ProgressBar
@@ -81,7 +81,7 @@ func copyCmd(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		if history != nil {
-			if *history, err = transfer.CopyHistory(ctx, src, dst); err != nil {
+			if history.Result, err = transfer.CopyHistory(ctx, src, dst); err != nil {
 				return err
 			}
 		}
@@ -100,7 +100,7 @@ func copyCmd(ctx context.Context, e *env, args []string) error {
 				return err
 			}
 			if history != nil {
-				if *history, err = transfer.CopyHistory(ctx, src, dst); err != nil {
+				if history.Result, err = transfer.CopyHistory(ctx, src, dst); err != nil {
 					return err
 				}
 			}
@@ -120,7 +120,7 @@ func copyCmd(ctx context.Context, e *env, args []string) error {
 	}
 	if history != nil {
 		fmt.Fprintf(e.stdout, "history: %d batches (%d rejected records), %d updater changes, %d reverts added\n",
-			history.Batches, history.Rejects, history.Changes, history.Reverts)
+			history.Result.Batches, history.Result.Rejects, history.Result.Changes, history.Result.Reverts)
 	}
 	fmt.Fprintf(e.stdout, "copy to %s done in %s\n", redactTarget(target), time.Since(start).Round(time.Millisecond))
 	// The whole territory left this store: the audit says where to.

@@ -15,16 +15,6 @@ import (
 	"github.com/socle-geo/socle/internal/socle"
 )
 
-// securityStore is what the keys command and the server keep in a store.
-type securityStore interface {
-	CreateAPIKey(ctx context.Context, k socle.APIKey) error
-	APIKey(ctx context.Context, id string) (socle.APIKey, error)
-	APIKeys(ctx context.Context) ([]socle.APIKey, error)
-	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
-	AppendAudit(ctx context.Context, e socle.AuditEntry) error
-	Audit(ctx context.Context, q socle.AuditQuery) ([]socle.AuditEntry, error)
-}
-
 const keysUsage = "keys create --name N --roles a,b --rights r1,r2 --expires 90d | keys list | keys revoke ID"
 
 func keysCmd(ctx context.Context, e *env, args []string) error {
@@ -123,7 +113,7 @@ func keysCmd(ctx context.Context, e *env, args []string) error {
 
 // authenticator checks API keys against store and, when an issuer is
 // configured, OpenID Connect tokens.
-func authenticator(e *env, store securityStore) *auth.Authenticator {
+func authenticator(e *env, store socle.Keys) *auth.Authenticator {
 	a := &auth.Authenticator{Keys: store}
 	if o := e.cfg.Security.OIDC; o != nil {
 		a.OIDC = auth.NewOIDC(*o, nil, nil)
@@ -140,7 +130,7 @@ func oidcIssuer(e *env) string {
 
 // auditImport records an import from the command line: every write is
 // in the audit log, whoever made it.
-func auditImport(ctx context.Context, store securityStore, args []string, reports []importer.Report, err error) {
+func auditImport(ctx context.Context, store socle.AuditLog, args []string, reports []importer.Report, err error) {
 	st := 0
 	if err != nil {
 		st = 1

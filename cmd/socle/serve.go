@@ -68,8 +68,8 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if airlock != nil {
 		go airlock.Run(ctx)
 	}
-	if p, ok := store.(purger); ok && e.cfg.InputRetention > 0 {
-		go purgeInputs(ctx, p, store, e.cfg.InputRetention, time.Hour, log)
+	if e.cfg.InputRetention > 0 {
+		go purgeInputs(ctx, store, store, e.cfg.InputRetention, time.Hour, log)
 	}
 	ln, err := net.Listen("tcp", e.cfg.Addr)
 	if err != nil {
@@ -103,15 +103,10 @@ func serve(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// auditor is the audit log a background task writes to.
-type auditor interface {
-	AppendAudit(context.Context, socle.AuditEntry) error
-}
-
 // purgeInputs deletes, at start and then every period, the deposited files
 // older than retention: raw road reports hold vehicle ids, which may be kept
 // no longer than the retention period.
-func purgeInputs(ctx context.Context, p purger, audit auditor, retention, period time.Duration, log *slog.Logger) {
+func purgeInputs(ctx context.Context, p socle.Updates, audit socle.AuditLog, retention, period time.Duration, log *slog.Logger) {
 	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
@@ -126,7 +121,7 @@ func purgeInputs(ctx context.Context, p purger, audit auditor, retention, period
 
 // purgeOnce deletes the deposited files received before cutoff; a purge that
 // deletes is audited.
-func purgeOnce(ctx context.Context, p purger, audit auditor, cutoff time.Time, log *slog.Logger) int {
+func purgeOnce(ctx context.Context, p socle.Updates, audit socle.AuditLog, cutoff time.Time, log *slog.Logger) int {
 	n, err := p.PurgeUpdateInputs(ctx, cutoff)
 	switch {
 	case err != nil && ctx.Err() == nil:

@@ -11,29 +11,13 @@ import (
 	"github.com/socle-geo/socle/internal/embedded"
 	"github.com/socle-geo/socle/internal/importer"
 	"github.com/socle-geo/socle/internal/postgis"
-	"github.com/socle-geo/socle/internal/server"
 	"github.com/socle-geo/socle/internal/socle"
 )
-
-// backend is what the commands need of a store: PostGIS or the embedded
-// GeoPackage, behind one seam.
-type backend interface {
-	server.Store
-	importer.Writer
-	securityStore
-	ListenChanges(ctx context.Context, log *slog.Logger, onChange func(socle.Change), onReset func())
-	Close()
-}
-
-// gpkg adapts the embedded store's Close.
-type gpkg struct{ *embedded.Store }
-
-func (g gpkg) Close() { _ = g.Store.Close() }
 
 // openStore opens the configured store: PostGIS with --database-url (migrated
 // when --migrate), else the GeoPackage file --data. A GeoPackage that did not
 // exist is created and, for serve, loaded with the sample territory.
-func (e *env) openStore(ctx context.Context, catalog *socle.Catalog, log *slog.Logger, seed bool) (backend, error) {
+func (e *env) openStore(ctx context.Context, catalog *socle.Catalog, log *slog.Logger, seed bool) (socle.Store, error) {
 	if e.cfg.DatabaseURL != "" {
 		st, err := postgis.Open(ctx, e.cfg.DatabaseURL, catalog, postgis.Options{
 			MaxConns:         int32(e.cfg.MaxConns),
@@ -57,19 +41,18 @@ func (e *env) openStore(ctx context.Context, catalog *socle.Catalog, log *slog.L
 	if err != nil {
 		return nil, err
 	}
-	b := gpkg{st}
 	if fresh && seed {
 		log.Info("creating the embedded store with the sample territory", "file", e.cfg.Data)
-		im := &importer.Importer{Store: b, Catalog: catalog, Log: log, Actor: actor()}
+		im := &importer.Importer{Store: st, Catalog: catalog, Log: log, Actor: actor()}
 		var src fs.FS = fixtures.FS
 		if _, err := os.Stat(e.cfg.Fixtures); err == nil {
 			src = os.DirFS(e.cfg.Fixtures)
 		}
 		if _, err := im.ImportFixturesFS(ctx, src); err != nil {
-			b.Close()
+			st.Close()
 			_ = os.Remove(e.cfg.Data)
 			return nil, err
 		}
 	}
-	return b, nil
+	return st, nil
 }

@@ -18,11 +18,6 @@ import (
 
 const updateUsage = "update fibre FILE.csv | update road-reports FILE.csv|FILE.geojson | update revert BATCH | update purge --older-than DURATION"
 
-// purger is what `update purge` needs of a store.
-type purger interface {
-	PurgeUpdateInputs(ctx context.Context, before time.Time) (int, error)
-}
-
 func updateCmd(ctx context.Context, e *env, args []string) (err error) {
 	var dry bool
 	var reportPath, key string
@@ -63,11 +58,7 @@ func updateCmd(ctx context.Context, e *env, args []string) (err error) {
 		_ = store.AppendAudit(context.WithoutCancel(ctx), socle.AuditEntry{Time: time.Now().UTC(), Actor: actor(),
 			Action: "update." + rest[0], Target: strings.Join(rest[1:], " "), Remote: "cli", Status: status, Detail: detail})
 	}()
-	st, ok := store.(updater.Store)
-	if !ok {
-		return errors.New("this store has no updater")
-	}
-	u := &updater.Updater{Store: st, Catalog: catalog, Actor: actor(), Progress: os.Stderr, Window: window}
+	u := &updater.Updater{Store: store, Catalog: catalog, Actor: actor(), Progress: os.Stderr, Window: window}
 	switch rest[0] {
 	case "fibre", "road-reports":
 		if len(rest) != 2 {
@@ -100,11 +91,10 @@ func updateCmd(ctx context.Context, e *env, args []string) (err error) {
 			res.BatchID, res.FeaturesChanged, -res.CandidatesAdded, -res.ReportsAdded)
 		return nil
 	case "purge":
-		p, ok := store.(purger)
-		if !ok || olderThan <= 0 {
+		if olderThan <= 0 {
 			return errors.New("usage: socle update purge --older-than DURATION (e.g. 2160h for 90 days)")
 		}
-		n, err := p.PurgeUpdateInputs(ctx, time.Now().Add(-olderThan))
+		n, err := store.PurgeUpdateInputs(ctx, time.Now().Add(-olderThan))
 		if err != nil {
 			return err
 		}

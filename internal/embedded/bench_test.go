@@ -13,6 +13,7 @@ import (
 
 	"github.com/socle-geo/socle/internal/benchmem"
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/storetest"
 	"github.com/socle-geo/socle/ogc/cql2"
 	"github.com/socle-geo/socle/ogc/crs"
 	"github.com/socle-geo/socle/ogc/tiles"
@@ -118,7 +119,7 @@ func BenchmarkItemsBBox(b *testing.B) {
 		{"land_cover-10km2", "land_cover", socle.BBox{MinX: 1.48, MinY: 43.49, MaxX: 1.52, MaxY: 43.52}, 100},
 	} {
 		c, _ := cat.Collection(tc.collection)
-		q := socle.ItemsQuery{Collection: c, BBox: &tc.box, BBoxCRS: crs.CRS84, Limit: tc.limit}
+		q := storetest.Items(b, c, socle.ItemsRequest{BBox: &tc.box, BBoxCRS: crs.CRS84, Limit: tc.limit})
 		b.Run(tc.name, func(b *testing.B) {
 			var matched int64
 			for i := 0; i < b.N; i++ {
@@ -154,10 +155,10 @@ func BenchmarkItemsEquals(b *testing.B) {
 	}
 	for _, tc := range []struct {
 		name string
-		q    socle.ItemsQuery
+		q    *socle.ItemsQuery
 	}{
-		{"simple", socle.ItemsQuery{Collection: c, Limit: 100, Equals: []socle.Equals{{Property: "commune_insee", Value: insee}}}},
-		{"cql2", socle.ItemsQuery{Collection: c, Limit: 100, Filter: filter}},
+		{"simple", storetest.Items(b, c, socle.ItemsRequest{Limit: 100, Equals: []socle.TextEquals{{Property: "commune_insee", Value: insee}}})},
+		{"cql2", storetest.Items(b, c, socle.ItemsRequest{Limit: 100, Filter: filter})},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			var matched int64

@@ -8,19 +8,13 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/ogc/cql2"
-	"github.com/socle-geo/socle/ogc/crs"
 )
 
-// GeometryProperty is the name filters give the feature geometry, as in the
-// PostGIS store.
-const GeometryProperty = "geometry"
-
-// predicate is a compiled ItemsQuery filter: the conditions of
-// postgis.builder.filters, evaluated in memory.
+// predicate is a compiled ItemsQuery filter: its conditions, evaluated in
+// memory.
 type predicate struct {
 	t *table
 	// box is the bbox in Lambert-93 (nil: none).
@@ -43,61 +37,19 @@ type equalsCond struct {
 	val  any
 }
 
-// compile checks and prepares the query's filters (not its cursor), with
-// the errors the PostGIS store gives, in the same order.
+// compile prepares the query's filters (not its cursor) for the layer.
 func (l *layer) compile(q *socle.ItemsQuery) (*predicate, error) {
-	c := q.Collection
 	p := &predicate{t: l.t, dtCol: -1}
-	if q.BBox != nil {
-		bc := q.BoxCRS()
-		x0, y0, x1, y1 := q.BBox.MinX, q.BBox.MinY, q.BBox.MaxX, q.BBox.MaxY
-		if bc.YX { // easting or longitude first, as PostGIS
-			x0, y0, x1, y1 = y0, x0, y1, x1
-		}
-		g, err := storageBox(x0, y0, x1, y1, bc.SRID)
-		if err != nil {
-			return nil, err
-		}
-		p.box, p.boxBound = newAreaTest(g), g.Bound()
+	if q.Area != nil {
+		p.box, p.boxBound = newAreaTest(q.Area.Polygon), q.Area.Bound
 	}
-	if q.Datetime != nil {
-		if c.Temporal == "" {
-			return nil, socle.Errorf(socle.EINVALID, "collection %s has no temporal property: datetime does not apply", c.ID)
-		}
-		p.dtCol = l.t.byName[c.Temporal]
-		days := l.t.cols[p.dtCol].kind == kDate
-		day := func(t time.Time) time.Time {
-			y, m, d := t.UTC().Date()
-			return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-		}
-		// The bounds reach PostgreSQL as timestamptz parameters, which pgx
-		// truncates to the microsecond.
-		if s := q.Datetime.Start; s != nil {
-			v := s.UTC().Truncate(time.Microsecond)
-			if days { // a date is its whole day: compare days
-				v = day(v)
-			}
-			p.dtStart = &v
-		}
-		if e := q.Datetime.End; e != nil {
-			v := e.UTC().Truncate(time.Microsecond)
-			if days {
-				v = day(v)
-			}
-			p.dtEnd = &v
-		}
+	if dt := q.Datetime; dt != nil {
+		p.dtCol = l.t.byName[dt.Property.Name]
+		p.dtStart, p.dtEnd = dt.Start, dt.End
 	}
 	if q.Filter != nil {
-		ct := &cqlTarget{t: l.t, literalCRS: q.FilterCRS}
-		if ct.literalCRS.URI == "" {
-			ct.literalCRS = crs.CRS84
-		}
-		e, err := ct.predicate(q.Filter)
-		if err != nil {
-			return nil, err
-		}
-		p.filter = e
-		p.filterBounds = spatialBounds(e)
+		p.filter = semantics(l.t, q.Filter)
+		p.filterBounds = spatialBounds(q.Filter)
 		hints, covered := l.t.equalHints(q.Filter)
 		if covered {
 			// Only equalities: tested as ?name=value filters are.
@@ -108,11 +60,7 @@ func (l *layer) compile(q *socle.ItemsQuery) (*predicate, error) {
 		}
 	}
 	for _, e := range q.Equals {
-		pr, ok := c.Property(e.Property)
-		if !ok || !pr.Queryable {
-			return nil, &socle.Error{Code: socle.EINVALID, Message: fmt.Sprintf("%s is not a queryable property of %s", e.Property, c.ID), Allowed: c.Queryables()}
-		}
-		i := l.t.byName[pr.Name]
+		i := l.t.byName[e.Property.Name]
 		v, err := equalsValue(l.t.cols[i].kind, e.Value)
 		if err != nil {
 			return nil, err
@@ -250,7 +198,7 @@ type evalFeature struct {
 }
 
 func (e evalFeature) Property(name string) (any, bool) {
-	if name == GeometryProperty {
+	if name == socle.GeometryProperty {
 		return e.f.geom, true
 	}
 	i, ok := e.t.byName[name]
@@ -287,9 +235,9 @@ func spatialBounds(e cql2.Expr) *orb.Bound {
 			return nil
 		}
 		var lit cql2.Expr
-		if p, ok := e.Left.(cql2.Property); ok && p.Name == GeometryProperty {
+		if p, ok := e.Left.(cql2.Property); ok && p.Name == socle.GeometryProperty {
 			lit = e.Right
-		} else if p, ok := e.Right.(cql2.Property); ok && p.Name == GeometryProperty {
+		} else if p, ok := e.Right.(cql2.Property); ok && p.Name == socle.GeometryProperty {
 			lit = e.Left
 		}
 		if g, ok := lit.(cql2.Geometry); ok {
@@ -300,261 +248,48 @@ func spatialBounds(e cql2.Expr) *orb.Bound {
 	return nil
 }
 
-// cqlTarget checks a CQL2 predicate as postgis.builder.compile does —
-// property names resolve only to queryables, with the same errors — and
-// rewrites its geometry literals into Lambert-93, densified as the SQL does,
-// so that the Go evaluator compares them with the stored geometries.
-type cqlTarget struct {
-	t          *table
-	literalCRS crs.CRS
-}
-
-func (ct *cqlTarget) column(name string) (column, error) {
-	i, ok := ct.t.byName[name]
-	if ok && ct.t.c.Properties[i].Queryable {
-		return ct.t.cols[i], nil
-	}
-	var names []string
-	for _, p := range ct.t.c.Properties {
-		if p.Queryable {
-			names = append(names, p.Name)
-		}
-	}
-	slices.Sort(names)
-	return column{}, &socle.Error{Code: socle.EINVALID, Message: fmt.Sprintf("cql2: unknown property %q", name), Allowed: append(names, GeometryProperty)}
-}
-
-func (ct *cqlTarget) predicate(e cql2.Expr) (cql2.Expr, error) {
+// semantics rewrites a resolved filter for the Go evaluator where its
+// semantics differ from Socle's (those of the SQL the PostGIS store
+// compiles, see the functions below): comparisons of text by bytes, and
+// temporal predicates as comparisons of the periods' ends, with SQL's
+// three-valued logic.
+func semantics(t *table, e cql2.Expr) cql2.Expr {
 	switch e := e.(type) {
 	case cql2.And:
-		args, err := ct.predicates(e.Args)
-		return cql2.And{Args: args}, err
+		args := make([]cql2.Expr, len(e.Args))
+		for i, a := range e.Args {
+			args[i] = semantics(t, a)
+		}
+		return cql2.And{Args: args}
 	case cql2.Or:
-		args, err := ct.predicates(e.Args)
-		return cql2.Or{Args: args}, err
+		args := make([]cql2.Expr, len(e.Args))
+		for i, a := range e.Args {
+			args[i] = semantics(t, a)
+		}
+		return cql2.Or{Args: args}
 	case cql2.Not:
-		a, err := ct.predicate(e.Arg)
-		return cql2.Not{Arg: a}, err
+		return cql2.Not{Arg: semantics(t, e.Arg)}
 	case cql2.Comparison:
-		if err := ct.values(e.Left, e.Right); err != nil {
-			return nil, err
+		if t.textual(e.Left, e.Right) {
+			return cql2.Function{Name: fnCompare + string(e.Op), Args: []cql2.Expr{e.Left, e.Right}}
 		}
-		if ct.textual(e.Left, e.Right) {
-			return cql2.Function{Name: fnCompare + string(e.Op), Args: []cql2.Expr{e.Left, e.Right}}, nil
-		}
-		return e, nil
-	case cql2.Like:
-		return e, ct.values(e.Value, e.Pattern)
 	case cql2.Between:
-		if err := ct.values(e.Value, e.Low, e.High); err != nil {
-			return nil, err
+		if t.textual(e.Value, e.Low, e.High) {
+			return cql2.Function{Name: fnBetween, Args: []cql2.Expr{e.Value, e.Low, e.High}}
 		}
-		if ct.textual(e.Value, e.Low, e.High) {
-			return cql2.Function{Name: fnBetween, Args: []cql2.Expr{e.Value, e.Low, e.High}}, nil
-		}
-		return e, nil
 	case cql2.In:
 		args := append([]cql2.Expr{e.Value}, e.List...)
-		if err := ct.values(args...); err != nil {
-			return nil, err
+		if t.textual(args...) {
+			return cql2.Function{Name: fnIn, Args: args}
 		}
-		if ct.textual(args...) {
-			return cql2.Function{Name: fnIn, Args: args}, nil
-		}
-		return e, nil
-	case cql2.IsNull:
-		if p, ok := e.Value.(cql2.Property); ok && p.Name == GeometryProperty {
-			return e, nil
-		}
-		return e, ct.values(e.Value)
-	case cql2.Spatial:
-		l, err := ct.geometry(e.Left)
-		if err != nil {
-			return nil, err
-		}
-		r, err := ct.geometry(e.Right)
-		if err != nil {
-			return nil, err
-		}
-		switch e.Op {
-		case cql2.SIntersects, cql2.SEquals, cql2.SDisjoint, cql2.STouches, cql2.SWithin, cql2.SOverlaps, cql2.SCrosses, cql2.SContains:
-		default:
-			return nil, socle.Errorf(socle.EINVALID, "cql2: unknown spatial function %s", e.Op)
-		}
-		return cql2.Spatial{Op: e.Op, Left: l, Right: r}, nil
 	case cql2.Temporal:
-		if err := ct.temporal(e); err != nil {
-			return nil, err
-		}
-		// As the SQL compiler writes it: comparisons of the periods' ends,
-		// with no check that an interval starts before it ends.
+		// Comparisons of the periods' ends, with no check that an
+		// interval starts before it ends.
 		as, ae := periodEnds(e.Left)
 		bs, be := periodEnds(e.Right)
-		return cql2.Function{Name: fnTemporal + string(e.Op), Args: []cql2.Expr{as, ae, bs, be}}, nil
-	case cql2.Bool:
-		return e, nil
-	case cql2.Property:
-		c, err := ct.column(e.Name)
-		if err != nil {
-			return nil, err
-		}
-		if c.kind != kBool {
-			return nil, socle.Errorf(socle.EINVALID, "cql2: property %s is not a boolean and cannot stand alone as a predicate", e.Name)
-		}
-		return e, nil
-	case cql2.ArrayPredicate, cql2.Array:
-		return nil, socle.Errorf(socle.EINVALID, "cql2: array predicates are not supported: no collection has array properties")
-	case cql2.Function:
-		return nil, socle.Errorf(socle.EINVALID, "cql2: unknown function %s", e.Name)
+		return cql2.Function{Name: fnTemporal + string(e.Op), Args: []cql2.Expr{as, ae, bs, be}}
 	}
-	return nil, socle.Errorf(socle.EINVALID, "cql2: %s is not a predicate", e)
-}
-
-func (ct *cqlTarget) predicates(args []cql2.Expr) ([]cql2.Expr, error) {
-	out := make([]cql2.Expr, len(args))
-	for i, a := range args {
-		x, err := ct.predicate(a)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = x
-	}
-	return out, nil
-}
-
-func (ct *cqlTarget) values(es ...cql2.Expr) error {
-	for _, e := range es {
-		if err := ct.value(e); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// value checks a scalar expression: property, literal, arithmetic, CASEI,
-// ACCENTI.
-func (ct *cqlTarget) value(e cql2.Expr) error {
-	switch e := e.(type) {
-	case cql2.Property:
-		_, err := ct.column(e.Name)
-		return err
-	case cql2.String, cql2.Number, cql2.Bool, cql2.Date, cql2.Timestamp:
-		return nil
-	case cql2.CaseI:
-		return ct.value(e.Value)
-	case cql2.AccentI:
-		return ct.value(e.Value)
-	case cql2.Arithmetic:
-		if err := ct.values(e.Left, e.Right); err != nil {
-			return err
-		}
-		switch e.Op {
-		case cql2.Add, cql2.Sub, cql2.Mul, cql2.Div, cql2.IntDiv, cql2.Mod, cql2.Pow:
-			return nil
-		}
-	case cql2.Function:
-		return socle.Errorf(socle.EINVALID, "cql2: unknown function %s", e.Name)
-	}
-	return socle.Errorf(socle.EINVALID, "cql2: %s cannot be used as a value here", e)
-}
-
-// geometry checks an operand of a spatial predicate and returns it with
-// literals in Lambert-93: a literal in a CRS whose first axis is northing
-// has its axes swapped, then it is densified (0.01° or 1 km) and
-// transformed, as the PostGIS store does.
-func (ct *cqlTarget) geometry(e cql2.Expr) (cql2.Expr, error) {
-	lc := ct.literalCRS
-	switch e := e.(type) {
-	case cql2.Property:
-		if e.Name != GeometryProperty {
-			if _, err := ct.column(e.Name); err != nil {
-				return nil, err
-			}
-			return nil, socle.Errorf(socle.EINVALID, "cql2: property %s is not a geometry", e.Name)
-		}
-		return e, nil
-	case cql2.Geometry:
-		g := e.Geom
-		if lc.YX {
-			g = crs.SwapAxes(g)
-		}
-		if _, err := wkb.Marshal(g); err != nil {
-			return nil, socle.Errorf(socle.EINVALID, "cql2: invalid geometry literal: %v", err)
-		}
-		pg, err := projectBox(g, lc, StorageSRID)
-		if err != nil {
-			return nil, err
-		}
-		return cql2.Geometry{Geom: pg}, nil
-	case cql2.BBox:
-		w, s, east, n := e.Bound()
-		if lc.YX {
-			w, s, east, n = s, w, n, east
-		}
-		var g orb.Geometry = envelope(w, s, east, n)
-		if lc.Geographic && w > east {
-			// A box across the antimeridian (CQL2 clause 6.4.3): two boxes.
-			g = orb.MultiPolygon{envelope(w, s, 180, n), envelope(-180, s, east, n)}
-		}
-		pg, err := projectBox(g, lc, StorageSRID)
-		if err != nil {
-			return nil, err
-		}
-		return cql2.Geometry{Geom: pg}, nil
-	}
-	return nil, socle.Errorf(socle.EINVALID, "cql2: %s is not a geometry", e)
-}
-
-// temporal checks T_* predicates as the PostGIS store does: operands are
-// intervals, temporal properties or instants, and the functions defined on
-// intervals only refuse instants.
-func (ct *cqlTarget) temporal(e cql2.Temporal) error {
-	aInstant, err := ct.period(e.Left)
-	if err != nil {
-		return err
-	}
-	bInstant, err := ct.period(e.Right)
-	if err != nil {
-		return err
-	}
-	switch e.Op {
-	case cql2.TOverlaps, cql2.TOverlappedBy, cql2.TStarts, cql2.TStartedBy, cql2.TDuring, cql2.TContains,
-		cql2.TFinishes, cql2.TFinishedBy, cql2.TMeets, cql2.TMetBy:
-		if aInstant || bInstant {
-			return socle.Errorf(socle.EINVALID, "cql2: %s applies to intervals, not instants", e.Op)
-		}
-	case cql2.TBefore, cql2.TAfter, cql2.TDisjoint, cql2.TIntersects, cql2.TEquals:
-	default:
-		return socle.Errorf(socle.EINVALID, "cql2: unknown temporal function %s", e.Op)
-	}
-	return nil
-}
-
-func (ct *cqlTarget) period(e cql2.Expr) (instant bool, err error) {
-	if iv, ok := e.(cql2.Interval); ok {
-		for _, b := range []cql2.Expr{iv.Start, iv.End} {
-			if b != nil {
-				if err := ct.value(b); err != nil {
-					return false, err
-				}
-			}
-		}
-		return false, nil
-	}
-	switch x := e.(type) {
-	case cql2.Property:
-		c, err := ct.column(x.Name)
-		if err != nil {
-			return false, err
-		}
-		if c.kind != kDate && c.kind != kTime {
-			return false, socle.Errorf(socle.EINVALID, "cql2: property %s is not temporal", x.Name)
-		}
-	case cql2.Date, cql2.Timestamp:
-	default:
-		return false, socle.Errorf(socle.EINVALID, "cql2: %s is not a time", e)
-	}
-	return true, nil
+	return e
 }
 
 // intersectBounds is the common part of two boxes; min exceeds max when
@@ -564,24 +299,6 @@ func intersectBounds(a, b orb.Bound) orb.Bound {
 		Min: orb.Point{max(a.Min[0], b.Min[0]), max(a.Min[1], b.Min[1])},
 		Max: orb.Point{min(a.Max[0], b.Max[0]), min(a.Max[1], b.Max[1])},
 	}
-}
-
-// storageBox is the PostGIS store's storageBox: a box given in srid as a
-// Lambert-93 polygon, each edge cut in 32 before projection (ogc/crs
-// BoxPolygon), so that its edges stay where they were drawn.
-func storageBox(x0, y0, x1, y1 float64, srid int) (orb.Polygon, error) {
-	if srid == StorageSRID {
-		return envelope(x0, y0, x1, y1), nil
-	}
-	tr, err := crs.NewTransformer(srid, StorageSRID)
-	if err != nil {
-		return nil, socle.Errorf(socle.EINVALID, "cannot project from EPSG:%d", srid)
-	}
-	poly, err := crs.BoxPolygon(x0, y0, x1, y1, 32, tr)
-	if err != nil {
-		return nil, socle.Errorf(socle.EINVALID, "the box %g,%g,%g,%g is outside the domain of EPSG:%d", x0, y0, x1, y1, srid)
-	}
-	return poly, nil
 }
 
 // Where the Go evaluator's semantics differ from the SQL the PostGIS store
@@ -787,13 +504,13 @@ func textCompare(ok func(int) bool) cql2.Func {
 
 // textual reports whether an operand is text: a text property, a string,
 // CASEI or ACCENTI.
-func (ct *cqlTarget) textual(es ...cql2.Expr) bool {
+func (t *table) textual(es ...cql2.Expr) bool {
 	for _, e := range es {
 		switch e := e.(type) {
 		case cql2.String, cql2.CaseI, cql2.AccentI:
 			return true
 		case cql2.Property:
-			if i, ok := ct.t.byName[e.Name]; ok && ct.t.cols[i].kind == kText {
+			if i, ok := t.byName[e.Name]; ok && t.cols[i].kind == kText {
 				return true
 			}
 		}

@@ -62,74 +62,6 @@ func boxGeometry(b orb.Bound) orb.Geometry {
 	return envelope(b.Min[0], b.Min[1], b.Max[0], b.Max[1])
 }
 
-// segmentize is ST_Segmentize (liblwgeom's ptarray_segmentize2d): every
-// segment longer than dist is cut into equal parts no longer than dist.
-func segmentize(g orb.Geometry, dist float64) orb.Geometry {
-	switch g := g.(type) {
-	case orb.LineString:
-		return orb.LineString(segmentizePoints(g, dist))
-	case orb.Ring:
-		return orb.Ring(segmentizePoints(g, dist))
-	case orb.Polygon:
-		out := make(orb.Polygon, len(g))
-		for i, r := range g {
-			out[i] = orb.Ring(segmentizePoints(r, dist))
-		}
-		return out
-	case orb.MultiLineString:
-		out := make(orb.MultiLineString, len(g))
-		for i, l := range g {
-			out[i] = orb.LineString(segmentizePoints(l, dist))
-		}
-		return out
-	case orb.MultiPolygon:
-		out := make(orb.MultiPolygon, len(g))
-		for i, p := range g {
-			out[i] = segmentize(p, dist).(orb.Polygon)
-		}
-		return out
-	case orb.Collection:
-		out := make(orb.Collection, len(g))
-		for i, x := range g {
-			out[i] = segmentize(x, dist)
-		}
-		return out
-	}
-	return g
-}
-
-func segmentizePoints(pts []orb.Point, dist float64) []orb.Point {
-	if len(pts) == 0 {
-		return nil
-	}
-	out := make([]orb.Point, 0, len(pts))
-	repeated := len(pts) == 2
-	add := func(p orb.Point, allowRepeated bool) {
-		if !allowRepeated && len(out) > 0 && out[len(out)-1] == p {
-			return
-		}
-		out = append(out, p)
-	}
-	p1 := pts[0]
-	add(p1, false)
-	for _, p2 := range pts[1:] {
-		segments := math.Ceil(math.Hypot(p2[0]-p1[0], p2[1]-p1[1]) / dist)
-		nseg := uint32(0)
-		if segments > 0 && segments < math.MaxInt32 {
-			nseg = uint32(segments)
-		}
-		for j := uint32(1); j < nseg; j++ {
-			add(orb.Point{
-				p1[0] + (p2[0]-p1[0])*float64(j)/float64(nseg),
-				p1[1] + (p2[1]-p1[1])*float64(j)/float64(nseg),
-			}, false)
-		}
-		add(p2, repeated)
-		p1 = p2
-	}
-	return out
-}
-
 // projectBox is the PostGIS store's treatment of a box drawn in another
 // CRS: densified in its own CRS (every 0.01° or 1 km) then transformed, so
 // that its edges stay where they were drawn.
@@ -141,7 +73,7 @@ func projectBox(g orb.Geometry, from crs.CRS, to int) (orb.Geometry, error) {
 	if from.Geographic {
 		step = 0.01
 	}
-	return transform(segmentize(g, step), from.SRID, to)
+	return transform(crs.Segmentize(g, step), from.SRID, to)
 }
 
 // floatDown and floatUp round to the float32 below or above, as PostGIS

@@ -111,7 +111,7 @@ func TestImportsAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(pg.Close)
+	t.Cleanup(func() { pg.Close() })
 	if err := pg.Migrate(ctx, quiet); err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestImportsAgree(t *testing.T) {
 	p := &storePair{pg: pg, em: em, cat: cat}
 	st := &stats{}
 	for _, c := range cat.Collections {
-		p.walk(t, c.ID+" after the batches", socle.ItemsQuery{Collection: c, Limit: 10000}, 1, st)
+		p.walk(t, c.ID+" after the batches", c, socle.ItemsRequest{Limit: 10000}, 1, st)
 		a, _ := pg.Summary(ctx, c)
 		b, _ := em.Summary(ctx, c)
 		if a.Count != b.Count || a.Version != b.Version || a.LastBatch != b.LastBatch {

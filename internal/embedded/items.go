@@ -4,7 +4,6 @@ import (
 	"container/heap"
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 
@@ -21,24 +20,22 @@ type sortKey struct {
 	nullable bool
 }
 
-// sortKeys resolves the query's order, the id last as tie-breaker (as
-// postgis.sortKeys).
-func (l *layer) sortKeys(q *socle.ItemsQuery) ([]sortKey, error) {
-	c := q.Collection
-	var keys []sortKey
-	for _, s := range q.SortBy {
-		p, ok := c.Property(s.Property)
-		if !ok || !p.Sortable {
-			return nil, &socle.Error{Code: socle.EINVALID, Message: fmt.Sprintf("cannot sort %s by %s", c.ID, s.Property), Allowed: c.Sortables()}
+// sortKeys compiles the query's order for the layer.
+func (l *layer) sortKeys(q *socle.ItemsQuery) []sortKey {
+	keys := make([]sortKey, len(q.Order))
+	for i, k := range q.Order {
+		if k.ID {
+			idKind := kInt
+			if !l.t.intID {
+				idKind = kText
+			}
+			keys[i] = sortKey{col: -1, kind: idKind}
+			continue
 		}
-		i := l.t.byName[p.Name]
-		keys = append(keys, sortKey{col: i, kind: l.t.cols[i].kind, desc: s.Desc, nullable: p.Nullable})
+		c := l.t.byName[k.Property.Name]
+		keys[i] = sortKey{col: c, kind: l.t.cols[c].kind, desc: k.Desc, nullable: k.Nullable()}
 	}
-	idKind := kInt
-	if !l.t.intID {
-		idKind = kText
-	}
-	return append(keys, sortKey{col: -1, kind: idKind}), nil
+	return keys
 }
 
 func (k sortKey) value(f *feature) any {
@@ -48,8 +45,8 @@ func (k sortKey) value(f *feature) any {
 	return f.vals[k.col]
 }
 
-// compareKey orders a and b by one key as PostgreSQL's ORDER BY (expr IS
-// NULL), expr does: NULLs last ascending, first descending.
+// compareKey orders a and b by one key: NULLs last ascending, first
+// descending (socle.OrderKey).
 func compareKey(k sortKey, a, b any) int {
 	var c int
 	switch {
@@ -87,58 +84,13 @@ func compareToCursor(keys []sortKey, f *feature, cur []any) int {
 	return 0
 }
 
-// cursorValues parses a cursor's keys as the PostGIS store's keyset does:
-// each JSON value becomes text (a string as is, a number as written, a
-// boolean as true or false) cast to the key's type; null only for a
-// nullable key.
-func cursorValues(keys []sortKey, cur *socle.Cursor) ([]any, error) {
-	if len(cur.Keys) != len(keys) {
-		return nil, socle.Errorf(socle.EINVALID, "the cursor does not match this query: use the links the server returned")
-	}
+// keysOf returns the values of f's order keys.
+func keysOf(keys []sortKey, f *feature) []any {
 	vals := make([]any, len(keys))
-	texts := make([]*string, len(keys))
 	for i, k := range keys {
-		var v any
-		if err := json.Unmarshal(cur.Keys[i], &v); err != nil {
-			return nil, socle.Errorf(socle.EINVALID, "invalid cursor")
-		}
-		var text string
-		switch x := v.(type) {
-		case nil:
-			if !k.nullable {
-				return nil, socle.Errorf(socle.EINVALID, "invalid cursor")
-			}
-			continue
-		case string:
-			text = x
-		case bool:
-			text = strconv.FormatBool(x)
-		default:
-			text = string(cur.Keys[i])
-		}
-		texts[i] = &text
+		vals[i] = k.value(f)
 	}
-	// Values are cast when the query runs, after the checks above.
-	for i, k := range keys {
-		if texts[i] == nil {
-			continue
-		}
-		v, err := parseText(k.kind, 64, *texts[i])
-		if err != nil {
-			return nil, err
-		}
-		vals[i] = v
-	}
-	return vals, nil
-}
-
-// cursorOf returns the cursor of f's keys, as json_build_array writes them.
-func cursorOf(keys []sortKey, f *feature, before bool) *socle.Cursor {
-	c := &socle.Cursor{Before: before, Keys: make([]json.RawMessage, len(keys))}
-	for i, k := range keys {
-		c.Keys[i] = appendNullable(nil, k.kind, k.value(f))
-	}
-	return c
+	return vals
 }
 
 // featureHeap keeps the n first features of an order (a max-heap on it).
@@ -177,45 +129,27 @@ func firstN(fs []*feature, n int, cmp func(a, b *feature) int) []*feature {
 	return h.fs
 }
 
-// Items streams the features that q selects to fn, in order, one page of at
-// most q.Limit features, and says where the neighbouring pages start: the
-// PostGIS store's Items, evaluated in memory.
-func (s *Store) Items(ctx context.Context, q socle.ItemsQuery, fn func(*socle.Feature) error) (socle.Page, error) {
-	var page socle.Page
+// page returns the features of q's page, in q's order, and the page's
+// links and counts.
+func (s *Store) page(ctx context.Context, q *socle.ItemsQuery) (*layer, []*feature, socle.Page, error) {
 	l, err := s.layer(q.Collection)
 	if err != nil {
-		return page, err
+		return nil, nil, socle.Page{}, err
 	}
-	keys, err := l.sortKeys(&q)
+	keys := l.sortKeys(q)
+	pred, err := l.compile(q)
 	if err != nil {
-		return page, err
+		return nil, nil, socle.Page{}, err
 	}
-	props, err := l.t.selection(q.Properties)
-	if err != nil {
-		return page, err
-	}
-	pred, err := l.compile(&q)
-	if err != nil {
-		return page, err
-	}
-	var cur []any
-	backwards := q.Cursor != nil && q.Cursor.Before
-	if q.Cursor != nil {
-		if cur, err = cursorValues(keys, q.Cursor); err != nil {
-			return page, err
-		}
-	}
-	out, err := newEncoder(l.t, props, q.OutputCRS(), q.Decimals())
-	if err != nil {
-		return page, err
-	}
-
 	matched, err := pred.run(ctx, l)
 	if err != nil {
-		return page, err
+		return nil, nil, socle.Page{}, err
 	}
-	page.NumberMatched = int64(len(matched))
-
+	var cur []any
+	backwards := q.Backwards()
+	if q.Cursor != nil {
+		cur = q.Cursor.Keys
+	}
 	// The features strictly after (or, walking backwards, before) the
 	// cursor, then the first Limit+1 of them in walking order.
 	order := func(a, b *feature) int { return compareFeatures(keys, a, b) }
@@ -257,7 +191,6 @@ func (s *Store) Items(ctx context.Context, q socle.ItemsQuery, fn func(*socle.Fe
 	default:
 		rows = firstN(rest, q.Limit+1, walk)
 	}
-
 	more := false
 	if len(rows) > q.Limit {
 		more = true
@@ -265,6 +198,27 @@ func (s *Store) Items(ctx context.Context, q socle.ItemsQuery, fn func(*socle.Fe
 	}
 	if backwards {
 		slices.Reverse(rows)
+	}
+	var first, last []any
+	if len(rows) > 0 {
+		first, last = keysOf(keys, rows[0]), keysOf(keys, rows[len(rows)-1])
+	}
+	page := socle.NewPage(q, len(rows), more, first, last)
+	page.NumberMatched = int64(len(matched))
+	return l, rows, page, nil
+}
+
+// Items streams the features that q selects to fn as JSON fragments, in
+// order, one page of at most q.Limit features, and says where the
+// neighbouring pages start.
+func (s *Store) Items(ctx context.Context, q *socle.ItemsQuery, fn func(*socle.Feature) error) (socle.Page, error) {
+	l, rows, page, err := s.page(ctx, q)
+	if err != nil {
+		return page, err
+	}
+	out, err := newEncoder(l.t, l.t.columns(q.Properties), q.CRS, q.Decimals())
+	if err != nil {
+		return page, err
 	}
 	for _, f := range rows {
 		if err := ctx.Err(); err != nil {
@@ -277,56 +231,53 @@ func (s *Store) Items(ctx context.Context, q socle.ItemsQuery, fn func(*socle.Fe
 		if err := fn(&sf); err != nil {
 			return page, err
 		}
-		page.NumberReturned++
-	}
-	var first, last *feature
-	if len(rows) > 0 {
-		first, last = rows[0], rows[len(rows)-1]
-	}
-	if backwards {
-		// Walking backwards, the extra row means there is an earlier page;
-		// and there is always a later one: the page we came from.
-		if more && first != nil {
-			page.Prev = cursorOf(keys, first, true)
-		}
-		if last != nil {
-			page.Next = cursorOf(keys, last, false)
-		}
-		return page, nil
-	}
-	if more && last != nil {
-		page.Next = cursorOf(keys, last, false)
-	}
-	if q.Cursor != nil && first != nil {
-		page.Prev = cursorOf(keys, first, true)
 	}
 	return page, nil
 }
 
-// Feature returns one feature by id, or ENOTFOUND.
-func (s *Store) Feature(ctx context.Context, fq socle.FeatureQuery) (*socle.Feature, error) {
-	c, id := fq.Collection, fq.ID
-	l, err := s.layer(c)
+// Records streams the features that q selects as Go values: the geometry
+// as held (Lambert-93), the values of the properties.
+func (s *Store) Records(ctx context.Context, q *socle.ItemsQuery, fn func(*socle.Record) error) (socle.Page, error) {
+	l, rows, page, err := s.page(ctx, q)
 	if err != nil {
-		return nil, err
+		return page, err
 	}
-	props, err := l.t.selection(fq.Properties)
-	if err != nil {
-		return nil, err
-	}
-	var key any = id
-	if l.t.intID {
-		n, err := strconv.ParseInt(id, 10, 64)
-		if err != nil || strconv.FormatInt(n, 10) != id {
-			return nil, socle.Errorf(socle.ENOTFOUND, "no feature %q in %s", id, c.ID)
+	cols := l.t.columns(q.Properties)
+	for _, f := range rows {
+		if err := ctx.Err(); err != nil {
+			return page, err
 		}
-		key = n
+		if err := fn(l.t.record(f, cols)); err != nil {
+			return page, err
+		}
+	}
+	return page, nil
+}
+
+// find returns the feature fq names, or ENOTFOUND.
+func (s *Store) find(fq *socle.FeatureQuery) (*layer, *feature, error) {
+	l, err := s.layer(fq.Collection)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, ok := fq.Key()
+	if !ok {
+		return nil, nil, fq.NotFound()
 	}
 	f := l.find(key)
 	if f == nil {
-		return nil, socle.Errorf(socle.ENOTFOUND, "no feature %q in %s", id, c.ID)
+		return nil, nil, fq.NotFound()
 	}
-	out, err := newEncoder(l.t, props, fq.OutputCRS(), fq.OutputCRS().Decimals())
+	return l, f, nil
+}
+
+// Feature returns one feature by id, or ENOTFOUND.
+func (s *Store) Feature(ctx context.Context, fq *socle.FeatureQuery) (*socle.Feature, error) {
+	l, f, err := s.find(fq)
+	if err != nil {
+		return nil, err
+	}
+	out, err := newEncoder(l.t, l.t.columns(fq.Properties), fq.CRS, fq.CRS.Decimals())
 	if err != nil {
 		return nil, err
 	}
@@ -337,29 +288,36 @@ func (s *Store) Feature(ctx context.Context, fq socle.FeatureQuery) (*socle.Feat
 	return &sf, nil
 }
 
-// selection resolves the properties to return (nil: all), as
-// postgis.propertiesJSON does.
-func (t *table) selection(selected []string) ([]int, error) {
-	if selected == nil {
-		out := make([]int, len(t.cols))
-		for i := range out {
-			out[i] = i
-		}
-		return out, nil
+// FeatureRecord returns one feature by id as Go values, or ENOTFOUND.
+func (s *Store) FeatureRecord(ctx context.Context, fq *socle.FeatureQuery) (*socle.Record, error) {
+	l, f, err := s.find(fq)
+	if err != nil {
+		return nil, err
 	}
-	out := make([]int, 0, len(selected))
-	for _, n := range selected {
-		i, ok := t.byName[n]
-		if !ok {
-			var all []string
-			for _, c := range t.cols {
-				all = append(all, c.name)
-			}
-			return nil, &socle.Error{Code: socle.EINVALID, Message: fmt.Sprintf("%s has no property %s", t.c.ID, n), Allowed: all}
+	return l.t.record(f, l.t.columns(fq.Properties)), nil
+}
+
+// record returns f as Go values: its geometry as held (Lambert-93), the
+// values of the columns cols.
+func (t *table) record(f *feature, cols []int) *socle.Record {
+	r := &socle.Record{ID: f.id, Geometry: f.geom, Values: make([]any, len(cols))}
+	for j, i := range cols {
+		v := f.vals[i]
+		if js, ok := v.(jsonValue); ok {
+			v = json.RawMessage(js)
 		}
-		out = append(out, i)
+		r.Values[j] = v
 	}
-	return out, nil
+	return r
+}
+
+// columns returns the columns of the properties, in their order.
+func (t *table) columns(props []socle.Property) []int {
+	out := make([]int, len(props))
+	for i, p := range props {
+		out[i] = t.byName[p.Name]
+	}
+	return out
 }
 
 // encoder writes features as the PostGIS store's select list does:

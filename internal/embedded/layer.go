@@ -13,6 +13,7 @@ import (
 	"github.com/tidwall/rtree"
 
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/ogc/crs"
 )
 
 // feature is one stored feature, immutable once built: snapshots share
@@ -128,7 +129,7 @@ func (l *layer) summarise() error {
 		for _, f := range l.feats[1:] {
 			ext = ext.Union(f.bound)
 		}
-		g, err := transform(segmentize(boxGeometry(ext), 1000), StorageSRID, 4326)
+		g, err := transform(crs.Segmentize(boxGeometry(ext), 1000), StorageSRID, 4326)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/storetest"
 )
 
 // TestLegacyUpdaterTablesMoveIn: a file written when address_candidates and
@@ -59,7 +60,7 @@ func TestLegacyUpdaterTablesMoveIn(t *testing.T) {
 	} {
 		c, _ := s2.catalog.Collection(id)
 		var got []string
-		if _, err := s2.Items(ctx, socle.ItemsQuery{Collection: c, Limit: 10, BBox: &socle.BBox{MinX: 1, MinY: 43, MaxX: 2, MaxY: 44}}, func(f *socle.Feature) error {
+		if _, err := s2.Items(ctx, storetest.Items(t, c, socle.ItemsRequest{Limit: 10, BBox: &socle.BBox{MinX: 1, MinY: 43, MaxX: 2, MaxY: 44}}), func(f *socle.Feature) error {
 			got = append(got, string(f.ID)+" "+string(f.Geometry)+" "+string(f.Properties))
 			return nil
 		}); err != nil {

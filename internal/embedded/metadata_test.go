@@ -27,7 +27,7 @@ func TestBatchesAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(pg.Close)
+	t.Cleanup(func() { pg.Close() })
 	if err := pg.Migrate(ctx, quiet); err != nil {
 		t.Fatal(err)
 	}

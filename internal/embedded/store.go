@@ -56,6 +56,9 @@ type Store struct {
 	changes broker
 }
 
+// The embedded store keeps everything Socle keeps.
+var _ socle.Store = (*Store)(nil)
+
 // Open opens the GeoPackage at path, creating it (with its schema) when it
 // is missing, and loads every collection of the catalog into memory.
 func Open(ctx context.Context, path string, catalog *socle.Catalog) (*Store, error) {

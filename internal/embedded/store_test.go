@@ -18,6 +18,7 @@ import (
 
 	"github.com/socle-geo/socle/internal/importer"
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/storetest"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -124,7 +125,7 @@ func TestFixturesLoadAndReimportChangesNothing(t *testing.T) {
 	}
 	var page socle.Page
 	var first []byte
-	page, err = s2.Items(ctx, socle.ItemsQuery{Collection: communes, Limit: 1}, func(f *socle.Feature) error {
+	page, err = s2.Items(ctx, storetest.Items(t, communes, socle.ItemsRequest{Limit: 1}), func(f *socle.Feature) error {
 		first = append([]byte(nil), f.Properties...)
 		return nil
 	})
@@ -244,8 +245,8 @@ func TestChangesFromAnotherProcess(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no change announced")
 	}
-	page, err := a.Items(ctx, socle.ItemsQuery{Collection: roads, Limit: 10,
-		Equals: []socle.Equals{{Property: "name", Value: "Route Renommée"}}}, func(*socle.Feature) error { return nil })
+	page, err := a.Items(ctx, storetest.Items(t, roads, socle.ItemsRequest{Limit: 10,
+		Equals: []socle.TextEquals{{Property: "name", Value: "Route Renommée"}}}), func(*socle.Feature) error { return nil })
 	if err != nil || page.NumberMatched != 3 {
 		t.Errorf("the first store serves %d renamed roads (%v), want 3", page.NumberMatched, err)
 	}

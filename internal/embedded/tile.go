@@ -27,7 +27,6 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 	t := q.Tile
 	x0, y0, x1, y1 := t.Bounds()
 	res := t.Resolution()
-	margin := (x1 - x0) * socle.TileBuffer / socle.TileExtent
 	var out []byte
 	qualified := false
 	var search orb.Bound
@@ -41,11 +40,11 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 			// The buffered tile, densified and brought to Lambert-93 for the
 			// index, compared as PostGIS's && compares: boxes rounded out to
 			// single precision.
-			box, err := storageBox(x0-margin, y0-margin, x1+margin, y1+margin, t.Set.SRID)
+			area, err := q.SearchArea()
 			if err != nil {
 				return nil, err
 			}
-			search = floatBound(box.Bound())
+			search = floatBound(area.Bound)
 			// The transformation fitted to the tile's surroundings (the
 			// general one's results to a micrometre, several times faster):
 			// features reach beyond the tile, so the region does too.

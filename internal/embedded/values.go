@@ -56,40 +56,6 @@ func appendJSONString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// appendFloat appends f as PostgreSQL's float8out writes it (the shortest
-// text that reads back exactly, in fixed notation for decimal exponents
-// from -4 to 14 and in exponent notation otherwise). In JSON, NaN and the
-// infinities are strings.
-func appendFloat(dst []byte, f float64, inJSON bool) []byte {
-	switch {
-	case math.IsNaN(f):
-		return appendMaybeQuoted(dst, "NaN", inJSON)
-	case math.IsInf(f, 1):
-		return appendMaybeQuoted(dst, "Infinity", inJSON)
-	case math.IsInf(f, -1):
-		return appendMaybeQuoted(dst, "-Infinity", inJSON)
-	}
-	if f == 0 {
-		if math.Signbit(f) {
-			return append(dst, "-0"...)
-		}
-		return append(dst, '0')
-	}
-	e := strconv.AppendFloat(nil, f, 'e', -1, 64)
-	exp, _ := strconv.Atoi(string(e[strings.LastIndexByte(string(e), 'e')+1:]))
-	if exp >= -4 && exp < 15 {
-		return strconv.AppendFloat(dst, f, 'f', -1, 64)
-	}
-	return append(dst, e...)
-}
-
-func appendMaybeQuoted(dst []byte, s string, quoted bool) []byte {
-	if quoted {
-		return append(append(append(dst, '"'), s...), '"')
-	}
-	return append(dst, s...)
-}
-
 // formatTimestamp writes a timestamptz. For JSON (iso false), as
 // PostgreSQL's to_json does in the UTC session time zone:
 // 2024-05-01T10:00:00.5+00:00; for the GeoPackage (iso true), as its
@@ -102,7 +68,7 @@ func formatTimestamp(t time.Time, gpkg bool) string {
 		}
 		return t.Format("2006-01-02T15:04:05.000000Z")
 	}
-	return t.Format("2006-01-02T15:04:05.999999") + "+00:00"
+	return socle.FormatDateTime(t)
 }
 
 // appendValue appends a non-null value as PostgreSQL's to_json and
@@ -114,7 +80,7 @@ func appendValue(dst []byte, k kind, v any) []byte {
 	case kInt:
 		return strconv.AppendInt(dst, v.(int64), 10)
 	case kFloat:
-		return appendFloat(dst, v.(float64), true)
+		return socle.AppendFloat(dst, v.(float64), true)
 	case kBool:
 		return strconv.AppendBool(dst, v.(bool))
 	case kDate:
@@ -146,7 +112,7 @@ func appendProperty(dst []byte, k kind, v any) []byte {
 	case k == kText:
 		return socle.AppendJSONString(dst, v.(string))
 	case k == kFloat:
-		return appendFloat(dst, v.(float64), false)
+		return socle.AppendFloat(dst, v.(float64), false)
 	case k == kDate:
 		return append(v.(time.Time).AppendFormat(append(dst, '"'), time.DateOnly), '"')
 	case k == kTime:

@@ -20,6 +20,7 @@ import (
 	"modernc.org/sqlite"
 
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/ogc/crs"
 )
 
 // conflict is the error of a row that contradicts what is stored (a NOT
@@ -28,10 +29,6 @@ import (
 func conflict(format string, args ...any) error {
 	return &socle.Error{Code: socle.ECONFLICT, Message: "the data contradicts what is stored (a duplicate id or key, or a value out of range); nothing was written", Err: fmt.Errorf(format, args...)}
 }
-
-// tileSRIDs are the CRS of the tile matrix sets, in which changed areas are
-// announced.
-var tileSRIDs = []int{3857, 3035}
 
 // batchWriter is the state of one Import: the snapshots it starts from and
 // the rows it changes, in memory, before anything is written.
@@ -522,9 +519,9 @@ func (im *batchWriter) notifyChange(ctx context.Context, collection string, area
 		return nil
 	}
 	ch := socle.Change{Collection: collection, Boxes: map[int][][4]float64{}}
-	for _, srid := range tileSRIDs {
+	for _, srid := range socle.TileSRIDs {
 		for _, a := range areas {
-			g, err := transform(segmentize(a, 500), StorageSRID, srid)
+			g, err := transform(crs.Segmentize(a, 500), StorageSRID, srid)
 			if err != nil {
 				return err
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/socle-geo/socle/internal/postgis"
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/storetest"
 	"github.com/socle-geo/socle/internal/testdb"
 )
 
@@ -21,7 +22,7 @@ func newImporter(t *testing.T) (*Importer, *postgis.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(store.Close)
+	t.Cleanup(func() { store.Close() })
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if err := store.Migrate(ctx, quiet); err != nil {
 		t.Fatal(err)
@@ -50,7 +51,7 @@ func TestImportBALTwiceChangesNothing(t *testing.T) {
 		t.Fatalf("second import changed something: %+v", second.Result)
 	}
 	c, _ := im.Catalog.Collection("addresses")
-	f, err := store.Feature(ctx, socle.FeatureQuery{Collection: c, ID: "1"})
+	f, err := store.Feature(ctx, storetest.Feature(t, c, "1"))
 	if err != nil {
 		t.Fatal(err)
 	}

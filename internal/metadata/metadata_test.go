@@ -46,7 +46,7 @@ func stores(t *testing.T) map[string]store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(pg.Close)
+	t.Cleanup(func() { pg.Close() })
 	if err := pg.Migrate(ctx, quiet); err != nil {
 		t.Fatal(err)
 	}

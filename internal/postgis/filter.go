@@ -2,25 +2,22 @@ package postgis
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/ogc/cql2"
-	"github.com/socle-geo/socle/ogc/crs"
 )
 
 // filterTarget says how CQL2 properties map to SQL: each queryable is a
-// column of t with a type, and the geometry is t.geom in SRID.
+// column of t with a type, and the geometry is t.geom.
 type filterTarget struct {
 	columns map[string]column
 	// geometry is the name filters give the geometry column t.geom.
 	geometry string
-	srid     int
-	// literalCRS is the CRS of geometry literals (filter-crs).
-	literalCRS crs.CRS
+	// srid is the CRS of t.geom and of the filter's literals.
+	srid int
 }
 
 type column struct {
@@ -29,8 +26,8 @@ type column struct {
 }
 
 // collectionTarget is the filter target of a collection's table.
-func collectionTarget(c *socle.Collection, literalCRS crs.CRS) *filterTarget {
-	t := &filterTarget{columns: map[string]column{}, geometry: GeometryProperty, srid: StorageSRID, literalCRS: literalCRS}
+func collectionTarget(c *socle.Collection) *filterTarget {
+	t := &filterTarget{columns: map[string]column{}, geometry: socle.GeometryProperty, srid: c.StorageSRID()}
 	for _, p := range c.Properties {
 		if p.Queryable {
 			t.columns[p.Name] = column{expr: "t." + ident(p.Name), typ: p.Type}
@@ -39,12 +36,11 @@ func collectionTarget(c *socle.Collection, literalCRS crs.CRS) *filterTarget {
 	return t
 }
 
-// GeometryProperty is the name filters give the feature geometry.
-const GeometryProperty = "geometry"
-
-// compile turns a CQL2 predicate into a boolean SQL expression. Literals
-// become bound parameters; property names resolve only through the target's
-// columns, so nothing from the filter text is ever spliced into the SQL.
+// compile turns a resolved CQL2 predicate (socle.ResolveItems checked it)
+// into a boolean SQL expression. Literals become bound parameters; property
+// names resolve only through the target's columns, so nothing from the
+// filter text is ever spliced into the SQL. What resolution refuses never
+// reaches here: finding it is a bug (errUnresolved).
 func (b *builder) compile(e cql2.Expr, t *filterTarget) (string, error) {
 	switch e := e.(type) {
 	case cql2.And:
@@ -101,16 +97,14 @@ func (b *builder) compile(e cql2.Expr, t *filterTarget) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if c.typ != socle.TypeBoolean {
-			return "", socle.Errorf(socle.EINVALID, "cql2: property %s is not a boolean and cannot stand alone as a predicate", e.Name)
-		}
 		return c.expr, nil
-	case cql2.ArrayPredicate, cql2.Array:
-		return "", socle.Errorf(socle.EINVALID, "cql2: array predicates are not supported: no collection has array properties")
-	case cql2.Function:
-		return "", socle.Errorf(socle.EINVALID, "cql2: unknown function %s", e.Name)
 	}
-	return "", socle.Errorf(socle.EINVALID, "cql2: %s is not a predicate", e)
+	return "", errUnresolved(e)
+}
+
+// errUnresolved is what compile says of what resolution should have refused.
+func errUnresolved(e cql2.Expr) error {
+	return socle.Errorf(socle.EINTERNAL, "postgis: unresolved filter node %s", e)
 }
 
 func (b *builder) join(args []cql2.Expr, op string, t *filterTarget) (string, error) {
@@ -137,11 +131,7 @@ func (b *builder) pair(l, r cql2.Expr, t *filterTarget) (string, string, error) 
 func (t *filterTarget) column(name string) (column, error) {
 	c, ok := t.columns[name]
 	if !ok {
-		var names []string
-		for n := range t.columns {
-			names = append(names, n)
-		}
-		return c, &socle.Error{Code: socle.EINVALID, Message: fmt.Sprintf("cql2: unknown property %q", name), Allowed: append(sorted(names), t.geometry)}
+		return c, errUnresolved(cql2.Property{Name: name})
 	}
 	return c, nil
 }
@@ -195,10 +185,8 @@ func (b *builder) value(e cql2.Expr, t *filterTarget) (string, error) {
 		case cql2.Pow:
 			return "power(" + l + ", " + r + ")", nil
 		}
-	case cql2.Function:
-		return "", socle.Errorf(socle.EINVALID, "cql2: unknown function %s", e.Name)
 	}
-	return "", socle.Errorf(socle.EINVALID, "cql2: %s cannot be used as a value here", e)
+	return "", errUnresolved(e)
 }
 
 // spatial compiles S_* predicates. Literals are in the filter CRS and are
@@ -219,58 +207,27 @@ func (b *builder) spatial(e cql2.Spatial, t *filterTarget) (string, error) {
 		cql2.SCrosses: "ST_Crosses", cql2.SContains: "ST_Contains",
 	}[e.Op]
 	if fn == "" {
-		return "", socle.Errorf(socle.EINVALID, "cql2: unknown spatial function %s", e.Op)
+		return "", errUnresolved(e)
 	}
 	return fn + "(" + l + ", " + r + ")", nil
 }
 
+// geometry compiles an operand of a spatial predicate: the feature
+// geometry, or a literal already in the storage CRS.
 func (b *builder) geometry(e cql2.Expr, t *filterTarget) (string, error) {
-	lc := t.literalCRS
-	if lc.URI == "" {
-		lc = crs.CRS84
-	}
-	project := func(g string) string {
-		if lc.SRID == t.srid {
-			return g
-		}
-		step := 1000.0
-		if lc.Geographic {
-			step = 0.01
-		}
-		return fmt.Sprintf("ST_Transform(ST_Segmentize(%s, %g), %d)", g, step, t.srid)
-	}
 	switch e := e.(type) {
 	case cql2.Property:
-		if e.Name != t.geometry {
-			if _, err := t.column(e.Name); err != nil {
-				return "", err
-			}
-			return "", socle.Errorf(socle.EINVALID, "cql2: property %s is not a geometry", e.Name)
+		if e.Name == t.geometry {
+			return "t.geom", nil
 		}
-		return "t.geom", nil
 	case cql2.Geometry:
-		g := e.Geom
-		if lc.YX {
-			g = crs.SwapAxes(g)
-		}
-		buf, err := wkb.Marshal(g)
+		buf, err := wkb.Marshal(e.Geom)
 		if err != nil {
-			return "", socle.Errorf(socle.EINVALID, "cql2: invalid geometry literal: %v", err)
+			return "", err
 		}
-		return project(fmt.Sprintf("ST_GeomFromWKB(%s, %d)", b.arg(buf), lc.SRID)), nil
-	case cql2.BBox:
-		w, s, east, n := e.Bound()
-		if lc.YX {
-			w, s, east, n = s, w, n, east
-		}
-		if lc.Geographic && w > east {
-			// A box across the antimeridian (CQL2 clause 6.4.3): two boxes.
-			return project(fmt.Sprintf("ST_Collect(ST_MakeEnvelope(%s, %s, 180, %s, %d), ST_MakeEnvelope(-180, %s, %s, %s, %d))",
-				b.arg(w), b.arg(s), b.arg(n), lc.SRID, b.arg(s), b.arg(east), b.arg(n), lc.SRID)), nil
-		}
-		return project(fmt.Sprintf("ST_MakeEnvelope(%s, %s, %s, %s, %d)", b.arg(w), b.arg(s), b.arg(east), b.arg(n), lc.SRID)), nil
+		return fmt.Sprintf("ST_GeomFromWKB(%s, %d)", b.arg(buf), t.srid), nil
 	}
-	return "", socle.Errorf(socle.EINVALID, "cql2: %s is not a geometry", e)
+	return "", errUnresolved(e)
 }
 
 // temporal compiles T_* predicates over periods [start, end]; an instant is
@@ -288,7 +245,7 @@ func (b *builder) temporal(e cql2.Temporal, t *filterTarget) (string, error) {
 		cql2.TStartedBy: true, cql2.TDuring: true, cql2.TContains: true, cql2.TFinishes: true, cql2.TFinishedBy: true,
 		cql2.TMeets: true, cql2.TMetBy: true}
 	if intervalOnly[e.Op] && (aInstant || bInstant) {
-		return "", socle.Errorf(socle.EINVALID, "cql2: %s applies to intervals, not instants", e.Op)
+		return "", errUnresolved(e)
 	}
 	c := func(x, op, y string) string { return x + " " + op + " " + y }
 	var parts []string
@@ -324,7 +281,7 @@ func (b *builder) temporal(e cql2.Temporal, t *filterTarget) (string, error) {
 	case cql2.TFinishedBy:
 		parts = []string{c(as, "<", bs), c(ae, "=", be)}
 	default:
-		return "", socle.Errorf(socle.EINVALID, "cql2: unknown temporal function %s", e.Op)
+		return "", errUnresolved(e)
 	}
 	return "(" + strings.Join(parts, " AND ") + ")", nil
 }
@@ -355,17 +312,12 @@ func (b *builder) period(e cql2.Expr, t *filterTarget) (start, end string, insta
 			return "", "", false, cerr
 		}
 		if c.typ != socle.TypeDate && c.typ != socle.TypeDateTime {
-			return "", "", false, socle.Errorf(socle.EINVALID, "cql2: property %s is not temporal", x.Name)
+			return "", "", false, errUnresolved(e)
 		}
 	case cql2.Date, cql2.Timestamp:
 	default:
-		return "", "", false, socle.Errorf(socle.EINVALID, "cql2: %s is not a time", e)
+		return "", "", false, errUnresolved(e)
 	}
 	v, err := bound(e, "")
 	return v, v, true, err
-}
-
-func sorted(s []string) []string {
-	slices.Sort(s)
-	return s
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/ogc/cql2"
-	"github.com/socle-geo/socle/ogc/crs"
 )
 
 // FuzzCompileText compiles every filter the fuzzer makes that parses, and
@@ -36,20 +35,25 @@ func FuzzCompileText(f *testing.F) {
 		if err != nil {
 			return
 		}
-		b := newBuilder()
-		sql, err := b.compile(e, collectionTarget(c, crs.CRS84))
+		q, err := socle.ResolveItems(c, socle.ItemsRequest{Filter: e, Limit: 1})
 		if err != nil {
 			if socle.ErrorCode(err) != socle.EINVALID {
-				t.Fatalf("%q: compile error with code %s: %v", text, socle.ErrorCode(err), err)
+				t.Fatalf("%q: resolution error with code %s: %v", text, socle.ErrorCode(err), err)
 			}
 			return
+		}
+		b := newBuilder()
+		sql, err := b.compile(q.Filter, collectionTarget(c))
+		if err != nil {
+			// Resolution refuses what the compiler cannot compile.
+			t.Fatalf("%q: resolved, then refused by the compiler: %v", text, err)
 		}
 		rest := strings.NewReplacer("'-infinity'", "", "'infinity'", "").Replace(sql)
 		if strings.ContainsAny(rest, "';") || strings.Contains(rest, "--") || strings.Contains(rest, "/*") {
 			t.Fatalf("%q compiles to SQL with a quote, separator or comment of its own:\n%s", text, sql)
 		}
 		for _, p := range cql2.Properties(e) {
-			if _, ok := c.Property(p); !ok && p != GeometryProperty {
+			if _, ok := c.Property(p); !ok && p != socle.GeometryProperty {
 				t.Fatalf("%q: unknown property %q compiled", text, p)
 			}
 		}

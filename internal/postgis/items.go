@@ -4,35 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/ogc/crs"
 )
-
-// selectList returns the columns every feature query reads: id, geometry,
-// sort keys, then the properties, all as text so rows are copied, not
-// decoded.
-func selectList(q *socle.ItemsQuery, keys []sortKey) (string, []socle.Property, error) {
-	props, err := selectedProperties(q.Collection, q.Properties)
-	if err != nil {
-		return "", nil, err
-	}
-	var ks []string
-	for _, k := range keys {
-		ks = append(ks, k.expr)
-	}
-	cols := fmt.Sprintf("to_json(t.%s)::text, %s, json_build_array(%s)::text",
-		ident(idColumn(q.Collection)), geometryJSON(q.OutputCRS(), q.Decimals()), strings.Join(ks, ", "))
-	if len(props) > 0 {
-		cols += ", " + propertyColumns(props)
-	}
-	return cols, props, nil
-}
 
 // geometryJSON returns the SQL that writes the geometry as GeoJSON in c,
 // in c's axis order, with decimals digits after the point.
@@ -47,88 +27,146 @@ func geometryJSON(c crs.CRS, decimals int) string {
 	return fmt.Sprintf("ST_AsGeoJSON(%s, %d)", g, decimals)
 }
 
-// Items streams the features that q selects to fn, in order, one page of at
-// most q.Limit features, and says where the neighbouring pages start.
-func (s *Store) Items(ctx context.Context, q socle.ItemsQuery, fn func(*socle.Feature) error) (socle.Page, error) {
-	var page socle.Page
-	keys, err := sortKeys(&q)
-	if err != nil {
-		return page, err
+// Items streams the features that q selects to fn as JSON fragments, in
+// order, one page of at most q.Limit features, and says where the
+// neighbouring pages start.
+func (s *Store) Items(ctx context.Context, q *socle.ItemsQuery, fn func(*socle.Feature) error) (socle.Page, error) {
+	cols := fmt.Sprintf("to_json(t.%s)::text, %s", ident(idColumn(q.Collection)), geometryJSON(q.CRS, q.Decimals()))
+	if len(q.Properties) > 0 {
+		cols += ", " + propertyColumns(q.Properties)
 	}
-	cols, props, err := selectList(&q, keys)
-	if err != nil {
-		return page, err
-	}
-	b := newBuilder()
-	if err := b.filters(&q); err != nil {
-		return page, err
-	}
-	filtered := len(b.conds) > 0
-	countSQL := "SELECT count(*) FROM " + table(q.Collection) + " t" + b.where()
-	countArgs := maps(b.args)
-	backwards := q.Cursor != nil && q.Cursor.Before
-	if q.Cursor != nil {
-		if err := b.keyset(keys, q.Cursor); err != nil {
-			return page, err
-		}
-	}
-	sql := "SELECT " + cols + " FROM " + table(q.Collection) + " t" + b.where() +
-		orderBy(keys, backwards) + fmt.Sprintf(" LIMIT %d", q.Limit+1)
-
-	conn, err := s.acquire(ctx)
-	if err != nil {
-		return page, err
-	}
-	defer conn.Release()
-
-	rows, err := conn.Query(ctx, sql, b.args)
-	if err != nil {
-		return page, dbError(ctx, err)
-	}
-	defer rows.Close()
-
 	var (
 		f        socle.Feature
 		propBuf  []byte
-		lastKeys []byte
-		first    []byte
 		buffered []socle.Feature // only when walking backwards
-		bufKeys  [][]byte
-		more     bool
+	)
+	return s.walk(ctx, q, cols, func(rows pgx.Rows) error {
+		raw := rows.RawValues()
+		propBuf = appendProperties(propBuf[:0], q.Properties, raw[2:])
+		if q.Backwards() {
+			buffered = append(buffered, socle.Feature{ID: clone(raw[0]), Geometry: clone(raw[1]), Properties: clone(propBuf)})
+			return nil
+		}
+		f.ID, f.Geometry, f.Properties = raw[0], raw[1], propBuf
+		return fn(&f)
+	}, func() error {
+		for i := len(buffered) - 1; i >= 0; i-- {
+			if err := fn(&buffered[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Records streams the features q selects as Go values: the geometry from
+// WKB in the storage CRS, each property in its own type.
+func (s *Store) Records(ctx context.Context, q *socle.ItemsQuery, fn func(*socle.Record) error) (socle.Page, error) {
+	cols := fmt.Sprintf("t.%s, ST_AsBinary(t.geom)", ident(idColumn(q.Collection)))
+	if len(q.Properties) > 0 {
+		cols += ", " + typedColumns(q.Properties)
+	}
+	var buffered []*socle.Record
+	return s.walk(ctx, q, cols, func(rows pgx.Rows) error {
+		r, err := scanRecord(rows, q.Properties)
+		if err != nil {
+			return err
+		}
+		if q.Backwards() {
+			buffered = append(buffered, r)
+			return nil
+		}
+		return fn(r)
+	}, func() error {
+		for i := len(buffered) - 1; i >= 0; i-- {
+			if err := fn(buffered[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// walk runs the page of q with the select list cols (the order keys are
+// added last), hands each row of the page to row in walking order, calls
+// flush once the rows are read (a page read backwards is streamed then, in
+// q's order), and counts the matches.
+func (s *Store) walk(ctx context.Context, q *socle.ItemsQuery, cols string, row func(pgx.Rows) error, flush func() error) (socle.Page, error) {
+	keys := sortKeys(q)
+	ks := make([]string, len(keys))
+	for i, k := range keys {
+		ks[i] = k.expr
+	}
+	cols += ", json_build_array(" + strings.Join(ks, ", ") + ")::text"
+	b := newBuilder()
+	if err := b.filters(q); err != nil {
+		return socle.Page{}, err
+	}
+	countSQL := "SELECT count(*) FROM " + table(q.Collection) + " t" + b.where()
+	countArgs := maps(b.args)
+	if q.Cursor != nil {
+		b.keyset(keys, q.Cursor)
+	}
+	sql := "SELECT " + cols + " FROM " + table(q.Collection) + " t" + b.where() +
+		orderBy(keys, q.Backwards()) + fmt.Sprintf(" LIMIT %d", q.Limit+1)
+
+	conn, err := s.acquire(ctx)
+	if err != nil {
+		return socle.Page{}, err
+	}
+	defer conn.Release()
+	rows, err := conn.Query(ctx, sql, b.args)
+	if err != nil {
+		return socle.Page{}, dbError(ctx, err)
+	}
+	defer rows.Close()
+	var (
+		n           int
+		more        bool
+		first, last []byte
 	)
 	for rows.Next() {
-		if page.NumberReturned == q.Limit {
+		if n == q.Limit {
 			more = true
 			break
 		}
 		raw := rows.RawValues()
-		propBuf = appendProperties(propBuf[:0], props, raw[3:])
-		if backwards {
-			buffered = append(buffered, socle.Feature{ID: clone(raw[0]), Geometry: clone(raw[1]), Properties: clone(propBuf)})
-			bufKeys = append(bufKeys, clone(raw[2]))
-		} else {
-			f.ID, f.Geometry, f.Properties = raw[0], raw[1], propBuf
-			if first == nil {
-				first = clone(raw[2])
-			}
-			lastKeys = append(lastKeys[:0], raw[2]...)
-			if err := fn(&f); err != nil {
-				return page, err
-			}
+		if first == nil {
+			first = clone(raw[len(raw)-1])
 		}
-		page.NumberReturned++
+		last = append(last[:0], raw[len(raw)-1]...)
+		if err := row(rows); err != nil {
+			return socle.Page{}, err
+		}
+		n++
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return page, dbError(ctx, err)
+		return socle.Page{}, dbError(ctx, err)
 	}
+	if err := flush(); err != nil {
+		return socle.Page{}, err
+	}
+	var firstKeys, lastKeys []any
+	if n > 0 {
+		if firstKeys, err = rowKeys(q, first); err != nil {
+			return socle.Page{}, err
+		}
+		if lastKeys, err = rowKeys(q, last); err != nil {
+			return socle.Page{}, err
+		}
+	}
+	if q.Backwards() { // read backwards: the first row read is the page's last
+		firstKeys, lastKeys = lastKeys, firstKeys
+	}
+	page := socle.NewPage(q, n, more, firstKeys, lastKeys)
 	// numberMatched: a first page that is not full holds every match, and
 	// most bbox pages are (the kit's 1 km² boxes hold ~300 addresses);
 	// otherwise count, from the cached summary when nothing filters.
 	switch {
 	case q.Cursor == nil && !more:
-		page.NumberMatched = int64(page.NumberReturned)
-	case filtered:
+		page.NumberMatched = int64(n)
+	case q.Filtered():
 		if err := conn.QueryRow(ctx, countSQL, countArgs).Scan(&page.NumberMatched); err != nil {
 			return page, dbError(ctx, err)
 		}
@@ -139,34 +177,16 @@ func (s *Store) Items(ctx context.Context, q socle.ItemsQuery, fn func(*socle.Fe
 		}
 		page.NumberMatched = sum.Count
 	}
-	if backwards {
-		slices.Reverse(buffered)
-		slices.Reverse(bufKeys)
-		for i := range buffered {
-			if err := fn(&buffered[i]); err != nil {
-				return page, err
-			}
-		}
-		if len(bufKeys) > 0 {
-			first, lastKeys = bufKeys[0], bufKeys[len(bufKeys)-1]
-		}
-		// Walking backwards, the extra row means there is an earlier page;
-		// and there is always a later one: the page we came from.
-		if more && first != nil {
-			page.Prev = cursor(first, true)
-		}
-		if lastKeys != nil {
-			page.Next = cursor(lastKeys, false)
-		}
-		return page, nil
-	}
-	if more {
-		page.Next = cursor(lastKeys, false)
-	}
-	if q.Cursor != nil && first != nil {
-		page.Prev = cursor(first, true)
-	}
 	return page, nil
+}
+
+// rowKeys types a row's order keys, read as one JSON array.
+func rowKeys(q *socle.ItemsQuery, raw []byte) ([]any, error) {
+	var vals []json.RawMessage
+	if err := json.Unmarshal(raw, &vals); err != nil {
+		return nil, fmt.Errorf("postgis: order keys %s: %w", raw, err)
+	}
+	return socle.ParseKeys(q.Order, vals)
 }
 
 func clone(b []byte) []byte { return append([]byte(nil), b...) }
@@ -179,49 +199,117 @@ func maps(a pgx.NamedArgs) pgx.NamedArgs {
 	return out
 }
 
-func cursor(keysJSON []byte, before bool) *socle.Cursor {
-	var keys []json.RawMessage
-	if err := json.Unmarshal(keysJSON, &keys); err != nil {
-		return nil
+// typedColumns returns the SQL list of the properties, each cast to the
+// one type Records hands out for its kind.
+func typedColumns(props []socle.Property) string {
+	var b strings.Builder
+	for i, p := range props {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("t.")
+		b.WriteString(ident(p.Name))
+		switch p.Type {
+		case socle.TypeInteger:
+			b.WriteString("::bigint")
+		case socle.TypeNumber:
+			b.WriteString("::float8")
+		case socle.TypeObject, socle.TypeString:
+			b.WriteString("::text")
+		}
 	}
-	return &socle.Cursor{Keys: keys, Before: before}
+	return b.String()
+}
+
+// scanRecord reads a row of Records: id, WKB, then the typed properties
+// (the order keys follow, unread).
+func scanRecord(rows pgx.Rows, props []socle.Property) (*socle.Record, error) {
+	vals, err := rows.Values()
+	if err != nil {
+		return nil, err
+	}
+	r := &socle.Record{ID: vals[0], Values: make([]any, len(props))}
+	if id, ok := r.ID.(int32); ok {
+		r.ID = int64(id)
+	}
+	buf, ok := vals[1].([]byte)
+	if !ok {
+		return nil, fmt.Errorf("postgis: geometry of %v is %T", r.ID, vals[1])
+	}
+	if r.Geometry, err = wkb.Unmarshal(buf); err != nil {
+		return nil, fmt.Errorf("postgis: geometry of %v: %w", r.ID, err)
+	}
+	for i, p := range props {
+		v := vals[2+i]
+		switch x := v.(type) {
+		case string:
+			if p.Type == socle.TypeObject { // read as text, never decoded
+				v = json.RawMessage(x)
+			}
+		case time.Time:
+			v = x.UTC()
+		}
+		r.Values[i] = v
+	}
+	return r, nil
 }
 
 // Feature returns one feature by id, or ENOTFOUND.
-func (s *Store) Feature(ctx context.Context, fq socle.FeatureQuery) (*socle.Feature, error) {
-	c, id := fq.Collection, fq.ID
-	q := socle.ItemsQuery{Collection: c, Properties: fq.Properties, CRS: fq.CRS}
-	cols, props, err := selectList(&q, []sortKey{{expr: "t." + ident(idColumn(c))}})
-	if err != nil {
-		return nil, err
+func (s *Store) Feature(ctx context.Context, fq *socle.FeatureQuery) (*socle.Feature, error) {
+	cols := fmt.Sprintf("to_json(t.%s)::text, %s", ident(idColumn(fq.Collection)), geometryJSON(fq.CRS, fq.CRS.Decimals()))
+	if len(fq.Properties) > 0 {
+		cols += ", " + propertyColumns(fq.Properties)
 	}
-	var idArg any = id
-	if c.IDType == socle.TypeInteger {
-		n, err := strconv.ParseInt(id, 10, 64)
-		if err != nil || strconv.FormatInt(n, 10) != id {
-			return nil, socle.Errorf(socle.ENOTFOUND, "no feature %q in %s", id, c.ID)
-		}
-		idArg = n
+	var f *socle.Feature
+	err := s.one(ctx, fq, cols, func(rows pgx.Rows) error {
+		raw := rows.RawValues()
+		f = &socle.Feature{ID: clone(raw[0]), Geometry: clone(raw[1]), Properties: appendProperties(nil, fq.Properties, raw[2:])}
+		return nil
+	})
+	return f, err
+}
+
+// FeatureRecord returns one feature by id as Go values, or ENOTFOUND.
+func (s *Store) FeatureRecord(ctx context.Context, fq *socle.FeatureQuery) (*socle.Record, error) {
+	cols := fmt.Sprintf("t.%s, ST_AsBinary(t.geom)", ident(idColumn(fq.Collection)))
+	if len(fq.Properties) > 0 {
+		cols += ", " + typedColumns(fq.Properties)
+	}
+	var r *socle.Record
+	err := s.one(ctx, fq, cols, func(rows pgx.Rows) (err error) {
+		r, err = scanRecord(rows, fq.Properties)
+		return err
+	})
+	return r, err
+}
+
+// one reads the row of the feature fq names with the select list cols.
+func (s *Store) one(ctx context.Context, fq *socle.FeatureQuery, cols string, scan func(pgx.Rows) error) error {
+	key, ok := fq.Key()
+	if !ok {
+		return fq.NotFound()
 	}
 	conn, err := s.acquire(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer conn.Release()
+	c := fq.Collection
 	sql := "SELECT " + cols + " FROM " + table(c) + " t WHERE t." + ident(idColumn(c)) + " = $1"
-	rows, err := conn.Query(ctx, sql, idArg)
+	rows, err := conn.Query(ctx, sql, key)
 	if err != nil {
-		return nil, dbError(ctx, err)
+		return dbError(ctx, err)
 	}
 	defer rows.Close()
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
-			return nil, dbError(ctx, err)
+			return dbError(ctx, err)
 		}
-		return nil, socle.Errorf(socle.ENOTFOUND, "no feature %q in %s", id, c.ID)
+		return fq.NotFound()
 	}
-	raw := rows.RawValues()
-	f := socle.Feature{ID: clone(raw[0]), Geometry: clone(raw[1]), Properties: appendProperties(nil, props, raw[3:])}
+	if err := scan(rows); err != nil {
+		return err
+	}
 	rows.Close()
-	return &f, dbError(ctx, rows.Err())
+	return dbError(ctx, rows.Err())
 }

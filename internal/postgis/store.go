@@ -23,7 +23,7 @@ import (
 const Schema = "socle"
 
 // StorageSRID is the territory's CRS: Lambert-93.
-const StorageSRID = 2154
+const StorageSRID = socle.StorageSRID
 
 // Options tune the connection pool.
 type Options struct {
@@ -87,8 +87,14 @@ func Open(ctx context.Context, url string, catalog *socle.Catalog, opts Options)
 	return &Store{pool: pool, catalog: catalog, opts: opts, summaries: map[string]socle.Summary{}}, nil
 }
 
+// The PostGIS store keeps everything Socle keeps.
+var _ socle.Store = (*Store)(nil)
+
 // Close closes the pool.
-func (s *Store) Close() { s.pool.Close() }
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {

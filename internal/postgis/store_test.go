@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/storetest"
 	"github.com/socle-geo/socle/internal/testdb"
 )
 
@@ -31,7 +33,7 @@ func open(t *testing.T, opts Options) *Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(s.Close)
+	t.Cleanup(func() { s.Close() })
 	if err := s.Migrate(ctx, quiet); err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +151,7 @@ func TestImportIsIdempotentAndKeepsRejects(t *testing.T) {
 
 // page collects every feature id of a query, following next cursors, and
 // checks the prev cursors lead back over the same pages.
-func pageAll(t *testing.T, s *Store, q socle.ItemsQuery) []string {
+func pageAll(t *testing.T, s *Store, q *socle.ItemsQuery) []string {
 	t.Helper()
 	ctx := context.Background()
 	var all []string
@@ -171,7 +173,9 @@ func pageAll(t *testing.T, s *Store, q socle.ItemsQuery) []string {
 		if page.Next == nil {
 			break
 		}
-		q.Cursor = page.Next
+		next := *q
+		next.Cursor = page.Next
+		q = &next
 	}
 	return all
 }
@@ -187,7 +191,7 @@ func TestKeysetPagingMatchesAFullSort(t *testing.T) {
 		props map[string]any
 	}
 	var recs []rec
-	_, err := s.Items(context.Background(), socle.ItemsQuery{Collection: c, Limit: 1000}, func(f *socle.Feature) error {
+	_, err := s.Items(context.Background(), storetest.Items(t, c, socle.ItemsRequest{Limit: 1000}), func(f *socle.Feature) error {
 		var p map[string]any
 		if err := json.Unmarshal(f.Properties, &p); err != nil {
 			return err
@@ -246,7 +250,7 @@ func TestKeysetPagingMatchesAFullSort(t *testing.T) {
 			wantIDs = append(wantIDs, r.id)
 		}
 		for _, limit := range []int{1, 7, 50, 230, 500} {
-			got := pageAll(t, s, socle.ItemsQuery{Collection: c, SortBy: sortBy, Limit: limit})
+			got := pageAll(t, s, storetest.Items(t, c, socle.ItemsRequest{SortBy: sortBy, Limit: limit}))
 			if !slices.Equal(got, wantIDs) {
 				t.Errorf("sortby %v limit %d: paging gives\n%v\nwant\n%v", sortBy, limit, got, wantIDs)
 			}
@@ -275,7 +279,7 @@ func TestPrevPagesWalkBack(t *testing.T) {
 	load(t, s, "addresses", addressRows(t, 53, 3))
 	c, _ := s.catalog.Collection("addresses")
 	ctx := context.Background()
-	q := socle.ItemsQuery{Collection: c, Limit: 10, SortBy: []socle.SortKey{{Property: "suffixe", Desc: true}, {Property: "numero"}}}
+	q := storetest.Items(t, c, socle.ItemsRequest{Limit: 10, SortBy: []socle.SortKey{{Property: "suffixe", Desc: true}, {Property: "numero"}}})
 	var forward [][]string
 	for {
 		var ids []string
@@ -290,7 +294,9 @@ func TestPrevPagesWalkBack(t *testing.T) {
 				if page.Prev == nil {
 					t.Fatalf("page %d has no prev", i+1)
 				}
-				q.Cursor = page.Prev
+				prev := *q
+				prev.Cursor = page.Prev
+				q = &prev
 				var back []string
 				page, err = s.Items(ctx, q, func(f *socle.Feature) error { back = append(back, string(f.ID)); return nil })
 				if err != nil {
@@ -305,7 +311,9 @@ func TestPrevPagesWalkBack(t *testing.T) {
 			}
 			return
 		}
-		q.Cursor = page.Next
+		next := *q
+		next.Cursor = page.Next
+		q = &next
 	}
 }
 
@@ -315,7 +323,7 @@ func TestFiltersBindValuesOnly(t *testing.T) {
 	c, _ := s.catalog.Collection("addresses")
 	ctx := context.Background()
 	for _, hostile := range []string{"' OR 1=1 --", "31254'; DROP TABLE socle.addresses; --", `\'; SELECT pg_sleep(10); --`} {
-		page, err := s.Items(ctx, socle.ItemsQuery{Collection: c, Limit: 100, Equals: []socle.Equals{{Property: "commune_insee", Value: hostile}}},
+		page, err := s.Items(ctx, storetest.Items(t, c, socle.ItemsRequest{Limit: 100, Equals: []socle.TextEquals{{Property: "commune_insee", Value: hostile}}}),
 			func(*socle.Feature) error { return nil })
 		if err != nil || page.NumberMatched != 0 || page.NumberReturned != 0 {
 			t.Errorf("hostile value %q: %+v, %v", hostile, page, err)
@@ -326,14 +334,13 @@ func TestFiltersBindValuesOnly(t *testing.T) {
 		t.Fatalf("the table was harmed: %+v %v", sum, err)
 	}
 	// A property name that is not in the catalog never reaches SQL.
-	_, err = s.Items(ctx, socle.ItemsQuery{Collection: c, Limit: 1, Equals: []socle.Equals{{Property: "id; DROP TABLE x", Value: "1"}}},
-		func(*socle.Feature) error { return nil })
+	_, err = socle.ResolveItems(c, socle.ItemsRequest{Limit: 1, Equals: []socle.TextEquals{{Property: "id; DROP TABLE x", Value: "1"}}})
 	if socle.ErrorCode(err) != socle.EINVALID {
 		t.Errorf("unknown property: %v", err)
 	}
 	// A forged cursor is a 400, not a database error.
-	_, err = s.Items(ctx, socle.ItemsQuery{Collection: c, Limit: 1, Cursor: &socle.Cursor{Keys: []json.RawMessage{json.RawMessage(`"1; DROP"`)}}},
-		func(*socle.Feature) error { return nil })
+	forged := base64.RawURLEncoding.EncodeToString([]byte(`{"k":["1; DROP"]}`))
+	_, err = socle.ResolveItems(c, socle.ItemsRequest{Limit: 1, Cursor: forged})
 	if code := socle.ErrorCode(err); code != socle.EINVALID {
 		t.Errorf("forged cursor: %v (%s)", err, code)
 	}
@@ -345,8 +352,9 @@ func TestBBoxAndDatetime(t *testing.T) {
 	load(t, s, "addresses", rows)
 	c, _ := s.catalog.Collection("addresses")
 	ctx := context.Background()
-	count := func(q socle.ItemsQuery) int64 {
-		q.Collection, q.Limit = c, 1000
+	count := func(r socle.ItemsRequest) int64 {
+		r.Limit = 1000
+		q := storetest.Items(t, c, r)
 		n := 0
 		page, err := s.Items(ctx, q, func(*socle.Feature) error { n++; return nil })
 		if err != nil {
@@ -367,10 +375,10 @@ func TestBBoxAndDatetime(t *testing.T) {
 			inBox++
 		}
 	}
-	if n := count(socle.ItemsQuery{BBox: &box}); n != int64(inBox) || inBox == 0 {
+	if n := count(socle.ItemsRequest{BBox: &box}); n != int64(inBox) || inBox == 0 {
 		t.Errorf("bbox: %d features, want %d", n, inBox)
 	}
-	if n := count(socle.ItemsQuery{BBox: &socle.BBox{MinX: 2, MinY: 45, MaxX: 2.1, MaxY: 45.1}}); n != 0 {
+	if n := count(socle.ItemsRequest{BBox: &socle.BBox{MinX: 2, MinY: 45, MaxX: 2.1, MaxY: 45.1}}); n != 0 {
 		t.Errorf("bbox far away: %d features", n)
 	}
 	// Datetime against the oracle.
@@ -383,7 +391,7 @@ func TestBBoxAndDatetime(t *testing.T) {
 			want++
 		}
 	}
-	if n := count(socle.ItemsQuery{Datetime: &socle.Interval{Start: &from}}); n != int64(want) {
+	if n := count(socle.ItemsRequest{Datetime: &socle.Interval{Start: &from}}); n != int64(want) {
 		t.Errorf("datetime 2023-01-01/..: %d, want %d", n, want)
 	}
 }

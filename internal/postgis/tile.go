@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/paulmach/orb/encoding/wkb"
+
 	"github.com/socle-geo/socle/internal/socle"
 )
 
@@ -17,12 +19,16 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 	res := t.Resolution()
 	b := newBuilder()
 	env := fmt.Sprintf("ST_MakeEnvelope(%s, %s, %s, %s, %d)", b.arg(x0), b.arg(y0), b.arg(x1), b.arg(y1), t.Set.SRID)
-	margin := (x1 - x0) * socle.TileBuffer / socle.TileExtent
 	// The buffered tile, densified and brought to Lambert-93 for the index.
-	search, err := b.storageBox(x0-margin, y0-margin, x1+margin, y1+margin, t.Set.SRID)
+	area, err := q.SearchArea()
 	if err != nil {
 		return nil, err
 	}
+	wkbArea, err := wkb.Marshal(area.Polygon)
+	if err != nil {
+		return nil, err
+	}
+	search := fmt.Sprintf("ST_GeomFromWKB(%s, %d)", b.arg(wkbArea), StorageSRID)
 	var layers []string
 	for _, c := range q.Collections {
 		if res > c.Tiles.MaxResolution {

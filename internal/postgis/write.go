@@ -135,10 +135,6 @@ func importError(ctx context.Context, err error) error {
 // ChangesChannel is the PostgreSQL notification channel of data changes.
 const ChangesChannel = "socle_changes"
 
-// tileSRIDs are the CRS of the tile matrix sets, in which changed areas are
-// announced.
-var tileSRIDs = []int{3857, 3035}
-
 // changedAreasSQL returns the envelopes (Lambert-93) of what an import
 // changed, old and new positions; many changes make one envelope.
 const changedAreasSQL = `
@@ -164,7 +160,7 @@ func notifyChange(ctx context.Context, tx pgx.Tx, collection, batch, areas strin
 		WITH a AS (%s), srids AS (SELECT unnest($1::int[]) AS srid)
 		SELECT srids.srid, ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)
 		FROM a, srids, LATERAL (SELECT ST_Transform(ST_Segmentize(a.e, 500), srids.srid) AS b) t
-		WHERE a.e IS NOT NULL`, areas), tileSRIDs)
+		WHERE a.e IS NOT NULL`, areas), socle.TileSRIDs)
 	if err != nil {
 		return dbError(ctx, err)
 	}

@@ -107,8 +107,8 @@ func TestBadInput(t *testing.T) {
 		{"/collections/addresses/items?sortby=numero,-numero", 400, "twice"},
 		{"/collections/addresses/items?properties=numero,nope", 400, "nope"},
 		{"/collections/addresses/items?cursor=garbage", 400, "cursor"},
-		{"/collections/addresses/items?sortby=numero&cursor=eyJrIjpbIjEiXX0", 400, "cursor"},         // a cursor made for another sort
-		{"/collections/addresses/items?cursor=eyJrIjpbImFiYyJdfQ", 400, "out of range or malformed"}, // {"k":["abc"]} for an integer id
+		{"/collections/addresses/items?sortby=numero&cursor=eyJrIjpbIjEiXX0", 400, "cursor"}, // a cursor made for another sort
+		{"/collections/addresses/items?cursor=eyJrIjpbImFiYyJdfQ", 400, "cursor"},            // {"k":["abc"]}: bound to no query
 		{"/collections/addresses/items?numero=abc", 400, "numero"},
 		{"/collections/addresses/items?certification_commune=peut-etre", 400, "certification_commune"},
 		{"/collections/addresses/items?date_der_maj=2024-13-45", 400, "date_der_maj"},

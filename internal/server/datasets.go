@@ -18,6 +18,7 @@ import (
 	"github.com/socle-geo/socle/internal/metadata"
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/internal/transfer"
+	"github.com/socle-geo/socle/ogc/crs"
 	"github.com/socle-geo/socle/ogc/features"
 )
 
@@ -421,7 +422,9 @@ func writeGeoJSON(ctx context.Context, store Store, c *socle.Collection, path st
 	w := bufio.NewWriterSize(tmp, 1<<16)
 	fmt.Fprintf(w, `{"type":"FeatureCollection","name":%q,"features":[`, c.ID)
 	first := true
-	err = transfer.Each(ctx, store, socle.ItemsQuery{Collection: c, Limit: 5000}, func(f *socle.Feature) error {
+	q := socle.AllItems(c, 5000)
+	q.CRS = crs.CRS84
+	err = eachFeature(ctx, store, q, func(f *socle.Feature) error {
 		if !first {
 			w.WriteByte(',')
 		}
@@ -448,6 +451,20 @@ func writeGeoJSON(ctx context.Context, store Store, c *socle.Collection, path st
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// eachFeature streams to fn every feature q selects, page after page,
+// following the next links.
+func eachFeature(ctx context.Context, store Store, q *socle.ItemsQuery, fn func(*socle.Feature) error) error {
+	for {
+		page, err := store.Items(ctx, q, fn)
+		if err != nil || page.Next == nil {
+			return err
+		}
+		next := *q
+		next.Cursor = page.Next
+		q = &next
+	}
 }
 
 // download serves a bulk download of a collection of the dataset:

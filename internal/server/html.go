@@ -3,9 +3,9 @@ package server
 import (
 	"bytes"
 	"embed"
-	"encoding/json"
 	"fmt"
 	"html/template"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -128,15 +128,6 @@ func bboxString(b orb.Bound, ok bool) string {
 	return fmt.Sprintf("%.6f,%.6f,%.6f,%.6f", b.Min[0], b.Min[1], b.Max[0], b.Max[1])
 }
 
-// geometryBound reads the bounds of a GeoJSON geometry.
-func geometryBound(raw []byte) (orb.Bound, bool) {
-	g, err := geojson.UnmarshalGeometry(raw)
-	if err != nil || g.Coordinates == nil {
-		return orb.Bound{}, false
-	}
-	return g.Coordinates.Bound(), true
-}
-
 // styleFor is the style of a collection's map: its own when there is one.
 func styleFor(c *socle.Collection) string {
 	if slices.Contains(styleIDs(), c.ID) {
@@ -151,76 +142,82 @@ type htmlRow struct {
 	Values []string
 }
 
-// columns are the properties shown: the selection, or all in catalog order.
-func columns(c *socle.Collection, selected []string) []socle.Property {
-	if selected == nil {
-		return c.Properties
+// htmlRow lays out a record for a table: its id, and the values of cols
+// in their order (r holds them in that order).
+func htmlRowOf(r *socle.Record, cols []socle.Property) htmlRow {
+	hr := htmlRow{ID: r.ID, Values: make([]string, len(cols))}
+	for i, c := range cols {
+		hr.Values[i] = display(c, r.Values[i])
 	}
-	var out []socle.Property
-	for _, n := range selected {
-		p, _ := c.Property(n)
-		out = append(out, p)
-	}
-	return out
+	return hr
 }
 
-func row(f *socle.Feature, cols []socle.Property) (htmlRow, error) {
-	var id any
-	var props map[string]any
-	if err := json.Unmarshal(f.ID, &id); err != nil {
-		return htmlRow{}, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(f.Properties))
-	dec.UseNumber()
-	if err := dec.Decode(&props); err != nil {
-		return htmlRow{}, err
-	}
-	r := htmlRow{ID: id}
-	for _, c := range cols {
-		r.Values = append(r.Values, display(props[c.Name]))
-	}
-	return r, nil
-}
-
-func display(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case bool:
-		if x {
+// display writes a value as a table cell shows it.
+func display(p socle.Property, v any) string {
+	if b, ok := v.(bool); ok {
+		if b {
 			return "✓"
 		}
 		return "✗"
-	case json.Number:
-		return x.String()
-	default:
-		b, _ := json.Marshal(x)
-		return string(b)
 	}
+	return socle.FormatValue(p.Type, v)
 }
 
-func (s *Server) itemsHTML(w http.ResponseWriter, r *http.Request, c *socle.Collection, q socle.ItemsQuery) {
+// lonLatBound returns the bounds of g (storage CRS) in longitude and
+// latitude.
+func lonLatBound(g orb.Geometry) (orb.Bound, bool) {
+	tr, err := crs.NewTransformer(socle.StorageSRID, crs.CRS84.SRID)
+	if err != nil || g == nil {
+		return orb.Bound{}, false
+	}
+	ll, err := crs.TransformGeometry(g, tr)
+	if err != nil {
+		return orb.Bound{}, false
+	}
+	return ll.Bound(), true
+}
+
+// geometryText writes g (storage CRS) as GeoJSON in c, rounded to c's
+// precision, for people to read.
+func geometryText(g orb.Geometry, c crs.CRS) string {
+	tr, err := crs.NewTransformer(socle.StorageSRID, c.SRID)
+	if err != nil {
+		return ""
+	}
+	out, err := crs.TransformGeometry(g, tr)
+	if err != nil {
+		return ""
+	}
+	if c.YX {
+		out = crs.SwapAxes(out)
+	}
+	out = orb.Round(out, int(math.Pow10(c.Decimals())))
+	b, err := geojson.NewGeometry(out).MarshalJSON()
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+func (s *Server) itemsHTML(w http.ResponseWriter, r *http.Request, c *socle.Collection, q *socle.ItemsQuery) {
 	lang := language(r)
-	cols := columns(c, q.Properties)
+	cols := q.Properties
 	var rows []htmlRow
 	var bound orb.Bound
 	var ids []string
 	haveBound := false
-	q.CRS = crs.CRS84 // the map and the page speak longitude, latitude
-	page, err := s.store.Items(r.Context(), q, func(f *socle.Feature) error {
-		hr, err := row(f, cols)
+	page, err := s.store.Records(r.Context(), q, func(rec *socle.Record) error {
+		hr := htmlRowOf(rec, cols)
 		rows = append(rows, hr)
 		ids = append(ids, fmt.Sprint(hr.ID))
-		if b, ok := geometryBound(f.Geometry); ok {
+		if b, ok := lonLatBound(rec.Geometry); ok {
 			if haveBound {
 				bound = bound.Union(b)
 			} else {
 				bound, haveBound = b, true
 			}
 		}
-		return err
+		return nil
 	})
 	if err != nil {
 		s.problem(w, r, err)
@@ -251,21 +248,22 @@ func (s *Server) itemsHTML(w http.ResponseWriter, r *http.Request, c *socle.Coll
 	s.respond(w, r, FormatHTML, lang, nil, "items", extra)
 }
 
-func (s *Server) featureHTML(w http.ResponseWriter, r *http.Request, c *socle.Collection, f *socle.Feature, links []features.Link, lang string) {
-	cols := columns(c, nil)
-	hr, err := row(f, cols)
+func (s *Server) featureHTML(w http.ResponseWriter, r *http.Request, fq *socle.FeatureQuery, links []features.Link, lang string) {
+	c := fq.Collection
+	rec, err := s.store.FeatureRecord(r.Context(), fq)
 	if err != nil {
 		s.problem(w, r, err)
 		return
 	}
-	geom := string(f.Geometry)
+	hr := htmlRowOf(rec, fq.Properties)
+	geom := geometryText(rec.Geometry, fq.CRS)
 	if len(geom) > 400 {
-		geom = geom[:400] + "… (" + strconv.Itoa(len(f.Geometry)) + " octets)"
+		geom = geom[:400] + "… (" + strconv.Itoa(len(geom)) + " octets)"
 	}
-	b, ok := geometryBound(f.Geometry)
+	b, ok := lonLatBound(rec.Geometry)
 	mv := mapView{BBox: bboxString(b, ok), Style: styleFor(c), Collection: c.ID, IDs: fmt.Sprint(hr.ID),
 		FeaturesURL: s.base(r) + r.URL.Path + "?f=json"}
-	s.respond(w, r, FormatHTML, lang, links, "feature", map[string]any{"Collection": c, "Columns": cols, "Row": hr, "Geometry": geom, "Map": mv})
+	s.respond(w, r, FormatHTML, lang, links, "feature", map[string]any{"Collection": c, "Columns": fq.Properties, "Row": hr, "Geometry": geom, "Map": mv})
 }
 
 // assets serves the embedded stylesheet and scripts.

@@ -41,10 +41,11 @@ func (s *Server) checkParams(w http.ResponseWriter, r *http.Request, extra []str
 	return true
 }
 
-// itemsQuery parses the request into a query value.
-func (s *Server) itemsQuery(r *http.Request, c *socle.Collection) (socle.ItemsQuery, error) {
+// itemsRequest parses the request's parameters: their syntax only; what
+// they mean for c is checked by socle.ResolveItems.
+func (s *Server) itemsRequest(r *http.Request, c *socle.Collection) (socle.ItemsRequest, error) {
 	v := r.URL.Query()
-	q := socle.ItemsQuery{Collection: c}
+	var q socle.ItemsRequest
 	for name, vals := range v {
 		if len(vals) > 1 {
 			return q, socle.Errorf(socle.EINVALID, "parameter %s is given %d times", name, len(vals))
@@ -64,7 +65,11 @@ func (s *Server) itemsQuery(r *http.Request, c *socle.Collection) (socle.ItemsQu
 		return q, socle.Errorf(socle.EINVALID, "bbox-crs is given without a bbox")
 	}
 	if v.Has("bbox") {
-		if q.BBox, err = parseBBox(v.Get("bbox"), q.BoxCRS()); err != nil {
+		bc := q.BBoxCRS
+		if bc.URI == "" {
+			bc = crs.CRS84
+		}
+		if q.BBox, err = parseBBox(v.Get("bbox"), bc); err != nil {
 			return q, err
 		}
 	}
@@ -73,47 +78,25 @@ func (s *Server) itemsQuery(r *http.Request, c *socle.Collection) (socle.ItemsQu
 		if err != nil {
 			return q, err
 		}
-		if c.Temporal == "" {
-			return q, socle.Errorf(socle.EINVALID, "collection %s has no temporal property: datetime does not apply", c.ID)
-		}
 		q.Datetime = &socle.Interval{Start: start, End: end}
 	}
 	if v.Has("properties") {
-		if q.Properties, err = parseProperties(c, v.Get("properties")); err != nil {
-			return q, err
-		}
+		q.Properties = parseList(v.Get("properties"))
 	}
 	if v.Has("sortby") {
 		for _, key := range strings.Split(v.Get("sortby"), ",") {
 			// "+" arrives as a space when the client did not escape it.
 			key = strings.TrimSpace(key)
 			desc := strings.HasPrefix(key, "-")
-			key = strings.TrimLeft(key, "+-")
-			p, ok := c.Property(key)
-			if !ok || !p.Sortable {
-				return q, &socle.Error{Code: socle.EINVALID, Message: fmt.Sprintf("cannot sort %s by %q", c.ID, key), Allowed: c.Sortables()}
-			}
-			if slices.ContainsFunc(q.SortBy, func(k socle.SortKey) bool { return k.Property == key }) {
-				return q, socle.Errorf(socle.EINVALID, "sortby names %s twice", key)
-			}
-			q.SortBy = append(q.SortBy, socle.SortKey{Property: key, Desc: desc})
+			q.SortBy = append(q.SortBy, socle.SortKey{Property: strings.TrimLeft(key, "+-"), Desc: desc})
 		}
 	}
-	if err := parseFilter(v, c, &q); err != nil {
+	if err := parseFilter(v, &q); err != nil {
 		return q, err
 	}
-	if v.Has("cursor") {
-		if q.Cursor, err = socle.DecodeCursor(v.Get("cursor")); err != nil {
-			return q, err
-		}
-	}
+	q.Cursor = v.Get("cursor")
 	queryables := c.Queryables()
-	var names []string
 	for name := range v {
-		names = append(names, name)
-	}
-	slices.Sort(names) // a stable order for the SQL text, so plans are reused
-	for _, name := range names {
 		if slices.Contains(itemsParams, name) {
 			continue
 		}
@@ -121,19 +104,13 @@ func (s *Server) itemsQuery(r *http.Request, c *socle.Collection) (socle.ItemsQu
 			allowed := append(slices.Clone(itemsParams), queryables...)
 			return q, &socle.Error{Code: socle.EINVALID, Message: "unknown parameter " + name + " (neither a standard parameter nor a queryable property)", Allowed: allowed}
 		}
-		p, _ := c.Property(name)
-		val, err := socle.ParseValue(p, v.Get(name))
-		if err != nil {
-			return q, err
-		}
-		q.Equals = append(q.Equals, socle.Equals{Property: name, Value: val})
+		q.Equals = append(q.Equals, socle.TextEquals{Property: name, Value: v.Get(name)})
 	}
 	return q, nil
 }
 
-// parseFilter reads filter, filter-lang and filter-crs (Features Part 3) and
-// checks the filter against the collection's queryables.
-func parseFilter(v url.Values, c *socle.Collection, q *socle.ItemsQuery) error {
+// parseFilter reads filter, filter-lang and filter-crs (Features Part 3).
+func parseFilter(v url.Values, q *socle.ItemsRequest) error {
 	if !v.Has("filter") {
 		for _, p := range []string{"filter-lang", "filter-crs"} {
 			if v.Has(p) {
@@ -155,82 +132,17 @@ func parseFilter(v url.Values, c *socle.Collection, q *socle.ItemsQuery) error {
 	case "cql-text":
 		// The text encoding of the CQL draft, which GDAL up to 3.6 sends:
 		// CQL2 text but for dates, written as plain strings.
-		if e, err = cql2.ParseText(text); err == nil {
-			e = datesFromStrings(e, c)
-		}
+		e, err = cql2.ParseText(text)
+		q.LegacyDates = true
 	default:
 		return &socle.Error{Code: socle.EINVALID, Message: fmt.Sprintf("filter-lang %q is not supported", lang), Allowed: []string{"cql2-text", "cql2-json", "cql-text"}}
 	}
 	if err != nil {
 		return &socle.Error{Code: socle.EINVALID, Message: "filter: " + err.Error()}
 	}
-	if err := cql2.Validate(e, queryableTypes(c)); err != nil {
-		return &socle.Error{Code: socle.EINVALID, Message: "filter: " + err.Error(), Allowed: append(c.Queryables(), "geometry")}
-	}
 	q.Filter = e
 	q.FilterCRS, err = parseCRS(v, "filter-crs")
 	return err
-}
-
-// datesFromStrings rewrites comparisons of a date or date-time property with
-// a string literal into comparisons with a date or timestamp literal, as the
-// CQL draft allowed.
-func datesFromStrings(e cql2.Expr, c *socle.Collection) cql2.Expr {
-	if cmp, ok := e.(cql2.Comparison); ok {
-		p, isProp := cmp.Left.(cql2.Property)
-		lit, isStr := cmp.Right.(cql2.String)
-		if isProp && isStr {
-			if prop, found := c.Property(p.Name); found {
-				if ts, err := time.Parse(time.RFC3339, lit.Value); err == nil && prop.Type == socle.TypeDateTime {
-					cmp.Right = cql2.NewTimestamp(ts)
-				} else if d, err := time.Parse(time.DateOnly, lit.Value); err == nil && (prop.Type == socle.TypeDate || prop.Type == socle.TypeDateTime) {
-					cmp.Right = cql2.NewDate(d.Year(), d.Month(), d.Day())
-				}
-			}
-		}
-		return cmp
-	}
-	switch x := e.(type) {
-	case cql2.And:
-		for i := range x.Args {
-			x.Args[i] = datesFromStrings(x.Args[i], c)
-		}
-		return x
-	case cql2.Or:
-		for i := range x.Args {
-			x.Args[i] = datesFromStrings(x.Args[i], c)
-		}
-		return x
-	case cql2.Not:
-		x.Arg = datesFromStrings(x.Arg, c)
-		return x
-	}
-	return e
-}
-
-// queryableTypes gives CQL2 the type of each queryable.
-func queryableTypes(c *socle.Collection) map[string]cql2.Type {
-	m := map[string]cql2.Type{"geometry": cql2.TypeGeometry}
-	for _, p := range c.Properties {
-		if !p.Queryable {
-			continue
-		}
-		switch p.Type {
-		case socle.TypeString:
-			m[p.Name] = cql2.TypeString
-		case socle.TypeInteger, socle.TypeNumber:
-			m[p.Name] = cql2.TypeNumber
-		case socle.TypeBoolean:
-			m[p.Name] = cql2.TypeBoolean
-		case socle.TypeDate:
-			m[p.Name] = cql2.TypeDate
-		case socle.TypeDateTime:
-			m[p.Name] = cql2.TypeTimestamp
-		default:
-			m[p.Name] = cql2.TypeAny
-		}
-	}
-	return m
 }
 
 // parseCRS reads a CRS parameter; absent gives the zero CRS (CRS84).
@@ -265,28 +177,14 @@ func parseBBox(s string, c crs.CRS) (*socle.BBox, error) {
 	return &socle.BBox{MinX: a, MinY: b, MaxX: cc, MaxY: d}, nil
 }
 
-// parseProperties parses the properties parameter: a comma-separated list of
-// property names; empty selects none.
-func parseProperties(c *socle.Collection, list string) ([]string, error) {
+// parseList parses a comma-separated list of names (properties=); empty
+// selects none.
+func parseList(list string) []string {
 	out := []string{}
 	for _, p := range strings.Split(list, ",") {
-		if p = strings.TrimSpace(p); p == "" {
-			continue
-		}
-		if _, ok := c.Property(p); !ok {
-			return nil, &socle.Error{Code: socle.EINVALID, Message: fmt.Sprintf("%s has no property %s", c.ID, p), Allowed: propertyNames(c)}
-		}
-		if !slices.Contains(out, p) {
+		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, p)
 		}
-	}
-	return out, nil
-}
-
-func propertyNames(c *socle.Collection) []string {
-	var out []string
-	for _, p := range c.Properties {
-		out = append(out, p.Name)
 	}
 	return out
 }
@@ -300,12 +198,16 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	q, err := s.itemsQuery(r, c)
+	req, err := s.itemsRequest(r, c)
 	if err != nil {
 		s.problem(w, r, err)
 		return
 	}
-	q.Properties = s.selection(c, q.Properties)
+	q, err := socle.ResolveItems(c, req)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
 	if f == FormatHTML {
 		s.itemsHTML(w, r, c, q)
 		return
@@ -315,7 +217,7 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) {
 	bw := bufio.NewWriterSize(tw, 32<<10)
 	h := w.Header()
 	h.Set("Content-Type", features.MediaGeoJSON)
-	h.Set("Content-Crs", "<"+q.OutputCRS().URI+">")
+	h.Set("Content-Crs", "<"+q.CRS.URI+">")
 	h.Set("Content-Language", lang)
 	h.Set("Cache-Control", "public, max-age=30")
 
@@ -379,7 +281,7 @@ func (t *trackingWriter) Write(b []byte) (int, error) {
 
 // itemsLinks returns self, alternate, next, prev and collection links; next
 // and prev keep every parameter of the request but the cursor.
-func (s *Server) itemsLinks(r *http.Request, c *socle.Collection, q socle.ItemsQuery, page socle.Page, lang string) []features.Link {
+func (s *Server) itemsLinks(r *http.Request, c *socle.Collection, q *socle.ItemsQuery, page socle.Page, lang string) []features.Link {
 	path := "/collections/" + c.ID + "/items"
 	params := func(f string, cur *socle.Cursor) url.Values {
 		v := url.Values{}
@@ -390,7 +292,7 @@ func (s *Server) itemsLinks(r *http.Request, c *socle.Collection, q socle.ItemsQ
 		}
 		v.Set("f", f)
 		if cur != nil {
-			v.Set("cursor", cur.Encode())
+			v.Set("cursor", q.EncodeCursor(cur))
 		}
 		return v
 	}
@@ -435,30 +337,30 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 	if !s.checkParams(w, r, []string{"properties", "crs"}) {
 		return
 	}
-	fq := socle.FeatureQuery{Collection: c, ID: chi.URLParam(r, "featureId")}
-	var err error
+	var props []string
 	if r.URL.Query().Has("properties") {
-		if fq.Properties, err = parseProperties(c, r.URL.Query().Get("properties")); err != nil {
-			s.problem(w, r, err)
-			return
-		}
+		props = parseList(r.URL.Query().Get("properties"))
 	}
-	if fq.CRS, err = parseCRS(r.URL.Query(), "crs"); err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	fq.Properties = s.selection(c, fq.Properties)
-	id := fq.ID
-	ft, err := s.store.Feature(r.Context(), fq)
+	out, err := parseCRS(r.URL.Query(), "crs")
 	if err != nil {
 		s.problem(w, r, err)
 		return
 	}
-	path := "/collections/" + c.ID + "/items/" + url.PathEscape(id)
+	fq, err := socle.ResolveFeature(c, chi.URLParam(r, "featureId"), props, out)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	path := "/collections/" + c.ID + "/items/" + url.PathEscape(fq.ID)
 	links := s.selfAndAlternate(r, path, f, features.MediaGeoJSON, lang)
 	links = append(links, s.link(r, "/collections/"+c.ID, nil, "collection", features.MediaJSON, c.Title.In(lang)))
 	if f == FormatHTML {
-		s.featureHTML(w, r, c, ft, links, lang)
+		s.featureHTML(w, r, fq, links, lang)
+		return
+	}
+	ft, err := s.store.Feature(r.Context(), fq)
+	if err != nil {
+		s.problem(w, r, err)
 		return
 	}
 	var buf bytes.Buffer
@@ -470,7 +372,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 	body = append(append(append(body, `,"links":`...), lb...), "}\n"...)
 	sum := sha256.Sum256(body)
 	e := &cachedResponse{key: key, layers: []string{c.ID}, data: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`,
-		crs: fq.OutputCRS().URI}
+		crs: fq.CRS.URI}
 	if key != "" {
 		s.features.put(e, stamp)
 	}

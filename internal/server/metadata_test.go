@@ -339,7 +339,7 @@ func TestImportChangesTheRecords(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(pg.Close)
+		t.Cleanup(func() { pg.Close() })
 		if err := pg.Migrate(ctx, quiet); err != nil {
 			t.Fatal(err)
 		}

@@ -20,14 +20,13 @@ import (
 	"github.com/socle-geo/socle/ogc/tiles"
 )
 
-// Store is what the HTTP layer needs of a store.
+// Store is what the HTTP layer needs of a store: features, tiles and the
+// lineage of the data it serves.
 type Store interface {
-	Items(ctx context.Context, q socle.ItemsQuery, fn func(*socle.Feature) error) (socle.Page, error)
-	Feature(ctx context.Context, q socle.FeatureQuery) (*socle.Feature, error)
-	Summary(ctx context.Context, c *socle.Collection) (socle.Summary, error)
-	Tile(ctx context.Context, q socle.TileQuery) ([]byte, error)
+	socle.FeatureReader
+	socle.TileReader
+	socle.Lineage
 	Ping(ctx context.Context) error
-	Batches(ctx context.Context, collections []string, limit int) ([]socle.BatchRecord, error)
 }
 
 // Options configure the server.

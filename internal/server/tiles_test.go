@@ -275,7 +275,7 @@ func TestTileCacheFollowsChanges(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(st.Close)
+		t.Cleanup(func() { st.Close() })
 		srv := server.New(st, catalog, quiet, server.Options{})
 		ready := make(chan struct{}, 8)
 		go st.ListenChanges(ctx, quiet, srv.Invalidate, func() { srv.FlushCaches(); ready <- struct{}{} })

@@ -71,6 +71,8 @@ type Collection struct {
 	InspireTheme string
 	// GeometryType is the GeoJSON geometry type of every feature.
 	GeometryType string
+	// SRID is the CRS its geometries are stored in (0: StorageSRID).
+	SRID int
 	// IDType is the JSON type of feature ids: TypeInteger or TypeString.
 	IDType Type
 	// IDColumn is the stored column of the ids when it is not "id" (the
@@ -101,6 +103,14 @@ type TileLayer struct {
 	Properties []string
 	// Simplify lines and polygons to the tile's resolution.
 	Simplify bool
+}
+
+// StorageSRID returns the CRS the collection's geometries are stored in.
+func (c *Collection) StorageSRID() int {
+	if c.SRID != 0 {
+		return c.SRID
+	}
+	return StorageSRID
 }
 
 // FromUpdater says whether updater batches alone write the collection.

@@ -1,6 +1,14 @@
 package socle
 
-import "time"
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/paulmach/orb"
+)
 
 // Feature is one feature as ready-made JSON fragments: stores produce them,
 // encoders copy them to the response without decoding.
@@ -13,13 +21,15 @@ type Feature struct {
 	Properties []byte
 }
 
-// Page is what a store says about the features it streamed.
-type Page struct {
-	// NumberMatched counts every feature that matches, over all pages.
-	NumberMatched  int64
-	NumberReturned int
-	// Next and Prev are set when there is a next or previous page.
-	Next, Prev *Cursor
+// Record is a feature as Go values, for Socle's own readers: the id
+// (int64 or string), the geometry in the storage CRS at full precision, and
+// the values of the query's properties in their order (nil, string, int64,
+// float64, bool, time.Time for dates and date-times, json.RawMessage for
+// objects). The geometry may be the store's own: read it, never change it.
+type Record struct {
+	ID       any
+	Geometry orb.Geometry
+	Values   []any
 }
 
 // Summary describes a collection's data: what metadata and caches need.
@@ -48,35 +58,42 @@ type Change struct {
 	All bool `json:"all,omitempty"`
 }
 
-// AppendJSONString appends s as a JSON string: the quote, the backslash,
-// \n, \r and \t named, other control characters as \u00XX. Both stores write
-// feature properties with it, so their answers are the same bytes.
-func AppendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
+// PropertiesJSON writes the values of props (as a Record holds them) as a
+// JSON object: dates as YYYY-MM-DD, date-times in RFC 3339 with their
+// fraction, objects as they are.
+func PropertiesJSON(props []Property, values []any) (json.RawMessage, error) {
+	buf := []byte{'{'}
+	for i, p := range props {
+		if i > 0 {
+			buf = append(buf, ',')
 		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"':
-			dst = append(dst, '\\', '"')
-		case '\\':
-			dst = append(dst, '\\', '\\')
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
+		buf = AppendJSONString(buf, p.Name)
+		buf = append(buf, ':')
+		switch v := values[i].(type) {
+		case nil:
+			buf = append(buf, "null"...)
+		case json.RawMessage:
+			buf = append(buf, v...)
+		case string:
+			buf = AppendJSONString(buf, v)
+		case time.Time:
+			if p.Type == TypeDate {
+				buf = AppendJSONString(buf, v.Format(time.DateOnly))
+			} else {
+				buf = AppendJSONString(buf, FormatDateTime(v))
+			}
+		case int64:
+			buf = strconv.AppendInt(buf, v, 10)
+		case float64:
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("socle: property %s: %v has no JSON form", p.Name, v)
+			}
+			buf = AppendFloat(buf, v, false)
+		case bool:
+			buf = strconv.AppendBool(buf, v)
 		default:
-			dst = append(dst, `\u00`...)
-			dst = append(dst, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xf])
+			return nil, fmt.Errorf("socle: property %s: unexpected %T", p.Name, v)
 		}
-		start = i + 1
 	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return append(buf, '}'), nil
 }

@@ -48,7 +48,7 @@ func WriteGeoPackage(ctx context.Context, src Source, cat *socle.Catalog, path s
 		results = append(results, Result{c.ID, res})
 	}
 	if opt.History != nil {
-		if *opt.History, err = CopyHistory(ctx, src, w); err != nil {
+		if opt.History.Result, err = CopyHistory(ctx, opt.History.From, w); err != nil {
 			w.Close()
 			return nil, err
 		}

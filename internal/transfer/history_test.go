@@ -11,6 +11,7 @@ import (
 
 	"github.com/socle-geo/socle/internal/embedded"
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/storetest"
 	"github.com/socle-geo/socle/internal/transfer"
 )
 
@@ -67,8 +68,8 @@ func TestHistoryTravels(t *testing.T) {
 	samePart(t, "PostGIS", want, history(t, pg))
 
 	// Back to a new GeoPackage, with the history.
-	var back socle.HistoryResult
-	if _, err := transfer.WriteGeoPackage(ctx, pg, cat, filepath.Join(dir, "b.gpkg"), transfer.Options{Source: "pg", History: &back}); err != nil {
+	back := &transfer.HistoryCopy{From: pg}
+	if _, err := transfer.WriteGeoPackage(ctx, pg, cat, filepath.Join(dir, "b.gpkg"), transfer.Options{Source: "pg", History: back}); err != nil {
 		t.Fatal(err)
 	}
 	b, err := embedded.Open(ctx, filepath.Join(dir, "b.gpkg"), cat)
@@ -83,13 +84,13 @@ func TestHistoryTravels(t *testing.T) {
 		t.Fatalf("revert after the copy: %v", err)
 	}
 	addresses, _ := cat.Collection("addresses")
-	f, err := pg.Feature(ctx, socle.FeatureQuery{Collection: addresses, ID: "10"})
+	f, err := pg.Feature(ctx, storetest.Feature(t, addresses, "10"))
 	if err != nil || strings.Contains(string(f.Properties), "deploye") {
 		t.Errorf("address 10 after the revert on the copy: %s %v", f.Properties, err)
 	}
 }
 
-func history(t *testing.T, s transfer.HistorySource) *socle.History {
+func history(t *testing.T, s transfer.HistoryReader) *socle.History {
 	t.Helper()
 	h, err := s.ExportHistory(context.Background())
 	if err != nil {

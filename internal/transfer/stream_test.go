@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -45,7 +46,7 @@ func migratedPostGIS(t *testing.T, cat *socle.Catalog) *postgis.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(pg.Close)
+	t.Cleanup(func() { pg.Close() })
 	if err := pg.Migrate(context.Background(), quiet); err != nil {
 		t.Fatal(err)
 	}
@@ -190,19 +191,20 @@ type pagedSource struct {
 	corrupt bool
 }
 
-var numero = regexp.MustCompile(`"numero":\d+`)
-
-func (s *pagedSource) Items(ctx context.Context, q socle.ItemsQuery, fn func(*socle.Feature) error) (socle.Page, error) {
+func (s *pagedSource) Records(ctx context.Context, q *socle.ItemsQuery, fn func(*socle.Record) error) (socle.Page, error) {
 	s.pages++
-	q.Limit = s.limit
-	return s.Source.Items(ctx, q, func(f *socle.Feature) error {
-		if s.corrupt {
+	small := *q
+	small.Limit = s.limit
+	numero := q.Index("numero")
+	return s.Source.Records(ctx, &small, func(r *socle.Record) error {
+		if s.corrupt && numero >= 0 {
 			s.corrupt = false
-			g := *f
-			g.Properties = numero.ReplaceAll(f.Properties, []byte(`"numero":100000`))
+			g := *r
+			g.Values = slices.Clone(r.Values)
+			g.Values[numero] = int64(100000)
 			return fn(&g)
 		}
-		return fn(f)
+		return fn(r)
 	})
 }
 

@@ -8,23 +8,19 @@ package transfer
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
-	"strconv"
 	"time"
 
 	"github.com/paulmach/orb/encoding/wkb"
-	"github.com/paulmach/orb/geojson"
 
 	"github.com/socle-geo/socle/internal/socle"
-	"github.com/socle-geo/socle/ogc/crs"
 )
 
 // Source is what a copy reads: either store.
 type Source interface {
-	Items(ctx context.Context, q socle.ItemsQuery, fn func(*socle.Feature) error) (socle.Page, error)
+	Records(ctx context.Context, q *socle.ItemsQuery, fn func(*socle.Record) error) (socle.Page, error)
 }
 
 // Destination is what a copy writes to: either store.
@@ -53,7 +49,14 @@ type Options struct {
 	Progress func(collection string, read int)
 	// History, when set, asks WriteGeoPackage to copy the territory's
 	// history too (CopyHistory), and receives what it added.
-	History *socle.HistoryResult
+	History *HistoryCopy
+}
+
+// HistoryCopy asks for the history of From to be copied with the
+// features; Result receives what it added.
+type HistoryCopy struct {
+	From   HistoryReader
+	Result socle.HistoryResult
 }
 
 // Result is what the copy of one collection did.
@@ -134,16 +137,18 @@ func ordered(cat *socle.Catalog, ids []string) ([]*socle.Collection, error) {
 
 // Each streams to fn every feature q selects, page after page of q.Limit,
 // following the next links: the whole collection when q has no filter.
-func Each(ctx context.Context, src Source, q socle.ItemsQuery, fn func(*socle.Feature) error) error {
+func Each(ctx context.Context, src Source, q *socle.ItemsQuery, fn func(*socle.Record) error) error {
 	for {
-		page, err := src.Items(ctx, q, fn)
+		page, err := src.Records(ctx, q, fn)
 		if err != nil {
 			return err
 		}
 		if page.Next == nil {
 			return nil
 		}
-		q.Cursor = page.Next
+		next := *q
+		next.Cursor = page.Next
+		q = &next
 	}
 }
 
@@ -170,11 +175,11 @@ var errStop = errors.New("transfer: stop")
 func Rows(ctx context.Context, src Source, c *socle.Collection, progress func(read int)) iter.Seq2[socle.Row, error] {
 	return func(yield func(socle.Row, error) bool) {
 		n := 0
-		q := socle.ItemsQuery{Collection: c, CRS: crs.Lambert, Limit: pageSize, Exact: true}
-		err := Each(ctx, src, q, func(f *socle.Feature) error {
-			row, err := toRow(f)
+		q := socle.AllItems(c, pageSize)
+		err := Each(ctx, src, q, func(f *socle.Record) error {
+			row, err := ToRow(q, f)
 			if err != nil {
-				return fmt.Errorf("read %s feature %s: %w", c.ID, f.ID, err)
+				return fmt.Errorf("read %s feature %v: %w", c.ID, f.ID, err)
 			}
 			if !yield(row, nil) {
 				return errStop
@@ -195,32 +200,16 @@ func Rows(ctx context.Context, src Source, c *socle.Collection, progress func(re
 	}
 }
 
-// toRow turns a feature as a store writes it (JSON fragments) back into a
-// row to import: the id, the geometry as WKB, the properties as they are.
-func toRow(f *socle.Feature) (socle.Row, error) {
-	var id any
-	if len(f.ID) > 0 && f.ID[0] == '"' {
-		var s string
-		if err := json.Unmarshal(f.ID, &s); err != nil {
-			return socle.Row{}, err
-		}
-		id = s
-	} else {
-		n, err := strconv.ParseInt(string(f.ID), 10, 64)
-		if err != nil {
-			return socle.Row{}, err
-		}
-		id = n
-	}
-	g, err := geojson.UnmarshalGeometry(f.Geometry)
+// ToRow turns a record read by q back into a row to import: the id, the
+// geometry as WKB, the properties as a JSON object.
+func ToRow(q *socle.ItemsQuery, r *socle.Record) (socle.Row, error) {
+	b, err := wkb.Marshal(r.Geometry)
 	if err != nil {
 		return socle.Row{}, err
 	}
-	b, err := wkb.Marshal(g.Geometry())
+	props, err := socle.PropertiesJSON(q.Properties, r.Values)
 	if err != nil {
 		return socle.Row{}, err
 	}
-	// The stores write into buffers they may reuse: keep a copy.
-	props := append(json.RawMessage(nil), f.Properties...)
-	return socle.Row{ID: id, WKB: b, SRID: crs.Lambert.SRID, Properties: props}, nil
+	return socle.Row{ID: r.ID, WKB: b, SRID: socle.StorageSRID, Properties: props}, nil
 }

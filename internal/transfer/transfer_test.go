@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"os/exec"
@@ -14,29 +15,33 @@ import (
 
 	"github.com/socle-geo/socle/internal/embedded"
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/storetest"
 	"github.com/socle-geo/socle/internal/transfer"
-	"github.com/socle-geo/socle/ogc/crs"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // dump returns every feature of every collection as the store writes it,
 // in CRS84 as clients see it and in Lambert-93 at full precision.
-func dump(t *testing.T, s transfer.Source, cat *socle.Catalog) map[string][]string {
+func dump(t *testing.T, s socle.FeatureReader, cat *socle.Catalog) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
 	for _, c := range cat.Collections {
-		for _, q := range []socle.ItemsQuery{
-			{Collection: c, Limit: 100000},
-			{Collection: c, Limit: 100000, CRS: crs.Lambert, Exact: true},
-		} {
-			_, err := s.Items(context.Background(), q, func(f *socle.Feature) error {
-				out[c.ID] = append(out[c.ID], string(f.ID)+" "+string(f.Geometry)+" "+string(f.Properties))
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+		_, err := s.Items(context.Background(), storetest.Items(t, c, socle.ItemsRequest{Limit: 100000}), func(f *socle.Feature) error {
+			out[c.ID] = append(out[c.ID], string(f.ID)+" "+string(f.Geometry)+" "+string(f.Properties))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := socle.AllItems(c, 100000)
+		_, err = s.Records(context.Background(), q, func(r *socle.Record) error {
+			row, err := transfer.ToRow(q, r)
+			out[c.ID] = append(out[c.ID], fmt.Sprintf("%v %x %s", row.ID, row.WKB, row.Properties))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
 	return out

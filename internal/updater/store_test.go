@@ -16,10 +16,10 @@ import (
 	"github.com/socle-geo/socle/internal/postgis"
 	"github.com/socle-geo/socle/internal/roadreport"
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/storetest"
 	"github.com/socle-geo/socle/internal/testdb"
 	"github.com/socle-geo/socle/internal/updater"
 	"github.com/socle-geo/socle/internal/updater/synth"
-	"github.com/socle-geo/socle/ogc/crs"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -28,8 +28,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 type store interface {
 	updater.Store
 	importer.Writer
-	Summary(ctx context.Context, c *socle.Collection) (socle.Summary, error)
-	Feature(ctx context.Context, q socle.FeatureQuery) (*socle.Feature, error)
+	socle.FeatureReader
 }
 
 // stores opens each store, loaded with the sample territory.
@@ -49,7 +48,7 @@ func stores(t *testing.T) map[string]store {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(p.Close)
+		t.Cleanup(func() { p.Close() })
 		if err := p.Migrate(ctx, quiet); err != nil {
 			t.Fatal(err)
 		}
@@ -74,7 +73,7 @@ func newUpdater(s updater.Store) *updater.Updater {
 func feature(t *testing.T, s store, collection string, id int64) map[string]any {
 	t.Helper()
 	c, _ := socle.DefaultCatalog().Collection(collection)
-	f, err := s.Feature(context.Background(), socle.FeatureQuery{Collection: c, ID: strconv.FormatInt(id, 10), CRS: crs.CRS84})
+	f, err := s.Feature(context.Background(), storetest.Feature(t, c, strconv.FormatInt(id, 10)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,8 +129,8 @@ func TestUpdaterOnBothStores(t *testing.T) {
 			// the old snapshot would show if it outlived it.
 			for _, st := range []string{"deploye", "en cours de deploiement", "signe", "raccordable demande", "cible", "abandonne"} {
 				n := 0
-				if _, err := s.Items(ctx, socle.ItemsQuery{Collection: addrC, Limit: 10,
-					Equals: []socle.Equals{{Property: "fibre_status", Value: st}}}, func(*socle.Feature) error { n++; return nil }); err != nil || n != 0 {
+				if _, err := s.Items(ctx, storetest.Items(t, addrC, socle.ItemsRequest{Limit: 10,
+					Equals: []socle.TextEquals{{Property: "fibre_status", Value: st}}}), func(*socle.Feature) error { n++; return nil }); err != nil || n != 0 {
 					t.Fatalf("?fibre_status=%s before any batch: %d, %v", st, n, err)
 				}
 			}
@@ -149,8 +148,8 @@ func TestUpdaterOnBothStores(t *testing.T) {
 			// The filter ?fibre_status=… sees the batch (the embedded store's
 			// equality index follows the new snapshot).
 			found := false
-			if _, err := s.Items(ctx, socle.ItemsQuery{Collection: addrC, Limit: 10000,
-				Equals: []socle.Equals{{Property: "fibre_status", Value: got["fibre_status"]}}}, func(f *socle.Feature) error {
+			if _, err := s.Items(ctx, storetest.Items(t, addrC, socle.ItemsRequest{Limit: 10000,
+				Equals: []socle.TextEquals{{Property: "fibre_status", Value: got["fibre_status"].(string)}}}), func(f *socle.Feature) error {
 				found = found || string(f.ID) == strconv.FormatInt(aTrue, 10)
 				return nil
 			}); err != nil || !found {

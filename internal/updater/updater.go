@@ -33,13 +33,11 @@ import (
 	"github.com/socle-geo/socle/ogc/crs"
 )
 
-// Store is what the updater needs of a store.
+// Store is what the updater needs of a store: the layers it joins into,
+// and its batches.
 type Store interface {
-	Items(ctx context.Context, q socle.ItemsQuery, fn func(*socle.Feature) error) (socle.Page, error)
-	SaveUpdateInput(ctx context.Context, in socle.UpdateInput) error
-	ApplyUpdate(ctx context.Context, u *socle.Update) (socle.UpdateResult, error)
-	RevertUpdate(ctx context.Context, batch, actor string) (socle.UpdateResult, error)
-	RoadReports(ctx context.Context, fn func(socle.StoredReport) error) error
+	Records(ctx context.Context, q *socle.ItemsQuery, fn func(*socle.Record) error) (socle.Page, error)
+	socle.Updates
 }
 
 // Updater runs update batches.
@@ -382,13 +380,18 @@ func (u *Updater) RoadReports(ctx context.Context, source string, data []byte, d
 	return u.finish(ctx, rep, up, start)
 }
 
-// each streams every feature of a collection in Lambert-93, page by page.
-func (u *Updater) each(ctx context.Context, id string, props []string, fn func(*socle.Feature) error) error {
+// each streams every feature of a collection, page by page, with the
+// named properties.
+func (u *Updater) each(ctx context.Context, id string, props []string, fn func(q *socle.ItemsQuery, r *socle.Record) error) error {
 	c, ok := u.Catalog.Collection(id)
 	if !ok {
 		return fmt.Errorf("updater: no collection %s", id)
 	}
-	return transfer.Each(ctx, u.Store, socle.ItemsQuery{Collection: c, CRS: crs.Lambert, Properties: props, Limit: 10000}, fn)
+	q, err := socle.AllItems(c, 10000).WithProperties(props...)
+	if err != nil {
+		return err
+	}
+	return transfer.Each(ctx, u.Store, q, func(r *socle.Record) error { return fn(q, r) })
 }
 
 var errGeometry = errors.New("updater: unexpected geometry")
@@ -396,35 +399,16 @@ var errGeometry = errors.New("updater: unexpected geometry")
 // addresses reads the address layer.
 func (u *Updater) addresses(ctx context.Context) ([]Address, error) {
 	var out []Address
-	type props struct {
-		CleInterop    string `json:"cle_interop"`
-		Numero        int    `json:"numero"`
-		Suffixe       string `json:"suffixe"`
-		VoieNom       string `json:"voie_nom"`
-		Insee         string `json:"commune_insee"`
-		CommuneNom    string `json:"commune_nom"`
-		FibreStatus   string `json:"fibre_status"`
-		FibreOperator string `json:"fibre_operator"`
-	}
-	var g struct {
-		Coordinates []float64 `json:"coordinates"`
-	}
 	err := u.each(ctx, "addresses", []string{"cle_interop", "numero", "suffixe", "voie_nom", "commune_insee", "commune_nom", "fibre_status", "fibre_operator"},
-		func(f *socle.Feature) error {
-			var p props
-			g.Coordinates = g.Coordinates[:0]
-			var id int64
-			if err := json.Unmarshal(f.ID, &id); err != nil {
-				return err
-			}
-			if err := json.Unmarshal(f.Properties, &p); err != nil {
-				return err
-			}
-			if err := json.Unmarshal(f.Geometry, &g); err != nil || len(g.Coordinates) < 2 {
+		func(_ *socle.ItemsQuery, r *socle.Record) error {
+			id, _ := r.ID.(int64)
+			p, ok := r.Geometry.(orb.Point)
+			if !ok {
 				return fmt.Errorf("%w for address %d", errGeometry, id)
 			}
-			out = append(out, Address{ID: id, CleInterop: p.CleInterop, Numero: p.Numero, Suffixe: p.Suffixe, VoieNom: p.VoieNom, Insee: p.Insee,
-				CommuneNom: p.CommuneNom, X: g.Coordinates[0], Y: g.Coordinates[1], FibreStatus: p.FibreStatus, FibreOperator: p.FibreOperator})
+			v := r.Values
+			out = append(out, Address{ID: id, CleInterop: text(v[0]), Numero: int(integer(v[1])), Suffixe: text(v[2]), VoieNom: text(v[3]),
+				Insee: text(v[4]), CommuneNom: text(v[5]), X: p[0], Y: p[1], FibreStatus: text(v[6]), FibreOperator: text(v[7])})
 			return nil
 		})
 	return out, err
@@ -433,37 +417,33 @@ func (u *Updater) addresses(ctx context.Context) ([]Address, error) {
 // roads reads the road layer.
 func (u *Updater) roads(ctx context.Context) ([]Road, error) {
 	var out []Road
-	err := u.each(ctx, "roads", []string{"condition", "condition_observed_at", "report_count"}, func(f *socle.Feature) error {
-		var p struct {
-			Condition   *int       `json:"condition"`
-			ObservedAt  *time.Time `json:"condition_observed_at"`
-			ReportCount int        `json:"report_count"`
-		}
-		var g struct {
-			Coordinates [][2]float64 `json:"coordinates"`
-		}
-		var id int64
-		if err := json.Unmarshal(f.ID, &id); err != nil {
-			return err
-		}
-		if err := json.Unmarshal(f.Properties, &p); err != nil {
-			return err
-		}
-		if err := json.Unmarshal(f.Geometry, &g); err != nil || len(g.Coordinates) < 2 {
+	err := u.each(ctx, "roads", []string{"condition", "condition_observed_at", "report_count"}, func(_ *socle.ItemsQuery, r *socle.Record) error {
+		id, _ := r.ID.(int64)
+		line, ok := r.Geometry.(orb.LineString)
+		if !ok || len(line) < 2 {
 			return fmt.Errorf("%w for road %d", errGeometry, id)
 		}
-		r := Road{ID: id, Condition: -1, ReportCount: p.ReportCount, Line: make(orb.LineString, len(g.Coordinates))}
-		for i, c := range g.Coordinates {
-			r.Line[i] = orb.Point(c)
+		rd := Road{ID: id, Condition: -1, ReportCount: int(integer(r.Values[2])), Line: line}
+		if c, ok := r.Values[0].(int64); ok {
+			rd.Condition = int(c)
 		}
-		if p.Condition != nil {
-			r.Condition = *p.Condition
+		if t, ok := r.Values[1].(time.Time); ok {
+			rd.ObservedAt = t
 		}
-		if p.ObservedAt != nil {
-			r.ObservedAt = *p.ObservedAt
-		}
-		out = append(out, r)
+		out = append(out, rd)
 		return nil
 	})
 	return out, err
+}
+
+// text is a text value, "" for null.
+func text(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// integer is an integer value, 0 for null.
+func integer(v any) int64 {
+	n, _ := v.(int64)
+	return n
 }

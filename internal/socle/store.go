@@ -1,0 +1,117 @@
+package socle
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Store is everything Socle keeps, whatever keeps it: the PostGIS store
+// (package postgis) and the embedded GeoPackage store (package embedded)
+// both implement all of it, which each checks at compile time. Commands
+// hold a Store; every other consumer asks for the roles it uses.
+type Store interface {
+	FeatureReader
+	TileReader
+	Importer
+	Lineage
+	Updates
+	IngestJobs
+	Keys
+	AuditLog
+	HistoryStore
+	ChangeSource
+	// Ping says whether the store answers (EUNAVAILABLE when it does not).
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// FeatureReader reads features: pages of a query, one feature, and a
+// collection's summary. Queries come resolved (ResolveItems): a store never
+// checks them again.
+type FeatureReader interface {
+	// Items streams the page of features q selects to fn, in q's order,
+	// and says where the neighbouring pages start. fn must not keep the
+	// Feature's slices: the store reuses them.
+	Items(ctx context.Context, q *ItemsQuery, fn func(*Feature) error) (Page, error)
+	// Records streams the features q selects as Go values, with every
+	// geometry in the storage CRS at full precision, for Socle's own
+	// readers (the updater, copies, the HTML pages).
+	Records(ctx context.Context, q *ItemsQuery, fn func(*Record) error) (Page, error)
+	// Feature returns one feature, or ENOTFOUND.
+	Feature(ctx context.Context, q *FeatureQuery) (*Feature, error)
+	// FeatureRecord returns one feature as Go values (its geometry in the
+	// storage CRS), or ENOTFOUND.
+	FeatureRecord(ctx context.Context, q *FeatureQuery) (*Record, error)
+	Summary(ctx context.Context, c *Collection) (Summary, error)
+}
+
+// TileReader makes vector tiles.
+type TileReader interface {
+	// Tile returns the MVT tile of q's collections (empty when nothing is
+	// in it).
+	Tile(ctx context.Context, q TileQuery) ([]byte, error)
+}
+
+// Importer writes a batch of rows into a collection, whole or not at all.
+type Importer interface {
+	Import(ctx context.Context, b Batch, c *Collection, rows []Row, rejects []Reject) (ImportResult, error)
+}
+
+// Lineage lists the batches that wrote collections, newest first: what
+// metadata lineage and revision dates are made of.
+type Lineage interface {
+	Batches(ctx context.Context, collections []string, limit int) ([]BatchRecord, error)
+}
+
+// Updates keeps the updater's batches: the field files as they arrived,
+// the derived values each batch set (and those it replaced), its reverts,
+// and the stored road reports.
+type Updates interface {
+	SaveUpdateInput(ctx context.Context, in UpdateInput) error
+	ApplyUpdate(ctx context.Context, u *Update) (UpdateResult, error)
+	RevertUpdate(ctx context.Context, batch, actor string) (UpdateResult, error)
+	RoadReports(ctx context.Context, fn func(StoredReport) error) error
+	// PurgeUpdateInputs deletes the stored files received before a time,
+	// but those of deposits not processed yet, and says how many.
+	PurgeUpdateInputs(ctx context.Context, before time.Time) (int, error)
+}
+
+// IngestJobs is the airlock's durable queue: deposits stored with their
+// job before they are acknowledged.
+type IngestJobs interface {
+	CreateIngestJob(ctx context.Context, j IngestJob, data []byte) error
+	IngestJob(ctx context.Context, id string) (IngestJob, error)
+	PendingIngestJobs(ctx context.Context) ([]IngestJob, error)
+	IngestJobData(ctx context.Context, id string) ([]byte, error)
+	SetIngestJob(ctx context.Context, j IngestJob) error
+}
+
+// Keys stores API keys (their hashes, never the keys).
+type Keys interface {
+	CreateAPIKey(ctx context.Context, k APIKey) error
+	// APIKey returns the key with id, or ENOTFOUND.
+	APIKey(ctx context.Context, id string) (APIKey, error)
+	APIKeys(ctx context.Context) ([]APIKey, error)
+	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
+}
+
+// AuditLog is the append-only record of writes and restricted reads.
+type AuditLog interface {
+	AppendAudit(ctx context.Context, e AuditEntry) error
+	Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
+}
+
+// HistoryStore reads and takes a territory's history, for copies between
+// stores.
+type HistoryStore interface {
+	ExportHistory(ctx context.Context) (*History, error)
+	ImportHistory(ctx context.Context, h *History) (HistoryResult, error)
+}
+
+// ChangeSource tells the caches what committed writes changed: onReset
+// once listening starts (and whenever changes may have been missed), then
+// onChange for each change, until ctx ends.
+type ChangeSource interface {
+	ListenChanges(ctx context.Context, log *slog.Logger, onChange func(Change), onReset func())
+}
