@@ -37,11 +37,14 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/socle-geo/socle/internal/ledger"
 	"github.com/socle-geo/socle/internal/socle"
 )
 
 // Store is the embedded store of a territory's layers.
 type Store struct {
+	// The books (keys, audit, jobs, deposited files) are the ledger's.
+	*ledger.Ledger
 	db      *sql.DB
 	path    string
 	catalog *socle.Catalog
@@ -70,6 +73,8 @@ func Open(ctx context.Context, path string, catalog *socle.Catalog) (*Store, err
 		return nil, err
 	}
 	s := &Store{db: db, path: path, catalog: catalog, tables: map[string]*table{}, layers: map[string]*atomic.Pointer[layer]{}, now: time.Now}
+	s.Ledger = ledger.New(ledger.SQLite(db, &s.writeMu, storeError))
+	s.Ledger.Now = func() time.Time { return s.now() }
 	var tables []*table
 	for _, c := range catalog.Collections {
 		t := newTable(c)

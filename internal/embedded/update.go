@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/socle-geo/socle/internal/ledger"
 	"github.com/socle-geo/socle/internal/socle"
 )
 
@@ -70,26 +70,6 @@ func (s *Store) updaterTable(id string) (*table, error) {
 		return nil, socle.Errorf(socle.EINVALID, "this store does not hold %s", id)
 	}
 	return t, nil
-}
-
-// SaveUpdateInput stores a field file before it is processed; a file
-// already stored (same SHA-256) is left as it is.
-func (s *Store) SaveUpdateInput(ctx context.Context, in socle.UpdateInput) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO update_inputs (sha256, kind, source, actor, size, data, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (sha256) DO NOTHING`, in.SHA256, in.Kind, in.Source, in.Actor, len(in.Data), in.Data, formatTimestamp(s.now(), true))
-	return storeError(ctx, err)
-}
-
-// PurgeUpdateInputs deletes the stored files received before t, but not
-// those of a deposit still waiting to be processed, and says how many.
-func (s *Store) PurgeUpdateInputs(ctx context.Context, before time.Time) (int, error) {
-	r, err := s.db.ExecContext(ctx, `DELETE FROM update_inputs WHERE received_at < ?
-		AND sha256 NOT IN (SELECT sha256 FROM ingest_jobs WHERE status IN ('queued', 'running'))`, formatTimestamp(before, true))
-	if err != nil {
-		return 0, storeError(ctx, err)
-	}
-	n, _ := r.RowsAffected()
-	return int(n), nil
 }
 
 // RoadReports streams the stored reports snapped to a segment, from the
@@ -462,27 +442,9 @@ func (im *batchWriter) publishChanges(ctx context.Context, t *table, changes []c
 func (s *Store) RevertUpdate(ctx context.Context, batch, actor string) (socle.UpdateResult, error) {
 	res := socle.UpdateResult{BatchID: batch}
 	return res, s.inTx(ctx, socle.Batch{ID: batch}, func(im *batchWriter) error {
-		var kind, coll, status, started string
-		err := im.tx.QueryRowContext(ctx, `SELECT kind, coalesce(collection, ''), status, started_at FROM batches WHERE id = ?`, batch).Scan(&kind, &coll, &status, &started)
-		if errors.Is(err, sql.ErrNoRows) {
-			return socle.Errorf(socle.ENOTFOUND, "no batch %s", batch)
-		}
+		_, coll, err := ledger.RevertTarget(ctx, ledger.SQLiteTx(im.tx, storeError), s.catalog, batch)
 		if err != nil {
-			return storeError(ctx, err)
-		}
-		if err := socle.CheckRevertable(kind, status, batch); err != nil {
 			return err
-		}
-		var later string
-		err = im.tx.QueryRowContext(ctx, `SELECT b.id FROM batches b WHERE b.kind = ? AND b.status = 'done' AND (b.started_at > ? OR (b.started_at = ? AND b.id > ?))
-			AND (EXISTS (SELECT 1 FROM update_history h WHERE h.batch = b.id) OR EXISTS (SELECT 1 FROM address_candidates a WHERE a.fibre_batch = b.id)
-			     OR EXISTS (SELECT 1 FROM road_reports r WHERE r.report_batch = b.id))
-			ORDER BY b.started_at DESC LIMIT 1`, kind, started, started, batch).Scan(&later)
-		if err == nil {
-			return &socle.Error{Code: socle.ECONFLICT, Message: fmt.Sprintf("batch %s, applied after %s, changed data that rests on it: revert %s first", later, batch, later)}
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return storeError(ctx, err)
 		}
 		t, err := s.updatable(coll)
 		if err != nil {

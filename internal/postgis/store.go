@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/socle-geo/socle/internal/ledger"
 	"github.com/socle-geo/socle/internal/socle"
 )
 
@@ -38,6 +39,8 @@ type Options struct {
 
 // Store is a PostGIS-backed store of the territory's layers.
 type Store struct {
+	// The books (keys, audit, jobs, deposited files) are the ledger's.
+	*ledger.Ledger
 	pool    *pgxpool.Pool
 	catalog *socle.Catalog
 	opts    Options
@@ -84,7 +87,7 @@ func Open(ctx context.Context, url string, catalog *socle.Catalog, opts Options)
 	if err != nil {
 		return nil, fmt.Errorf("postgis: %w", err)
 	}
-	return &Store{pool: pool, catalog: catalog, opts: opts, summaries: map[string]socle.Summary{}}, nil
+	return &Store{Ledger: ledger.New(ledger.Postgres(pool, dbError)), pool: pool, catalog: catalog, opts: opts, summaries: map[string]socle.Summary{}}, nil
 }
 
 // The PostGIS store keeps everything Socle keeps.

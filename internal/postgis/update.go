@@ -2,13 +2,13 @@ package postgis
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/socle-geo/socle/internal/ledger"
 	"github.com/socle-geo/socle/internal/socle"
 )
 
@@ -21,25 +21,6 @@ const updateLock = "SELECT pg_advisory_xact_lock(hashtext('socle-updater'))"
 // territory or a million reports take longer than any request should, and
 // the batch is whole or nothing either way.
 const batchTimeout = "SET LOCAL statement_timeout = 0"
-
-// SaveUpdateInput stores a field file before it is processed; a file
-// already stored (same SHA-256) is left as it is.
-func (s *Store) SaveUpdateInput(ctx context.Context, in socle.UpdateInput) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO update_inputs (sha256, kind, source, actor, size, data) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (sha256) DO NOTHING`, in.SHA256, in.Kind, in.Source, in.Actor, int64(len(in.Data)), in.Data)
-	return dbError(ctx, err)
-}
-
-// PurgeUpdateInputs deletes the stored files received before t, but not
-// those of a deposit still waiting to be processed, and says how many.
-func (s *Store) PurgeUpdateInputs(ctx context.Context, before time.Time) (int, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM update_inputs WHERE received_at < $1
-		AND sha256 NOT IN (SELECT sha256 FROM ingest_jobs WHERE status IN ('queued', 'running'))`, before)
-	if err != nil {
-		return 0, dbError(ctx, err)
-	}
-	return int(tag.RowsAffected()), nil
-}
 
 // RoadReports streams the stored reports snapped to a segment.
 func (s *Store) RoadReports(ctx context.Context, fn func(socle.StoredReport) error) error {
@@ -284,28 +265,9 @@ func (s *Store) RevertUpdate(ctx context.Context, batch, actor string) (socle.Up
 	if _, err := tx.Exec(ctx, updateLock); err != nil {
 		return res, dbError(ctx, err)
 	}
-	var kind, coll, status string
-	var started time.Time
-	err = tx.QueryRow(ctx, `SELECT kind, coalesce(collection, ''), status, started_at FROM batches WHERE id = $1`, batch).Scan(&kind, &coll, &status, &started)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return res, socle.Errorf(socle.ENOTFOUND, "no batch %s", batch)
-	}
+	_, coll, err := ledger.RevertTarget(ctx, ledger.PostgresTx(tx, dbError), s.catalog, batch)
 	if err != nil {
-		return res, dbError(ctx, err)
-	}
-	if err := socle.CheckRevertable(kind, status, batch); err != nil {
 		return res, err
-	}
-	var later string
-	err = tx.QueryRow(ctx, `SELECT b.id FROM batches b WHERE b.kind = $1 AND b.status = 'done' AND (b.started_at, b.id) > ($2, $3)
-		AND (EXISTS (SELECT 1 FROM update_history h WHERE h.batch = b.id) OR EXISTS (SELECT 1 FROM address_candidates a WHERE a.fibre_batch = b.id)
-		     OR EXISTS (SELECT 1 FROM road_reports r WHERE r.report_batch = b.id))
-		ORDER BY b.started_at DESC LIMIT 1`, kind, started, batch).Scan(&later)
-	if err == nil {
-		return res, &socle.Error{Code: socle.ECONFLICT, Message: fmt.Sprintf("batch %s, applied after %s, changed data that rests on it: revert %s first", later, batch, later)}
-	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return res, dbError(ctx, err)
 	}
 	c, err := s.updatable(coll)
 	if err != nil {
