@@ -155,3 +155,37 @@ func TestUnknownCodesAndBadGeometryAreErrors(t *testing.T) {
 		t.Error("a commune given twice was accepted")
 	}
 }
+
+// TestChangeLayerOfGeneratedTerritory derives the change layer of a
+// generated territory (irregular parcels whose boundaries never coincide
+// between the millésimes) and checks that it gives the flux the two
+// millésimes give, commune by commune.
+func TestChangeLayerOfGeneratedTerritory(t *testing.T) {
+	t.Parallel()
+	tr := zantest.Generate(zantest.Config{Parcels: 4000, Communes: 6, Change: 0.04, Seed: 3})
+	full, err := zan.ComputeFlux(tr.Communes, tr.Parcels, zantest.FromYear, zantest.ToYear, zan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, err := zantest.ChangeLayer(tr, zan.DefaultMatrix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff, err := zan.ComputeChangeFlux(tr.Communes, changes, zantest.FromYear, zantest.ToYear, zan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Total.ArtificialisedHa < 1 || full.Total.DeartificialisedHa < 0.1 {
+		t.Fatalf("the generated territory hardly changes: %+v", full.Total)
+	}
+	for i, f := range append(full.Communes, full.Total) {
+		d := append(diff.Communes, diff.Total)[i]
+		if f.INSEE != d.INSEE || !near(f.ArtificialisedHa, d.ArtificialisedHa) || !near(f.DeartificialisedHa, d.DeartificialisedHa) || !near(f.AreaHa, d.AreaHa) {
+			t.Errorf("%q: millésimes +%.4f −%.4f ha, change layer +%.4f −%.4f ha", f.INSEE, f.ArtificialisedHa, f.DeartificialisedHa, d.ArtificialisedHa, d.DeartificialisedHa)
+		}
+		// The stock moves by the net flux.
+		if !near(f.StockToHa-f.StockFromHa, f.NetHa) {
+			t.Errorf("%q: stock %.4f → %.4f ha but net %.4f ha", f.INSEE, f.StockFromHa, f.StockToHa, f.NetHa)
+		}
+	}
+}

@@ -56,6 +56,24 @@ func IntersectionArea(a, b orb.Geometry) (float64, error) {
 	return g.Area(), nil
 }
 
+// Intersection is the part polygons a and b share, each made valid first
+// (MakeValid), as a MultiPolygon (empty when they share no area).
+func Intersection(a, b orb.Geometry) (orb.MultiPolygon, error) {
+	sa, _, err := makeValid(a)
+	if err != nil {
+		return nil, err
+	}
+	sb, _, err := makeValid(b)
+	if err != nil {
+		return nil, err
+	}
+	g, _, err := overlay(geom.Intersection, sa, sb)
+	if err != nil {
+		return nil, err
+	}
+	return toOrb(g), nil
+}
+
 // makeValid converts g to a valid simplefeatures geometry (a Polygon, a
 // MultiPolygon, or empty), repairing it when needed.
 func makeValid(g orb.Geometry) (geom.Geometry, bool, error) {
