@@ -28,7 +28,8 @@ var errNotPolygonal = errors.New("zan: geometry is not a Polygon or MultiPolygon
 // dropped, rings that cross or touch themselves split into simple loops,
 // the loops of a polygon combined by parity (a ring's inverted lobes are
 // holes, a hole outside its shell is an island), the polygons of a
-// MultiPolygon unioned. repaired tells whether g was not valid as given.
+// MultiPolygon unioned (one nested in another is a hole in it). repaired
+// tells whether g was not valid as given.
 func MakeValid(g orb.Geometry) (mp orb.MultiPolygon, repaired bool, err error) {
 	s, repaired, err := makeValid(g)
 	if err != nil {
@@ -138,17 +139,29 @@ func makeValid(g orb.Geometry) (geom.Geometry, bool, error) {
 			parts = append(parts, r)
 		}
 	}
-	switch len(parts) {
-	case 0:
-		return geom.Geometry{}, true, nil
-	case 1:
-		return parts[0], true, nil
+	// Parts are unioned, except that a part lying within what the parts
+	// before it cover is cut out of it (a hole given as a part), as GEOS
+	// does: its MakeValid unions two overlapping parts but makes a hole of
+	// a part nested in another.
+	var acc geom.Geometry
+	for _, part := range parts {
+		op := geom.Union
+		if !acc.IsEmpty() {
+			in, err := geom.Covers(acc, part)
+			if err != nil {
+				return geom.Geometry{}, true, fmt.Errorf("zan: repairing a multipolygon: %w", err)
+			}
+			if in {
+				op = geom.Difference
+			}
+		}
+		u, err := op(acc, part)
+		if err != nil {
+			return geom.Geometry{}, true, fmt.Errorf("zan: repairing a multipolygon: %w", err)
+		}
+		acc = polygonal(u)
 	}
-	u, err := geom.UnionMany(parts)
-	if err != nil {
-		return geom.Geometry{}, true, fmt.Errorf("zan: repairing a multipolygon: %w", err)
-	}
-	return polygonal(u), true, nil
+	return acc, true, nil
 }
 
 // cleanRing returns r as a closed ring without consecutive duplicate
@@ -199,12 +212,20 @@ func sfPolygon(rings [][]geom.XY) geom.Polygon {
 // lobes or a hole enclose an odd number of times is inside.
 func repairPolygon(p geom.Polygon) (geom.Geometry, error) {
 	var acc geom.Geometry
+	var seen []string
 	for _, r := range p.DumpRings() {
 		seq := r.Coordinates()
 		xy := make([]geom.XY, seq.Length())
 		for i := range xy {
 			xy[i] = seq.GetXY(i)
 		}
+		// A ring given twice (a hole equal to its shell) is one line once
+		// noded: GEOS counts it once, so does this.
+		key := ringKey(xy)
+		if slices.Contains(seen, key) {
+			continue
+		}
+		seen = append(seen, key)
 		for _, loop := range splitLoops(nodeRing(xy)) {
 			lp := sfPolygon([][]geom.XY{loop}).AsGeometry()
 			if lp.Area() == 0 {
@@ -227,6 +248,19 @@ func repairPolygon(p geom.Polygon) (geom.Geometry, error) {
 		}
 	}
 	return acc, nil
+}
+
+// ringKey names a closed ring whatever its start and direction: its
+// vertices, sorted.
+func ringKey(xy []geom.XY) string {
+	v := slices.Clone(xy[:len(xy)-1])
+	slices.SortFunc(v, func(a, b geom.XY) int {
+		if c := cmp.Compare(a.X, b.X); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Y, b.Y)
+	})
+	return fmt.Sprint(v)
 }
 
 // nodeRing returns the closed ring xy with a vertex added wherever two of
