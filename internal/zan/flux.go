@@ -235,9 +235,9 @@ func ComputeChangeFlux(communes []Commune, changes []Change, from, to int, opts 
 			return nil, fmt.Errorf("zan: change %d (%d): %w", c.ID, to, err)
 		}
 		switch {
-		case !a1 && a2:
-			items = append(items, item{id: c.ID, side: 0, g: c.Geom})
 		case a1 && !a2:
+			items = append(items, item{id: c.ID, side: 0, g: c.Geom})
+		case !a1 && a2:
 			items = append(items, item{id: c.ID, side: 1, g: c.Geom})
 		}
 	}
@@ -262,7 +262,7 @@ func classify(m *Matrix, f Flag, cs, us string) (bool, error) {
 
 // item is an artificialised polygon of one side: for millésimes, side 0
 // is the first date and side 1 the second; for a change layer, side 0 is
-// what became artificialised and side 1 what stopped being so.
+// what stopped being artificialised and side 1 what became so (Areas).
 type item struct {
 	id   int64
 	side int
@@ -383,46 +383,76 @@ func compute(res *Result, communes []Commune, items []item, workers int, millesi
 		return err
 	}
 
-	// Sums per commune, then in all.
-	sums := make([]pieceResult, len(communes))
+	// Sums per commune, then the figures.
+	sums := make([]Areas, len(communes))
+	for k, ci := range order {
+		sums[k] = Areas{INSEE: communes[ci].INSEE, Name: communes[ci].Name, AreaM2: areas[k]}
+	}
 	for i, p := range pieces {
 		s := &sums[p.commune]
-		s.area[0] += results[i].area[0]
-		s.area[1] += results[i].area[1]
-		s.inter += results[i].inter
+		s.FromM2 += results[i].area[0]
+		s.ToM2 += results[i].area[1]
+		s.BothM2 += results[i].inter
 	}
-	total := Flux{FromYear: res.FromYear, ToYear: res.ToYear, HasStock: millesimes}
-	var t pieceResult
-	var tArea float64
-	for k, ci := range order {
-		f := flux(communes[ci].INSEE, communes[ci].Name, res.FromYear, res.ToYear, areas[k], sums[k], millesimes)
-		res.Communes = append(res.Communes, f)
-		t.area[0] += sums[k].area[0]
-		t.area[1] += sums[k].area[1]
-		t.inter += sums[k].inter
-		tArea += areas[k]
-	}
-	total = flux("", "", res.FromYear, res.ToYear, tArea, t, millesimes)
-	res.Total = total
+	res.fill(sums, millesimes)
 	res.Repaired, res.Retried = int(repaired.Load()), int(retried.Load())
 	return nil
 }
 
-func flux(insee, name string, from, to int, areaM2 float64, s pieceResult, millesimes bool) Flux {
+// Areas is what an overlay measured in one commune, in m²: for two
+// millésimes, the artificialised land at the first date (FromM2), at the
+// second (ToM2) and at both (BothM2); for a change layer, what became
+// artificialised (ToM2) and what stopped being so (FromM2), BothM2 unused.
+// The PostGIS twin measures these in SQL and makes its Result with
+// NewResult, so that the figures follow from them by one rule.
+type Areas struct {
+	INSEE, Name string
+	AreaM2      float64
+	FromM2      float64
+	ToM2        float64
+	BothM2      float64
+}
+
+// NewResult makes the Result of two millésimes (source SourceMillesimes)
+// or of a change layer (SourceChanges) from per-commune areas measured
+// elsewhere; communes are put in INSEE order.
+func NewResult(from, to int, source, matrixVersion string, areas []Areas) *Result {
+	res := &Result{FromYear: from, ToYear: to, Source: source, MatrixVersion: matrixVersion}
+	sorted := slices.Clone(areas)
+	slices.SortFunc(sorted, func(a, b Areas) int { return cmp.Compare(a.INSEE, b.INSEE) })
+	res.fill(sorted, source != SourceChanges)
+	return res
+}
+
+// fill sets the communes' and the total's figures from their areas.
+func (res *Result) fill(areas []Areas, millesimes bool) {
+	var t Areas
+	res.Communes = make([]Flux, 0, len(areas))
+	for _, a := range areas {
+		res.Communes = append(res.Communes, flux(a, res.FromYear, res.ToYear, millesimes))
+		t.AreaM2 += a.AreaM2
+		t.FromM2 += a.FromM2
+		t.ToM2 += a.ToM2
+		t.BothM2 += a.BothM2
+	}
+	res.Total = flux(t, res.FromYear, res.ToYear, millesimes)
+}
+
+func flux(a Areas, from, to int, millesimes bool) Flux {
 	const ha = 10000.0
-	f := Flux{INSEE: insee, Name: name, FromYear: from, ToYear: to, AreaHa: areaM2 / ha}
+	f := Flux{INSEE: a.INSEE, Name: a.Name, FromYear: from, ToYear: to, AreaHa: a.AreaM2 / ha}
 	if millesimes {
 		f.HasStock = true
-		f.StockFromHa, f.StockToHa = s.area[0]/ha, s.area[1]/ha
+		f.StockFromHa, f.StockToHa = a.FromM2/ha, a.ToM2/ha
 		// area(A2 \ A1) = area(A2) − area(A1 ∩ A2), and the reverse; a
 		// difference of rounded sums may come out a hair below zero.
-		f.ArtificialisedHa = max(0, (s.area[1]-s.inter)/ha)
-		f.DeartificialisedHa = max(0, (s.area[0]-s.inter)/ha)
-		if areaM2 > 0 {
-			f.StockFromShare, f.StockToShare = s.area[0]/areaM2, s.area[1]/areaM2
+		f.ArtificialisedHa = max(0, (a.ToM2-a.BothM2)/ha)
+		f.DeartificialisedHa = max(0, (a.FromM2-a.BothM2)/ha)
+		if a.AreaM2 > 0 {
+			f.StockFromShare, f.StockToShare = a.FromM2/a.AreaM2, a.ToM2/a.AreaM2
 		}
 	} else {
-		f.ArtificialisedHa, f.DeartificialisedHa = s.area[0]/ha, s.area[1]/ha
+		f.ArtificialisedHa, f.DeartificialisedHa = a.ToM2/ha, a.FromM2/ha
 	}
 	f.NetHa = f.ArtificialisedHa - f.DeartificialisedHa
 	return f
