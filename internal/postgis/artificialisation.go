@@ -64,14 +64,17 @@ p AS MATERIALIZED (
 ),
 x AS (
     SELECT p.id, p.insee,
-           ST_Union(ST_Intersection(v.geom, p.geom)) FILTER (WHERE v.side = 0) AS g0,
-           ST_Union(ST_Intersection(v.geom, p.geom)) FILTER (WHERE v.side = 1) AS g1
+           ST_Union(v.geom) FILTER (WHERE v.side = 0) AS g0,
+           ST_Union(v.geom) FILTER (WHERE v.side = 1) AS g1
     FROM p
     JOIN LATERAL (
-        SELECT CASE WHEN l.year = $1 THEN 0 ELSE 1 END AS side,
-               CASE WHEN ST_IsValid(l.geom) THEN l.geom ELSE ST_CollectionExtract(ST_MakeValid(l.geom), 3) END AS geom
-        FROM {lc} l
-        WHERE l.geom && p.geom AND l.year IN ($1, $2) AND {art}
+        SELECT side, CASE WHEN ST_CoveredBy(g, p.geom) THEN g ELSE ST_Intersection(g, p.geom) END AS geom
+        FROM (
+            SELECT CASE WHEN l.year = $1 THEN 0 ELSE 1 END AS side,
+                   CASE WHEN ST_IsValid(l.geom) THEN l.geom ELSE ST_CollectionExtract(ST_MakeValid(l.geom), 3) END AS g
+            FROM {lc} l
+            WHERE l.geom && p.geom AND l.year IN ($1, $2) AND {art}
+        ) w
     ) v ON true
     GROUP BY p.id, p.insee
 ),
