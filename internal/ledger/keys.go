@@ -148,4 +148,3 @@ func (l *Ledger) Audit(ctx context.Context, q socle.AuditQuery) ([]socle.AuditEn
 	}
 	return out, l.db.Err(ctx, rows.Err())
 }
-
