@@ -18,40 +18,48 @@ import (
 )
 
 // AuditLog is where the server records writes and reads of restricted data.
-type AuditLog interface {
-	AppendAudit(ctx context.Context, e socle.AuditEntry) error
-	Audit(ctx context.Context, q socle.AuditQuery) ([]socle.AuditEntry, error)
+type AuditLog = socle.AuditLog
+
+// call is one request as the server answers it, worked out once at the
+// edge (the authenticate middleware): who asks, in which language, and what
+// the audit must record of it. Handlers read it; none works it out again.
+type call struct {
+	caller *auth.Principal
+	// lang is "fr" or "en" (lang parameter, then Accept-Language).
+	lang string
+
+	// reads are the restricted collections the request touched, which the
+	// audit records with the final status.
+	mu    sync.Mutex
+	reads []string
 }
 
-type principalKey struct{}
+type callKey struct{}
 
-// principal returns the caller of r (Anonymous before authentication).
-func principal(r *http.Request) *auth.Principal {
-	if p, ok := r.Context().Value(principalKey{}).(*auth.Principal); ok {
-		return p
+// callOf returns r's call; before the middleware (or in a test calling a
+// handler directly), an anonymous one.
+func callOf(r *http.Request) *call {
+	if c, ok := r.Context().Value(callKey{}).(*call); ok {
+		return c
 	}
-	return auth.Anonymous
+	return &call{caller: auth.Anonymous, lang: negotiateLanguage(r)}
 }
 
-// auditMarks collects, during one request, what it touched that the audit
-// must record; the authenticate middleware writes them with the final status.
-type auditMarks struct {
-	mu      sync.Mutex
-	targets []string
-}
+// principal returns the caller of r.
+func principal(r *http.Request) *auth.Principal { return callOf(r).caller }
 
-type auditKey struct{}
+// language returns the language of r's answer: "fr" (the default) or "en".
+func language(r *http.Request) string { return callOf(r).lang }
 
 // markRead notes that r reads (or tries to read) a restricted collection.
 func markRead(r *http.Request, c *socle.Collection) {
 	if c.Access != socle.AccessRestricted {
 		return
 	}
-	if m, ok := r.Context().Value(auditKey{}).(*auditMarks); ok {
-		m.mu.Lock()
-		m.targets = append(m.targets, c.ID)
-		m.mu.Unlock()
-	}
+	cl := callOf(r)
+	cl.mu.Lock()
+	cl.reads = append(cl.reads, c.ID)
+	cl.mu.Unlock()
 }
 
 // remoteAddr is the client's address without the port.
@@ -96,8 +104,8 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				return
 			}
 		}
-		marks := &auditMarks{}
-		ctx := context.WithValue(context.WithValue(r.Context(), principalKey{}, p), auditKey{}, marks)
+		cl := &call{caller: p, lang: negotiateLanguage(r)}
+		ctx := context.WithValue(r.Context(), callKey{}, cl)
 		// Metadata (records, CSW, catalogue, DCAT, dataset APIs) shows
 		// only the datasets the caller may read.
 		ctx = metadata.WithVisible(ctx, func(id string) bool {
@@ -117,9 +125,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			}
 			s.audit(r, p, "write", r.URL.Path, st, r.Method+" "+route)
 		}
-		marks.mu.Lock()
-		defer marks.mu.Unlock()
-		for _, target := range marks.targets {
+		cl.mu.Lock()
+		defer cl.mu.Unlock()
+		for _, target := range cl.reads {
 			s.audit(r, p, "read", target, st, r.Method+" "+r.URL.RequestURI())
 		}
 	})

@@ -211,11 +211,7 @@ func (s *Server) collections(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) collection(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.lookup(w, r)
-	if !ok {
-		return
-	}
-	f, ok := s.format(w, r, FormatJSON, FormatHTML)
+	c, f, ok := s.collectionRoute(w, r, FormatJSON, FormatHTML)
 	if !ok {
 		return
 	}
@@ -277,6 +273,18 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) (*socle.Collecti
 		return nil, false
 	}
 	return c, true
+}
+
+// collectionRoute resolves what every /collections/{collectionId}/…
+// request begins with: the collection (404 when the caller may not see it)
+// and the format (406 when none of offered suits the client).
+func (s *Server) collectionRoute(w http.ResponseWriter, r *http.Request, offered ...Format) (*socle.Collection, Format, bool) {
+	c, ok := s.lookup(w, r)
+	if !ok {
+		return nil, "", false
+	}
+	f, ok := s.format(w, r, offered...)
+	return c, f, ok
 }
 
 // format negotiates the format or answers 406.

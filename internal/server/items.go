@@ -190,11 +190,7 @@ func parseList(list string) []string {
 }
 
 func (s *Server) items(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.lookup(w, r)
-	if !ok {
-		return
-	}
-	f, ok := s.format(w, r, FormatJSON, FormatHTML)
+	c, f, ok := s.collectionRoute(w, r, FormatJSON, FormatHTML)
 	if !ok {
 		return
 	}
@@ -312,11 +308,7 @@ func (s *Server) itemsLinks(r *http.Request, c *socle.Collection, q *socle.Items
 }
 
 func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.lookup(w, r)
-	if !ok {
-		return
-	}
-	f, ok := s.format(w, r, FormatJSON, FormatHTML)
+	c, f, ok := s.collectionRoute(w, r, FormatJSON, FormatHTML)
 	if !ok {
 		return
 	}

@@ -93,9 +93,9 @@ func mediaRange(s string) (string, float64) {
 	return mt, q
 }
 
-// language picks "fr" (the default) or "en": the lang parameter first, then
-// Accept-Language.
-func language(r *http.Request) string {
+// negotiateLanguage picks "fr" (the default) or "en": the lang parameter
+// first, then Accept-Language.
+func negotiateLanguage(r *http.Request) string {
 	if l := r.URL.Query().Get("lang"); l != "" {
 		if strings.HasPrefix(strings.ToLower(l), "en") {
 			return "en"

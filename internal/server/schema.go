@@ -90,11 +90,7 @@ func (s *Server) queryables(w http.ResponseWriter, r *http.Request) { s.serveSch
 func (s *Server) schema(w http.ResponseWriter, r *http.Request) { s.serveSchema(w, r, false) }
 
 func (s *Server) serveSchema(w http.ResponseWriter, r *http.Request, queryables bool) {
-	c, ok := s.lookup(w, r)
-	if !ok {
-		return
-	}
-	f, ok := s.format(w, r, FormatJSON, FormatHTML)
+	c, f, ok := s.collectionRoute(w, r, FormatJSON, FormatHTML)
 	if !ok {
 		return
 	}
