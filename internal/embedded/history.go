@@ -136,9 +136,9 @@ func (s *Store) ImportHistory(ctx context.Context, h *socle.History) (socle.Hist
 			coll = b.Collection
 		}
 		if b.FinishedAt != nil {
-			finished = formatTimestamp(*b.FinishedAt, true)
+			finished = formatTimestamp(*b.FinishedAt)
 		}
-		n, err := exec(insBatch, b.ID, b.Kind, coll, b.Source, b.FileSHA256, b.Actor, b.Status, formatTimestamp(b.StartedAt, true), finished, jsonOr(b.Counts))
+		n, err := exec(insBatch, b.ID, b.Kind, coll, b.Source, b.FileSHA256, b.Actor, b.Status, formatTimestamp(b.StartedAt), finished, jsonOr(b.Counts))
 		if err != nil {
 			return res, err
 		}
@@ -184,7 +184,7 @@ func (s *Store) ImportHistory(ctx context.Context, h *socle.History) (socle.Hist
 	}
 	defer insRevert.Close()
 	for _, r := range h.Reverts {
-		n, err := exec(insRevert, r.Batch, r.Actor, formatTimestamp(r.RevertedAt, true), jsonOr(r.Counts))
+		n, err := exec(insRevert, r.Batch, r.Actor, formatTimestamp(r.RevertedAt), jsonOr(r.Counts))
 		if err != nil {
 			return res, err
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb"
+	"github.com/socle-geo/socle/internal/socle"
 )
 
 // refreshIndicators recomputes the communes' artificialisation indicators
@@ -98,7 +99,7 @@ func (im *batchWriter) refreshIndicators(ctx context.Context) ([]orb.Geometry, e
 				if n > 0 {
 					b.WriteString(", ")
 				}
-				b.Write(appendJSONString(nil, keys[i]))
+				b.Write(socle.AppendJSONString(nil, keys[i]))
 				b.WriteString(": ")
 				b.WriteString(roundNumeric(years[i].ha, 4))
 			}
@@ -139,7 +140,7 @@ func (im *batchWriter) refreshIndicators(ctx context.Context) ([]orb.Geometry, e
 		return nil, storeError(ctx, err)
 	}
 	defer st.Close()
-	stamp := formatTimestamp(im.now, true)
+	stamp := formatTimestamp(im.now)
 	for _, f := range changed {
 		if _, err := st.ExecContext(ctx, string(f.vals[byYear].(jsonValue)), f.vals[ref2011], f.vals[since2021], f.vals[budget],
 			f.vals[used], stamp, f.id); err != nil {

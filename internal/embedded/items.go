@@ -357,7 +357,7 @@ func (e *encoder) encode(f *feature) (socle.Feature, error) {
 	if e.t.intID {
 		buf = strconv.AppendInt(buf, f.id.(int64), 10)
 	} else {
-		buf = appendJSONString(buf, f.id.(string))
+		buf = socle.AppendJSONString(buf, f.id.(string))
 	}
 	nID := len(buf)
 	buf = appendGeoJSON(buf, g, e.out, e.dec)

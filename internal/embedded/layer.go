@@ -317,7 +317,7 @@ func toSQLite(k kind, v any) any {
 	case kDate:
 		return v.(time.Time).Format(time.DateOnly)
 	case kTime:
-		return formatTimestamp(v.(time.Time), true)
+		return formatTimestamp(v.(time.Time))
 	case kJSON:
 		return string(v.(jsonValue))
 	}

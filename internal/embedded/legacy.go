@@ -103,7 +103,7 @@ func (lt legacyTable) move(ctx context.Context, db *sql.DB, now time.Time) error
 		return err
 	}
 	defer ins.Close()
-	stamp := formatTimestamp(now, true)
+	stamp := formatTimestamp(now)
 	vals := make([]any, len(lt.cols)+4)
 	dest := make([]any, len(vals))
 	for i := range vals {

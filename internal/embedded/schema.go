@@ -419,7 +419,7 @@ func ensureSchema(ctx context.Context, db *sql.DB, tables []*table, now time.Tim
 		err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", name).Scan(&n)
 		return n > 0, err
 	}
-	stamp := formatTimestamp(now, true)
+	stamp := formatTimestamp(now)
 	ok, err := exists("gpkg_contents")
 	if err != nil {
 		return err

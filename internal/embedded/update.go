@@ -254,7 +254,7 @@ func (s *Store) ApplyUpdate(ctx context.Context, u *socle.Update) (socle.UpdateR
 	return res, s.inTx(ctx, u.Batch, func(im *batchWriter) error {
 		b := u.Batch
 		if _, err := im.tx.ExecContext(ctx, `INSERT INTO batches (id, kind, collection, source, file_sha256, actor, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			b.ID, b.Kind, t.c.ID, b.Source, b.FileSHA256, b.Actor, formatTimestamp(im.now, true)); err != nil {
+			b.ID, b.Kind, t.c.ID, b.Source, b.FileSHA256, b.Actor, formatTimestamp(im.now)); err != nil {
 			return storeError(ctx, err)
 		}
 		if len(u.Sets) > 0 {
@@ -302,7 +302,7 @@ func (s *Store) ApplyUpdate(ctx context.Context, u *socle.Update) (socle.UpdateR
 		}
 		counts["features_changed"], counts["candidates_added"], counts["reports_added"] = res.FeaturesChanged, res.CandidatesAdded, res.ReportsAdded
 		js, _ := json.Marshal(counts)
-		_, err := im.tx.ExecContext(ctx, `UPDATE batches SET status = 'done', finished_at = ?, counts = ? WHERE id = ?`, formatTimestamp(s.now(), true), string(js), b.ID)
+		_, err := im.tx.ExecContext(ctx, `UPDATE batches SET status = 'done', finished_at = ?, counts = ? WHERE id = ?`, formatTimestamp(s.now()), string(js), b.ID)
 		return storeError(ctx, err)
 	})
 }
@@ -491,7 +491,7 @@ func (s *Store) RevertUpdate(ctx context.Context, batch, actor string) (socle.Up
 			return storeError(ctx, err)
 		}
 		counts, _ := json.Marshal(map[string]int{"features_restored": res.FeaturesChanged, "candidates_removed": -res.CandidatesAdded, "reports_removed": -res.ReportsAdded})
-		_, err = im.tx.ExecContext(ctx, `INSERT INTO update_reverts (batch, actor, reverted_at, counts) VALUES (?, ?, ?, ?)`, batch, actor, formatTimestamp(im.now, true), string(counts))
+		_, err = im.tx.ExecContext(ctx, `INSERT INTO update_reverts (batch, actor, reverted_at, counts) VALUES (?, ?, ?, ?)`, batch, actor, formatTimestamp(im.now), string(counts))
 		return storeError(ctx, err)
 	})
 }

@@ -24,101 +24,39 @@ func malformed(format string, args ...any) error {
 	return &socle.Error{Code: socle.EINVALID, Message: "a value in the request is out of range or malformed", Err: fmt.Errorf(format, args...)}
 }
 
-// appendJSONString appends s as PostgreSQL's escape_json writes it: only
-// the quote, the backslash and control characters are escaped.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch c {
-		case '"':
-			dst = append(dst, '\\', '"')
-		case '\\':
-			dst = append(dst, '\\', '\\')
-		case '\b':
-			dst = append(dst, '\\', 'b')
-		case '\f':
-			dst = append(dst, '\\', 'f')
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			if c < 0x20 {
-				dst = append(dst, '\\', 'u', '0', '0', "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xf])
-			} else {
-				dst = append(dst, c)
-			}
-		}
-	}
-	return append(dst, '"')
-}
-
-// formatTimestamp writes a timestamptz. For JSON (iso false), as
-// PostgreSQL's to_json does in the UTC session time zone:
-// 2024-05-01T10:00:00.5+00:00; for the GeoPackage (iso true), as its
-// DATETIME: 2024-05-01T10:00:00.500Z (microseconds when needed).
-func formatTimestamp(t time.Time, gpkg bool) string {
+// formatTimestamp writes a date-time as a GeoPackage DATETIME:
+// 2024-05-01T10:00:00.500Z (microseconds when needed).
+func formatTimestamp(t time.Time) string {
 	t = t.UTC()
-	if gpkg {
-		if t.Nanosecond()%int(time.Millisecond) == 0 {
-			return t.Format("2006-01-02T15:04:05.000Z")
-		}
-		return t.Format("2006-01-02T15:04:05.000000Z")
+	if t.Nanosecond()%int(time.Millisecond) == 0 {
+		return t.Format("2006-01-02T15:04:05.000Z")
 	}
-	return socle.FormatDateTime(t)
+	return t.Format("2006-01-02T15:04:05.000000Z")
 }
 
-// appendValue appends a non-null value as PostgreSQL's to_json and
-// json_build_array write it (ids and cursor keys).
-func appendValue(dst []byte, k kind, v any) []byte {
-	switch k {
-	case kText:
-		return appendJSONString(dst, v.(string))
-	case kInt:
-		return strconv.AppendInt(dst, v.(int64), 10)
-	case kFloat:
-		return socle.AppendFloat(dst, v.(float64), true)
-	case kBool:
-		return strconv.AppendBool(dst, v.(bool))
-	case kDate:
-		return append(v.(time.Time).AppendFormat(append(dst, '"'), time.DateOnly), '"')
-	case kTime:
-		return appendJSONString(dst, formatTimestamp(v.(time.Time), false))
-	case kJSON:
-		return append(dst, v.(jsonValue)...)
-	}
-	panic("embedded: unknown kind")
-}
-
-// appendNullable appends v, or null.
-func appendNullable(dst []byte, k kind, v any) []byte {
-	if v == nil {
-		return append(dst, "null"...)
-	}
-	return appendValue(dst, k, v)
-}
-
-// appendProperty appends a property value as the PostGIS store writes it
-// from PostgreSQL's text of the column (postgis.appendProperties): numbers
-// and jsonb as their text, booleans, timestamps in RFC 3339, anything else
-// as a string.
+// appendProperty appends a property value as GeoJSON properties hold it
+// (the text forms of package socle): numbers, booleans and objects as
+// themselves, dates and date-times as strings.
 func appendProperty(dst []byte, k kind, v any) []byte {
 	switch {
 	case v == nil:
 		return append(dst, "null"...)
 	case k == kText:
 		return socle.AppendJSONString(dst, v.(string))
+	case k == kInt:
+		return strconv.AppendInt(dst, v.(int64), 10)
 	case k == kFloat:
 		return socle.AppendFloat(dst, v.(float64), false)
+	case k == kBool:
+		return strconv.AppendBool(dst, v.(bool))
 	case k == kDate:
 		return append(v.(time.Time).AppendFormat(append(dst, '"'), time.DateOnly), '"')
 	case k == kTime:
-		return socle.AppendJSONString(dst, formatTimestamp(v.(time.Time), false))
+		return socle.AppendJSONString(dst, socle.FormatDateTime(v.(time.Time)))
+	case k == kJSON:
+		return append(dst, v.(jsonValue)...)
 	}
-	return appendValue(dst, k, v)
+	panic("embedded: unknown kind")
 }
 
 // parseText converts the text of a value to kind k as PostgreSQL's input

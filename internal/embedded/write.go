@@ -117,7 +117,7 @@ func (im *batchWriter) run(ctx context.Context, t *table, rows []socle.Row, reje
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO batches (id, kind, collection, source, file_sha256, actor, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		b.ID, b.Kind, c.ID, b.Source, b.FileSHA256, b.Actor, formatTimestamp(im.now, true)); err != nil {
+		b.ID, b.Kind, c.ID, b.Source, b.FileSHA256, b.Actor, formatTimestamp(im.now)); err != nil {
 		return storeError(ctx, err)
 	}
 	if err := tx.QueryRowContext(ctx, "SELECT next_value FROM sequences WHERE name = 'addresses_id_seq'").Scan(&im.seq); err != nil {
@@ -187,7 +187,7 @@ func (im *batchWriter) finish(ctx context.Context, res socle.ImportResult) error
 	}
 	counts, _ := json.Marshal(res)
 	if _, err := im.tx.ExecContext(ctx, `UPDATE batches SET status = 'done', finished_at = ?, counts = ? WHERE id = ?`,
-		formatTimestamp(im.s.now(), true), string(counts), im.batch.ID); err != nil {
+		formatTimestamp(im.s.now()), string(counts), im.batch.ID); err != nil {
 		return storeError(ctx, err)
 	}
 	return nil
@@ -619,7 +619,7 @@ func (in *inserter) insert(ctx context.Context, f *feature, stamp, batch string)
 func (im *batchWriter) bumpVersion(ctx context.Context, collection string, st layerState) (layerState, error) {
 	st = layerState{version: st.version + 1, updatedAt: im.s.now().UTC().Truncate(time.Microsecond), lastBatch: im.batch.ID}
 	if _, err := im.tx.ExecContext(ctx, "UPDATE layer_state SET version = ?, updated_at = ?, last_batch = ? WHERE collection = ?",
-		st.version, formatTimestamp(st.updatedAt, true), st.lastBatch, collection); err != nil {
+		st.version, formatTimestamp(st.updatedAt), st.lastBatch, collection); err != nil {
 		return st, storeError(ctx, err)
 	}
 	return st, nil
@@ -664,7 +664,7 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 		}
 		defer fill.close()
 	}
-	stamp := formatTimestamp(im.now, true)
+	stamp := formatTimestamp(im.now)
 	for i, ch := range changes {
 		if i%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -764,7 +764,7 @@ func (im *batchWriter) saveExtent(ctx context.Context, collection string, ext *o
 		args = []any{ext.Min[0], ext.Min[1], ext.Max[0], ext.Max[1]}
 	}
 	_, err := im.tx.ExecContext(ctx, "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?, last_change = ? WHERE table_name = ?",
-		append(args, formatTimestamp(im.now, true), collection)...)
+		append(args, formatTimestamp(im.now), collection)...)
 	return storeError(ctx, err)
 }
 
@@ -840,7 +840,7 @@ func (im *batchWriter) stream(ctx context.Context, t *table, rows iter.Seq2[socl
 		return fmt.Errorf("embedded: write %s: the file already holds it", c.ID)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO batches (id, kind, collection, source, file_sha256, actor, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		b.ID, b.Kind, c.ID, b.Source, b.FileSHA256, b.Actor, formatTimestamp(im.now, true)); err != nil {
+		b.ID, b.Kind, c.ID, b.Source, b.FileSHA256, b.Actor, formatTimestamp(im.now)); err != nil {
 		return storeError(ctx, err)
 	}
 	if err := tx.QueryRowContext(ctx, "SELECT next_value FROM sequences WHERE name = 'addresses_id_seq'").Scan(&im.seq); err != nil {
@@ -856,7 +856,7 @@ func (im *batchWriter) stream(ctx context.Context, t *table, rows iter.Seq2[socl
 		return err
 	}
 	defer ins.st.Close()
-	stamp := formatTimestamp(im.now, true)
+	stamp := formatTimestamp(im.now)
 	multi := strings.HasPrefix(c.GeometryType, "Multi")
 	srids := map[int]bool{}
 	var ext orb.Bound

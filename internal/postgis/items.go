@@ -31,23 +31,26 @@ func geometryJSON(c crs.CRS, decimals int) string {
 // order, one page of at most q.Limit features, and says where the
 // neighbouring pages start.
 func (s *Store) Items(ctx context.Context, q *socle.ItemsQuery, fn func(*socle.Feature) error) (socle.Page, error) {
-	cols := fmt.Sprintf("to_json(t.%s)::text, %s", ident(idColumn(q.Collection)), geometryJSON(q.CRS, q.Decimals()))
+	cols := fmt.Sprintf("t.%s::text, %s", ident(idColumn(q.Collection)), geometryJSON(q.CRS, q.Decimals()))
 	if len(q.Properties) > 0 {
 		cols += ", " + propertyColumns(q.Properties)
 	}
 	var (
 		f        socle.Feature
+		idBuf    []byte
 		propBuf  []byte
 		buffered []socle.Feature // only when walking backwards
 	)
+	stringIDs := q.Collection.IDType != socle.TypeInteger
 	return s.walk(ctx, q, cols, func(rows pgx.Rows) error {
 		raw := rows.RawValues()
+		idBuf = appendID(idBuf[:0], stringIDs, raw[0])
 		propBuf = appendProperties(propBuf[:0], q.Properties, raw[2:])
 		if q.Backwards() {
-			buffered = append(buffered, socle.Feature{ID: clone(raw[0]), Geometry: clone(raw[1]), Properties: clone(propBuf)})
+			buffered = append(buffered, socle.Feature{ID: clone(idBuf), Geometry: clone(raw[1]), Properties: clone(propBuf)})
 			return nil
 		}
-		f.ID, f.Geometry, f.Properties = raw[0], raw[1], propBuf
+		f.ID, f.Geometry, f.Properties = idBuf, raw[1], propBuf
 		return fn(&f)
 	}, func() error {
 		for i := len(buffered) - 1; i >= 0; i-- {
@@ -191,6 +194,15 @@ func rowKeys(q *socle.ItemsQuery, raw []byte) ([]any, error) {
 
 func clone(b []byte) []byte { return append([]byte(nil), b...) }
 
+// appendID writes a feature id, read as text, as JSON: a number, or a
+// string for collections with text ids.
+func appendID(dst []byte, text bool, raw []byte) []byte {
+	if text {
+		return socle.AppendJSONString(dst, string(raw))
+	}
+	return append(dst, raw...)
+}
+
 func maps(a pgx.NamedArgs) pgx.NamedArgs {
 	out := make(pgx.NamedArgs, len(a))
 	for k, v := range a {
@@ -256,14 +268,15 @@ func scanRecord(rows pgx.Rows, props []socle.Property) (*socle.Record, error) {
 
 // Feature returns one feature by id, or ENOTFOUND.
 func (s *Store) Feature(ctx context.Context, fq *socle.FeatureQuery) (*socle.Feature, error) {
-	cols := fmt.Sprintf("to_json(t.%s)::text, %s", ident(idColumn(fq.Collection)), geometryJSON(fq.CRS, fq.CRS.Decimals()))
+	cols := fmt.Sprintf("t.%s::text, %s", ident(idColumn(fq.Collection)), geometryJSON(fq.CRS, fq.CRS.Decimals()))
 	if len(fq.Properties) > 0 {
 		cols += ", " + propertyColumns(fq.Properties)
 	}
 	var f *socle.Feature
 	err := s.one(ctx, fq, cols, func(rows pgx.Rows) error {
 		raw := rows.RawValues()
-		f = &socle.Feature{ID: clone(raw[0]), Geometry: clone(raw[1]), Properties: appendProperties(nil, fq.Properties, raw[2:])}
+		f = &socle.Feature{ID: appendID(nil, fq.Collection.IDType != socle.TypeInteger, raw[0]), Geometry: clone(raw[1]),
+			Properties: appendProperties(nil, fq.Properties, raw[2:])}
 		return nil
 	})
 	return f, err
