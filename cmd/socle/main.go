@@ -1,5 +1,8 @@
 // Command socle serves a territory's reference layers through OGC APIs, and
-// manages them: migrate, import, update.
+// manages them: migrate, import, update, copy, keys. It wires the parts
+// together — configuration, one store (socle.Store: PostGIS or the embedded
+// GeoPackage), the HTTP server, the importer and the updater — and holds
+// no logic of its own beyond parsing the command line.
 package main
 
 import (

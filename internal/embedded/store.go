@@ -4,11 +4,16 @@
 // held in memory — typed values, Lambert-93 geometries and an R-tree — from
 // which reads are served.
 //
-// It answers like the PostGIS store (package postgis): the same features in
-// the same order, the same cursors, the same JSON, the same errors, so that
-// the HTTP layer and the importer take either. Writes are imports: each is
-// one SQLite transaction, after which a new snapshot of the collection
-// replaces the old one atomically.
+// It keeps the same store contract (socle.Store) as the PostGIS store and
+// gives the same answers: the same features in the same order, the same
+// cursors, the same JSON (the text forms of package socle), which the
+// differential tests check. Queries come resolved (socle.ResolveItems);
+// writes are batches: each is one SQLite transaction, after which a new
+// snapshot of the collection replaces the old one atomically. Its books
+// (keys, audit, jobs, deposits) are the ledger's.
+//
+// It may import the domain (internal/socle), the ledger and the standards
+// (ogc/…); never the HTTP layer or another store.
 //
 // Where the two stores still differ (each checked by the differential
 // tests or stated here):

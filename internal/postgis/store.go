@@ -1,6 +1,12 @@
 // Package postgis is Socle's PostgreSQL/PostGIS store: the schema and its
-// migrations, the compilation of query values to SQL with bound parameters,
-// and the writes of imports. It never writes HTTP.
+// migrations, the compilation of resolved queries (socle.ItemsQuery) to SQL
+// with bound parameters, vector tiles, the writes of imports and updater
+// batches, and the change notifications (LISTEN/NOTIFY). Its books (keys,
+// audit, jobs, deposits) are the ledger's.
+//
+// It may import the domain (internal/socle), the ledger and the standards
+// (ogc/…); it never writes HTTP and never checks a request: what it is
+// given is resolved.
 package postgis
 
 import (

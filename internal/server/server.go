@@ -1,6 +1,11 @@
-// Package server is Socle's HTTP layer: routes, content negotiation, the
-// OGC API documents and their encoders. It parses requests into query values
-// and hands them to a store; it never builds SQL.
+// Package server is Socle's HTTP layer: routes, the call of each request
+// (caller, language) worked out once at the edge, content negotiation, the
+// OGC API documents and their encoders, the airlock. A handler reads top to
+// bottom: parse the parameters, resolve them (socle.ResolveItems), call the
+// store once, encode.
+//
+// It may import the domain, auth, metadata, the updater (for the airlock)
+// and the standards (ogc/…); it never imports a store and never builds SQL.
 package server
 
 import (

@@ -1,6 +1,12 @@
-// Package socle holds Socle's domain: the collections it serves, the query
-// values that travel from the HTTP layer to the stores, and the error codes
-// every layer shares. It imports no storage and no HTTP.
+// Package socle holds Socle's domain: the collections it serves (the
+// catalog), the store contract (Store and its roles), the resolution of
+// requests into the queries stores run (ResolveItems: the one place a
+// request is checked, with the one set of errors), the values that travel
+// between layers (features, records, batches, pages) and their text forms,
+// and the error codes every layer shares.
+//
+// It may import the standards (ogc/…) and geometry libraries; never a
+// store, the HTTP layer or a command.
 package socle
 
 import (

@@ -1,5 +1,7 @@
-// Package storetest holds conformance suites that every store (PostGIS,
-// embedded) must pass, so that both answer alike.
+// Package storetest holds what the tests of every store (PostGIS,
+// embedded) share: conformance suites both must pass, so that both answer
+// alike, and helpers that resolve queries as the HTTP layer does. Tests
+// only.
 package storetest
 
 import (
