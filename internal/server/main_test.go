@@ -81,6 +81,16 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	code := func() int {
+		// Servers make their bulk downloads in the temporary directory, and
+		// not every test closes its server: the package gets a directory of
+		// its own, removed at the end, so that a run leaves nothing behind.
+		tmp, err := os.MkdirTemp("", "socle-server-test-")
+		if err != nil {
+			env.err = err
+			return m.Run()
+		}
+		defer os.RemoveAll(tmp)
+		os.Setenv("TMPDIR", tmp)
 		ctx := context.Background()
 		catalog := socle.DefaultCatalog()
 		if env.kind == "embedded" {
