@@ -6,9 +6,14 @@
 # part to make cheaper (wrk's own share is not measured). Warm-up (4 connections, 3 s) first; then wrk -t2 -c32 for DURATION (15s).
 # Backends that start during the run are counted from zero; a backend that ends is counted up to
 # its last 0.5 s sample.
+# Env: KIT (the bench kit, for its cycle.lua: shared/bench beside the repository's directory, i.e.
+# bench/../../shared/bench). Scratch files go to a directory from mktemp -d, removed at exit.
 set -euo pipefail
 BASE="${1:?BASE_URL}"; PATHS="${2:?PATHS_FILE}"; PID="${3:?SERVER_PID}"; DUR="${4:-15s}"
-KIT="${KIT:-/work/shared/bench}"
+KIT="${KIT:-$(dirname "$0")/../../shared/bench}"
+[ -f "$KIT/cycle.lua" ] || { echo "no bench kit at $KIT: set KIT to the kit's directory (cycle.lua)" >&2; exit 2; }
+TMP="$(mktemp -d -t cpu-split.XXXXXX)"
+trap 'rm -rf "$TMP"' EXIT
 case "$BASE" in http://127.0.0.1*) ;; *) echo "BASE_URL must be on 127.0.0.1" >&2; exit 2;; esac
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 pg_backends() { # "pid ticks" of backends connected to a bench* database
@@ -19,20 +24,19 @@ pg_backends() { # "pid ticks" of backends connected to a bench* database
   done
 }
 WRK_PATHS="$PATHS" wrk -t2 -c4 -d3s -s "$KIT/cycle.lua" "$BASE" > /dev/null
-s0=$(ticks "$PID"); pg_backends > /tmp/cpu-split.$$.before
+s0=$(ticks "$PID"); pg_backends > "$TMP/before"
 # Backends are sampled every 0.5 s during the run: a server may close connections whose request
 # was cancelled when wrk stops, and their CPU would be lost if only read at the end.
-WRK_PATHS="$PATHS" wrk -t2 -c32 -d"$DUR" --timeout 30s -s "$KIT/cycle.lua" "$BASE" > /tmp/cpu-split.$$.wrk 2>&1 &
+WRK_PATHS="$PATHS" wrk -t2 -c32 -d"$DUR" --timeout 30s -s "$KIT/cycle.lua" "$BASE" > "$TMP/wrk" 2>&1 &
 wpid=$!
-: > /tmp/cpu-split.$$.after
-while kill -0 "$wpid" 2>/dev/null; do pg_backends >> /tmp/cpu-split.$$.after; sleep 0.5; done
+: > "$TMP/after"
+while kill -0 "$wpid" 2>/dev/null; do pg_backends >> "$TMP/after"; sleep 0.5; done
 wait "$wpid" || true
-out=$(cat /tmp/cpu-split.$$.wrk)
-s1=$(ticks "$PID"); pg_backends >> /tmp/cpu-split.$$.after
+out=$(cat "$TMP/wrk")
+s1=$(ticks "$PID"); pg_backends >> "$TMP/after"
 req=$(printf '%s\n' "$out" | sed -n 's/^WRKJSON //p' | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["requests"], round(j["rps"],1), j["non2xx"])')
 pg=$(awk 'NR==FNR {b[$1]=$2; next} {if ($2 > m[$1]) m[$1]=$2} END{for (p in m) {d=m[p]-((p in b)?b[p]:0); if (d>0) s+=d}; print s+0}' \
-  /tmp/cpu-split.$$.before /tmp/cpu-split.$$.after)
-rm -f /tmp/cpu-split.$$.before /tmp/cpu-split.$$.after /tmp/cpu-split.$$.wrk
+  "$TMP/before" "$TMP/after")
 hz=$(getconf CLK_TCK)
 read -r n rps non2xx <<< "$req"
 awk -v n="$n" -v rps="$rps" -v bad="$non2xx" -v s=$((s1 - s0)) -v pg="$pg" -v hz="$hz" 'BEGIN{

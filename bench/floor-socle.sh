@@ -9,7 +9,7 @@
 # (commit b5b492d) and binds the bbox already projected to Lambert-93 (6ee2bc6); the proposed_*
 # scripts are close to, but not, that new SQL.
 #
-# Unlike shared/bench/floor-postgis.sh (simple protocol, values inlined), the request values are
+# Unlike the bench kit's floor-postgis.sh (simple protocol, values inlined), the request values are
 # bound parameters of prepared statements (-M prepared), as pgx sends them; the per-transaction
 # pick of a bbox/id/commune is a pgbench CASE expression, so no extra round trip.
 # Every Socle script runs with Socle's session settings (search_path socle,public,
@@ -27,17 +27,20 @@
 #   proposed_items_bbox_l1000/_l100 a suggested rewrite of Socle's page statement (see below)
 #   proposed_items_bbox_count       Socle's count with the query box computed once
 #
-# Env: DATABASE_URL (postgresql://postgres@127.0.0.1:5432/bench), KIT (/work/shared/bench),
+# Env: DATABASE_URL (postgresql://postgres@127.0.0.1:5432/bench), KIT (the bench kit: shared/bench
+#      beside the repository's directory, i.e. bench/../../shared/bench), REQUESTS_DIR ($KIT/requests),
 #      PG_CLIENTS ("4"), PG_THREADS 2, FLOOR_DURATION 15, PGBENCH_MODE (prepared), SCENARIOS,
-#      OUT_DIR (default /tmp/socle-floor-<UTC timestamp>). Output: $OUT_DIR/floor-socle.tsv
+#      OUT_DIR (default: a new directory from mktemp -d in $TMPDIR, socle-floor-<UTC ts>.XXXXXX).
+#      Output: $OUT_DIR/floor-socle.tsv
 set -euo pipefail
-KIT="${KIT:-/work/shared/bench}"
+KIT="${KIT:-$(dirname "$0")/../../shared/bench}"
 REQ="${REQUESTS_DIR:-$KIT/requests}"
+[ -f "$REQ/bboxes.txt" ] || { echo "no request lists at $REQ: set KIT to the bench kit's directory (or REQUESTS_DIR to its requests/)" >&2; exit 2; }
 DB="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/bench}"
 case "$DB" in *@127.0.0.1*|*@localhost*) ;; *) echo "DATABASE_URL must be on 127.0.0.1" >&2; exit 2;; esac
 PG_CLIENTS="${PG_CLIENTS:-4}"; PG_THREADS="${PG_THREADS:-2}"; DUR="${FLOOR_DURATION:-15}"
 MODE="${PGBENCH_MODE:-prepared}"
-OUT_DIR="${OUT_DIR:-/tmp/socle-floor-$(date -u +%Y%m%dT%H%M%SZ)}"
+OUT_DIR="${OUT_DIR:-$(mktemp -d -t "socle-floor-$(date -u +%Y%m%dT%H%M%SZ).XXXXXX")}"
 S="$OUT_DIR/pgbench-socle"; mkdir -p "$S"
 
 # caseexpr FILE COLUMN -> pgbench expression "case when :i = 1 then v1 when ... end"

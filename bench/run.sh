@@ -1,24 +1,25 @@
 #!/usr/bin/env bash
-# bench/run.sh — Socle against CrunchyData pg_featureserv 1.3.1 on the same data (the shared
-# benchmark territory, 250 000 addresses) and the same requests (shared/bench/requests), in one
-# sitting, with the shared kit's wrk settings. Everything from scratch and idempotent:
+# bench/run.sh — Socle against CrunchyData pg_featureserv 1.3.1 on the same data (the bench kit's
+# territory, 250 000 addresses) and the same requests (the kit's requests/), in one sitting, with
+# the kit's wrk settings. The bench kit ($KIT) is not in this repository (see bench/README.md).
+# Everything from scratch and idempotent:
 #
-#   data    create the database if missing; load shared/bench/territory.sql into public.* (skipped
+#   data    create the database if missing; load $KIT/territory.sql into public.* (skipped
 #           when the four tables already hold the scale-1 counts); `socle migrate`; copy public.*
 #           into socle.* (bench/load-bench-territory.sql); check ids and geometries are identical
 #   build   go build Socle from this repo (-> $SOCLE_BIN); build pg_featureserv $PGFS_TAG from a
 #           bare git dir ($PGFS_GIT, e.g. from the search tool's fetch) into $PGFS_DIR if missing
-#   peers   shared/bench/run-peers.sh: pg_featureserv, the four features scenarios (fresh process each)
+#   peers   $KIT/run-peers.sh: pg_featureserv, the four features scenarios (fresh process each)
 #   peers_np  the same with max_parallel_workers_per_gather=0 on pg_featureserv's connections (Socle's
 #           setting), optional
-#   socle   start `socle serve` on $SOCLE_ADDR, shared/bench/run-server.sh, the same four scenarios
+#   socle   start `socle serve` on $SOCLE_ADDR, $KIT/run-server.sh, the same four scenarios
 #           (tile scenarios not run: this comparison is about Features); filter = Socle's simple
 #           property filter
 #   socle_cql2  Socle's filter scenario with the kit's CQL2 template instead, optional
 #   pages   first page vs last page of addresses sorted by id, limit 1000: Socle's last page reached
 #           through its next links (bench/walk-pages.py), pg_featureserv's through offset=249000;
 #           wrk on each single URL at 1 and 4 connections ($PAGE_DURATION each, fresh pg_featureserv)
-#   floor   shared/bench/floor-postgis.sh (features scenarios) and bench/floor-socle.sh
+#   floor   $KIT/floor-postgis.sh (features scenarios) and bench/floor-socle.sh
 #   tileserv  pg_tileserv ($PGTS_TAG, built by `build` from $PGTS_GIT into $PGTS_DIR): the kit's tile
 #           lists, roads and addresses at z12/z14/z16, a fresh process per scenario
 #   socle_tiles  Socle on PostGIS, the same tile lists without its tile cache, then with it
@@ -30,43 +31,58 @@
 #
 # Env (defaults): STEPS ("build data peers socle socle peers pages floor report"; a step may repeat:
 #   each peers/socle round writes its own pg_featureserv-N/socle-N dir), DB_NAME (bench),
-#   OUT_DIR (/tmp/socle-bench-results/<UTC ts>), KIT (/work/shared/bench), SOCLE_BIN (/tmp/socle-bench),
-#   SOCLE_ADDR (127.0.0.1:8090), PGFS_DIR (/tmp/pgfs), PGFS_TAG (v1.3.1),
-#   PGFS_GIT (/work/.mirror/CrunchyData+pg_featureserv/repo), PG_FEATURESERV_BIN ($PGFS_DIR/pg_featureserv),
+#   OUT_DIR (a new directory from mktemp -d in $TMPDIR, socle-bench-<UTC ts>.XXXXXX),
+#   KIT (the bench kit: shared/bench beside the repository's directory, i.e. bench/../../shared/bench),
+#   CACHE_DIR (${XDG_CACHE_HOME:-$HOME/.cache}/socle-bench: what is kept from one run to the next),
+#   SOCLE_BIN ($CACHE_DIR/socle), SOCLE_ADDR (127.0.0.1:8090), PGFS_DIR ($CACHE_DIR/pgfs),
+#   PGFS_TAG (v1.3.1), PGFS_GIT (none: a bare git directory of github.com/CrunchyData/pg_featureserv,
+#   needed to build it when $PG_FEATURESERV_BIN is missing), PG_FEATURESERV_BIN ($PGFS_DIR/pg_featureserv),
 #   THREADS 2 CONNS 32 DURATION 25s WARMUP 5s (the kit's, the same for both servers), PAGE_DURATION 10s,
-#   FLOOR_DURATION 15, SOCLE_FLAGS (extra `socle serve` flags, e.g. --max-conns 4), PGTS_DIR (/tmp/pgts),
-#   PGTS_TAG (v1.0.11), PGTS_GIT (/work/.mirror/CrunchyData+pg_tileserv/repo), GPKG (/tmp/socle-bench.gpkg),
-#   TILE_CACHE_BYTES (268435456, Socle's default).
+#   FLOOR_DURATION 15, SOCLE_FLAGS (extra `socle serve` flags, e.g. --max-conns 4), PGTS_DIR ($CACHE_DIR/pgts),
+#   PGTS_TAG (v1.0.11), PGTS_GIT (none: a bare git directory of github.com/CrunchyData/pg_tileserv; without
+#   it pg_tileserv is not built), GPKG ($CACHE_DIR/socle-bench.gpkg), TILE_CACHE_BYTES (268435456, Socle's default).
 # Socle runs with --rate-limit 0: wrk's thousands of requests a second from one address are what
 # its per-address limit is there to refuse.
 # Only 127.0.0.1 is ever contacted. Nothing is written in the repo but the summary you copy by hand.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
-KIT="${KIT:-/work/shared/bench}"
+KIT="${KIT:-$HERE/../../shared/bench}"
+CACHE_DIR="${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/socle-bench}"
 # Default: ABBA order (pg_featureserv, Socle, Socle, pg_featureserv) so that a drift of the machine's
 # load over the run weighs on both servers alike; report.py averages the rounds.
 STEPS="${STEPS:-build data peers socle socle peers pages floor report}"
 DB_NAME="${DB_NAME:-bench}"
 export PGHOST=127.0.0.1 PGPORT=5432 PGUSER=postgres
 export DATABASE_URL="postgresql://postgres@127.0.0.1:5432/$DB_NAME"
-SOCLE_BIN="${SOCLE_BIN:-/tmp/socle-bench}"
+SOCLE_BIN="${SOCLE_BIN:-$CACHE_DIR/socle}"
 SOCLE_ADDR="${SOCLE_ADDR:-127.0.0.1:8090}"
 case "$SOCLE_ADDR" in 127.0.0.1:*) ;; *) echo "SOCLE_ADDR must be on 127.0.0.1" >&2; exit 2;; esac
-PGFS_DIR="${PGFS_DIR:-/tmp/pgfs}"; PGFS_TAG="${PGFS_TAG:-v1.3.1}"
-PGFS_GIT="${PGFS_GIT:-/work/.mirror/CrunchyData+pg_featureserv/repo}"
+PGFS_DIR="${PGFS_DIR:-$CACHE_DIR/pgfs}"; PGFS_TAG="${PGFS_TAG:-v1.3.1}"
+PGFS_GIT="${PGFS_GIT:-}"
 export PG_FEATURESERV_BIN="${PG_FEATURESERV_BIN:-$PGFS_DIR/pg_featureserv}"
 export PG_FEATURESERV_ASSETS="${PG_FEATURESERV_ASSETS:-$PGFS_DIR/assets}"
-PGTS_DIR="${PGTS_DIR:-/tmp/pgts}"; PGTS_TAG="${PGTS_TAG:-v1.0.11}"
-PGTS_GIT="${PGTS_GIT:-/work/.mirror/CrunchyData+pg_tileserv/repo}"
+PGTS_DIR="${PGTS_DIR:-$CACHE_DIR/pgts}"; PGTS_TAG="${PGTS_TAG:-v1.0.11}"
+PGTS_GIT="${PGTS_GIT:-}"
 export PG_TILESERV_BIN="${PG_TILESERV_BIN:-$PGTS_DIR/pg_tileserv}"
 export PG_TILESERV_ASSETS="${PG_TILESERV_ASSETS:-$PGTS_DIR/assets}"
-GPKG="${GPKG:-/tmp/socle-bench.gpkg}"
+GPKG="${GPKG:-$CACHE_DIR/socle-bench.gpkg}"
 TILE_CACHE_BYTES="${TILE_CACHE_BYTES:-268435456}"
 export THREADS="${THREADS:-2}" CONNS="${CONNS:-32}" DURATION="${DURATION:-25s}" WARMUP="${WARMUP:-5s}"
 PAGE_DURATION="${PAGE_DURATION:-10s}"
 export FLOOR_DURATION="${FLOOR_DURATION:-15}"
-OUT_DIR="${OUT_DIR:-/tmp/socle-bench-results/$(date -u +%Y%m%dT%H%M%SZ)}"
+# Every step but build, gpkg and report reads the kit: check it is there before anything starts.
+for st in $STEPS; do
+  case "$st" in build|gpkg|report) ;; *)
+    [ -f "$KIT/cycle.lua" ] && [ -d "$KIT/requests" ] || {
+      echo "no bench kit at $KIT (step $st needs it): set KIT to the kit's directory (cycle.lua, requests/, run-server.sh, run-peers.sh, territory.sql)" >&2
+      exit 2
+    }
+    KIT="$(cd "$KIT" && pwd)"; break ;;
+  esac
+done
+mkdir -p "$CACHE_DIR" "$(dirname "$SOCLE_BIN")" "$(dirname "$GPKG")"
+OUT_DIR="${OUT_DIR:-$(mktemp -d -t "socle-bench-$(date -u +%Y%m%dT%H%M%SZ).XXXXXX")}"
 mkdir -p "$OUT_DIR"
 FS_PORT=9000
 SOCLE_PID=""; PGFS_PID=""; LOAD_PID=""
@@ -139,13 +155,13 @@ step_build() {
   log "built $SOCLE_BIN from $(git -C "$REPO" rev-parse --short HEAD) and the work tree"
   echo "socle binary rebuilt at $(date -u +%FT%TZ) from $(git -C "$REPO" rev-parse --short HEAD) and the work tree" >> "$OUT_DIR/versions.txt"
   if [ ! -x "$PG_FEATURESERV_BIN" ]; then
-    [ -d "$PGFS_GIT" ] || { echo "no pg_featureserv binary and no git dir at $PGFS_GIT (fetch github:CrunchyData/pg_featureserv)" >&2; exit 1; }
+    [ -n "$PGFS_GIT" ] && [ -d "$PGFS_GIT" ] || { echo "no pg_featureserv binary at $PG_FEATURESERV_BIN: set PGFS_GIT to a bare git directory of github.com/CrunchyData/pg_featureserv to build it" >&2; exit 1; }
     rm -rf "$PGFS_DIR"; mkdir -p "$PGFS_DIR"
     git --git-dir="$PGFS_GIT" archive "$PGFS_TAG" | tar -x -C "$PGFS_DIR"
     (cd "$PGFS_DIR" && go build -o "$PG_FEATURESERV_BIN" .)
     log "built pg_featureserv $PGFS_TAG"
   fi
-  if [ ! -x "$PG_TILESERV_BIN" ] && [ -d "$PGTS_GIT" ]; then
+  if [ ! -x "$PG_TILESERV_BIN" ] && [ -n "$PGTS_GIT" ] && [ -d "$PGTS_GIT" ]; then
     rm -rf "$PGTS_DIR"; mkdir -p "$PGTS_DIR"
     git --git-dir="$PGTS_GIT" archive "$PGTS_TAG" | tar -x -C "$PGTS_DIR"
     (cd "$PGTS_DIR" && go build -o "$PG_TILESERV_BIN" .)

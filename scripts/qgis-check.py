@@ -11,7 +11,8 @@
 
 A rendering passes when it is not blank and draws in more than one colour. Exits non-zero on any
 failure. Needs Debian's qgis and python3-qgis (not installed by scripts/setup: ~250 packages).
-Run with the system Python: /usr/bin/python3 scripts/qgis-check.py http://127.0.0.1:8080 /tmp/qgis"""
+Run with the system Python: /usr/bin/python3 scripts/qgis-check.py http://127.0.0.1:8080 "$(mktemp -d)"
+(or any OUT_DIR)."""
 import json, os, sys, tempfile, urllib.request
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

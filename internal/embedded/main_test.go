@@ -18,7 +18,9 @@ const childEnv = "SOCLE_EMBEDDED_CHILD"
 func TestMain(m *testing.M) {
 	switch os.Getenv(childEnv) {
 	case "":
-		os.Exit(m.Run())
+		code := m.Run()
+		removeBenchTemp()
+		os.Exit(code)
 	case "import-large":
 		if err := childImportLarge(os.Getenv("SOCLE_EMBEDDED_FILE")); err != nil {
 			fmt.Fprintln(os.Stderr, err)

@@ -3,9 +3,13 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -14,22 +18,104 @@ import (
 	"github.com/socle-geo/socle/ogc/crs"
 )
 
-// transform asks PostGIS where a CRS84 point lies in srid (x, y as PostGIS
-// orders them: easting or longitude first).
-func transform(t *testing.T, lon, lat float64, srid int) (float64, float64) {
+// crsOracle holds what PostGIS computes for a CRS test, so that the
+// embedded store is checked against PostGIS without a database: on PostGIS
+// every value is computed by PostGIS and compared with the committed one
+// (testdata/crs/TEST.json), and -update rewrites the file; under the
+// embedded store the committed values are the oracle.
+type crsOracle struct {
+	t    *testing.T
+	path string
+	want map[string][]float64 // committed
+	got  map[string][]float64 // computed by PostGIS in this run
+	pg   *pgx.Conn
+}
+
+func newCRSOracle(t *testing.T) *crsOracle {
 	t.Helper()
-	conn, err := pgx.Connect(context.Background(), env.dbURL)
+	o := &crsOracle{t: t, path: filepath.Join("testdata", "crs", t.Name()+".json"), want: map[string][]float64{}, got: map[string][]float64{}}
+	b, err := os.ReadFile(o.path)
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(b, &o.want); err != nil {
+			t.Fatalf("%s: %v", o.path, err)
+		}
+	case !errors.Is(err, fs.ErrNotExist) || env.kind != "postgis":
+		t.Fatalf("%v (run go test -update on PostGIS)", err)
+	}
+	if env.kind != "postgis" {
+		return o
+	}
+	o.pg, err = pgx.Connect(context.Background(), env.dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(context.Background())
-	var x, y float64
-	err = conn.QueryRow(context.Background(),
-		"SELECT ST_X(g), ST_Y(g) FROM (SELECT ST_Transform(ST_SetSRID(ST_MakePoint($1, $2), 4326), $3::int) AS g) s", lon, lat, srid).Scan(&x, &y)
-	if err != nil {
-		t.Fatal(err)
+	t.Cleanup(func() {
+		o.pg.Close(context.Background())
+		if !*update || t.Failed() {
+			return
+		}
+		b, err := json.MarshalIndent(o.got, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(o.path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(o.path, append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	})
+	return o
+}
+
+// value returns the n numbers PostGIS answers to sql with args, named by key
+// (which holds the arguments, so that a changed input is not answered by a
+// stale value).
+func (o *crsOracle) value(key string, n int, sql string, args ...any) []float64 {
+	o.t.Helper()
+	want, committed := o.want[key]
+	if o.pg == nil {
+		if !committed {
+			o.t.Fatalf("%s: no value for %q (run go test -update on PostGIS)", o.path, key)
+		}
+		return want
 	}
-	return x, y
+	got := make([]float64, n)
+	dest := make([]any, n)
+	for i := range got {
+		dest[i] = &got[i]
+	}
+	if err := o.pg.QueryRow(context.Background(), sql, args...).Scan(dest...); err != nil {
+		o.t.Fatal(err)
+	}
+	o.got[key] = got
+	if *update {
+		return got
+	}
+	if !committed || len(want) != len(got) {
+		o.t.Errorf("%s: no value for %q (run go test -update)", o.path, key)
+		return got
+	}
+	// PROJ versions may differ in the last digits: allow 1e-10 of the value
+	// (0.6 mm in Lambert-93, 5e-9 degrees), well below what the tests
+	// tolerate, far above a real change.
+	for i := range got {
+		if math.Abs(got[i]-want[i]) > 1e-10*math.Abs(want[i]) {
+			o.t.Errorf("%s: %q is %v, PostGIS says %v (run go test -update)", o.path, key, want, got)
+			break
+		}
+	}
+	return got
+}
+
+// transform is where a CRS84 point lies in srid (x, y as PostGIS orders
+// them: easting or longitude first).
+func (o *crsOracle) transform(lon, lat float64, srid int) (float64, float64) {
+	o.t.Helper()
+	v := o.value(fmt.Sprintf("point %.9f %.9f in EPSG:%d", lon, lat, srid), 2,
+		"SELECT ST_X(g), ST_Y(g) FROM (SELECT ST_Transform(ST_SetSRID(ST_MakePoint($1, $2), 4326), $3::int) AS g) s", lon, lat, srid)
+	return v[0], v[1]
 }
 
 type pointFeature struct {
@@ -40,9 +126,11 @@ type pointFeature struct {
 }
 
 // TestOutputCRSAndAxisOrder fetches one address in every CRS and checks the
-// coordinates against PostGIS, in the axis order each CRS defines.
+// coordinates against PostGIS (its committed answers under the embedded
+// store), in the axis order each CRS defines.
 func TestOutputCRSAndAxisOrder(t *testing.T) {
 	resp, body := get(t, "/collections/addresses/items/1")
+	oracle := newCRSOracle(t)
 	var ref pointFeature
 	if err := json.Unmarshal(body, &ref); err != nil || resp.Header.Get("Content-Crs") != "<"+crs.CRS84.URI+">" {
 		t.Fatalf("%v %s", err, resp.Header)
@@ -56,7 +144,7 @@ func TestOutputCRSAndAxisOrder(t *testing.T) {
 		}
 		var f pointFeature
 		_ = json.Unmarshal(body, &f)
-		x, y := transform(t, lon, lat, c.SRID)
+		x, y := oracle.transform(lon, lat, c.SRID)
 		want := []float64{x, y}
 		if c.YX {
 			want = []float64{y, x}
@@ -101,6 +189,7 @@ func TestBBoxInEveryCRS(t *testing.T) {
 	if len(base) < 10 {
 		t.Fatalf("the test box holds only %d addresses", len(base))
 	}
+	oracle := newCRSOracle(t)
 	for _, c := range crs.Supported {
 		if c == crs.Lambert {
 			continue
@@ -108,17 +197,10 @@ func TestBBoxInEveryCRS(t *testing.T) {
 		// Transform the Lambert box's corners, then shrink/grow nothing: the
 		// selection may differ only for features within the curvature of
 		// the edges, which the tolerance count below allows for.
-		conn, err := pgx.Connect(context.Background(), env.dbURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var a, b, cc, d float64
-		err = conn.QueryRow(context.Background(), `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
-			FROM (SELECT ST_Transform(ST_MakeEnvelope($1, $2, $3, $4, 2154), $5::int) AS e) s`, x0, y0, x1, y1, c.SRID).Scan(&a, &b, &cc, &d)
-		conn.Close(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
+		e := oracle.value(fmt.Sprintf("envelope %.0f %.0f %.0f %.0f of EPSG:2154 in EPSG:%d", x0, y0, x1, y1, c.SRID), 4,
+			`SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+			FROM (SELECT ST_Transform(ST_MakeEnvelope($1, $2, $3, $4, 2154), $5::int) AS e) s`, x0, y0, x1, y1, c.SRID)
+		a, b, cc, d := e[0], e[1], e[2], e[3]
 		box := fmt.Sprintf("%.9f,%.9f,%.9f,%.9f", a, b, cc, d)
 		if c.YX {
 			box = fmt.Sprintf("%.9f,%.9f,%.9f,%.9f", b, a, d, cc)

@@ -15,19 +15,6 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// sharedDir is the reference material beside the repository.
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join(repoRoot(), "..", "shared")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("shared/ not found beside the repository: %v", err)
-		}
-		t.Skipf("SKIPPED: %s not found", dir)
-	}
-	return dir
-}
-
 // yamlLoader lets the JSON Schema compiler read OGC's YAML schema files.
 type yamlLoader struct{}
 
@@ -51,9 +38,12 @@ func (yamlLoader) Load(url string) (any, error) {
 }
 
 // TestResponsesMatchOGCSchemas validates the documents against the OGC API –
-// Features Part 1 schemas.
+// Features Part 1 schemas (testdata/ogcapi-features, see its SOURCES.md).
 func TestResponsesMatchOGCSchemas(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "ogcapi", "ogcapi-features", "core", "openapi", "schemas")
+	dir, err := filepath.Abs(filepath.Join("testdata", "ogcapi-features", "core", "openapi", "schemas"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := jsonschema.NewCompiler()
 	c.UseLoader(yamlLoader{})
 	for _, tc := range []struct{ path, schema string }{

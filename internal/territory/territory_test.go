@@ -36,9 +36,10 @@ func TestMain(m *testing.M) {
 }
 
 // checkDir, when set, makes the layer checks read an already generated
-// territory instead, e.g. the benchmark one:
+// territory instead, e.g. the benchmark one (go run ./cmd/territory
+// --scale 83 --out DIR):
 //
-//	TERRITORY_DIR=/tmp/territory-83 go test ./internal/territory -run 'Communes|Addresses|Roads|LandCover|BAL'
+//	TERRITORY_DIR=DIR go test ./internal/territory -run 'Communes|Addresses|Roads|LandCover|BAL'
 var checkDir = os.Getenv("TERRITORY_DIR")
 
 func generated(t *testing.T) (*Territory, string) {

@@ -1,10 +1,12 @@
-// Package xsdtest validates XML documents in tests against the schemas of
-// the shared reference material (shared/schemas beside the repository),
-// offline, with xmllint and the OASIS catalog, always through the wrapper
-// schemas (see shared/REFERENCES.md for why).
+// Package xsdtest validates XML documents in tests against the schemas in
+// testdata/schemas (the subset of the project's reference schemas that the
+// two wrapper schemas reach, see testdata/schemas/SOURCES.md), offline,
+// with xmllint and the OASIS catalog there, always through the wrapper
+// schemas: loaded any other way, OGC's circular includes make libxml2 load
+// files twice.
 //
-// Without shared/ or xmllint a test is skipped loudly, and fails in CI
-// (CI set).
+// Without xmllint a test is skipped loudly, and fails in CI (CI set): a
+// clean clone validates or says why it did not.
 package xsdtest
 
 import (
@@ -12,12 +14,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
 
-// Wrapper schemas of shared/schemas/wrappers.
+// Wrapper schemas of testdata/schemas/wrappers.
 const (
 	// ISO19139 validates ISO 19139 records (gmd, gco, gmx, srv, GML 3.2.1).
 	ISO19139 = "iso19139-all.xsd"
@@ -26,21 +27,30 @@ const (
 	CSW = "csw202-iso-inspire.xsd"
 )
 
-// SharedDir is the reference material beside the repository.
-func SharedDir(t testing.TB) string {
+// schemaPath is where the schemas are, from the module root.
+var schemaPath = filepath.Join("internal", "xsdtest", "testdata", "schemas")
+
+// SchemaDir returns the absolute path of the vendored schemas, found from
+// the test's working directory (its package directory, inside the module).
+// They are part of the repository: a checkout without them fails.
+func SchemaDir(t testing.TB) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	dir, err := filepath.Abs(filepath.Join(filepath.Dir(file), "..", "..", "..", "shared"))
+	wd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "schemas", "catalog.xml")); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("shared/ not found beside the repository: %v", err)
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			schemas := filepath.Join(dir, schemaPath)
+			if _, err := os.Stat(filepath.Join(schemas, "catalog.xml")); err != nil {
+				t.Fatalf("xsdtest: the schemas are missing from the repository: %v", err)
+			}
+			return schemas
 		}
-		t.Skipf("SKIPPED: %s not found: schema validation not run", dir)
+		if filepath.Dir(dir) == dir {
+			t.Fatalf("xsdtest: no go.mod above %s", wd)
+		}
 	}
-	return dir
 }
 
 // xmllintPath finds xmllint (Debian package libxml2-utils).
@@ -62,8 +72,8 @@ func xmllintPath(t testing.TB) string {
 func Files(t testing.TB, wrapper string, files ...string) (map[string]bool, string) {
 	t.Helper()
 	bin := xmllintPath(t)
-	shared := SharedDir(t)
-	args := []string{"--noout", "--nonet", "--schema", filepath.Join(shared, "schemas", "wrappers", wrapper)}
+	schemas := SchemaDir(t)
+	args := []string{"--noout", "--nonet", "--schema", filepath.Join(schemas, "wrappers", wrapper)}
 	abs := make([]string, len(files))
 	for i, f := range files {
 		a, err := filepath.Abs(f)
@@ -73,8 +83,8 @@ func Files(t testing.TB, wrapper string, files ...string) (map[string]bool, stri
 		abs[i] = a
 	}
 	cmd := exec.Command(bin, append(args, abs...)...)
-	cmd.Dir = shared
-	cmd.Env = append(os.Environ(), "XML_CATALOG_FILES="+filepath.Join(shared, "schemas", "catalog.xml"))
+	cmd.Dir = schemas
+	cmd.Env = append(os.Environ(), "XML_CATALOG_FILES="+filepath.Join(schemas, "catalog.xml"))
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out

@@ -16,11 +16,12 @@ import (
 	"github.com/socle-geo/socle/ogc/csw"
 )
 
-// The pycsw functional-test corpus (shared/samples/csw-requests): every
-// request must parse, or fail with the exception code pycsw answers. Where
-// pycsw's answer is pycsw-specific (the "P" and "refused" rows of
-// SOURCES.md), overrides gives what a read-only, XML-only CSW 2.0.2
-// endpoint answers instead. Every answer of ours is then validated.
+// The pycsw functional-test corpus (testdata/csw-requests, copied from the
+// project's reference material): every request must parse, or fail with
+// the exception code pycsw answers. Where pycsw's answer is pycsw-specific
+// (the "P" and "refused" rows of its SOURCES.md), overrides gives what a
+// read-only, XML-only CSW 2.0.2 endpoint answers instead. Every answer of
+// ours is then validated.
 
 // overrides maps suite/method_name to the expected exception code ("" for
 // a normal answer).
@@ -54,7 +55,7 @@ func expected(t *testing.T, suite, name string) csw.ExceptionCode {
 	if c, ok := overrides[suite+"/"+name]; ok {
 		return c
 	}
-	b, err := os.ReadFile(filepath.Join(corpusDir(t), suite, "expected", name+".xml"))
+	b, err := os.ReadFile(filepath.Join(corpusDir, suite, "expected", name+".xml"))
 	if err != nil {
 		t.Fatalf("%s/%s: %v", suite, name, err)
 	}
@@ -66,9 +67,8 @@ func expected(t *testing.T, suite, name string) csw.ExceptionCode {
 	return ""
 }
 
-func corpusDir(t *testing.T) string {
-	return filepath.Join(xsdtest.SharedDir(t), "samples", "csw-requests")
-}
+// corpusDir holds the corpus, suite by suite (see its SOURCES.md).
+const corpusDir = "testdata/csw-requests"
 
 type corpusRequest struct {
 	suite, name string
@@ -76,9 +76,8 @@ type corpusRequest struct {
 }
 
 func corpus(t *testing.T) []corpusRequest {
-	dir := corpusDir(t)
 	var reqs []corpusRequest
-	posts, _ := filepath.Glob(filepath.Join(dir, "*", "post", "*.xml"))
+	posts, _ := filepath.Glob(filepath.Join(corpusDir, "*", "post", "*.xml"))
 	for _, p := range posts {
 		p := p
 		suite := filepath.Base(filepath.Dir(filepath.Dir(p)))
@@ -91,7 +90,7 @@ func corpus(t *testing.T) []corpusRequest {
 			return csw.ParseXML(f)
 		}})
 	}
-	gets, _ := filepath.Glob(filepath.Join(dir, "*", "get", "requests.txt"))
+	gets, _ := filepath.Glob(filepath.Join(corpusDir, "*", "get", "requests.txt"))
 	for _, g := range gets {
 		suite := filepath.Base(filepath.Dir(filepath.Dir(g)))
 		f, err := os.Open(g)

@@ -32,39 +32,44 @@ func checkParsed(t *testing.T, req csw.Request, err error) {
 	}
 }
 
-// corpusSeeds are the pycsw requests when shared/ is beside the
-// repository.
-func corpusSeeds(kind string) []string {
-	dir := filepath.Join("..", "..", "..", "shared", "samples", "csw-requests")
+// corpusSeeds are the requests of the pycsw corpus (testdata/csw-requests),
+// POST bodies or GET query strings; a corpus missing from the checkout
+// fails the fuzz test rather than leaving it with only its own seeds.
+func corpusSeeds(f *testing.F, kind string) []string {
+	f.Helper()
 	var out []string
 	if kind == "post" {
-		files, _ := filepath.Glob(filepath.Join(dir, "*", "post", "*.xml"))
-		for _, f := range files {
-			if b, err := os.ReadFile(f); err == nil {
-				out = append(out, string(b))
+		files, _ := filepath.Glob(filepath.Join(corpusDir, "*", "post", "*.xml"))
+		for _, file := range files {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			out = append(out, string(b))
+		}
+	} else {
+		files, _ := filepath.Glob(filepath.Join(corpusDir, "*", "get", "requests.txt"))
+		for _, file := range files {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			sc := bufio.NewScanner(strings.NewReader(string(b)))
+			for sc.Scan() {
+				if _, q, ok := strings.Cut(sc.Text(), ","); ok {
+					out = append(out, q)
+				}
 			}
 		}
-		return out
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*", "get", "requests.txt"))
-	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			continue
-		}
-		sc := bufio.NewScanner(fh)
-		for sc.Scan() {
-			if _, q, ok := strings.Cut(sc.Text(), ","); ok {
-				out = append(out, q)
-			}
-		}
-		fh.Close()
+	if len(out) == 0 {
+		f.Fatalf("no %s requests in %s", kind, corpusDir)
 	}
 	return out
 }
 
 func FuzzParseKVP(f *testing.F) {
-	for _, s := range append(corpusSeeds("get"),
+	for _, s := range append(corpusSeeds(f, "get"),
 		getRecords+"&"+cql("BBOX(ows:BoundingBox, 1, 43, 2, 44) AND NOT title LIKE 'a%'"),
 		getRecords+"&"+filter(`<ogc:Within><ogc:PropertyName>ows:BoundingBox</ogc:PropertyName><gml:Polygon><gml:exterior><gml:LinearRing><gml:posList>43 1 43 2 44 2 44 1 43 1</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></ogc:Within>`),
 		getRecords+"&sortBy=ows:BoundingBox:D,apiso:Modified&outputSchema=http://www.isotc211.org/2005/gmd&elementSetName=brief",
@@ -82,7 +87,7 @@ func FuzzParseKVP(f *testing.F) {
 }
 
 func FuzzParseXML(f *testing.F) {
-	for _, s := range corpusSeeds("post") {
+	for _, s := range corpusSeeds(f, "post") {
 		f.Add([]byte(s))
 	}
 	f.Add([]byte(`<csw:GetRecords xmlns:csw="http://www.opengis.net/cat/csw/2.0.2" xmlns:ogc="http://www.opengis.net/ogc" resultType="results"><csw:Query typeNames="csw:Record"><csw:Constraint><ogc:Filter><ogc:Not><ogc:PropertyIsBetween><ogc:PropertyName>dc:date</ogc:PropertyName><ogc:LowerBoundary><ogc:Literal>2020</ogc:Literal></ogc:LowerBoundary><ogc:UpperBoundary><ogc:Literal>2026</ogc:Literal></ogc:UpperBoundary></ogc:PropertyIsBetween></ogc:Not></ogc:Filter></csw:Constraint></csw:Query></csw:GetRecords>`))
