@@ -2,7 +2,7 @@
 // real commune boundaries with synthetic roads, addresses and land cover.
 //
 //	go run ./cmd/territory --scale 1 --out fixtures        # the committed fixtures
-//	go run ./cmd/territory --scale 83 --out /tmp/territory # the benchmark territory
+//	go run ./cmd/territory --scale 83 --out "$SOCLE_TERRITORY_DIR" # the benchmark territory
 package main
 
 import (
