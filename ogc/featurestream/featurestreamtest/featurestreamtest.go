@@ -185,3 +185,13 @@ func GeoJSON(w io.Writer, cols []featurestream.Column, feats []featurestream.Fea
 	_, err := io.WriteString(w, "]}")
 	return err
 }
+
+// ParseGeoJSONGeometry reads a GeoJSON geometry object, as readers such as
+// GDAL write them.
+func ParseGeoJSONGeometry(b []byte) (orb.Geometry, error) {
+	g, err := geojson.UnmarshalGeometry(b)
+	if err != nil {
+		return nil, err
+	}
+	return g.Geometry(), nil
+}
