@@ -33,3 +33,23 @@ func Index(order uint, x, y uint32) uint64 {
 	}
 	return d
 }
+
+// Cell is the inverse of Index: the cell at position d of the curve of
+// that order.
+func Cell(order uint, d uint64) (x, y uint32) {
+	for s := uint32(1); s < uint32(1)<<order; s <<= 1 {
+		rx := uint32(1 & (d / 2))
+		ry := uint32(1 & (d ^ uint64(rx)))
+		if ry == 0 {
+			if rx == 1 {
+				x = s - 1 - x
+				y = s - 1 - y
+			}
+			x, y = y, x
+		}
+		x += s * rx
+		y += s * ry
+		d /= 4
+	}
+	return x, y
+}

@@ -29,6 +29,9 @@ func TestIndex(t *testing.T) {
 					t.Fatalf("order %d: (%d,%d) has index %d, taken or out of range", order, x, y, d)
 				}
 				at[d] = [2]uint32{x, y}
+				if cx, cy := Cell(order, d); cx != x || cy != y {
+					t.Fatalf("order %d: Cell(%d) = %d,%d, want %d,%d", order, d, cx, cy, x, y)
+				}
 			}
 		}
 		for d := uint64(1); d < uint64(n)*uint64(n); d++ {
