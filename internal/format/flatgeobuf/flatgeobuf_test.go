@@ -5,10 +5,12 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -283,5 +285,47 @@ func TestErrors(t *testing.T) {
 	}
 	if _, err := flatgeobuf.NewEncoder(&bytes.Buffer{}, nil, flatgeobuf.Options{GeometryType: "Circle"}); err == nil {
 		t.Error("an unknown geometry type was accepted")
+	}
+}
+
+// TestMemoryBound holds the package's promise: without index the heap
+// does not grow with the features; with index it grows by the 48 bytes
+// per feature kept for the tree (plus the slice's slack), not by the
+// features themselves (about 240 bytes each here), which go to the spill
+// file.
+func TestMemoryBound(t *testing.T) {
+	feats := featurestreamtest.Addresses(1000)
+	const n = 100000
+	for _, c := range []struct {
+		index   bool
+		maxPerF float64
+	}{{false, 1}, {true, 100}} {
+		e, err := flatgeobuf.NewEncoder(io.Discard, featurestreamtest.AddressColumns, flatgeobuf.Options{SRID: 2154, Index: c.index, TempDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := feats[0]
+		if err := e.Encode(&f); err != nil {
+			t.Fatal(err)
+		}
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for i := 1; i < n; i++ {
+			f := feats[i%len(feats)]
+			f.ID = int64(i + 1)
+			if err := e.Encode(&f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		perFeature := (float64(after.HeapAlloc) - float64(before.HeapAlloc)) / n
+		if perFeature > c.maxPerF {
+			t.Errorf("index %v: the heap grew by %.1f bytes per feature, want at most %v", c.index, perFeature, c.maxPerF)
+		}
+		if err := e.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
