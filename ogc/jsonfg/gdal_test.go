@@ -39,7 +39,9 @@ func TestGDALReadsIt(t *testing.T) {
 	} {
 		feats := sample(t, c.srid)
 		path := filepath.Join(dir, c.name+".json")
-		if err := os.WriteFile(path, encodeCollection(t, feats, c.opts), 0o644); err != nil {
+		out := encodeCollection(t, feats, c.opts)
+		validate(t, "featurecollection", out)
+		if err := os.WriteFile(path, out, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		// GDAL ≥ 3.8 would pick either driver for a .json file: name it
@@ -54,10 +56,10 @@ func TestGDALReadsIt(t *testing.T) {
 				t.Errorf("%s: ogrinfo (%s) does not say %q:\n%s", c.name, driver, want, info)
 			}
 		}
-		out := featurestreamtest.Tool(t, "ogr2ogr", append(append([]string{"-f", "GeoJSON"}, pick...), "/vsistdout/", path)...)
+		js := featurestreamtest.Tool(t, "ogr2ogr", append(append([]string{"-f", "GeoJSON"}, pick...), "/vsistdout/", path)...)
 		var fc struct{ Features []feature }
-		if err := json.Unmarshal([]byte(out), &fc); err != nil {
-			t.Fatalf("%v\n%s", err, out)
+		if err := json.Unmarshal([]byte(js), &fc); err != nil {
+			t.Fatalf("%v\n%s", err, js)
 		}
 		if len(fc.Features) != len(feats) {
 			t.Fatalf("%s: GDAL read %d features, want %d", c.name, len(fc.Features), len(feats))
