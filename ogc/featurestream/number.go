@@ -33,21 +33,6 @@ func AppendDecimal(dst []byte, f float64, decimals int) []byte {
 	if decimals <= 0 {
 		return strconv.AppendFloat(dst, f, 'f', -1, 64)
 	}
-	if decimals <= 15 {
-		// Round on the scaled value, then print the shortest text of the
-		// result: strconv's fixed-precision path goes through big decimals
-		// and is several times slower for degrees with 7 decimals. n/p is
-		// exact arithmetic on exact operands (n < 2^53, p ≤ 10^15), so the
-		// quotient is the double nearest to the decimal, whose shortest
-		// text has at most that many decimals.
-		p := pow10[decimals]
-		if n := math.Round(f * p); math.Abs(n) < 1<<53 {
-			if n == 0 {
-				return append(dst, '0')
-			}
-			return strconv.AppendFloat(dst, n/p, 'f', -1, 64)
-		}
-	}
 	start := len(dst)
 	dst = strconv.AppendFloat(dst, f, 'f', decimals, 64)
 	// Trim the zeros of the fixed decimals, then a bare point.
@@ -62,5 +47,3 @@ func AppendDecimal(dst []byte, f float64, decimals int) []byte {
 	}
 	return dst
 }
-
-var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
