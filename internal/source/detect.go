@@ -76,7 +76,7 @@ func detect(path string) (Format, error) {
 
 // crsCode finds the EPSG code in the usual spellings: EPSG:2154,
 // EPSG::2154, urn:ogc:def:crs:EPSG:6.3:2154, …/def/crs/EPSG/0/2154, 2154.
-var crsCode = regexp.MustCompile(`^\[?(?:(?i:(?:urn:ogc:def:crs:)?EPSG:[0-9.]*:?)|(?i:https?://www\.opengis\.net/def/crs/EPSG/[0-9.]+/))?(\d+)\]?$`)
+var crsCode = regexp.MustCompile(`^\[?(?:(?i:(?:urn:ogc:def:crs:)?EPSG:(?:[0-9.]*:)?)|(?i:https?://www\.opengis\.net/def/crs/EPSG/[0-9.]+/))?(\d+)\]?$`)
 
 // ignfCodes maps the IGNF register's names that IGN writes in GeoJSON crs
 // members (urn:ogc:def:crs:IGNF::LAMB93) to their EPSG equivalents.

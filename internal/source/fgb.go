@@ -213,13 +213,14 @@ type fgbColumn struct {
 }
 
 type fgbReader struct {
-	f        *os.File
+	c        io.Closer
 	r        *bufio.Reader
 	geomType byte
 	cols     []fgbColumn
 	count    uint64
 	num      int
 	buf      []byte
+	size     int64 // of the file, to bound a feature's size
 }
 
 var fgbGeomTypes = map[byte]string{1: "Point", 2: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
@@ -231,7 +232,12 @@ func openFGB(path string) (opened, error) {
 	if err != nil {
 		return fail(err)
 	}
-	o, err := readFGBHeader(file, layerName(path))
+	st, err := file.Stat()
+	if err != nil {
+		file.Close()
+		return fail(err)
+	}
+	o, err := readFGBHeader(file, st.Size(), file, layerName(path))
 	if err != nil {
 		file.Close()
 		return fail(err)
@@ -239,8 +245,10 @@ func openFGB(path string) (opened, error) {
 	return o, nil
 }
 
-func readFGBHeader(file *os.File, layer string) (opened, error) {
-	r := &fgbReader{f: file, r: bufio.NewReaderSize(file, 1<<16)}
+// readFGBHeader reads the header from in (size bytes long) and skips the
+// index; c is closed by the reader's close.
+func readFGBHeader(in io.Reader, size int64, c io.Closer, layer string) (opened, error) {
+	r := &fgbReader{c: c, r: bufio.NewReaderSize(in, 1<<16), size: size}
 	var head [12]byte
 	if _, err := io.ReadFull(r.r, head[:]); err != nil {
 		return opened{}, fmt.Errorf("header: %w", errShort(err))
@@ -248,11 +256,11 @@ func readFGBHeader(file *os.File, layer string) (opened, error) {
 	if string(head[:3]) != "fgb" || head[3] != 3 || string(head[4:7]) != "fgb" {
 		return opened{}, errors.New("not a FlatGeobuf 3 file")
 	}
-	size := binary.LittleEndian.Uint32(head[8:])
-	if size < 4 || size > maxFGBBuffer {
-		return opened{}, fmt.Errorf("header of %d bytes: corrupt", size)
+	hsize := binary.LittleEndian.Uint32(head[8:])
+	if hsize < 4 || hsize > maxFGBBuffer || int64(hsize) > size {
+		return opened{}, fmt.Errorf("header of %d bytes: corrupt or truncated", hsize)
 	}
-	hb := make([]byte, size)
+	hb := make([]byte, hsize)
 	if _, err := io.ReadFull(r.r, hb); err != nil {
 		return opened{}, fmt.Errorf("header: %w", errShort(err))
 	}
@@ -311,8 +319,7 @@ func readFGBHeader(file *os.File, layer string) (opened, error) {
 				nodes += n
 			}
 			skip := nodes * 40
-			st, err := r.f.Stat()
-			if err == nil && skip > uint64(st.Size()) {
+			if skip > uint64(size) {
 				return opened{}, errors.New("index larger than the file: truncated or corrupt")
 			}
 			if _, err := r.r.Discard(int(skip)); err != nil {
@@ -357,8 +364,8 @@ func (r *fgbReader) next() (*Record, error) {
 		return nil, fmt.Errorf("truncated at feature %d", r.num)
 	}
 	size := binary.LittleEndian.Uint32(sz[:])
-	if size > maxFGBBuffer {
-		return nil, fmt.Errorf("feature %d of %d bytes: corrupt", r.num, size)
+	if size > maxFGBBuffer || int64(size) > r.size {
+		return nil, fmt.Errorf("feature %d of %d bytes: corrupt or truncated", r.num, size)
 	}
 	if cap(r.buf) < int(size) {
 		r.buf = make([]byte, size)
@@ -587,4 +594,4 @@ func fgbProperties(b []byte, cols []fgbColumn, out map[string]any) error {
 	return nil
 }
 
-func (r *fgbReader) close() error { return r.f.Close() }
+func (r *fgbReader) close() error { return r.c.Close() }

@@ -75,7 +75,8 @@ type Record struct {
 	// or empty geometry.
 	Geometry orb.Geometry
 	// Fields holds the values by field name: string, int64, float64, bool,
-	// time.Time, []byte or nil (see FieldType).
+	// time.Time, []byte or nil (see FieldType). A GeoJSON feature holds its
+	// own properties only: a field of Source.Fields it lacks is null.
 	Fields map[string]any
 }
 
@@ -94,6 +95,8 @@ func (e *RecordError) Unwrap() error { return e.Err }
 // system cannot be known and whose coordinates are not longitudes and
 // latitudes.
 var ErrUnknownCRS = errors.New("unknown coordinate system")
+
+var errClosed = errors.New("source: Next after Close")
 
 // reader is one format's record stream.
 type reader interface {
@@ -255,6 +258,9 @@ func (s *Source) Next() (*Record, error) {
 	}
 	if s.done {
 		return nil, io.EOF
+	}
+	if s.o.r == nil {
+		return nil, errClosed
 	}
 	r, err := s.o.r.next()
 	if err != nil {
