@@ -188,14 +188,22 @@ func groupRings(rings []orb.Ring) orb.Geometry {
 // holeInside tells whether hole h lies in ring r, by the first of its
 // vertices that is not on r's boundary (holes may touch their outer ring).
 func holeInside(h, r orb.Ring) bool {
-	on := make(map[orb.Point]bool, len(r))
-	for _, p := range r {
-		on[p] = true
-	}
 	for _, p := range h {
-		if !on[p] {
+		if !onBoundary(p, r) {
 			return inRing(p, r)
 		}
 	}
 	return true
+}
+
+// onBoundary tells whether p lies exactly on one of r's segments.
+func onBoundary(p orb.Point, r orb.Ring) bool {
+	for i := 0; i+1 < len(r); i++ {
+		a, b := r[i], r[i+1]
+		if (b[0]-a[0])*(p[1]-a[1])-(b[1]-a[1])*(p[0]-a[0]) == 0 &&
+			p[0] >= min(a[0], b[0]) && p[0] <= max(a[0], b[0]) && p[1] >= min(a[1], b[1]) && p[1] <= max(a[1], b[1]) {
+			return true
+		}
+	}
+	return false
 }
