@@ -312,7 +312,7 @@ func TestCRSOverride(t *testing.T) {
 // features.
 func TestGeoJSONCRSAfterFeatures(t *testing.T) {
 	p := writeFile(t, t.TempDir(), "late.geojson", `{"type":"FeatureCollection","features":[
-		{"type":"Feature","id":7,"properties":{"nom":"Labège"},"geometry":{"type":"Point","coordinates":[580615.73,6272310.55]}}],
+		{"type":"Feature","id":7,"properties":{"nom":"Labège ]}\\\"[ \\"},"geometry":{"type":"Point","coordinates":[580615.73,6272310.55]}}],
 		"crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::2154"}}}`)
 	s, err := Open(p, Options{})
 	if err != nil {
@@ -320,7 +320,7 @@ func TestGeoJSONCRSAfterFeatures(t *testing.T) {
 	}
 	defer s.Close()
 	recs := readAll(t, s)
-	if s.SRID() != 2154 || len(recs) != 1 || recs[0].ID != int64(7) {
+	if s.SRID() != 2154 || len(recs) != 1 || recs[0].ID != int64(7) || recs[0].Fields["nom"] != `Labège ]}\"[ \` {
 		t.Errorf("SRID %d, %d records, id %#v", s.SRID(), len(recs), recs[0].ID)
 	}
 }

@@ -31,17 +31,16 @@ type geojsonReader struct {
 	done   bool
 }
 
-// geojsonHead walks the top-level members of a GeoJSON file up to its
-// features (or to its end).
+// geojsonHead is what precedes a GeoJSON file's features (or all of it
+// when it has none).
 type geojsonHead struct {
 	typ        string
 	name       string
 	crs        json.RawMessage
 	featuresAt int64 // offset just after the '[' of "features", -1 if none
-	crsAfter   bool  // the crs member came after the features
 }
 
-func scanGeoJSONHead(f *os.File, full bool) (*geojsonHead, *json.Decoder, error) {
+func scanGeoJSONHead(f *os.File) (*geojsonHead, *json.Decoder, error) {
 	dec := json.NewDecoder(bufio.NewReaderSize(f, 1<<16))
 	dec.UseNumber()
 	h := &geojsonHead{featuresAt: -1}
@@ -73,9 +72,6 @@ func scanGeoJSONHead(f *os.File, full bool) (*geojsonHead, *json.Decoder, error)
 			if err := dec.Decode(&h.crs); err != nil {
 				return nil, nil, jsonErr(err)
 			}
-			if h.featuresAt >= 0 {
-				h.crsAfter = true
-			}
 		case "features":
 			tok, err := dec.Token()
 			if err != nil {
@@ -85,18 +81,7 @@ func scanGeoJSONHead(f *os.File, full bool) (*geojsonHead, *json.Decoder, error)
 				return nil, nil, errors.New("the features member is not an array")
 			}
 			h.featuresAt = dec.InputOffset()
-			if !full {
-				return h, dec, nil
-			}
-			for dec.More() {
-				var skip json.RawMessage
-				if err := dec.Decode(&skip); err != nil {
-					return nil, nil, jsonErr(err)
-				}
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, nil, jsonErr(err)
-			}
+			return h, dec, nil
 		default:
 			var skip json.RawMessage
 			if err := dec.Decode(&skip); err != nil {
@@ -105,6 +90,54 @@ func scanGeoJSONHead(f *os.File, full bool) (*geojsonHead, *json.Decoder, error)
 		}
 	}
 	return h, dec, nil
+}
+
+// trailingCRS returns the crs member that follows the features array
+// starting at offset at (just after its '['), nil if there is none. The
+// array is skipped by counting brackets outside strings, far faster than
+// decoding it; what follows it (the end of the object) is decoded.
+func trailingCRS(f *os.File, at int64) (json.RawMessage, error) {
+	if _, err := f.Seek(at, io.SeekStart); err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(f, 1<<16)
+	depth, inString, escaped := 1, false, false
+	for depth > 0 {
+		c, err := br.ReadByte()
+		if err != nil {
+			return nil, errors.New("the JSON ends early (truncated?)")
+		}
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	rest, err := io.ReadAll(io.LimitReader(br, 16<<20))
+	if err != nil {
+		return nil, err
+	}
+	rest = bytes.TrimLeft(rest, " \t\r\n")
+	if !bytes.HasPrefix(rest, []byte(",")) {
+		return nil, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(append([]byte("{"), rest[1:]...), &m); err != nil {
+		return nil, fmt.Errorf("after the features: %w", jsonErr(err))
+	}
+	return m["crs"], nil
 }
 
 // jsonErr words a decoding error for people, with its offset.
@@ -126,7 +159,7 @@ func openGeoJSON(path string) (opened, error) {
 	if err != nil {
 		return fail(err)
 	}
-	h, dec, err := scanGeoJSONHead(f, false)
+	h, dec, err := scanGeoJSONHead(f)
 	if err != nil {
 		f.Close()
 		return fail(err)
@@ -143,17 +176,14 @@ func openGeoJSON(path string) (opened, error) {
 			return fail(errors.New("a FeatureCollection without a features member"))
 		}
 		if h.crs == nil {
-			// A crs member may follow the features: look for it.
-			if _, err := f.Seek(0, io.SeekStart); err != nil {
-				f.Close()
-				return fail(err)
-			}
-			full, _, err := scanGeoJSONHead(f, true)
+			// A crs member may follow the features: skip them by their
+			// brackets and look.
+			crs, err := trailingCRS(f, h.featuresAt)
 			if err != nil {
 				f.Close()
 				return fail(err)
 			}
-			h.crs = full.crs
+			h.crs = crs
 			if err := r.seek(h.featuresAt); err != nil {
 				f.Close()
 				return fail(err)

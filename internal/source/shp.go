@@ -150,7 +150,7 @@ func openShapefile(files shapeFiles, layer string) (opened, error) {
 		return fail(err)
 	}
 
-	r := &shpReader{shp: bufio.NewReaderSize(shp, 1<<16), shpRaw: shp, shx: bufio.NewReader(shx), closers: closers}
+	r := &shpReader{shp: bufio.NewReaderSize(shp, 1<<16), shpRaw: shp, shx: bufio.NewReader(shx), closers: closers, size: shpSize}
 	head := make([]byte, 100)
 	if _, err := io.ReadFull(r.shp, head); err != nil {
 		closeAll()
@@ -248,6 +248,7 @@ type shpReader struct {
 	count     int
 	num       int
 	pos       int64 // offset in the .shp
+	size      int64 // of the .shp
 	buf       []byte
 }
 
@@ -284,6 +285,8 @@ func (r *shpReader) read() (*Record, bool, error) {
 	case offset == 0 && binary.BigEndian.Uint32(idx[4:]) == 0:
 		// An index entry of zeros: no shape.
 		return &Record{Num: num, Fields: vals}, deleted, recordErr(num, dbfErr)
+	case offset > r.size:
+		return nil, false, fmt.Errorf("the .shx puts record %d past the end of the .shp: truncated or corrupt", num)
 	case offset > r.pos:
 		if _, err := r.shp.Discard(int(offset - r.pos)); err != nil {
 			return nil, false, fmt.Errorf(".shp truncated before record %d", num)
@@ -305,8 +308,8 @@ func (r *shpReader) read() (*Record, bool, error) {
 		return nil, false, fmt.Errorf(".shp truncated at record %d", num)
 	}
 	n := int64(binary.BigEndian.Uint32(h[4:])) * 2
-	if n > maxRecord {
-		return nil, false, fmt.Errorf(".shp record %d is %d bytes long: corrupt", num, n)
+	if n > maxRecord || r.pos+8+n > r.size {
+		return nil, false, fmt.Errorf(".shp record %d is %d bytes long, past the end of the file: truncated or corrupt", num, n)
 	}
 	if cap(r.buf) < int(n) {
 		r.buf = make([]byte, n)
