@@ -324,3 +324,29 @@ func TestGeoJSONCRSAfterFeatures(t *testing.T) {
 		t.Errorf("SRID %d, %d records, id %#v", s.SRID(), len(recs), recs[0].ID)
 	}
 }
+
+// TestGPKGCRSByWKT reads a GeoPackage whose CRS is not given by an EPSG
+// code but by its definition (IGN's WKT, no authority).
+func TestGPKGCRSByWKT(t *testing.T) {
+	p := copyTo(t, t.TempDir(), "gen/communes.gpkg", -1)
+	prj, err := os.ReadFile("testdata/gen/communes-l93-ignf.prj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE gpkg_spatial_ref_sys SET organization = 'IGNF', organization_coordsys_id = 0, definition = ? WHERE srs_id = 2154`, string(prj)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err := Open(p, Options{Layer: "communes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.SRID() != 2154 {
+		t.Errorf("SRID %d, want 2154", s.SRID())
+	}
+}

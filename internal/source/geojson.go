@@ -306,7 +306,9 @@ func (r *geojsonReader) next() (*Record, error) {
 }
 
 func featureRecord(num int, f *geojsonFeature) (*Record, error) {
-	if f.Type != "Feature" {
+	if f.Type != "Feature" && (f.Type != "" || f.Geometry == nil && f.Properties == nil) {
+		// A missing type is tolerated, as GDAL does, on what has a
+		// geometry or properties.
 		return nil, &RecordError{num, fmt.Errorf("type %q, not a Feature", f.Type)}
 	}
 	rec := &Record{Num: num}

@@ -133,7 +133,8 @@ func readGPKG(db *sql.DB, name, layer string) (opened, error) {
 	o.srid, o.crsNote, o.crsErr = gpkgCRS(db, srsID)
 	var minX, minY, maxX, maxY sql.NullFloat64
 	if err := db.QueryRow(`SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = ?`, table).
-		Scan(&minX, &minY, &maxX, &maxY); err == nil && minX.Valid && minY.Valid && maxX.Valid && maxY.Valid {
+		Scan(&minX, &minY, &maxX, &maxY); err == nil && minX.Valid && minY.Valid && maxX.Valid && maxY.Valid &&
+		(minX.Float64 != 0 || minY.Float64 != 0 || maxX.Float64 != 0 || maxY.Float64 != 0) { // zeros: not filled in
 		o.bounds = &orb.Bound{Min: orb.Point{minX.Float64, minY.Float64}, Max: orb.Point{maxX.Float64, maxY.Float64}}
 	}
 	rows, err := db.Query(`SELECT name, type, pk FROM pragma_table_info(?)`, table)
