@@ -13,8 +13,9 @@ import (
 // Fuzz targets for the parsers written here. Each reads whatever it is
 // given to the end: any error is fine, a panic or a hang is not. Run one
 // with e.g. go test -run '^$' -fuzz FuzzShapefile -fuzztime 60s
-// ./internal/source; crashers land in testdata/fuzz/ and are kept as
-// regression seeds.
+// -fuzzminimizetime 100x ./internal/source (the default minimisation, a
+// minute per new input, starves the targets whose seeds are whole files);
+// crashers land in testdata/fuzz/ and are kept as regression seeds.
 
 func readFile(f *testing.F, name string) []byte {
 	b, err := os.ReadFile(filepath.Join("testdata", name))
