@@ -196,7 +196,14 @@ func Layers(path string) ([]string, error) {
 		defer s.cleanup()
 		return archiveLayers(s, path, kind)
 	}
-	return []string{layerName(path)}, nil
+	// One layer, named as Open names it (a GeoJSON or FlatGeobuf may carry
+	// its name); the CRS does not matter here.
+	s, err := Open(path, Options{CRS: "EPSG:4326"})
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return []string{s.Layer()}, nil
 }
 
 // layerName is the file's name without its extension.

@@ -333,7 +333,9 @@ func TestLayers(t *testing.T) {
 		{"gen/bdtopo.7z", "COMMUNE,TRONCON_DE_ROUTE"},
 		{"gen/communes-gpkg.zip", "chefs_lieux,communes,lines_z"},
 		{"gen/communes-l93-utf8.shp", "communes-l93-utf8"},
-		{"gen/communes-l93.fgb", "communes-l93"},
+		{"gen/communes-l93.fgb", "communes"},
+		{"gen/communes-l93.geojson", "communes"},
+		{"gen/points-l93-1252.csv", "points-l93-1252"},
 	} {
 		got, err := Layers(filepath.Join("testdata", c.path))
 		if err != nil || strings.Join(got, ",") != c.want {
