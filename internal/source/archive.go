@@ -223,7 +223,7 @@ func openArchived(s *Source, p string, kind Format, opts Options) (opened, error
 	}
 	files := siblings(entries, *shp)
 	if kind == formatZip {
-		return openShapefile(files, "")
+		return openShapefile(files)
 	}
 	var members []archiveEntry
 	for _, e := range files.entries {
@@ -233,7 +233,7 @@ func openArchived(s *Source, p string, kind Format, opts Options) (opened, error
 	if err != nil {
 		return opened{}, fmt.Errorf("source: %s: %w", filepath.Base(p), err)
 	}
-	return openShapefile(dirFiles(filepath.Join(dir, path.Base(shp.name))), "")
+	return openShapefile(dirFiles(filepath.Join(dir, path.Base(shp.name))))
 }
 
 func archiveLayers(s *Source, p string, kind Format) ([]string, error) {

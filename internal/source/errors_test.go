@@ -184,6 +184,8 @@ func TestBadFiles(t *testing.T) {
 			[]string{"unrecognised format"}},
 		{"not a zip", func(d string) string { return writeFile(t, d, "x.zip", "not a zip") }, Options{},
 			[]string{"not a zip archive"}},
+		{"layer of a single-layer file", func(d string) string { return shapefile(t, d, base, nil, "", 0) }, Options{Layer: "routes"},
+			[]string{`no layer "routes"`, "its layer: communes-l93-utf8"}},
 		{"bad --crs", func(d string) string { return shapefile(t, d, base, nil, "", 0) }, Options{CRS: "EPSG:27572"},
 			[]string{"--crs", "EPSG:27572", "known: EPSG:4326"}},
 	} {

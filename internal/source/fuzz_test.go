@@ -98,7 +98,7 @@ func FuzzShapefile(f *testing.F) {
 		f.Add(readFile(f, "gen/"+base+".shp"), readFile(f, "gen/"+base+".shx"), readFile(f, "gen/"+base+".dbf"), "1252")
 	}
 	f.Fuzz(func(t *testing.T, shp, shx, dbf []byte, cpg string) {
-		o, err := openShapefile(memShape{".shp": shp, ".shx": shx, ".dbf": dbf, ".cpg": []byte(cpg)}, "")
+		o, err := openShapefile(memShape{".shp": shp, ".shx": shx, ".dbf": dbf, ".cpg": []byte(cpg)})
 		if err != nil {
 			return
 		}

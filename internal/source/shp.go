@@ -109,11 +109,8 @@ func shapeGeomType(t int32) string {
 	return ""
 }
 
-func openShapefile(files shapeFiles, layer string) (opened, error) {
+func openShapefile(files shapeFiles) (opened, error) {
 	name := files.name()
-	if layer != "" && !strings.EqualFold(layer, name) {
-		return opened{}, fmt.Errorf("source: %s.shp has no layer %q; its layers: %s", name, layer, name)
-	}
 	fail := func(err error) (opened, error) { return opened{}, fmt.Errorf("source: %s.shp: %w", name, err) }
 	o := opened{format: Shapefile, layer: name, count: -1}
 

@@ -129,6 +129,7 @@ type opened struct {
 // memory does not grow with the file. It is not safe for concurrent use.
 type Source struct {
 	path     string
+	kind     Format // as detected: an archive is zip or 7z
 	o        opened
 	pending  []*Record // records read ahead to check the coordinates
 	pendErr  []error
@@ -148,11 +149,28 @@ func Open(path string, opts Options) (*Source, error) {
 		return nil, err
 	}
 	s.o = o
+	if err := s.checkLayer(opts.Layer); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if err := s.resolveCRS(opts); err != nil {
 		s.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// checkLayer refuses a layer name that names neither the layer of a
+// single-layer file nor the file (archives and GeoPackages check theirs).
+func (s *Source) checkLayer(want string) error {
+	if want == "" || strings.EqualFold(want, s.o.layer) || strings.EqualFold(want, layerName(s.path)) {
+		return nil
+	}
+	switch s.kind {
+	case GeoPackage, formatZip, format7z:
+		return nil
+	}
+	return fmt.Errorf("source: %s has no layer %q; its layer: %s", filepath.Base(s.path), want, s.o.layer)
 }
 
 // openPath opens path, registering on s what Close must remove.
@@ -161,13 +179,14 @@ func openPath(s *Source, path string, opts Options) (opened, error) {
 	if err != nil {
 		return opened{}, err
 	}
+	s.kind = kind
 	switch kind {
 	case GeoJSON:
 		return openGeoJSON(path)
 	case GeoPackage:
 		return openGPKG(path, opts.Layer)
 	case Shapefile:
-		return openShapefile(dirFiles(path), opts.Layer)
+		return openShapefile(dirFiles(path))
 	case FlatGeobuf:
 		return openFGB(path)
 	case CSV:
