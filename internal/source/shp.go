@@ -282,8 +282,8 @@ func (r *shpReader) read() (*Record, bool, error) {
 	case offset == 0 && binary.BigEndian.Uint32(idx[4:]) == 0:
 		// An index entry of zeros: no shape.
 		return &Record{Num: num, Fields: vals}, deleted, recordErr(num, dbfErr)
-	case offset > r.size:
-		return nil, false, fmt.Errorf("the .shx puts record %d past the end of the .shp: truncated or corrupt", num)
+	case offset > r.size || offset < 100:
+		return nil, false, fmt.Errorf("the .shx puts record %d at %d, outside the .shp's records: truncated or corrupt", num, offset)
 	case offset > r.pos:
 		if _, err := r.shp.Discard(int(offset - r.pos)); err != nil {
 			return nil, false, fmt.Errorf(".shp truncated before record %d", num)
