@@ -54,7 +54,7 @@ type Transformer interface {
 }
 
 // NewTransformer returns the transformation from fromSRID to toSRID, which
-// must be among 4326, 4258, 2154, 3857 and 3035.
+// must be among 4326, 4258, 2154, 3857 and 3035, or ImportSRIDs.
 func NewTransformer(fromSRID, toSRID int) (Transformer, error) {
 	return newTransformer(fromSRID, toSRID, false)
 }
@@ -105,6 +105,9 @@ func projectionFor(srid int, projSeries bool) (projection, error) {
 			return laeaEuropeSeries, nil
 		}
 		return laeaEurope, nil
+	}
+	if p, ok := importProjection(srid); ok {
+		return p, nil
 	}
 	return nil, fmt.Errorf("crs: cannot transform SRID %d (supported: 4326, 4258, 2154, 3857, 3035)", srid)
 }
