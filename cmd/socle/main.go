@@ -40,6 +40,7 @@ var commands = map[string]command{
 	"import":  {"load data: import fixtures | import bal FILE.csv | import layer COLLECTION FILE.geojson", importCmd},
 	"copy":    {"copy the territory to another store: copy TARGET (a postgres:// URL or a .gpkg file)", copyCmd},
 	"update":  {"join field data: " + updateUsage, updateCmd},
+	"revert":  {"undo a batch (an import, an update, a copy): revert BATCH", revertCmd},
 }
 
 func main() {

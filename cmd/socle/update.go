@@ -87,8 +87,7 @@ func updateCmd(ctx context.Context, e *env, args []string) (err error) {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "batch %s reverted: %d features restored, %d candidates and %d reports removed\n",
-			res.BatchID, res.FeaturesChanged, -res.CandidatesAdded, -res.ReportsAdded)
+		printRevert(e, res)
 		return nil
 	case "purge":
 		if olderThan <= 0 {

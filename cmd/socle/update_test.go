@@ -72,11 +72,11 @@ func TestUpdateCommands(t *testing.T) {
 	}
 	batch := regexp.MustCompile(`update-fibre-\S+`).FindString(out)
 	code, out, stderr = runCLI(t, "update", "revert", batch, "--data", data, "--log-level", "error")
-	if code != 0 || !strings.Contains(out, "0 features restored") {
+	if code != 0 || !strings.Contains(out, "0 features put back as they were, 0 removed") {
 		t.Errorf("revert of the empty batch: %s %s", out, stderr)
 	}
 	code, out, stderr = runCLI(t, "update", "revert", rep.Batch, "--data", data, "--log-level", "error")
-	if code != 0 || !strings.Contains(out, "2 features restored, 1 candidates") {
+	if code != 0 || !strings.Contains(out, "2 features put back as they were, 1 removed") {
 		t.Errorf("revert: %s %s", out, stderr)
 	}
 	code, _, stderr = runCLI(t, "update", "revert", rep.Batch, "--data", data, "--log-level", "error")

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/socle-geo/socle/internal/socle"
 )
@@ -21,15 +20,16 @@ import (
 // a grid over the territory.
 func largeRows(n int) ([]socle.Row, error) {
 	rows := make([]socle.Row, 0, n)
+	day := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < n; i++ {
-		g, err := wkb.Marshal(orb.Point{1.45 + float64(i%700)*0.0004, 43.38 + float64(i/700)*0.0001})
+		g, err := transform(orb.Point{1.45 + float64(i%700)*0.0004, 43.38 + float64(i/700)*0.0001}, 4326, StorageSRID)
 		if err != nil {
 			return nil, err
 		}
-		props := fmt.Sprintf(`{"cle_interop":"31999_%04d_%05d","numero":%d,"suffixe":null,"voie_nom":"Rue du Crash %d","lieudit_complement_nom":null,`+
-			`"commune_insee":"31999","commune_nom":"Essai","commune_deleguee_insee":null,"commune_deleguee_nom":null,"position":"entrée",`+
-			`"cad_parcelles":null,"source":"test","date_der_maj":"2024-05-01","certification_commune":false}`, i/99999, i%99999, 1+i%9999, i/100)
-		rows = append(rows, socle.Row{WKB: g, SRID: 4326, Properties: []byte(props)})
+		rows = append(rows, socle.Row{Geometry: g, Properties: map[string]any{
+			"cle_interop": fmt.Sprintf("31999_%04d_%05d", i/99999, i%99999), "numero": int64(1 + i%9999),
+			"voie_nom": fmt.Sprintf("Rue du Crash %d", i/100), "commune_insee": "31999", "commune_nom": "Essai",
+			"position": "entrée", "source": "test", "date_der_maj": day, "certification_commune": false}})
 	}
 	return rows, nil
 }
@@ -49,7 +49,7 @@ func childImportLarge(path string) error {
 	}
 	c, _ := socle.DefaultCatalog().Collection("addresses")
 	fmt.Println("importing")
-	res, err := s.Import(ctx, socle.Batch{ID: "large", Kind: "test"}, c, rows, nil)
+	res, err := s.Import(ctx, socle.Batch{ID: "large", Kind: "test"}, c, socle.RowsOf(rows, nil))
 	fmt.Println(res)
 	return err
 }
@@ -146,7 +146,7 @@ wait:
 		t.Fatal(err)
 	}
 	addresses, _ := cat.Collection("addresses")
-	res, err := s2.Import(ctx, socle.Batch{ID: "large", Kind: "test"}, addresses, rows, nil)
+	res, err := s2.Import(ctx, socle.Batch{ID: "large", Kind: "test"}, addresses, socle.RowsOf(rows, nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,17 +58,19 @@ func (s *Store) ExportHistory(ctx context.Context) (*socle.History, error) {
 		h.Rejects = append(h.Rejects, r)
 	}
 	rows.Close()
-	if rows, err = tx.QueryContext(ctx, `SELECT batch, collection, feature_id, previous FROM update_history ORDER BY batch, collection, feature_id`); err != nil {
+	if rows, err = tx.QueryContext(ctx, `SELECT seq, batch, collection, feature_id, op, before FROM feature_changes ORDER BY seq`); err != nil {
 		return nil, storeError(ctx, err)
 	}
 	for rows.Next() {
-		var c socle.HistoryChange
-		var prev string
-		if err := rows.Scan(&c.Batch, &c.Collection, &c.FeatureID, &prev); err != nil {
+		var c socle.FeatureChange
+		var before sql.NullString
+		if err := rows.Scan(&c.Seq, &c.Batch, &c.Collection, &c.FeatureID, &c.Op, &before); err != nil {
 			rows.Close()
 			return nil, storeError(ctx, err)
 		}
-		c.Previous = json.RawMessage(prev)
+		if before.Valid {
+			c.Before = json.RawMessage(before.String)
+		}
 		h.Changes = append(h.Changes, c)
 	}
 	rows.Close()
@@ -161,7 +163,8 @@ func (s *Store) ImportHistory(ctx context.Context, h *socle.History) (socle.Hist
 		}
 		res.Rejects++
 	}
-	insChange, err := prepare(`INSERT INTO update_history (batch, collection, feature_id, previous) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+	// The log of the batches added, in its order.
+	insChange, err := prepare(`INSERT INTO feature_changes (batch, collection, feature_id, op, before) VALUES (?, ?, ?, ?, ?)`)
 	if err != nil {
 		return res, err
 	}
@@ -172,7 +175,14 @@ func (s *Store) ImportHistory(ctx context.Context, h *socle.History) (socle.Hist
 				return res, err
 			}
 		}
-		n, err := exec(insChange, c.Batch, c.Collection, c.FeatureID, jsonOr(c.Previous))
+		if !added[c.Batch] {
+			continue
+		}
+		var before any
+		if len(c.Before) > 0 {
+			before = string(c.Before)
+		}
+		n, err := exec(insChange, c.Batch, c.Collection, c.FeatureID, c.Op, before)
 		if err != nil {
 			return res, err
 		}

@@ -2,8 +2,8 @@ package embedded
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,72 +13,37 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/wkb"
-	"github.com/paulmach/orb/geojson"
 
+	"github.com/socle-geo/socle/internal/importer"
 	"github.com/socle-geo/socle/internal/postgis"
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/internal/testdb"
 )
 
-// fixtureRows reads a fixture layer as the importer would hand it to a
-// store: ids, typed properties without derived ones, WKB in CRS84.
+// fixtureRows reads a fixture layer as the importer hands it to a store:
+// ids, typed properties without derived ones, geometry in Lambert-93.
 func fixtureRows(t *testing.T, c *socle.Collection) []socle.Row {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(fixturesDir(), c.ID+".geojson"))
+	f, err := os.Open(filepath.Join(fixturesDir(), c.ID+".geojson"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	fc, err := geojson.UnmarshalFeatureCollection(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rows []socle.Row
-	for _, f := range fc.Features {
-		props := map[string]any{}
-		for _, p := range c.Properties {
-			if !p.Derived {
-				props[p.Name] = f.Properties[p.Name]
-			}
-		}
-		var id any = f.ID
-		if x, ok := f.ID.(float64); ok {
-			id = int64(x)
-		}
-		rows = append(rows, row(t, id, f.Geometry, 4326, props))
+	defer f.Close()
+	rows, rejects, err := importer.ReadGeoJSON(c, f)
+	if err != nil || len(rejects) > 0 {
+		t.Fatal(err, rejects)
 	}
 	return rows
 }
 
-func row(t *testing.T, id any, g orb.Geometry, srid int, props map[string]any) socle.Row {
-	t.Helper()
-	w, err := wkb.Marshal(g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := json.Marshal(props)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return socle.Row{ID: id, WKB: w, SRID: srid, Properties: p}
-}
-
-func propsOf(t *testing.T, r socle.Row) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.Properties, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
+// withProps returns r with some properties changed.
 func withProps(t *testing.T, r socle.Row, change map[string]any) socle.Row {
 	t.Helper()
-	m := propsOf(t, r)
+	m := maps.Clone(r.Properties)
 	for k, v := range change {
 		m[k] = v
 	}
-	r.Properties, _ = json.Marshal(m)
+	r.Properties = m
 	return r
 }
 
@@ -130,8 +95,8 @@ func TestImportsAgree(t *testing.T) {
 		t.Helper()
 		n++
 		b := socle.Batch{ID: fmt.Sprintf("batch-%02d", n), Kind: "test", Source: label}
-		r1, err1 := pg.Import(ctx, b, coll(id), rows, rejects)
-		r2, err2 := em.Import(ctx, b, coll(id), rows, rejects)
+		r1, err1 := pg.Import(ctx, b, coll(id), socle.RowsOf(rows, rejects))
+		r2, err2 := em.Import(ctx, b, coll(id), socle.RowsOf(rows, rejects))
 		if !sameErrors(t, label, err1, err2) {
 			t.Logf("%s: PostGIS %v; embedded %v", label, err1, err2)
 		}
@@ -155,19 +120,19 @@ func TestImportsAgree(t *testing.T) {
 	apply("addresses", "addresses", addresses, []socle.Reject{{Line: 7, Column: "numero", Reason: "numero: x is not a valid integer", Raw: "x"}})
 
 	// Updates, an unchanged row, inserts with and without ids, an
-	// address moved (given in Lambert-93).
+	// address moved.
 	moved, err := transform(orb.Point{1.5961723, 43.4321}, 4326, 2154)
 	if err != nil {
 		t.Fatal(err)
 	}
-	newAddr := func(key string, numero int, id any) socle.Row {
+	newAddr := func(key string, numero int64, id any) socle.Row {
 		r := withProps(t, addresses[10], map[string]any{"cle_interop": key, "numero": numero})
 		r.ID = id
 		return r
 	}
 	batch := []socle.Row{
 		withProps(t, addresses[0], map[string]any{"voie_nom": "Rue Nouvelle"}),
-		{ID: addresses[1].ID, WKB: mustWKB(t, moved), SRID: 2154, Properties: addresses[1].Properties},
+		{ID: addresses[1].ID, Geometry: moved, Properties: addresses[1].Properties},
 		addresses[2],
 		newAddr("31004_0010_09991", 9991, nil),
 		newAddr("31004_0010_09992", 9992, nil),
@@ -189,26 +154,25 @@ func TestImportsAgree(t *testing.T) {
 		label string
 		row   socle.Row
 	}{
-		{"numero out of its check", withProps(t, addresses[3], map[string]any{"numero": 100000})},
-		{"numero beyond integer", withProps(t, addresses[3], map[string]any{"numero": 3000000000})},
+		{"numero out of its check", withProps(t, addresses[3], map[string]any{"numero": int64(100000)})},
+		{"numero beyond integer", withProps(t, addresses[3], map[string]any{"numero": int64(3000000000)})},
 		{"numero not an integer", withProps(t, addresses[3], map[string]any{"numero": 3.5})},
 		{"voie_nom null", withProps(t, addresses[3], map[string]any{"voie_nom": nil})},
 		{"cle_interop null", withProps(t, addresses[3], map[string]any{"cle_interop": nil})},
-		{"bad date", withProps(t, addresses[3], map[string]any{"date_der_maj": "2024-13-01"})},
+		{"a date as text", withProps(t, addresses[3], map[string]any{"date_der_maj": "2024-13-01"})},
 		{"id taken", newAddr("31004_0010_09996", 9996, int64(5))},
-		{"line for a point", socle.Row{ID: addresses[3].ID, WKB: mustWKB(t, orb.LineString{{1.5, 43.5}, {1.6, 43.6}}), SRID: 4326, Properties: addresses[3].Properties}},
-		{"broken WKB", socle.Row{ID: addresses[3].ID, WKB: []byte{1, 2, 3}, SRID: 4326, Properties: addresses[3].Properties}},
-		{"latitude beyond the pole", socle.Row{ID: addresses[3].ID, WKB: mustWKB(t, orb.Point{1.5, 91}), SRID: 4326, Properties: addresses[3].Properties}},
+		{"line for a point", socle.Row{ID: addresses[3].ID, Geometry: orb.LineString{{580000, 6270000}, {580100, 6270100}}, Properties: addresses[3].Properties}},
+		{"no geometry", socle.Row{ID: addresses[3].ID, Properties: addresses[3].Properties}},
 	} {
 		apply(tc.label, "addresses", []socle.Row{addresses[4], tc.row}, nil)
 	}
 	// A failed batch consumes the ids it drew, as PostgreSQL's sequence does.
-	apply("keyless, then a conflict", "addresses", []socle.Row{newAddr("31004_0010_09998", 9998, nil), withProps(t, addresses[3], map[string]any{"numero": 100000})}, nil)
+	apply("keyless, then a conflict", "addresses", []socle.Row{newAddr("31004_0010_09998", 9998, nil), withProps(t, addresses[3], map[string]any{"numero": int64(100000)})}, nil)
 	apply("keyless after a failure", "addresses", []socle.Row{newAddr("31004_0010_09999", 9999, nil)}, nil)
 	apply("a key twice", "addresses", []socle.Row{addresses[5], withProps(t, addresses[5], map[string]any{"voie_nom": "X"})}, nil)
 	apply("a new key twice", "addresses", []socle.Row{newAddr("31004_0010_09997", 9997, nil), newAddr("31004_0010_09997", 9997, nil)}, nil)
 	apply("an unchanged key twice", "addresses", []socle.Row{addresses[6], addresses[6]}, nil)
-	apply("insee malformed", "communes", []socle.Row{withProps(t, communes[0], map[string]any{"nom": "X"}), {ID: "3100A", WKB: communes[1].WKB, SRID: 4326, Properties: communes[1].Properties}}, nil)
+	apply("insee malformed", "communes", []socle.Row{withProps(t, communes[0], map[string]any{"nom": "X"}), {ID: "3100A", Geometry: communes[1].Geometry, Properties: communes[1].Properties}}, nil)
 
 	// Many roads at once: one envelope for them all.
 	var wide []socle.Row
@@ -223,13 +187,13 @@ func TestImportsAgree(t *testing.T) {
 	var parcels []socle.Row
 	for i, r := range landCover[:40] {
 		if i%2 == 0 {
-			parcels = append(parcels, withProps(t, r, map[string]any{"artificialised": true, "year_artificialised": 2022, "code_us": "US2"}))
+			parcels = append(parcels, withProps(t, r, map[string]any{"artificialised": true, "year_artificialised": int64(2022), "code_us": "US2"}))
 		} else {
 			parcels = append(parcels, withProps(t, r, map[string]any{"artificialised": false, "year_artificialised": nil}))
 		}
 	}
 	apply("land cover artificialised", "land_cover", parcels, nil)
-	apply("communes population", "communes", []socle.Row{withProps(t, communes[3], map[string]any{"population": 1234})}, nil)
+	apply("communes population", "communes", []socle.Row{withProps(t, communes[3], map[string]any{"population": int64(1234)})}, nil)
 
 	// What both serve afterwards.
 	p := &storePair{pg: pg, em: em, cat: cat}
@@ -243,15 +207,6 @@ func TestImportsAgree(t *testing.T) {
 		}
 	}
 	t.Logf("%d batches, %d features compared after them", n, st.features)
-}
-
-func mustWKB(t *testing.T, g orb.Geometry) []byte {
-	t.Helper()
-	b, err := wkb.Marshal(g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // compareChanges compares the announced changes: the same collections,

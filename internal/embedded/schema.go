@@ -86,9 +86,6 @@ type table struct {
 	// beside an integer primary key "fid".
 	idCol string
 	intID bool
-	// key is the natural key imports upsert on: cle_interop for addresses,
-	// the id otherwise (as postgis.conflictKey).
-	key string
 	// cols are the properties, in catalog order.
 	cols   []column
 	byName map[string]int
@@ -98,16 +95,19 @@ type table struct {
 	// idProp is the index of the property that holds the id (communes'
 	// insee), -1 when the id is not a property.
 	idProp int
-	// keyProp is the index of the key property (addresses' cle_interop), -1
-	// when the key is the id.
-	keyProp int
+	// keys are the indexes of the properties that identify a feature when
+	// a row gives no id (socle.Collection.Keys).
+	keys []int
+	// seq names the sequence that numbers new features ("" when ids are
+	// given).
+	seq string
 }
 
 func newTable(c *socle.Collection) *table {
-	t := &table{c: c, idCol: c.IDCol(), intID: c.IDType == socle.TypeInteger, byName: map[string]int{}, updatedAt: -1, idProp: -1, keyProp: -1}
-	t.key = t.idCol
-	if c.ID == "addresses" {
-		t.key = "cle_interop"
+	t := &table{c: c, idCol: c.IDCol(), intID: c.IDType == socle.TypeInteger, byName: map[string]int{}, updatedAt: -1, idProp: -1}
+	switch c.ID {
+	case "addresses", "roads", "land_cover":
+		t.seq = c.ID + "_id_seq"
 	}
 	for i, p := range c.Properties {
 		col := column{name: p.Name, kind: kindOf(p.Type), bits: 64, notNull: !p.Nullable, derived: p.Derived}
@@ -126,9 +126,9 @@ func newTable(c *socle.Collection) *table {
 		case t.idCol:
 			t.idProp = i
 		}
-		if p.Name == t.key && t.key != t.idCol {
-			t.keyProp = i
-		}
+	}
+	for _, k := range c.Keys {
+		t.keys = append(t.keys, t.byName[k])
 	}
 	return t
 }
@@ -172,8 +172,43 @@ func (c column) gpkgType() string {
 	return "TEXT"
 }
 
-// geometryTypeName is the GeoPackage geometry type name of the collection.
-func (t *table) geometryTypeName() string { return strings.ToUpper(t.c.GeometryType) }
+// geometryTypeName is the GeoPackage geometry type name of the collection:
+// GEOMETRY where single and multi forms mix.
+func (t *table) geometryTypeName() string {
+	if t.c.Mixed {
+		return "GEOMETRY"
+	}
+	return strings.ToUpper(t.c.GeometryType)
+}
+
+// upgradeSQL returns the statements that bring a feature table made by an
+// earlier catalog up to this one: the columns it lacks, the unique index of
+// its keys, its geometry type.
+func (t *table) upgradeSQL(have map[string]bool) []string {
+	var out []string
+	for _, c := range t.cols {
+		if have[c.name] {
+			continue
+		}
+		d := "ALTER TABLE " + quote(t.c.ID) + " ADD COLUMN " + quote(c.name) + " " + c.gpkgType()
+		if c.def != nil {
+			d += " NOT NULL DEFAULT " + sqlLiteral(c.kind, c.def)
+		}
+		out = append(out, d)
+	}
+	if len(t.keys) > 0 {
+		var cols, notNull []string
+		for _, k := range t.keys {
+			cols = append(cols, quote(t.cols[k].name))
+			notNull = append(notNull, quote(t.cols[k].name)+" IS NOT NULL")
+		}
+		out = append(out, fmt.Sprintf("CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (%s) WHERE %s",
+			quote(t.c.ID+"_key_idx"), quote(t.c.ID), strings.Join(cols, ", "), strings.Join(notNull, " AND ")))
+	}
+	out = append(out, fmt.Sprintf("UPDATE gpkg_geometry_columns SET geometry_type_name = %s WHERE table_name = %s",
+		sqlString(t.geometryTypeName()), sqlString(t.c.ID)))
+	return out
+}
 
 // pk is the table's integer primary key column.
 func (t *table) pk() string {
@@ -202,7 +237,7 @@ func (t *table) createSQL(now string) []string {
 		if c.notNull {
 			d += " NOT NULL"
 		}
-		if c.name == t.key || c.name == t.idCol {
+		if c.name == t.idCol {
 			d += " UNIQUE"
 		}
 		if c.def != nil {
@@ -398,11 +433,47 @@ CREATE TABLE sequences (
 INSERT INTO sequences (name) VALUES ('addresses_id_seq');
 `
 
+// changeLogSQL is the change log, as in the PostGIS schema (migration
+// 00009): every change a batch makes to a feature, with the columns it
+// replaced.
+const changeLogSQL = `
+CREATE TABLE IF NOT EXISTS feature_changes (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  batch TEXT NOT NULL,
+  collection TEXT NOT NULL,
+  feature_id TEXT NOT NULL,
+  op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
+  before TEXT
+);
+CREATE INDEX IF NOT EXISTS feature_changes_batch_idx ON feature_changes (batch, seq);
+CREATE INDEX IF NOT EXISTS feature_changes_feature_idx ON feature_changes (collection, feature_id, seq);
+CREATE INDEX IF NOT EXISTS feature_changes_collection_idx ON feature_changes (collection, seq);
+`
+
 var socleTables = []struct{ name, description string }{
 	{"layer_state", "Socle: data version of each collection"},
 	{"batches", "Socle: imports and updates"},
 	{"batch_rejects", "Socle: records a batch did not load, with the reason"},
 	{"sequences", "Socle: id sequences"},
+	{"feature_changes", "Socle: the change log"},
+}
+
+// columnsOf returns the columns of a table.
+func columnsOf(ctx context.Context, tx *sql.Tx, table string) (map[string]bool, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT name FROM pragma_table_info(?)", table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out[n] = true
+	}
+	return out, rows.Err()
 }
 
 // ensureSchema creates what the file lacks: the GeoPackage core and Socle's
@@ -463,6 +534,15 @@ func ensureSchema(ctx context.Context, db *sql.DB, tables []*table, now time.Tim
 				if _, err := tx.ExecContext(ctx, s); err != nil {
 					return fmt.Errorf("embedded: create %s: %w", t.c.ID, err)
 				}
+			}
+		}
+		have, err := columnsOf(ctx, tx, t.c.ID)
+		if err != nil {
+			return err
+		}
+		for _, s := range t.upgradeSQL(have) {
+			if _, err := tx.ExecContext(ctx, s); err != nil {
+				return fmt.Errorf("embedded: upgrade %s: %w", t.c.ID, err)
 			}
 		}
 		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO layer_state (collection, updated_at) VALUES (?, ?)", t.c.ID, stamp); err != nil {

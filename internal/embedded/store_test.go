@@ -233,7 +233,7 @@ func TestChangesFromAnotherProcess(t *testing.T) {
 	for i := range rows {
 		rows[i] = withProps(t, rows[i], map[string]any{"name": "Route Renommée"})
 	}
-	res, err := b.Import(ctx, socle.Batch{ID: "elsewhere", Kind: "test"}, roads, rows, nil)
+	res, err := b.Import(ctx, socle.Batch{ID: "elsewhere", Kind: "test"}, roads, socle.RowsOf(rows, nil))
 	if err != nil || res.Updated != 3 {
 		t.Fatal(res, err)
 	}
@@ -252,7 +252,7 @@ func TestChangesFromAnotherProcess(t *testing.T) {
 	}
 	// And its own next import starts from the file's data.
 	rows[0] = withProps(t, rows[0], map[string]any{"name": "Route Encore"})
-	res, err = a.Import(ctx, socle.Batch{ID: "here", Kind: "test"}, roads, rows, nil)
+	res, err = a.Import(ctx, socle.Batch{ID: "here", Kind: "test"}, roads, socle.RowsOf(rows, nil))
 	if err != nil || res.Updated != 1 || res.Unchanged != 2 {
 		t.Errorf("import after the other process's: %+v %v", res, err)
 	}

@@ -1,18 +1,19 @@
 package embedded
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
 
-	"github.com/socle-geo/socle/internal/ledger"
 	"github.com/socle-geo/socle/internal/socle"
 )
 
@@ -30,14 +31,6 @@ CREATE TABLE IF NOT EXISTS update_inputs (
   data BLOB NOT NULL,
   received_at DATETIME NOT NULL
 );
-CREATE TABLE IF NOT EXISTS update_history (
-  batch TEXT NOT NULL REFERENCES batches (id),
-  collection TEXT NOT NULL,
-  feature_id INTEGER NOT NULL,
-  previous TEXT NOT NULL,
-  PRIMARY KEY (batch, collection, feature_id)
-);
-CREATE INDEX IF NOT EXISTS update_history_feature_idx ON update_history (collection, feature_id);
 CREATE TABLE IF NOT EXISTS update_reverts (
   batch TEXT PRIMARY KEY NOT NULL REFERENCES batches (id),
   actor TEXT NOT NULL DEFAULT '',
@@ -46,11 +39,26 @@ CREATE TABLE IF NOT EXISTS update_reverts (
 );
 `
 
-// ensureUpdaterSchema creates the updater's tables in a file that lacks
-// them (files made before the updater existed included).
+// ensureUpdaterSchema creates the updater's tables and the change log in a
+// file that lacks them (files made before they existed included), moves
+// the update history of older files into the change log, and starts the id
+// sequences of the collections that number their features.
 func ensureUpdaterSchema(ctx context.Context, db *sql.DB, tables map[string]*table) error {
-	if _, err := db.ExecContext(ctx, updaterTablesSQL+ingestJobsSQL); err != nil {
+	if _, err := db.ExecContext(ctx, updaterTablesSQL+ingestJobsSQL+changeLogSQL); err != nil {
 		return fmt.Errorf("embedded: create updater tables: %w", err)
+	}
+	if err := moveUpdateHistory(ctx, db, tables); err != nil {
+		return err
+	}
+	for _, id := range slices.Sorted(maps.Keys(tables)) {
+		t := tables[id]
+		if t.seq == "" {
+			continue
+		}
+		if _, err := db.ExecContext(ctx, fmt.Sprintf("INSERT OR IGNORE INTO sequences (name, next_value) VALUES (?, coalesce((SELECT max(%s) FROM %s), 0) + 1)",
+			quote(t.idCol), quote(id)), t.seq); err != nil {
+			return fmt.Errorf("embedded: sequence of %s: %w", id, err)
+		}
 	}
 	for id, t := range tables {
 		if p := t.c.BatchProperty; p != "" {
@@ -60,6 +68,39 @@ func ensureUpdaterSchema(ctx context.Context, db *sql.DB, tables map[string]*tab
 		}
 	}
 	return nil
+}
+
+// moveUpdateHistory moves the update history of a file made before the
+// change log into it, as PostGIS migration 00009 does: the values the
+// updater batches replaced, then the candidates and reports they added, in
+// the order of the batches.
+func moveUpdateHistory(ctx context.Context, db *sql.DB, tables map[string]*table) error {
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'update_history'").Scan(&n); err != nil || n == 0 {
+		return err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	parts := []string{`SELECT h.batch AS batch, h.collection AS collection, CAST(h.feature_id AS TEXT) AS feature_id, 'update' AS op, h.previous AS before, b.started_at AS started_at, 1 AS k
+		FROM update_history h JOIN batches b ON b.id = h.batch`}
+	for _, id := range []string{"address_candidates", "road_reports"} {
+		if t, ok := tables[id]; ok {
+			parts = append(parts, fmt.Sprintf(`SELECT x.%[1]s, '%[2]s', x.%[3]s, 'insert', NULL, b.started_at, %[4]d FROM %[2]s x JOIN batches b ON b.id = x.%[1]s`,
+				quote(t.c.BatchProperty), id, quote(t.idCol), len(parts)+1))
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO feature_changes (batch, collection, feature_id, op, before)
+		SELECT batch, collection, feature_id, op, before FROM (`+strings.Join(parts, " UNION ALL ")+`)
+		ORDER BY started_at, batch, k, feature_id`); err != nil {
+		return fmt.Errorf("embedded: move the update history: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "DROP TABLE update_history"); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // updaterTable returns the table of an updater collection, which a partial
@@ -187,6 +228,9 @@ func (im *batchWriter) addRows(ctx context.Context, t *table, feats []*feature) 
 		return 0, err
 	}
 	im.next[t.c.ID] = n
+	if err := im.logChanges(ctx, t, changes); err != nil {
+		return 0, err
+	}
 	// In key order (as sorted above), the key index is appended to rather
 	// than split all over: several times faster for a million.
 	if err := im.write(ctx, t, changes); err != nil {
@@ -195,32 +239,15 @@ func (im *batchWriter) addRows(ctx context.Context, t *table, feats []*feature) 
 	return len(changes), im.notifyChange(ctx, t.c.ID, changedAreas(changes))
 }
 
-// removeRows deletes the rows of an updater collection that batch added.
-func (im *batchWriter) removeRows(ctx context.Context, t *table, batch string) (int, error) {
-	l := im.current(t.c.ID)
-	batchProp := t.c.BatchProperty
-	j := t.byName[batchProp]
-	var gone []change
-	for _, f := range l.feats {
-		if f.vals[j] == batch {
-			gone = append(gone, change{f: f})
-		}
+// decodeProperties reads a JSON object of values.
+func decodeProperties(raw json.RawMessage) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, malformed("properties: %v", err)
 	}
-	if len(gone) == 0 {
-		return 0, nil
-	}
-	if _, err := im.tx.ExecContext(ctx, "DELETE FROM "+quote(t.c.ID)+" WHERE "+quote(batchProp)+" = ?", batch); err != nil {
-		return 0, storeError(ctx, err)
-	}
-	fs := make([]*feature, len(gone))
-	for i, ch := range gone {
-		fs[i] = ch.f
-	}
-	im.next[t.c.ID] = l.without(fs)
-	if err := im.writeExtent(ctx, t.c.ID); err != nil {
-		return 0, err
-	}
-	return len(gone), im.notifyChange(ctx, t.c.ID, changedAreas(gone))
+	return m, nil
 }
 
 func (s *Store) updatable(id string) (*table, error) {
@@ -253,9 +280,8 @@ func (s *Store) ApplyUpdate(ctx context.Context, u *socle.Update) (socle.UpdateR
 	}
 	return res, s.inTx(ctx, u.Batch, func(im *batchWriter) error {
 		b := u.Batch
-		if _, err := im.tx.ExecContext(ctx, `INSERT INTO batches (id, kind, collection, source, file_sha256, actor, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			b.ID, b.Kind, t.c.ID, b.Source, b.FileSHA256, b.Actor, formatTimestamp(im.now)); err != nil {
-			return storeError(ctx, err)
+		if err := im.recordBatch(ctx, t.c.ID); err != nil {
+			return err
 		}
 		if len(u.Sets) > 0 {
 			n, err := im.applySets(ctx, t, u.Sets)
@@ -282,17 +308,8 @@ func (s *Store) ApplyUpdate(ctx context.Context, u *socle.Update) (socle.UpdateR
 				return err
 			}
 		}
-		if len(u.Rejects) > 0 {
-			st, err := im.tx.PrepareContext(ctx, "INSERT INTO batch_rejects (batch, line, col, reason, raw) VALUES (?, ?, ?, ?, ?)")
-			if err != nil {
-				return storeError(ctx, err)
-			}
-			defer st.Close()
-			for _, r := range u.Rejects {
-				if _, err := st.ExecContext(ctx, b.ID, int64(int32(r.Line)), r.Column, r.Reason, r.Raw); err != nil {
-					return storeError(ctx, err)
-				}
-			}
+		if err := im.saveRejects(ctx, u.Rejects); err != nil {
+			return err
 		}
 		counts := map[string]any{}
 		if len(u.Report) > 0 {
@@ -317,14 +334,17 @@ func (s *Store) inTx(ctx context.Context, b socle.Batch, fn func(im *batchWriter
 		return storeError(ctx, err)
 	}
 	im := s.newBatchWriter(tx, b)
+	defer im.close()
 	if err := im.sync(ctx); err != nil {
 		tx.Rollback() //nolint:errcheck // the error that matters is err
 		return err
 	}
 	if err := fn(im); err != nil {
+		im.close()
 		tx.Rollback() //nolint:errcheck // the error that matters is err
 		return err
 	}
+	im.close()
 	if err := tx.Commit(); err != nil {
 		return storeError(ctx, err)
 	}
@@ -335,8 +355,8 @@ func (s *Store) inTx(ctx context.Context, b socle.Batch, fn func(im *batchWriter
 	return nil
 }
 
-// applySets keeps each feature's previous derived values in update_history,
-// sets the new ones in the file and in a new snapshot, and announces the
+// applySets logs each feature with the row it replaces, sets the new
+// derived values in the file and in a new snapshot, and announces the
 // change.
 func (im *batchWriter) applySets(ctx context.Context, t *table, sets []socle.FeatureSet) (int, error) {
 	l := im.current(t.c.ID)
@@ -350,11 +370,6 @@ func (im *batchWriter) applySets(ctx context.Context, t *table, sets []socle.Fea
 		return 0, storeError(ctx, err)
 	}
 	defer upd.Close()
-	hist, err := im.tx.PrepareContext(ctx, "INSERT INTO update_history (batch, collection, feature_id, previous) VALUES (?, ?, ?, ?)")
-	if err != nil {
-		return 0, storeError(ctx, err)
-	}
-	defer hist.Close()
 	changes := make([]change, 0, len(sets))
 	seen := map[int64]bool{}
 	missing := 0
@@ -378,15 +393,9 @@ func (im *batchWriter) applySets(ctx context.Context, t *table, sets []socle.Fea
 			return 0, err
 		}
 		f := &feature{id: old.id, vals: slices.Clone(old.vals), geom: old.geom, bound: old.bound}
-		prev := []byte{'{'}
 		args := make([]any, 0, len(derived)+1)
-		for n, j := range derived {
+		for _, j := range derived {
 			c := t.cols[j]
-			if n > 0 {
-				prev = append(prev, ',')
-			}
-			prev = append(socle.AppendJSONString(prev, c.name), ':')
-			prev = appendProperty(prev, c.kind, old.vals[j])
 			if v, ok := vals[c.name]; ok {
 				f.vals[j] = nil
 				if text, ok := valueText(v); ok {
@@ -403,9 +412,12 @@ func (im *batchWriter) applySets(ctx context.Context, t *table, sets []socle.Fea
 			}
 			args = append(args, toSQLite(c.kind, f.vals[j]))
 		}
-		prev = append(prev, '}')
-		if _, err := hist.ExecContext(ctx, im.batch.ID, t.c.ID, set.ID, string(prev)); err != nil {
-			return 0, storeError(ctx, err)
+		prev, err := im.before(ctx, t, old)
+		if err != nil {
+			return 0, err
+		}
+		if err := im.logChange(ctx, t, old.id, socle.OpUpdate, prev); err != nil {
+			return 0, err
 		}
 		if _, err := upd.ExecContext(ctx, append(args, old.id)...); err != nil {
 			return 0, storeError(ctx, err)
@@ -435,65 +447,6 @@ func (im *batchWriter) publishChanges(ctx context.Context, t *table, changes []c
 	}
 	im.next[t.c.ID] = n
 	return im.notifyChange(ctx, t.c.ID, changedAreas(changes))
-}
-
-// RevertUpdate restores the state before an updater batch, as the PostGIS
-// store's RevertUpdate does.
-func (s *Store) RevertUpdate(ctx context.Context, batch, actor string) (socle.UpdateResult, error) {
-	res := socle.UpdateResult{BatchID: batch}
-	return res, s.inTx(ctx, socle.Batch{ID: batch}, func(im *batchWriter) error {
-		_, coll, err := ledger.RevertTarget(ctx, ledger.SQLiteTx(im.tx, storeError), s.catalog, batch)
-		if err != nil {
-			return err
-		}
-		t, err := s.updatable(coll)
-		if err != nil {
-			return err
-		}
-		rows, err := im.tx.QueryContext(ctx, `SELECT feature_id, previous FROM update_history WHERE batch = ? AND collection = ? ORDER BY feature_id`, batch, coll)
-		if err != nil {
-			return storeError(ctx, err)
-		}
-		var sets []socle.FeatureSet
-		for rows.Next() {
-			var fs socle.FeatureSet
-			var prev string
-			if err := rows.Scan(&fs.ID, &prev); err != nil {
-				rows.Close()
-				return storeError(ctx, err)
-			}
-			fs.Values = json.RawMessage(prev)
-			sets = append(sets, fs)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return storeError(ctx, err)
-		}
-		if err := im.restore(ctx, t, sets); err != nil {
-			return err
-		}
-		res.FeaturesChanged = len(sets)
-		for _, added := range []struct {
-			id    string
-			count *int
-		}{{"address_candidates", &res.CandidatesAdded}, {"road_reports", &res.ReportsAdded}} {
-			t, ok := s.tables[added.id]
-			if !ok {
-				continue // a catalog without it (a partial copy)
-			}
-			n, err := im.removeRows(ctx, t, batch)
-			if err != nil {
-				return err
-			}
-			*added.count = -n
-		}
-		if _, err := im.tx.ExecContext(ctx, `UPDATE batches SET status = 'reverted' WHERE id = ?`, batch); err != nil {
-			return storeError(ctx, err)
-		}
-		counts, _ := json.Marshal(map[string]int{"features_restored": res.FeaturesChanged, "candidates_removed": -res.CandidatesAdded, "reports_removed": -res.ReportsAdded})
-		_, err = im.tx.ExecContext(ctx, `INSERT INTO update_reverts (batch, actor, reverted_at, counts) VALUES (?, ?, ?, ?)`, batch, actor, formatTimestamp(im.now), string(counts))
-		return storeError(ctx, err)
-	})
 }
 
 // restore writes previous values back, without recording them again.

@@ -1,7 +1,6 @@
 package embedded
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
@@ -16,7 +15,6 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/wkb"
 	"modernc.org/sqlite"
 
 	"github.com/socle-geo/socle/internal/socle"
@@ -42,14 +40,108 @@ type batchWriter struct {
 	// next holds the snapshots to publish after commit.
 	next    map[string]*layer
 	changes []socle.Change
-	// seq is the next value of addresses_id_seq; seqDirty when it moved.
-	seq      int64
-	seqDirty bool
+	// seqs are the next values of the id sequences the batch read; dirty
+	// those it moved.
+	seqs  map[string]int64
+	dirty map[string]bool
+	// Statements of the change log, prepared on first use.
+	logStmt    *sql.Stmt
+	stampStmts map[string]*sql.Stmt
+}
+
+// close releases the batch's prepared statements.
+func (im *batchWriter) close() {
+	if im.logStmt != nil {
+		im.logStmt.Close()
+	}
+	for _, st := range im.stampStmts {
+		st.Close()
+	}
+}
+
+// nextID returns the next id of a table's sequence.
+func (im *batchWriter) nextID(ctx context.Context, t *table) (int64, error) {
+	if t.seq == "" {
+		return 0, conflict("%s has no id sequence", t.c.ID)
+	}
+	if _, ok := im.seqs[t.seq]; !ok {
+		var v int64
+		if err := im.tx.QueryRowContext(ctx, "SELECT next_value FROM sequences WHERE name = ?", t.seq).Scan(&v); err != nil {
+			return 0, storeError(ctx, err)
+		}
+		im.seqs[t.seq] = v
+	}
+	v := im.seqs[t.seq]
+	im.seqs[t.seq], im.dirty[t.seq] = v+1, true
+	return v, nil
+}
+
+// advance moves a table's sequence past its largest id, as
+// setval(seq, max(id)) does.
+func (im *batchWriter) advance(ctx context.Context, t *table) error {
+	if t.seq == "" {
+		return nil
+	}
+	feats := im.current(t.c.ID).feats
+	if len(feats) == 0 {
+		return nil
+	}
+	top := feats[len(feats)-1].id.(int64) + 1
+	if _, ok := im.seqs[t.seq]; !ok {
+		var v int64
+		if err := im.tx.QueryRowContext(ctx, "SELECT next_value FROM sequences WHERE name = ?", t.seq).Scan(&v); err != nil {
+			return storeError(ctx, err)
+		}
+		im.seqs[t.seq] = v
+	}
+	if top > im.seqs[t.seq] {
+		im.seqs[t.seq], im.dirty[t.seq] = top, true
+	}
+	return nil
+}
+
+// saveSequences records the sequences the batch moved; outside the
+// batch's transaction when it is rolled back, since a sequence, as
+// PostgreSQL's nextval, is not undone by a rollback.
+func (s *Store) saveSequences(ctx context.Context, exec func(context.Context, string, ...any) (sql.Result, error), im *batchWriter) error {
+	for name := range im.dirty {
+		if _, err := exec(ctx, "UPDATE sequences SET next_value = ? WHERE name = ?", im.seqs[name], name); err != nil {
+			return storeError(ctx, err)
+		}
+	}
+	return nil
+}
+
+// recordBatch inserts the batch's row, running.
+func (im *batchWriter) recordBatch(ctx context.Context, collection string) error {
+	b := im.batch
+	_, err := im.tx.ExecContext(ctx, `INSERT INTO batches (id, kind, collection, source, file_sha256, actor, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		b.ID, b.Kind, collection, b.Source, b.FileSHA256, b.Actor, formatTimestamp(im.now))
+	return storeError(ctx, err)
+}
+
+// saveRejects keeps the batch's rejected records.
+func (im *batchWriter) saveRejects(ctx context.Context, rejects []socle.Reject) error {
+	if len(rejects) == 0 {
+		return nil
+	}
+	st, err := im.tx.PrepareContext(ctx, "INSERT INTO batch_rejects (batch, line, col, reason, raw) VALUES (?, ?, ?, ?, ?)")
+	if err != nil {
+		return storeError(ctx, err)
+	}
+	defer st.Close()
+	for _, r := range rejects {
+		if _, err := st.ExecContext(ctx, im.batch.ID, int64(int32(r.Line)), r.Column, r.Reason, r.Raw); err != nil {
+			return storeError(ctx, err)
+		}
+	}
+	return nil
 }
 
 // newBatchWriter starts the state of a batch in transaction tx.
 func (s *Store) newBatchWriter(tx *sql.Tx, b socle.Batch) *batchWriter {
-	return &batchWriter{s: s, tx: tx, batch: b, now: s.now().UTC().Truncate(time.Microsecond), base: map[string]*layer{}, next: map[string]*layer{}}
+	return &batchWriter{s: s, tx: tx, batch: b, now: s.now().UTC().Truncate(time.Microsecond), base: map[string]*layer{}, next: map[string]*layer{},
+		seqs: map[string]int64{}, dirty: map[string]bool{}}
 }
 
 // change is one row an import inserts or updates.
@@ -59,15 +151,17 @@ type change struct {
 	inserted bool
 }
 
-// Import writes rows into collection c as one batch, in one SQLite
-// transaction, exactly as the PostGIS store's Import does: rows are
-// inserted or updated by their natural key, a row equal to what is stored
-// is left untouched, rejects are kept, the batch is recorded with its
+// Import writes a batch of rows into collection c in one SQLite
+// transaction (see socle.Importer): each row is matched to a stored
+// feature by id or key (new ones numbered), a row equal to what is stored
+// is left untouched, with Replace the features absent are retired, every
+// change is logged, rejects are kept, the batch is recorded with its
 // counts, the collection's version is bumped and, for land cover, the
 // communes' indicators are recomputed. After the commit, the new snapshots
-// replace the old ones and the changes reach ListenChanges.
-func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, rows []socle.Row, rejects []socle.Reject) (socle.ImportResult, error) {
-	res := socle.ImportResult{BatchID: b.ID, Read: len(rows) + len(rejects), Rejected: len(rejects)}
+// replace the old ones and the changes reach ListenChanges; a dry run is
+// rolled back.
+func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, rows socle.RowStream) (socle.ImportResult, error) {
+	res := socle.ImportResult{BatchID: b.ID, DryRun: b.DryRun}
 	t, ok := s.tables[c.ID]
 	if !ok {
 		return res, socle.Errorf(socle.ENOTFOUND, "no collection %s", c.ID)
@@ -80,15 +174,20 @@ func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, 
 		return res, storeError(ctx, err)
 	}
 	im := s.newBatchWriter(tx, b)
-	if err := im.run(ctx, t, rows, rejects, &res); err != nil {
+	defer im.close()
+	err = im.run(ctx, t, rows, &res)
+	if err != nil || b.DryRun {
+		im.close()
 		tx.Rollback() //nolint:errcheck // the error that matters is err
-		if im.seqDirty {
-			// PostgreSQL's nextval is not undone by a rollback: neither is
-			// the sequence here, so that both stores number alike.
-			s.saveSequence(im.seq)
-		}
+		// Sequences are not undone by a rollback, in either store.
+		_ = s.saveSequences(context.WithoutCancel(ctx), s.db.ExecContext, im)
 		return res, err
 	}
+	if err := s.saveSequences(ctx, tx.ExecContext, im); err != nil {
+		tx.Rollback() //nolint:errcheck // the error that matters is err
+		return res, err
+	}
+	im.close()
 	if err := tx.Commit(); err != nil {
 		return res, storeError(ctx, err)
 	}
@@ -99,35 +198,21 @@ func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, 
 	return res, nil
 }
 
-// saveSequence records the next value of addresses_id_seq outside any
-// import's transaction.
-func (s *Store) saveSequence(next int64) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_, _ = s.db.ExecContext(ctx, "UPDATE sequences SET next_value = ? WHERE name = 'addresses_id_seq'", next)
-}
-
 // run does the import within the transaction; the caller commits.
-func (im *batchWriter) run(ctx context.Context, t *table, rows []socle.Row, rejects []socle.Reject, res *socle.ImportResult) error {
-	tx, b, c := im.tx, im.batch, t.c
-	if err := checkSRIDs(rows); err != nil {
-		return err
-	}
+func (im *batchWriter) run(ctx context.Context, t *table, rows socle.RowStream, res *socle.ImportResult) error {
+	c := t.c
 	if err := im.sync(ctx); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO batches (id, kind, collection, source, file_sha256, actor, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		b.ID, b.Kind, c.ID, b.Source, b.FileSHA256, b.Actor, formatTimestamp(im.now)); err != nil {
-		return storeError(ctx, err)
+	if err := im.recordBatch(ctx, c.ID); err != nil {
+		return err
 	}
-	if err := tx.QueryRowContext(ctx, "SELECT next_value FROM sequences WHERE name = 'addresses_id_seq'").Scan(&im.seq); err != nil {
-		return storeError(ctx, err)
-	}
-
-	changes, err := im.upsert(ctx, t, rows)
+	changes, gone, n, err := im.upsert(ctx, t, rows)
 	if err != nil {
 		return err
 	}
+	rejects := rows.Rejects()
+	res.Read, res.Rejected = n+len(rejects), len(rejects)
 	for _, ch := range changes {
 		if ch.inserted {
 			res.Inserted++
@@ -135,62 +220,52 @@ func (im *batchWriter) run(ctx context.Context, t *table, rows []socle.Row, reje
 			res.Updated++
 		}
 	}
-	res.Unchanged = len(rows) - res.Inserted - res.Updated
-	if len(rejects) > 0 {
-		st, err := tx.PrepareContext(ctx, "INSERT INTO batch_rejects (batch, line, col, reason, raw) VALUES (?, ?, ?, ?, ?)")
-		if err != nil {
-			return storeError(ctx, err)
-		}
-		for _, r := range rejects {
-			if _, err := st.ExecContext(ctx, b.ID, int64(int32(r.Line)), r.Column, r.Reason, r.Raw); err != nil {
-				st.Close()
-				return storeError(ctx, err)
-			}
-		}
-		st.Close()
+	res.Unchanged = n - res.Inserted - res.Updated
+	if err := im.saveRejects(ctx, rejects); err != nil {
+		return err
 	}
-
 	if len(changes) > 0 {
+		if err := im.logChanges(ctx, t, changes); err != nil {
+			return err
+		}
 		if err := im.write(ctx, t, changes); err != nil {
 			return err
 		}
-		if c.ID == "addresses" {
-			// setval('addresses_id_seq', max(id)): ids are in order.
-			feats := im.current(c.ID).feats
-			im.seq, im.seqDirty = feats[len(feats)-1].id.(int64)+1, true
+		if err := im.advance(ctx, t); err != nil {
+			return err
 		}
 		if err := im.notifyChange(ctx, c.ID, changedAreas(changes)); err != nil {
 			return err
 		}
-		if c.ID == "land_cover" || c.ID == "communes" {
-			// Indicators follow the parcels; the communes whose figures
-			// changed change in their whole extent.
-			areas, err := im.refreshIndicators(ctx)
-			if err != nil {
-				return err
-			}
-			if err := im.notifyChange(ctx, "communes", areas); err != nil {
-				return err
-			}
+	}
+	if res.Retired, err = im.remove(ctx, t, gone); err != nil {
+		return err
+	}
+	if len(changes)+len(gone) > 0 && (c.ID == "land_cover" || c.ID == "communes") {
+		if err := im.indicatorsFollow(ctx); err != nil {
+			return err
 		}
 	}
-	return im.finish(ctx, *res)
+	return im.finishCounts(ctx, *res)
 }
 
-// finish records what an import or a copy moved: the address id sequence
-// when it advanced, and the batch as done with its counts.
-func (im *batchWriter) finish(ctx context.Context, res socle.ImportResult) error {
-	if im.seqDirty {
-		if _, err := im.tx.ExecContext(ctx, "UPDATE sequences SET next_value = ? WHERE name = 'addresses_id_seq'", im.seq); err != nil {
-			return storeError(ctx, err)
-		}
+// indicatorsFollow recomputes the communes' indicators after the land
+// cover or the communes changed; the communes whose figures changed change
+// in their whole extent.
+func (im *batchWriter) indicatorsFollow(ctx context.Context) error {
+	areas, err := im.refreshIndicators(ctx)
+	if err != nil {
+		return err
 	}
-	counts, _ := json.Marshal(res)
-	if _, err := im.tx.ExecContext(ctx, `UPDATE batches SET status = 'done', finished_at = ?, counts = ? WHERE id = ?`,
-		formatTimestamp(im.s.now()), string(counts), im.batch.ID); err != nil {
-		return storeError(ctx, err)
-	}
-	return nil
+	return im.notifyChange(ctx, "communes", areas)
+}
+
+// finishCounts records the batch as done with its counts.
+func (im *batchWriter) finishCounts(ctx context.Context, counts any) error {
+	js, _ := json.Marshal(counts)
+	_, err := im.tx.ExecContext(ctx, `UPDATE batches SET status = 'done', finished_at = ?, counts = ? WHERE id = ?`,
+		formatTimestamp(im.s.now()), string(js), im.batch.ID)
+	return storeError(ctx, err)
 }
 
 // storeError maps an SQLite error: constraint violations are conflicts,
@@ -218,21 +293,6 @@ const (
 	sqliteBusy   = 5
 	sqliteLocked = 6
 )
-
-// checkSRIDs refuses coordinates in a CRS this store cannot transform.
-func checkSRIDs(rows []socle.Row) error {
-	seen := map[int]bool{}
-	for _, r := range rows {
-		if seen[r.SRID] {
-			continue
-		}
-		seen[r.SRID] = true
-		if _, err := transformer(r.SRID, StorageSRID); err != nil {
-			return socle.Errorf(socle.EINVALID, "unknown CRS EPSG:%d: the embedded store cannot transform it (supported: 4326, 4258, 2154, 3857, 3035)", r.SRID)
-		}
-	}
-	return nil
-}
 
 // sync makes the import start from what the file holds: when another
 // process has written a collection since this one loaded it (its version in
@@ -265,12 +325,24 @@ func (im *batchWriter) current(id string) *layer {
 	return im.base[id]
 }
 
-// keyOf returns the text of a feature's natural key.
+// keyOf returns the text of a feature's key (socle.Collection.Keys), ""
+// when it has none or a part of it is null.
 func (t *table) keyOf(f *feature) string {
-	if t.keyProp >= 0 {
-		return f.vals[t.keyProp].(string)
+	if len(t.keys) == 0 {
+		return ""
 	}
-	return idText(f.id)
+	var b []byte
+	for i, k := range t.keys {
+		v := f.vals[k]
+		if v == nil {
+			return ""
+		}
+		if i > 0 {
+			b = append(b, 0)
+		}
+		b = appendProperty(b, t.cols[k].kind, v)
+	}
+	return string(b)
 }
 
 func idText(id any) string {
@@ -283,112 +355,144 @@ func idText(id any) string {
 	return fmt.Sprint(id)
 }
 
-// upsert applies rows to the collection in memory, row by row in their
-// order, with the checks PostgreSQL makes on INSERT … ON CONFLICT DO UPDATE
-// … WHERE (…) IS DISTINCT FROM (…): each value cast to its column, NOT
-// NULL and CHECK constraints, then the key: a row whose key is stored is
-// compared and updated only if it differs; a key met twice in a batch is a
-// conflict; any other row is inserted.
-func (im *batchWriter) upsert(ctx context.Context, t *table, rows []socle.Row) ([]change, error) {
+// upsert reads the rows of a batch, in their order, and works out in
+// memory what they change: each row becomes a feature, with the checks of
+// its columns; it is matched by its id, else by its key, else numbered;
+// a row equal to its stored feature changes nothing; an id or a key met
+// twice is a conflict. With Replace, the stored features of the scope the
+// batch does not hold are gone. It returns the changes, the features gone
+// and the number of rows read.
+func (im *batchWriter) upsert(ctx context.Context, t *table, rows socle.RowStream) (changes []change, gone []*feature, n int, err error) {
 	l := im.current(t.c.ID)
 	byKey := map[string]*feature{}
-	if t.keyProp >= 0 {
+	if len(t.keys) > 0 {
 		byKey = make(map[string]*feature, len(l.feats))
 		for _, f := range l.feats {
-			byKey[t.keyOf(f)] = f
-		}
-	}
-	lookup := func(key string, id any) *feature {
-		if t.keyProp >= 0 {
-			return byKey[key]
-		}
-		return l.find(id)
-	}
-	touched := map[string]*feature{} // keys this batch inserted or updated
-	newIDs := map[any]bool{}
-	var changes []change
-	multi := strings.HasPrefix(t.c.GeometryType, "Multi")
-	for i, r := range rows {
-		if i%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
+			if k := t.keyOf(f); k != "" {
+				byKey[k] = f
 			}
 		}
-		f, err := im.feature(t, i, r, multi)
+	}
+	seen := map[any]int{}       // ids of the batch, with their row
+	seenKey := map[string]int{} // keys of the batch, with their row
+	for rows.Next() {
+		n++
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, nil, n, err
+			}
+		}
+		f, err := im.feature(t, n, rows.Row())
 		if err != nil {
-			return nil, err
+			return nil, nil, n, err
 		}
 		key := t.keyOf(f)
-		if _, twice := touched[key]; twice {
-			return nil, conflict("row %d: the key %s is twice in the batch", i+1, key)
+		var old *feature
+		switch {
+		case f.id != nil:
+			old = l.find(f.id)
+			if other := byKey[key]; key != "" && other != nil && other != old {
+				return nil, nil, n, conflict("row %d: the key %s is another feature's (%v)", n, key, other.id)
+			}
+		case key != "":
+			if old = byKey[key]; old != nil {
+				f.id = old.id
+			}
 		}
-		if old := lookup(key, f.id); old != nil {
+		if f.id == nil {
+			if !t.intID {
+				return nil, nil, n, conflict("row %d has no id (%s)", n, t.idCol)
+			}
+			if f.id, err = im.nextID(ctx, t); err != nil {
+				return nil, nil, n, err
+			}
+		}
+		if t.idProp >= 0 {
+			f.vals[t.idProp] = f.id
+		}
+		if first, twice := seen[f.id]; twice {
+			return nil, nil, n, conflict("row %d: the id %v is twice in the batch (row %d)", n, f.id, first)
+		}
+		seen[f.id] = n
+		if key != "" {
+			if first, twice := seenKey[key]; twice {
+				return nil, nil, n, conflict("row %d: the key %s is twice in the batch (row %d)", n, key, first)
+			}
+			seenKey[key] = n
+		}
+		if old != nil {
 			if t.sameRow(old, f, im.batch.WithDerived) {
 				continue
 			}
-			// Update: the id, the key and the derived values stay.
-			f.id = old.id
+			// An update keeps the derived values, unless the batch carries
+			// them.
 			for j, c := range t.cols {
-				if (c.derived && !im.batch.WithDerived) || j == t.idProp || j == t.keyProp {
+				if c.derived && !im.batch.WithDerived {
 					f.vals[j] = old.vals[j]
 				}
 			}
-			touched[key] = f
 			changes = append(changes, change{f: f, prev: old})
 			continue
 		}
-		if t.keyProp >= 0 && (newIDs[f.id] || l.find(f.id) != nil) {
-			return nil, conflict("row %d: duplicate id %v", i+1, f.id)
-		}
-		touched[key] = f
-		newIDs[f.id] = true
 		changes = append(changes, change{f: f, inserted: true})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, n, err
+	}
+	if im.batch.Replace {
+		scope := make([]equalsCond, 0, len(im.batch.Scope))
+		for _, e := range im.batch.Scope {
+			j := t.byName[e.Property.Name]
+			v, err := equalsValue(t.cols[j].kind, e.Value)
+			if err != nil {
+				return nil, nil, n, err
+			}
+			scope = append(scope, equalsCond{col: j, kind: t.cols[j].kind, val: v})
+		}
+	feats:
+		for _, f := range l.feats {
+			for _, e := range scope {
+				if v := f.vals[e.col]; v == nil || compareValues(e.kind, v, e.val) != 0 {
+					continue feats
+				}
+			}
+			if _, kept := seen[f.id]; !kept {
+				gone = append(gone, f)
+			}
+		}
 	}
 	if len(changes) > 0 {
 		fs := make([]*feature, len(changes))
 		for i, ch := range changes {
 			fs[i] = ch.f
 		}
-		n, err := l.withChanges(fs, l.state)
+		next, err := l.withChanges(fs, l.state)
 		if err != nil {
-			return nil, err
+			return nil, nil, n, err
 		}
-		im.next[t.c.ID] = n
+		im.next[t.c.ID] = next
 	}
-	return changes, nil
+	return changes, gone, n, nil
 }
 
-// feature turns row i of a batch into the feature it stores, with the
-// checks PostgreSQL makes on INSERT: each value cast to its column (the id
-// given, or for addresses without one the next value of the sequence), the
-// geometry in Lambert-93 (a Multi* column takes single geometries as
-// one-part collections, as ST_Multi), NOT NULL and CHECK constraints. The
-// key is not checked here.
-func (im *batchWriter) feature(t *table, i int, r socle.Row, multi bool) (*feature, error) {
+// feature turns row n of a batch into the feature it stores, with the
+// checks of its columns: each value of its column's type (integers in the
+// column's width), NOT NULL and CHECK constraints, the geometry of the
+// collection's type (a Multi* column takes single geometries as one-part
+// collections). Derived columns take their defaults unless the batch
+// carries them. The id is the row's, else nil.
+func (im *batchWriter) feature(t *table, n int, r *socle.Row) (*feature, error) {
 	f := &feature{vals: make([]any, len(t.cols))}
-	var k *string
-	if r.ID != nil {
-		s := fmt.Sprint(r.ID)
-		k = &s
+	id := r.ID
+	if id == nil && t.idProp >= 0 {
+		id = r.Properties[t.idCol]
 	}
-	switch {
-	case k != nil && t.intID:
-		v, err := parseText(kInt, 64, *k)
+	if id != nil {
+		v, err := rowValue(t.intID, id)
 		if err != nil {
-			return nil, err
+			return nil, malformed("row %d: id: %v", n, err)
 		}
 		f.id = v
-	case k != nil:
-		f.id = *k
-	case t.c.ID == "addresses":
-		f.id = im.seq
-		im.seq++
-		im.seqDirty = true
-	}
-	// The properties, each (p->>'name') cast to its column.
-	props, err := decodeProperties(r.Properties)
-	if err != nil {
-		return nil, err
 	}
 	for j, c := range t.cols {
 		if c.derived && !im.batch.WithDerived {
@@ -396,60 +500,121 @@ func (im *batchWriter) feature(t *table, i int, r socle.Row, multi bool) (*featu
 			continue
 		}
 		if j == t.idProp {
-			if f.id != nil {
-				f.vals[j] = f.id
-			}
 			continue
 		}
-		text, ok := valueText(props[c.name])
-		if ok {
-			v, err := parseText(c.kind, c.bits, text)
-			if err != nil {
-				return nil, err
-			}
-			f.vals[j] = v
+		if err := socle.CheckValue(t.c.Properties[j], r.Properties[c.name]); err != nil {
+			return nil, &socle.Error{Code: socle.EINVALID, Message: fmt.Sprintf("row %d: %s", n, socle.ErrorMessage(err))}
 		}
-		if j == t.updatedAt && f.vals[j] == nil {
+		v, err := columnValue(c, r.Properties[c.name])
+		if err != nil {
+			return nil, conflict("row %d: %s: %v", n, c.name, err)
+		}
+		f.vals[j] = v
+		if j == t.updatedAt && v == nil {
 			f.vals[j] = im.now
 		}
 	}
-	g, err := wkb.Unmarshal(r.WKB)
-	if err != nil {
-		return nil, malformed("row %d: geometry: %v", i+1, err)
+	g := r.Geometry
+	if g == nil {
+		return nil, conflict("row %d: null value in column geom", n)
 	}
-	if g, err = transform(g, r.SRID, StorageSRID); err != nil {
-		return nil, err
-	}
-	if multi {
+	if strings.HasPrefix(t.c.GeometryType, "Multi") {
 		g = toMulti(g)
 	}
-	if g.GeoJSONType() != t.c.GeometryType {
-		return nil, malformed("row %d: geometry type %s does not match column type %s", i+1, g.GeoJSONType(), t.c.GeometryType)
+	if !slices.Contains(t.c.GeometryTypes(), g.GeoJSONType()) {
+		return nil, malformed("row %d: geometry type %s does not match column type %s", n, g.GeoJSONType(), t.c.GeometryType)
 	}
 	f.geom, f.bound = g, g.Bound()
-	// NOT NULL, then CHECK.
-	if f.id == nil {
-		return nil, conflict("row %d: null value in column %s", i+1, t.idCol)
-	}
 	for j, c := range t.cols {
-		if c.notNull && f.vals[j] == nil {
-			return nil, conflict("row %d: null value in column %s", i+1, c.name)
+		if c.notNull && f.vals[j] == nil && j != t.idProp {
+			return nil, conflict("row %d: null value in column %s", n, c.name)
 		}
 	}
 	for j, c := range t.cols {
 		if c.check != nil && f.vals[j] != nil && !c.check(f.vals[j]) {
-			return nil, conflict("row %d: %s violates its check constraint", i+1, c.name)
+			return nil, conflict("row %d: %s violates its check constraint", n, c.name)
+		}
+	}
+	if t.idProp >= 0 && f.id != nil {
+		if c := t.cols[t.idProp]; c.check != nil && !c.check(f.id) {
+			return nil, conflict("row %d: %s violates its check constraint", n, c.name)
 		}
 	}
 	return f, nil
 }
 
+// rowValue types an id.
+func rowValue(intID bool, id any) (any, error) {
+	switch x := id.(type) {
+	case int64:
+		if intID {
+			return x, nil
+		}
+		return strconv.FormatInt(x, 10), nil
+	case string:
+		if !intID {
+			return x, nil
+		}
+		return strconv.ParseInt(x, 10, 64)
+	}
+	return nil, fmt.Errorf("an id of type %T", id)
+}
+
+// columnValue checks a row's value against its column and returns it as
+// the layer holds it.
+func columnValue(c column, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch c.kind {
+	case kText:
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+	case kInt:
+		if x, ok := v.(int64); ok {
+			if c.bits < 64 && (x < -(1<<(c.bits-1)) || x >= 1<<(c.bits-1)) {
+				return nil, fmt.Errorf("integer %d out of range", x)
+			}
+			return x, nil
+		}
+	case kFloat:
+		switch x := v.(type) {
+		case float64:
+			return x, nil
+		case int64:
+			return float64(x), nil
+		}
+	case kBool:
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+	case kDate:
+		if ts, ok := v.(time.Time); ok {
+			y, m, d := ts.Date()
+			return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+		}
+	case kTime:
+		if ts, ok := v.(time.Time); ok {
+			return ts.UTC().Truncate(time.Microsecond), nil
+		}
+	case kJSON:
+		switch x := v.(type) {
+		case json.RawMessage:
+			return jsonValue(x), nil
+		case string:
+			return jsonValue(x), nil
+		}
+	}
+	return nil, fmt.Errorf("a %T where the column holds %v", v, c.kind)
+}
+
 // sameRow reports whether a stored row equals a new one in every column
-// an import compares: the properties taken from files (not the id, the key,
-// updated_at or derived values, unless withDerived) and the geometry.
+// an import compares: the properties (not the id, updated_at or derived
+// values, unless withDerived) and the geometry.
 func (t *table) sameRow(old, f *feature, withDerived bool) bool {
 	for j, c := range t.cols {
-		if (c.derived && !withDerived) || j == t.idProp || j == t.keyProp || j == t.updatedAt {
+		if (c.derived && !withDerived) || j == t.idProp || j == t.updatedAt {
 			continue
 		}
 		if !equalValues(c.kind, old.vals[j], f.vals[j]) {
@@ -457,19 +622,6 @@ func (t *table) sameRow(old, f *feature, withDerived bool) bool {
 		}
 	}
 	return orb.Equal(old.geom, f.geom)
-}
-
-func decodeProperties(raw json.RawMessage) (map[string]any, error) {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		return nil, malformed("properties: %v", err)
-	}
-	return m, nil
 }
 
 func toMulti(g orb.Geometry) orb.Geometry {
@@ -633,11 +785,11 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 		return err
 	}
 	defer ins.st.Close()
-	// Updates set what imports set: not the id, the key or derived values.
+	// Updates set what imports set: not the id or derived values.
 	var sets []string
 	var setIdx []int
 	for j, c := range t.cols {
-		if (c.derived && !im.batch.WithDerived) || j == t.idProp || j == t.keyProp {
+		if (c.derived && !im.batch.WithDerived) || j == t.idProp {
 			continue
 		}
 		sets = append(sets, quote(c.name)+" = ?")
@@ -647,7 +799,7 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 		sets = append(sets, `"updated_at" = ?`)
 	}
 	sets = append(sets, `"batch" = ?`, `"geom" = ?`)
-	upd, err := im.tx.PrepareContext(ctx, "UPDATE "+quote(t.c.ID)+" SET "+strings.Join(sets, ", ")+" WHERE "+quote(t.key)+" = ?")
+	upd, err := im.tx.PrepareContext(ctx, "UPDATE "+quote(t.c.ID)+" SET "+strings.Join(sets, ", ")+" WHERE "+quote(t.idCol)+" = ?")
 	if err != nil {
 		return storeError(ctx, err)
 	}
@@ -696,7 +848,7 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 		if ins.updatedCol {
 			args = append(args, stamp)
 		}
-		args = append(args, im.batch.ID, blob, t.keyOf(ch.f))
+		args = append(args, im.batch.ID, blob, ch.f.id)
 		if _, err := upd.ExecContext(ctx, args...); err != nil {
 			return storeError(ctx, err)
 		}
@@ -839,12 +991,8 @@ func (im *batchWriter) stream(ctx context.Context, t *table, rows iter.Seq2[socl
 	if held > 0 {
 		return fmt.Errorf("embedded: write %s: the file already holds it", c.ID)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO batches (id, kind, collection, source, file_sha256, actor, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		b.ID, b.Kind, c.ID, b.Source, b.FileSHA256, b.Actor, formatTimestamp(im.now)); err != nil {
-		return storeError(ctx, err)
-	}
-	if err := tx.QueryRowContext(ctx, "SELECT next_value FROM sequences WHERE name = 'addresses_id_seq'").Scan(&im.seq); err != nil {
-		return storeError(ctx, err)
+	if err := im.recordBatch(ctx, c.ID); err != nil {
+		return err
 	}
 	idx, err := im.indexDirectly(ctx, t)
 	if err != nil {
@@ -857,10 +1005,7 @@ func (im *batchWriter) stream(ctx context.Context, t *table, rows iter.Seq2[socl
 	}
 	defer ins.st.Close()
 	stamp := formatTimestamp(im.now)
-	multi := strings.HasPrefix(c.GeometryType, "Multi")
-	srids := map[int]bool{}
 	var ext orb.Bound
-	var maxID int64
 	n := 0
 	for r, err := range rows {
 		if err != nil {
@@ -871,15 +1016,17 @@ func (im *batchWriter) stream(ctx context.Context, t *table, rows iter.Seq2[socl
 				return err
 			}
 		}
-		if !srids[r.SRID] {
-			if err := checkSRIDs([]socle.Row{r}); err != nil {
-				return err
-			}
-			srids[r.SRID] = true
-		}
-		f, err := im.feature(t, n, r, multi)
+		f, err := im.feature(t, n+1, &r)
 		if err != nil {
 			return err
+		}
+		if f.id == nil {
+			if f.id, err = im.nextID(ctx, t); err != nil {
+				return err
+			}
+		}
+		if t.idProp >= 0 {
+			f.vals[t.idProp] = f.id
 		}
 		rowid, blob, err := ins.insert(ctx, f, stamp, b.ID)
 		if err != nil {
@@ -890,6 +1037,9 @@ func (im *batchWriter) stream(ctx context.Context, t *table, rows iter.Seq2[socl
 			}
 			return storeError(ctx, err)
 		}
+		if err := im.logChange(ctx, t, f.id, socle.OpInsert, ""); err != nil {
+			return err
+		}
 		if err := idx.add(ctx, rowid, blob); err != nil {
 			return err
 		}
@@ -897,9 +1047,6 @@ func (im *batchWriter) stream(ctx context.Context, t *table, rows iter.Seq2[socl
 			ext = f.bound
 		} else {
 			ext = ext.Union(f.bound)
-		}
-		if id, ok := f.id.(int64); ok && id > maxID {
-			maxID = id
 		}
 		n++
 	}
@@ -910,10 +1057,6 @@ func (im *batchWriter) stream(ctx context.Context, t *table, rows iter.Seq2[socl
 	if n > 0 {
 		if err := im.saveExtent(ctx, c.ID, &ext); err != nil {
 			return err
-		}
-		if c.ID == "addresses" {
-			// setval('addresses_id_seq', max(id)).
-			im.seq, im.seqDirty = maxID+1, true
 		}
 		st, err := readState(ctx, tx, c.ID)
 		if err != nil {
@@ -928,7 +1071,38 @@ func (im *batchWriter) stream(ctx context.Context, t *table, rows iter.Seq2[socl
 			}
 		}
 	}
-	return im.finish(ctx, *res)
+	if err := im.streamSequence(ctx, t); err != nil {
+		return err
+	}
+	if err := im.s.saveSequences(ctx, tx.ExecContext, im); err != nil {
+		return err
+	}
+	return im.finishCounts(ctx, *res)
+}
+
+// streamSequence moves a table's sequence past its largest id, read from
+// the file (a Writer keeps no snapshot).
+func (im *batchWriter) streamSequence(ctx context.Context, t *table) error {
+	if t.seq == "" {
+		return nil
+	}
+	var top sql.NullInt64
+	if err := im.tx.QueryRowContext(ctx, "SELECT max("+quote(t.idCol)+") FROM "+quote(t.c.ID)).Scan(&top); err != nil {
+		return storeError(ctx, err)
+	}
+	if !top.Valid {
+		return nil
+	}
+	v, ok := im.seqs[t.seq]
+	if !ok {
+		if err := im.tx.QueryRowContext(ctx, "SELECT next_value FROM sequences WHERE name = ?", t.seq).Scan(&v); err != nil {
+			return storeError(ctx, err)
+		}
+	}
+	if top.Int64+1 > v {
+		im.seqs[t.seq], im.dirty[t.seq] = top.Int64+1, true
+	}
+	return nil
 }
 
 // rtreeFill fills a feature table's R-tree as its insert trigger would,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/socle-geo/socle/internal/bal"
 	"github.com/socle-geo/socle/internal/socle"
@@ -87,7 +85,7 @@ func (im *Importer) ImportBAL(ctx context.Context, path string) (Report, error) 
 	_, _ = io.Copy(h, f)
 	b := socle.Batch{ID: socle.NewBatchID("import-bal", start), Kind: "import-bal", Source: filepath.Base(path),
 		FileSHA256: hex.EncodeToString(h.Sum(nil)), Actor: im.Actor}
-	rep.Result, err = im.Store.Import(ctx, b, c, rows, rejects)
+	rep.Result, err = im.Store.Import(ctx, b, c, socle.RowsOf(rows, rejects))
 	rep.Rejects = rejects
 	rep.Duration = time.Since(start)
 	return rep, err
@@ -138,21 +136,17 @@ func balRow(c *socle.Collection, a bal.Address) (socle.Row, *socle.Reject) {
 		"source": a.Source, "certification_commune": a.CertificationCommune,
 	}
 	if a.DateDerMaj != nil {
-		props["date_der_maj"] = a.DateDerMaj.Format(time.DateOnly)
+		props["date_der_maj"] = socle.Day(*a.DateDerMaj)
 	}
-	// Round-trip through JSON so the values are checked like any import.
-	raw, _ := json.Marshal(props)
-	var generic map[string]any
-	_ = json.Unmarshal(raw, &generic)
-	typed, rej := typedProperties(c, generic)
+	typed, rej := typedProperties(c, props)
 	if rej != nil {
 		return socle.Row{}, rej
 	}
-	g, err := wkb.Marshal(p)
-	if err != nil {
-		return socle.Row{}, &socle.Reject{Reason: err.Error()}
+	g, rej := toStorage(p, srid)
+	if rej != nil {
+		return socle.Row{}, rej
 	}
-	return socle.Row{WKB: g, SRID: srid, Properties: typed}, nil
+	return socle.Row{Geometry: g, Properties: typed}, nil
 }
 
 func nullIfEmpty(s string) any {

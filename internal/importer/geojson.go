@@ -7,14 +7,15 @@ import (
 	"io"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/wkb"
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/ogc/crs"
 )
 
 // crsName matches the CRS names GeoJSON files declare in their (pre-RFC 7946)
@@ -39,7 +40,14 @@ func parseCRS(raw json.RawMessage) (int, error) {
 	if sm == nil {
 		return 0, fmt.Errorf("geojson: unsupported crs %q", name)
 	}
-	return strconv.Atoi(sm[1])
+	srid, err := strconv.Atoi(sm[1])
+	if err != nil {
+		return 0, fmt.Errorf("geojson: unsupported crs %q", name)
+	}
+	if _, err := crs.NewTransformer(srid, socle.StorageSRID); err != nil {
+		return 0, fmt.Errorf("geojson: unknown CRS EPSG:%d (%q): Socle cannot transform it", srid, name)
+	}
+	return srid, nil
 }
 
 // readGeoJSON streams the features of a FeatureCollection to fn, one at a
@@ -173,11 +181,11 @@ func featureRow(c *socle.Collection, f *geojson.Feature, srid int) (socle.Row, *
 	if rej != nil {
 		return socle.Row{}, rej
 	}
-	b, err := wkb.Marshal(g)
-	if err != nil {
-		return socle.Row{}, &socle.Reject{Reason: "geometry: " + err.Error()}
+	g, rej = toStorage(g, srid)
+	if rej != nil {
+		return socle.Row{}, rej
 	}
-	return socle.Row{ID: id, WKB: b, SRID: srid, Properties: props}, nil
+	return socle.Row{ID: id, Geometry: g, Properties: props}, nil
 }
 
 // checkGeometry accepts the collection's geometry type (a Polygon where
@@ -188,7 +196,7 @@ func checkGeometry(c *socle.Collection, g orb.Geometry, srid int) (orb.Geometry,
 		return nil, &socle.Reject{Column: "geometry", Reason: "missing geometry"}
 	}
 	switch {
-	case g.GeoJSONType() == c.GeometryType:
+	case slices.Contains(c.GeometryTypes(), g.GeoJSONType()):
 	case c.GeometryType == "MultiPolygon" && g.GeoJSONType() == "Polygon":
 		g = orb.MultiPolygon{g.(orb.Polygon)}
 	case c.GeometryType == "Polygon" && g.GeoJSONType() == "MultiPolygon" && len(g.(orb.MultiPolygon)) == 1:

@@ -24,9 +24,7 @@ import (
 )
 
 // Writer is what the importer needs of a store.
-type Writer interface {
-	Import(ctx context.Context, b socle.Batch, c *socle.Collection, rows []socle.Row, rejects []socle.Reject) (socle.ImportResult, error)
-}
+type Writer = socle.Importer
 
 // Importer loads files into a store.
 type Importer struct {
@@ -139,7 +137,7 @@ func (im *Importer) importLayer(ctx context.Context, kind, collection string, fs
 	_, _ = io.Copy(h, f) // hash any trailing bytes
 	b := socle.Batch{ID: socle.NewBatchID(kind, start), Kind: kind, Source: filepath.Base(path),
 		FileSHA256: hex.EncodeToString(h.Sum(nil)), Actor: im.Actor}
-	rep.Result, err = im.Store.Import(ctx, b, c, rows, rejects)
+	rep.Result, err = im.Store.Import(ctx, b, c, socle.RowsOf(rows, rejects))
 	rep.Rejects = rejects
 	rep.Duration = im.now().Sub(start)
 	if err == nil && im.Log != nil {
@@ -148,6 +146,25 @@ func (im *Importer) importLayer(ctx context.Context, kind, collection string, fs
 			"unchanged", rep.Result.Unchanged, "rejected", rep.Result.Rejected, "duration", rep.Duration)
 	}
 	return rep, err
+}
+
+// ReadGeoJSON reads a GeoJSON FeatureCollection as an import hands it to a
+// store: rows checked for c, typed, in the storage CRS, and the records
+// refused with their reason.
+func ReadGeoJSON(c *socle.Collection, r io.Reader) ([]socle.Row, []socle.Reject, error) {
+	var rows []socle.Row
+	var rejects []socle.Reject
+	err := readGeoJSON(r, func(feat *geojson.Feature, srid, index int) error {
+		row, rej := featureRow(c, feat, srid)
+		if rej != nil {
+			rej.Line = index
+			rejects = append(rejects, *rej)
+			return nil
+		}
+		rows = append(rows, row)
+		return nil
+	})
+	return rows, rejects, err
 }
 
 // bar returns a byte progress bar on a terminal, nil otherwise.

@@ -9,13 +9,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paulmach/orb"
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/ogc/crs"
 )
 
 // typedProperties checks raw properties against the collection's catalog and
-// returns them as a JSON object of typed values. Unknown and derived
+// returns them typed as rows carry them (socle.Row). Unknown and derived
 // properties are dropped (derived ones are Socle's to compute).
-func typedProperties(c *socle.Collection, raw map[string]any) (json.RawMessage, *socle.Reject) {
+func typedProperties(c *socle.Collection, raw map[string]any) (map[string]any, *socle.Reject) {
 	out := make(map[string]any, len(c.Properties))
 	for _, p := range c.Properties {
 		if p.Derived {
@@ -35,11 +37,7 @@ func typedProperties(c *socle.Collection, raw map[string]any) (json.RawMessage, 
 		}
 		out[p.Name] = tv
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return nil, &socle.Reject{Reason: err.Error()}
-	}
-	return b, nil
+	return out, nil
 }
 
 // typed converts one JSON value to the property's type, leniently where the
@@ -59,6 +57,10 @@ func typed(p socle.Property, v any) (any, error) {
 		return s, nil
 	case socle.TypeInteger:
 		switch x := v.(type) {
+		case int64:
+			return x, nil
+		case int:
+			return int64(x), nil
 		case float64:
 			if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
 				return nil, bad()
@@ -75,6 +77,8 @@ func typed(p socle.Property, v any) (any, error) {
 		switch x := v.(type) {
 		case float64:
 			return x, nil
+		case int64:
+			return float64(x), nil
 		case string:
 			f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
 			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
@@ -99,21 +103,47 @@ func typed(p socle.Property, v any) (any, error) {
 			}
 		}
 	case socle.TypeDate:
-		if s, ok := v.(string); ok {
-			if _, err := time.Parse(time.DateOnly, s); err == nil {
-				return s, nil
+		switch x := v.(type) {
+		case string:
+			if d, err := time.Parse(time.DateOnly, x); err == nil {
+				return d, nil
 			}
+		case time.Time:
+			return socle.Day(x), nil
 		}
 	case socle.TypeDateTime:
-		if s, ok := v.(string); ok {
-			if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-				return t.UTC().Format(time.RFC3339Nano), nil
+		switch x := v.(type) {
+		case string:
+			if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
+				return t.UTC(), nil
 			}
+		case time.Time:
+			return x.UTC(), nil
 		}
 	case socle.TypeObject:
 		if m, ok := v.(map[string]any); ok {
-			return m, nil
+			b, err := json.Marshal(m)
+			if err != nil {
+				return nil, bad()
+			}
+			return json.RawMessage(b), nil
 		}
 	}
 	return nil, bad()
+}
+
+// toStorage returns g, in srid, in the storage CRS.
+func toStorage(g orb.Geometry, srid int) (orb.Geometry, *socle.Reject) {
+	if srid == socle.StorageSRID {
+		return g, nil
+	}
+	tr, err := crs.NewTransformer(srid, socle.StorageSRID)
+	if err != nil {
+		return nil, &socle.Reject{Column: "geometry", Reason: fmt.Sprintf("EPSG:%d cannot be transformed", srid)}
+	}
+	out, err := crs.TransformGeometry(g, tr)
+	if err != nil {
+		return nil, &socle.Reject{Column: "geometry", Reason: "a position is outside the domain of the territory's CRS: " + err.Error()}
+	}
+	return out, nil
 }

@@ -55,17 +55,17 @@ func (s *Store) ExportHistory(ctx context.Context) (*socle.History, error) {
 		h.Rejects = append(h.Rejects, r)
 	}
 	rows.Close()
-	if rows, err = tx.Query(ctx, `SELECT batch, collection, feature_id, previous FROM update_history ORDER BY batch, collection, feature_id`); err != nil {
+	if rows, err = tx.Query(ctx, `SELECT seq, batch, collection, feature_id, op, before FROM feature_changes ORDER BY seq`); err != nil {
 		return nil, dbError(ctx, err)
 	}
 	for rows.Next() {
-		var c socle.HistoryChange
-		var prev []byte
-		if err := rows.Scan(&c.Batch, &c.Collection, &c.FeatureID, &prev); err != nil {
+		var c socle.FeatureChange
+		var before []byte
+		if err := rows.Scan(&c.Seq, &c.Batch, &c.Collection, &c.FeatureID, &c.Op, &before); err != nil {
 			rows.Close()
 			return nil, dbError(ctx, err)
 		}
-		c.Previous = prev
+		c.Before = before
 		h.Changes = append(h.Changes, c)
 	}
 	rows.Close()
@@ -91,14 +91,11 @@ func (s *Store) ExportHistory(ctx context.Context) (*socle.History, error) {
 // rejects; importing the same history twice adds nothing.
 func (s *Store) ImportHistory(ctx context.Context, h *socle.History) (socle.HistoryResult, error) {
 	var res socle.HistoryResult
-	tx, err := s.pool.Begin(ctx)
+	tx, err := s.beginBatch(ctx)
 	if err != nil {
-		return res, dbError(ctx, err)
+		return res, err
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
-	if _, err := tx.Exec(ctx, batchTimeout); err != nil {
-		return res, dbError(ctx, err)
-	}
 	jsonOr := func(b json.RawMessage) string {
 		if len(b) == 0 {
 			return "{}"
@@ -131,13 +128,18 @@ func (s *Store) ImportHistory(ctx context.Context, h *socle.History) (socle.Hist
 		{"hist_rejects", `(batch text, line integer, col text, reason text, raw text)`, []string{"batch", "line", "col", "reason", "raw"}, len(h.Rejects),
 			func(i int) []any { r := h.Rejects[i]; return []any{r.Batch, int32(r.Line), r.Column, r.Reason, r.Raw} },
 			`INSERT INTO batch_rejects (batch, line, col, reason, raw) SELECT batch, line, col, reason, raw FROM hist_rejects WHERE batch IN (SELECT id FROM hist_added)`, &res.Rejects},
-		{"hist_changes", `(batch text, collection text, feature_id bigint, previous text)`, []string{"batch", "collection", "feature_id", "previous"}, len(h.Changes),
+		// The log of the batches added, in its order.
+		{"hist_changes", `(n bigint, batch text, collection text, feature_id text, op text, before text)`, []string{"n", "batch", "collection", "feature_id", "op", "before"}, len(h.Changes),
 			func(i int) []any {
 				c := h.Changes[i]
-				return []any{c.Batch, c.Collection, c.FeatureID, jsonOr(c.Previous)}
+				var before any
+				if len(c.Before) > 0 {
+					before = string(c.Before)
+				}
+				return []any{int64(i), c.Batch, c.Collection, c.FeatureID, c.Op, before}
 			},
-			`INSERT INTO update_history (batch, collection, feature_id, previous) SELECT batch, collection, feature_id, previous::jsonb FROM hist_changes
-				ON CONFLICT DO NOTHING`, &res.Changes},
+			`INSERT INTO feature_changes (batch, collection, feature_id, op, before) SELECT batch, collection, feature_id, op, before::jsonb FROM hist_changes
+				WHERE batch IN (SELECT id FROM hist_added) ORDER BY n`, &res.Changes},
 		{"hist_reverts", `(batch text, actor text, reverted_at timestamptz, counts text)`, []string{"batch", "actor", "reverted_at", "counts"}, len(h.Reverts),
 			func(i int) []any { r := h.Reverts[i]; return []any{r.Batch, r.Actor, r.RevertedAt, jsonOr(r.Counts)} },
 			`INSERT INTO update_reverts (batch, actor, reverted_at, counts) SELECT batch, actor, reverted_at, counts::jsonb FROM hist_reverts

@@ -16,11 +16,11 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/internal/storetest"
 	"github.com/socle-geo/socle/internal/testdb"
+	"github.com/socle-geo/socle/ogc/crs"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -40,7 +40,10 @@ func open(t *testing.T, opts Options) *Store {
 	return s
 }
 
-// addressRows makes n addresses on a grid near Labège (CRS84), with
+// toLambert brings the test grids to the storage CRS.
+var toLambert, _ = crs.NewTransformer(4326, StorageSRID)
+
+// addressRows makes n addresses on a grid near Labège (drawn in CRS84), with
 // attributes that repeat so that sorting has ties and NULLs.
 func addressRows(t *testing.T, n int, seed uint64) []socle.Row {
 	t.Helper()
@@ -49,7 +52,7 @@ func addressRows(t *testing.T, n int, seed uint64) []socle.Row {
 	var rows []socle.Row
 	for i := 1; i <= n; i++ {
 		p := orb.Point{1.50 + float64(i%50)*0.0005, 43.53 + float64(i/50)*0.0005}
-		g, err := wkb.Marshal(p)
+		g, err := crs.TransformGeometry(p, toLambert)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,15 +62,15 @@ func addressRows(t *testing.T, n int, seed uint64) []socle.Row {
 		}
 		var date any
 		if rng.IntN(5) > 0 {
-			date = fmt.Sprintf("202%d-0%d-1%d", rng.IntN(6), 1+rng.IntN(9), rng.IntN(10))
+			date = time.Date(2020+rng.IntN(6), time.Month(1+rng.IntN(9)), 10+rng.IntN(10), 0, 0, 0, 0, time.UTC)
 		}
-		props, _ := json.Marshal(map[string]any{
-			"cle_interop": fmt.Sprintf("31254_%04d_%05d", i%7, i), "numero": 1 + rng.IntN(40), "suffixe": suffixe,
+		props := map[string]any{
+			"cle_interop": fmt.Sprintf("31254_%04d_%05d", i%7, i), "numero": int64(1 + rng.IntN(40)), "suffixe": suffixe,
 			"voie_nom": streets[rng.IntN(len(streets))], "commune_insee": []string{"31254", "31003"}[i%2],
 			"commune_nom": []string{"Labège", "Aigrefeuille"}[i%2], "position": "entrée", "source": "test",
 			"date_der_maj": date, "certification_commune": rng.IntN(2) == 0,
-		})
-		rows = append(rows, socle.Row{ID: int64(i), WKB: g, SRID: 4326, Properties: props})
+		}
+		rows = append(rows, socle.Row{ID: int64(i), Geometry: g, Properties: props})
 	}
 	return rows
 }
@@ -75,7 +78,7 @@ func addressRows(t *testing.T, n int, seed uint64) []socle.Row {
 func load(t *testing.T, s *Store, collection string, rows []socle.Row) socle.ImportResult {
 	t.Helper()
 	c, _ := s.catalog.Collection(collection)
-	res, err := s.Import(context.Background(), socle.Batch{ID: socle.NewBatchID("test", time.Now()), Kind: "test"}, c, rows, nil)
+	res, err := s.Import(context.Background(), socle.Batch{ID: socle.NewBatchID("test", time.Now()), Kind: "test"}, c, socle.RowsOf(rows, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +108,7 @@ func TestImportIsIdempotentAndKeepsRejects(t *testing.T) {
 	c, _ := s.catalog.Collection("addresses")
 	rejects := []socle.Reject{{Line: 41, Column: "numero", Reason: "numero: x is not a valid integer", Raw: `{"numero":"x"}`}}
 	ctx := context.Background()
-	first, err := s.Import(ctx, socle.Batch{ID: "b1", Kind: "test"}, c, rows, rejects)
+	first, err := s.Import(ctx, socle.Batch{ID: "b1", Kind: "test"}, c, socle.RowsOf(rows, rejects))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,10 +125,7 @@ func TestImportIsIdempotentAndKeepsRejects(t *testing.T) {
 		t.Errorf("an import that changed nothing bumped the version %d → %d", sum1.Version, sum2.Version)
 	}
 	// One changed row is one update, and it names its batch.
-	var p map[string]any
-	_ = json.Unmarshal(rows[3].Properties, &p)
-	p["voie_nom"] = "Rue Nouvelle"
-	rows[3].Properties, _ = json.Marshal(p)
+	rows[3].Properties["voie_nom"] = "Rue Nouvelle"
 	third := load(t, s, "addresses", rows)
 	if third.Updated != 1 || third.Unchanged != 39 {
 		t.Fatalf("one changed row: %+v", third)
@@ -368,8 +368,9 @@ func TestBBoxAndDatetime(t *testing.T) {
 	// The grid is 50 columns, 0.0005° apart, from (1.5, 43.53); ids start at 1.
 	box := socle.BBox{MinX: 1.49999, MinY: 43.52999, MaxX: 1.50451, MaxY: 43.53001}
 	inBox := 0
+	toLonLat, _ := crs.NewTransformer(StorageSRID, 4326)
 	for _, r := range rows {
-		g, _ := wkb.Unmarshal(r.WKB)
+		g, _ := crs.TransformGeometry(r.Geometry, toLonLat)
 		p := g.(orb.Point)
 		if p[0] >= box.MinX && p[0] <= box.MaxX && p[1] >= box.MinY && p[1] <= box.MaxY {
 			inBox++
@@ -385,9 +386,7 @@ func TestBBoxAndDatetime(t *testing.T) {
 	from := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
 	want := 0
 	for _, r := range rows {
-		var p map[string]any
-		_ = json.Unmarshal(r.Properties, &p)
-		if d, ok := p["date_der_maj"].(string); ok && d >= "2023-01-01" {
+		if d, ok := r.Properties["date_der_maj"].(time.Time); ok && !d.Before(from) {
 			want++
 		}
 	}

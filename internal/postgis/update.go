@@ -8,19 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/socle-geo/socle/internal/ledger"
 	"github.com/socle-geo/socle/internal/socle"
 )
-
-// updateLock serialises updater batches and reverts (a transaction-scoped
-// advisory lock): each starts from what the previous one left.
-const updateLock = "SELECT pg_advisory_xact_lock(hashtext('socle-updater'))"
-
-// batchTimeout lifts the pool's statement timeout, which bounds requests,
-// for the transaction of a batch (an import, a copy, an update): a whole
-// territory or a million reports take longer than any request should, and
-// the batch is whole or nothing either way.
-const batchTimeout = "SET LOCAL statement_timeout = 0"
 
 // RoadReports streams the stored reports snapped to a segment.
 func (s *Store) RoadReports(ctx context.Context, fn func(socle.StoredReport) error) error {
@@ -72,31 +61,25 @@ func (s *Store) updatable(id string) (*socle.Collection, error) {
 }
 
 // ApplyUpdate applies an updater batch in one transaction: the batch is
-// recorded, each feature's previous derived values go to update_history
-// before the new ones are set, candidates and reports are added (those
-// already stored are left), rejects are kept, and the collection's version
-// moves (with the changed areas announced) when a feature changed.
+// recorded, each feature it changes is logged with the row it replaced
+// before the new values are set, candidates and reports are added (those
+// already stored are left; those added are logged), rejects are kept, and
+// the collection's version moves (with the changed areas announced) when a
+// feature changed.
 func (s *Store) ApplyUpdate(ctx context.Context, u *socle.Update) (socle.UpdateResult, error) {
 	res := socle.UpdateResult{BatchID: u.Batch.ID}
 	c, err := s.updatable(u.Collection)
 	if err != nil {
 		return res, err
 	}
-	tx, err := s.pool.Begin(ctx)
+	tx, err := s.beginBatch(ctx)
 	if err != nil {
-		return res, dbError(ctx, err)
+		return res, err
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
-	if _, err := tx.Exec(ctx, batchTimeout); err != nil {
-		return res, dbError(ctx, err)
-	}
-	if _, err := tx.Exec(ctx, updateLock); err != nil {
-		return res, dbError(ctx, err)
-	}
 	b := u.Batch
-	if _, err := tx.Exec(ctx, `INSERT INTO batches (id, kind, collection, source, file_sha256, actor) VALUES ($1, $2, $3, $4, $5, $6)`,
-		b.ID, b.Kind, c.ID, b.Source, b.FileSHA256, b.Actor); err != nil {
-		return res, importError(ctx, err)
+	if err := recordBatch(ctx, tx, b, c.ID); err != nil {
+		return res, err
 	}
 	if len(u.Sets) > 0 {
 		if res.FeaturesChanged, err = s.applySets(ctx, tx, c, b.ID, u.Sets); err != nil {
@@ -105,7 +88,7 @@ func (s *Store) ApplyUpdate(ctx context.Context, u *socle.Update) (socle.UpdateR
 	}
 	if len(u.Candidates) > 0 {
 		now := time.Now()
-		if res.CandidatesAdded, err = copyInsert(ctx, tx, "address_candidates",
+		if res.CandidatesAdded, err = copyInsert(ctx, tx, b.ID, "address_candidates",
 			[]string{"key", "fibre_batch", "batch", "line", "imb_id", "numero", "suffixe", "voie_nom", "commune_insee", "commune_nom", "code_postal", "fibre_status", "fibre_operator", "reason", "created_at", "x", "y"},
 			"geom", len(u.Candidates), func(i int) []any {
 				a := u.Candidates[i]
@@ -123,7 +106,7 @@ func (s *Store) ApplyUpdate(ctx context.Context, u *socle.Update) (socle.UpdateR
 		}
 	}
 	if len(u.Reports) > 0 {
-		if res.ReportsAdded, err = copyInsert(ctx, tx, "road_reports",
+		if res.ReportsAdded, err = copyInsert(ctx, tx, b.ID, "road_reports",
 			[]string{"key", "report_batch", "batch", "line", "observed_at", "vehicle", "heading", "condition", "comment", "road_id", "distance", "reason", "x", "y"},
 			"geom", len(u.Reports), func(i int) []any {
 				r := u.Reports[i]
@@ -137,15 +120,8 @@ func (s *Store) ApplyUpdate(ctx context.Context, u *socle.Update) (socle.UpdateR
 			return res, err
 		}
 	}
-	if len(u.Rejects) > 0 {
-		_, err = tx.CopyFrom(ctx, pgx.Identifier{"batch_rejects"}, []string{"batch", "line", "col", "reason", "raw"},
-			pgx.CopyFromSlice(len(u.Rejects), func(i int) ([]any, error) {
-				r := u.Rejects[i]
-				return []any{b.ID, int32(r.Line), r.Column, r.Reason, r.Raw}, nil
-			}))
-		if err != nil {
-			return res, dbError(ctx, err)
-		}
+	if err := saveRejects(ctx, tx, b.ID, u.Rejects); err != nil {
+		return res, err
 	}
 	report := u.Report
 	if len(report) == 0 {
@@ -162,8 +138,8 @@ func (s *Store) ApplyUpdate(ctx context.Context, u *socle.Update) (socle.UpdateR
 	return res, nil
 }
 
-// applySets keeps the previous values of the features in update_history,
-// sets the new ones and announces the change.
+// applySets logs each feature with the row it replaces, sets the new
+// values and announces the change.
 func (s *Store) applySets(ctx context.Context, tx pgx.Tx, c *socle.Collection, batch string, sets []socle.FeatureSet) (int, error) {
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE update_sets (id bigint PRIMARY KEY, p jsonb NOT NULL) ON COMMIT DROP`); err != nil {
 		return 0, dbError(ctx, err)
@@ -174,14 +150,13 @@ func (s *Store) applySets(ctx context.Context, tx pgx.Tx, c *socle.Collection, b
 		return 0, importError(ctx, err)
 	}
 	cols := derivedColumns(c)
-	var prev, assign []string
+	var assign []string
 	for _, p := range cols {
-		prev = append(prev, fmt.Sprintf("'%s', t.%s", p.Name, ident(p.Name)))
 		assign = append(assign, fmt.Sprintf("%[1]s = CASE WHEN u.p ? '%[2]s' THEN (u.p->>'%[2]s')::%[3]s ELSE t.%[1]s END", ident(p.Name), p.Name, sqlType(p.Type)))
 	}
-	tag, err := tx.Exec(ctx, fmt.Sprintf(`INSERT INTO update_history (batch, collection, feature_id, previous)
-		SELECT $1, $2, t.id, jsonb_build_object(%s) FROM %s t JOIN update_sets u ON u.id = t.id FOR UPDATE OF t`,
-		strings.Join(prev, ", "), table(c)), batch, c.ID)
+	tag, err := tx.Exec(ctx, fmt.Sprintf(`INSERT INTO feature_changes (batch, collection, feature_id, op, before)
+		SELECT $1, $2, t.id::text, 'update', %s FROM %s t JOIN update_sets u ON u.id = t.id ORDER BY t.id`,
+		rowJSON("t"), table(c)), batch, c.ID)
 	if err != nil {
 		return 0, dbError(ctx, err)
 	}
@@ -228,9 +203,9 @@ func (s *Store) notifyBatchRows(ctx context.Context, tx pgx.Tx, batch, changeBat
 }
 
 // copyInsert copies rows into a temporary table and inserts those whose key
-// is not stored yet, building geomCol from the x and y columns; it says how
-// many it inserted.
-func copyInsert(ctx context.Context, tx pgx.Tx, dest string, cols []string, geomCol string, n int, row func(int) []any) (int, error) {
+// is not stored yet, building geomCol from the x and y columns, and logs
+// them; it says how many it inserted.
+func copyInsert(ctx context.Context, tx pgx.Tx, batch, dest string, cols []string, geomCol string, n int, row func(int) []any) (int, error) {
 	tmp := "tmp_" + dest
 	if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TEMP TABLE %s ON COMMIT DROP AS
 		SELECT %s, 0::float8 AS x, 0::float8 AS y FROM %s WHERE false`, tmp, strings.Join(cols[:len(cols)-2], ", "), dest)); err != nil {
@@ -240,77 +215,15 @@ func copyInsert(ctx context.Context, tx pgx.Tx, dest string, cols []string, geom
 		return 0, importError(ctx, err)
 	}
 	plain := strings.Join(cols[:len(cols)-2], ", ")
-	tag, err := tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s (%s, %s) SELECT DISTINCT ON (key) %s, ST_SetSRID(ST_MakePoint(x, y), %d) FROM %s ORDER BY key, line
-		ON CONFLICT (key) DO NOTHING`, dest, plain, geomCol, plain, StorageSRID, tmp))
+	var added int
+	err := tx.QueryRow(ctx, fmt.Sprintf(`WITH x AS (
+			INSERT INTO %s (%s, %s) SELECT DISTINCT ON (key) %s, ST_SetSRID(ST_MakePoint(x, y), %d) FROM %s ORDER BY key, line
+			ON CONFLICT (key) DO NOTHING RETURNING key
+		), logged AS (
+			INSERT INTO feature_changes (batch, collection, feature_id, op) SELECT $1, $2, key, 'insert' FROM x ORDER BY key
+		) SELECT count(*) FROM x`, dest, plain, geomCol, plain, StorageSRID, tmp), batch, dest).Scan(&added)
 	if err != nil {
 		return 0, importError(ctx, err)
 	}
-	return int(tag.RowsAffected()), nil
-}
-
-// RevertUpdate restores the state before an updater batch: the previous
-// values of every feature it changed, its candidates and reports removed.
-// A batch is reverted once, and only when no later batch of the same kind
-// changed anything (revert those first): their values rest on it.
-func (s *Store) RevertUpdate(ctx context.Context, batch, actor string) (socle.UpdateResult, error) {
-	res := socle.UpdateResult{BatchID: batch}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return res, dbError(ctx, err)
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
-	if _, err := tx.Exec(ctx, batchTimeout); err != nil {
-		return res, dbError(ctx, err)
-	}
-	if _, err := tx.Exec(ctx, updateLock); err != nil {
-		return res, dbError(ctx, err)
-	}
-	_, coll, err := ledger.RevertTarget(ctx, ledger.PostgresTx(tx, dbError), s.catalog, batch)
-	if err != nil {
-		return res, err
-	}
-	c, err := s.updatable(coll)
-	if err != nil {
-		return res, err
-	}
-	var assign []string
-	for _, p := range derivedColumns(c) {
-		assign = append(assign, fmt.Sprintf("%s = (h.previous->>'%s')::%s", ident(p.Name), p.Name, sqlType(p.Type)))
-	}
-	tag, err := tx.Exec(ctx, fmt.Sprintf(`UPDATE %s t SET %s FROM update_history h WHERE h.batch = $1 AND h.collection = $2 AND h.feature_id = t.id`,
-		table(c), strings.Join(assign, ", ")), batch, c.ID)
-	if err != nil {
-		return res, dbError(ctx, err)
-	}
-	res.FeaturesChanged = int(tag.RowsAffected())
-	if res.FeaturesChanged > 0 {
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE revert_ids ON COMMIT DROP AS SELECT feature_id FROM update_history WHERE batch = $1`, batch); err != nil {
-			return res, dbError(ctx, err)
-		}
-		if err := notifyChange(ctx, tx, c.ID, batch, featureAreas(c, "SELECT feature_id FROM revert_ids")); err != nil {
-			return res, err
-		}
-	}
-	if err := s.notifyBatchRows(ctx, tx, batch, batch); err != nil {
-		return res, err
-	}
-	if tag, err = tx.Exec(ctx, `DELETE FROM address_candidates WHERE fibre_batch = $1`, batch); err != nil {
-		return res, dbError(ctx, err)
-	}
-	res.CandidatesAdded = -int(tag.RowsAffected())
-	if tag, err = tx.Exec(ctx, `DELETE FROM road_reports WHERE report_batch = $1`, batch); err != nil {
-		return res, dbError(ctx, err)
-	}
-	res.ReportsAdded = -int(tag.RowsAffected())
-	if _, err := tx.Exec(ctx, `UPDATE batches SET status = 'reverted' WHERE id = $1`, batch); err != nil {
-		return res, dbError(ctx, err)
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO update_reverts (batch, actor, counts) VALUES ($1, $2, jsonb_build_object('features_restored', $3::int, 'candidates_removed', $4::int, 'reports_removed', $5::int))`,
-		batch, actor, res.FeaturesChanged, -res.CandidatesAdded, -res.ReportsAdded); err != nil {
-		return res, dbError(ctx, err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return res, dbError(ctx, err)
-	}
-	return res, nil
+	return added, nil
 }

@@ -4,127 +4,431 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/socle-geo/socle/internal/socle"
 )
 
-// conflictKey is the natural key an import upserts on: for addresses the BAL
-// interoperability key, so feature ids stay stable across re-imports.
-func conflictKey(c *socle.Collection) string {
-	if c.ID == "addresses" {
-		return "cle_interop"
-	}
-	return idColumn(c)
-}
+// batchLock serialises the batches that write (imports, updates, copies,
+// reverts, history): each starts from what the previous one left, and the
+// change log's order is the order of their commits.
+const batchLock = "SELECT pg_advisory_xact_lock(hashtext('socle-batch'))"
 
-// Import writes rows into collection c as one batch, in one transaction:
-// rows are inserted or updated by their natural key, a row equal to what is
-// stored is left untouched (so the same file imported twice changes nothing),
-// and the batch is recorded with its counts.
-func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, rows []socle.Row, rejects []socle.Reject) (socle.ImportResult, error) {
-	res := socle.ImportResult{BatchID: b.ID, Read: len(rows) + len(rejects), Rejected: len(rejects)}
+// batchTimeout lifts the pool's statement timeout, which bounds requests,
+// for the transaction of a batch (an import, a copy, an update): a whole
+// territory or a million reports take longer than any request should, and
+// the batch is whole or nothing either way.
+const batchTimeout = "SET LOCAL statement_timeout = 0"
+
+// beginBatch begins the transaction of a batch that writes.
+func (s *Store) beginBatch(ctx context.Context) (pgx.Tx, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return res, dbError(ctx, err)
+		return nil, dbError(ctx, err)
 	}
-	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
-	if _, err := tx.Exec(ctx, batchTimeout); err != nil {
-		return res, dbError(ctx, err)
-	}
-	if err := checkSRIDs(ctx, tx, rows); err != nil {
-		return res, err
-	}
-
-	if _, err := tx.Exec(ctx, `INSERT INTO batches (id, kind, collection, source, file_sha256, actor) VALUES ($1, $2, $3, $4, $5, $6)`,
-		b.ID, b.Kind, c.ID, b.Source, b.FileSHA256, b.Actor); err != nil {
-		return res, dbError(ctx, err)
-	}
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_rows (k text, g bytea NOT NULL, s integer NOT NULL, p jsonb NOT NULL) ON COMMIT DROP`); err != nil {
-		return res, dbError(ctx, err)
-	}
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{"import_rows"}, []string{"k", "g", "s", "p"},
-		pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
-			var k any
-			if rows[i].ID != nil {
-				k = fmt.Sprint(rows[i].ID)
-			}
-			return []any{k, rows[i].WKB, int32(rows[i].SRID), rows[i].Properties}, nil
-		}))
-	if err != nil {
-		return res, dbError(ctx, err)
-	}
-
-	// Remember where the rows were, so that the change covers old and new
-	// positions.
-	keyExpr := "k"
-	if conflictKey(c) != idColumn(c) {
-		keyExpr = "p->>'" + conflictKey(c) + "'"
-	}
-	if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TEMP TABLE import_prev ON COMMIT DROP AS
-		SELECT t.%[1]s::text AS k, t.geom FROM %[2]s t WHERE t.%[1]s::text IN (SELECT %[3]s FROM import_rows)`,
-		ident(conflictKey(c)), table(c), keyExpr)); err != nil {
-		return res, dbError(ctx, err)
-	}
-	sql, err := upsertSQL(c, b.WithDerived)
-	if err != nil {
-		return res, err
-	}
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_changed (inserted boolean, k text, geom geometry) ON COMMIT DROP`); err != nil {
-		return res, dbError(ctx, err)
-	}
-	if _, err := tx.Exec(ctx, "WITH up AS ("+sql+") INSERT INTO import_changed SELECT * FROM up", pgx.NamedArgs{"batch": b.ID}); err != nil {
-		return res, importError(ctx, err)
-	}
-	if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM import_changed`).
-		Scan(&res.Inserted, &res.Updated); err != nil {
-		return res, dbError(ctx, err)
-	}
-	res.Unchanged = len(rows) - res.Inserted - res.Updated
-	if len(rejects) > 0 {
-		_, err = tx.CopyFrom(ctx, pgx.Identifier{"batch_rejects"}, []string{"batch", "line", "col", "reason", "raw"},
-			pgx.CopyFromSlice(len(rejects), func(i int) ([]any, error) {
-				r := rejects[i]
-				return []any{b.ID, int32(r.Line), r.Column, r.Reason, r.Raw}, nil
-			}))
-		if err != nil {
-			return res, dbError(ctx, err)
+	for _, q := range []string{batchTimeout, batchLock} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			tx.Rollback(ctx) //nolint:errcheck // the error that matters is err
+			return nil, dbError(ctx, err)
 		}
 	}
+	return tx, nil
+}
 
-	changed := res.Inserted + res.Updated
-	if changed > 0 {
-		if c.ID == "addresses" {
-			if _, err := tx.Exec(ctx, `SELECT setval('addresses_id_seq', (SELECT max(id) FROM addresses))`); err != nil {
+// recordBatch inserts the batch's row, running.
+func recordBatch(ctx context.Context, tx pgx.Tx, b socle.Batch, collection string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO batches (id, kind, collection, source, file_sha256, actor) VALUES ($1, $2, $3, $4, $5, $6)`,
+		b.ID, b.Kind, collection, b.Source, b.FileSHA256, b.Actor)
+	return importError(ctx, err)
+}
+
+// finishBatch records the batch as done with its counts.
+func finishBatch(ctx context.Context, tx pgx.Tx, batch string, counts any) error {
+	js, _ := json.Marshal(counts)
+	_, err := tx.Exec(ctx, `UPDATE batches SET status = 'done', finished_at = now(), counts = $2 WHERE id = $1`, batch, js)
+	return dbError(ctx, err)
+}
+
+// saveRejects keeps a batch's rejected records.
+func saveRejects(ctx context.Context, tx pgx.Tx, batch string, rejects []socle.Reject) error {
+	if len(rejects) == 0 {
+		return nil
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"batch_rejects"}, []string{"batch", "line", "col", "reason", "raw"},
+		pgx.CopyFromSlice(len(rejects), func(i int) ([]any, error) {
+			r := rejects[i]
+			return []any{batch, int32(r.Line), r.Column, r.Reason, r.Raw}, nil
+		}))
+	return dbError(ctx, err)
+}
+
+// written are the columns an import writes: every property but the id's
+// column and, unless the batch carries them, the derived ones.
+func written(c *socle.Collection, withDerived bool) []socle.Property {
+	var out []socle.Property
+	for _, p := range c.Properties {
+		if (p.Derived && !withDerived) || p.Name == idColumn(c) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// sequence returns the sequence that numbers a collection's new features
+// ("" for collections whose ids are given).
+func sequence(c *socle.Collection) string {
+	switch c.ID {
+	case "addresses", "roads", "land_cover":
+		return pgx.Identifier{Schema, c.ID + "_id_seq"}.Sanitize()
+	}
+	return ""
+}
+
+// rowJSON is the JSON of a stored row as the change log keeps it: every
+// column, the geometry as hex WKB.
+func rowJSON(alias string) string {
+	return fmt.Sprintf("(to_jsonb(%[1]s) - 'geom' || jsonb_build_object('geom', encode(ST_AsBinary(%[1]s.geom), 'hex')))", alias)
+}
+
+// Import writes a batch of rows into collection c in one transaction (see
+// socle.Importer): the rows are copied into a temporary table as they
+// stream, matched to stored features by id or key (new ones numbered),
+// upserted, the absent retired when the batch replaces, and every change
+// logged with what it replaced.
+func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, rows socle.RowStream) (socle.ImportResult, error) {
+	res := socle.ImportResult{BatchID: b.ID, DryRun: b.DryRun}
+	tx, err := s.beginBatch(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+	if err := recordBatch(ctx, tx, b, c.ID); err != nil {
+		return res, err
+	}
+	cols := written(c, b.WithDerived)
+	names := make([]string, len(cols))
+	for i, p := range cols {
+		names[i] = ident(p.Name)
+	}
+	idCol := ident(idColumn(c))
+	if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TEMP TABLE import_rows ON COMMIT DROP AS
+		SELECT 0::int AS n, t.%s AS id, %s NULL::bytea AS g FROM %s t WITH NO DATA`,
+		idCol, joinComma(prefixed("t.", names), true), table(c))); err != nil {
+		return res, dbError(ctx, err)
+	}
+	bits, err := integerWidths(ctx, tx, "import_rows")
+	if err != nil {
+		return res, err
+	}
+	// The rows stream into the table: memory holds one row at a time.
+	src := &copySource{rows: rows, c: c, cols: cols, bits: bits}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"}, append(append([]string{"n", "id"}, propNames(cols)...), "g"), src); err != nil {
+		if src.err != nil {
+			return res, src.err
+		}
+		return res, importError(ctx, err)
+	}
+	rejects := rows.Rejects()
+	res.Read = src.n + len(rejects)
+	res.Rejected = len(rejects)
+
+	if err := resolveIDs(ctx, tx, c, src.n); err != nil {
+		return res, err
+	}
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_areas (g geometry) ON COMMIT DROP`); err != nil {
+		return res, dbError(ctx, err)
+	}
+	if res.Inserted, res.Updated, err = upsert(ctx, tx, c, cols, b); err != nil {
+		return res, err
+	}
+	res.Unchanged = src.n - res.Inserted - res.Updated
+	if b.Replace {
+		if res.Retired, err = retire(ctx, tx, c, b); err != nil {
+			return res, err
+		}
+	}
+	if err := saveRejects(ctx, tx, b.ID, rejects); err != nil {
+		return res, err
+	}
+	if res.Inserted+res.Updated+res.Retired > 0 {
+		if seq := sequence(c); seq != "" {
+			if _, err := tx.Exec(ctx, fmt.Sprintf(`SELECT setval('%[1]s', greatest((SELECT max(id) FROM %[2]s), (SELECT last_value FROM %[1]s)))`, seq, table(c))); err != nil {
 				return res, dbError(ctx, err)
 			}
 		}
-		if err := notifyChange(ctx, tx, c.ID, b.ID, changedAreasSQL); err != nil {
+		if err := s.announce(ctx, tx, c.ID, b.ID, changedAreasSQL); err != nil {
 			return res, err
 		}
-		if c.ID == "land_cover" || c.ID == "communes" {
-			// Indicators follow the parcels; the communes whose figures
-			// changed change in their whole extent.
-			if err := notifyChange(ctx, tx, "communes", b.ID, communesAreasSQL); err != nil {
-				return res, err
+	}
+	if err := finishBatch(ctx, tx, b.ID, res); err != nil {
+		return res, err
+	}
+	if b.DryRun {
+		return res, nil // rolled back
+	}
+	return res, dbError(ctx, tx.Commit(ctx))
+}
+
+// announce tells the caches what a batch changed in a collection (areas is
+// a query of Lambert-93 envelopes), and, for the land cover or the
+// communes, refreshes the communes' indicators and announces those that
+// moved.
+func (s *Store) announce(ctx context.Context, tx pgx.Tx, collection, batch, areas string) error {
+	if err := notifyChange(ctx, tx, collection, batch, areas); err != nil {
+		return err
+	}
+	if collection == "land_cover" || collection == "communes" {
+		// Indicators follow the parcels; the communes whose figures
+		// changed change in their whole extent.
+		return notifyChange(ctx, tx, "communes", batch, communesAreasSQL)
+	}
+	return nil
+}
+
+func propNames(cols []socle.Property) []string {
+	out := make([]string, len(cols))
+	for i, p := range cols {
+		out[i] = p.Name
+	}
+	return out
+}
+
+func prefixed(prefix string, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = prefix + n
+	}
+	return out
+}
+
+// joinComma joins with ", ", with a trailing ", " when trailing and there
+// is anything.
+func joinComma(items []string, trailing bool) string {
+	s := strings.Join(items, ", ")
+	if trailing && s != "" {
+		s += ", "
+	}
+	return s
+}
+
+// integerWidths returns the width in bits of a table's narrow integer
+// columns (smallint, integer), by name.
+func integerWidths(ctx context.Context, tx pgx.Tx, table string) (map[string]int, error) {
+	rows, err := tx.Query(ctx, `SELECT attname, CASE atttypid WHEN 'int2'::regtype THEN 16 ELSE 32 END FROM pg_attribute
+		WHERE attrelid = $1::regclass AND atttypid IN ('int2'::regtype, 'int4'::regtype) AND attnum > 0`, table)
+	if err != nil {
+		return nil, dbError(ctx, err)
+	}
+	out := map[string]int{}
+	for rows.Next() {
+		var name string
+		var bits int
+		if err := rows.Scan(&name, &bits); err != nil {
+			rows.Close()
+			return nil, dbError(ctx, err)
+		}
+		out[name] = bits
+	}
+	rows.Close()
+	return out, dbError(ctx, rows.Err())
+}
+
+// copySource feeds the rows of a stream to COPY, numbering them.
+type copySource struct {
+	rows socle.RowStream
+	c    *socle.Collection
+	cols []socle.Property
+	// bits are the widths of the narrow integer columns.
+	bits map[string]int
+	n    int
+	vals []any
+	err  error
+}
+
+func (s *copySource) Next() bool {
+	if !s.rows.Next() {
+		s.err = s.rows.Err()
+		return false
+	}
+	r := s.rows.Row()
+	s.n++
+	id := r.ID
+	if id == nil {
+		id = r.Properties[idColumn(s.c)] // communes: the INSEE code is the id
+	}
+	g, err := wkb.Marshal(r.Geometry)
+	if err != nil {
+		s.err = socle.Errorf(socle.EINVALID, "row %d: geometry: %v", s.n, err)
+		return false
+	}
+	s.vals = append(s.vals[:0], int32(s.n), id)
+	for _, p := range s.cols {
+		v := r.Properties[p.Name]
+		if err := socle.CheckValue(p, v); err != nil {
+			s.err = &socle.Error{Code: socle.EINVALID, Message: fmt.Sprintf("row %d: %s", s.n, socle.ErrorMessage(err))}
+			return false
+		}
+		if n, ok := v.(int64); ok {
+			if b := s.bits[p.Name]; b > 0 && (n < -(1<<(b-1)) || n >= 1<<(b-1)) {
+				s.err = &socle.Error{Code: socle.ECONFLICT, Message: "the data contradicts what is stored (a duplicate id or key, or a value out of range); nothing was written",
+					Err: fmt.Errorf("row %d: %s: integer %d out of range", s.n, p.Name, n)}
+				return false
 			}
 		}
+		if raw, ok := v.(json.RawMessage); ok {
+			v = []byte(raw) // jsonb takes the bytes as JSON
+		}
+		s.vals = append(s.vals, v)
 	}
-	counts, _ := json.Marshal(res)
-	if _, err := tx.Exec(ctx, `UPDATE batches SET status = 'done', finished_at = now(), counts = $2 WHERE id = $1`, b.ID, counts); err != nil {
-		return res, dbError(ctx, err)
+	s.vals = append(s.vals, g)
+	return true
+}
+
+func (s *copySource) Values() ([]any, error) { return s.vals, nil }
+func (s *copySource) Err() error {
+	if s.err != nil {
+		return s.err
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return res, dbError(ctx, err)
+	return s.rows.Err()
+}
+
+// resolveIDs gives every row its feature's id: the one it carries, else
+// the stored feature's with the same key (Collection.Keys), else a new one;
+// an id or a key twice in the batch is a conflict.
+func resolveIDs(ctx context.Context, tx pgx.Tx, c *socle.Collection, n int) error {
+	if len(c.Keys) > 0 {
+		var eq []string
+		for _, k := range c.Keys {
+			eq = append(eq, fmt.Sprintf("t.%[1]s = r.%[1]s", ident(k)))
+		}
+		if _, err := tx.Exec(ctx, fmt.Sprintf(`UPDATE import_rows r SET id = t.id FROM %s t WHERE r.id IS NULL AND %s`,
+			table(c), strings.Join(eq, " AND "))); err != nil {
+			return dbError(ctx, err)
+		}
+		var keys []string
+		for _, k := range c.Keys {
+			keys = append(keys, ident(k))
+		}
+		var line int32
+		var key string
+		err := tx.QueryRow(ctx, fmt.Sprintf(`SELECT max(n), concat_ws(' ', %[1]s) FROM import_rows WHERE (%[1]s) IS NOT NULL
+			GROUP BY %[1]s HAVING count(*) > 1 LIMIT 1`, strings.Join(keys, ", "))).Scan(&line, &key)
+		if err == nil {
+			return socle.Errorf(socle.ECONFLICT, "row %d: the key %s is twice in the batch; nothing was written", line, key)
+		}
+		if err != pgx.ErrNoRows {
+			return dbError(ctx, err)
+		}
 	}
-	return res, nil
+	if seq := sequence(c); seq != "" {
+		if _, err := tx.Exec(ctx, fmt.Sprintf(`UPDATE import_rows SET id = nextval('%s') WHERE id IS NULL`, seq)); err != nil {
+			return dbError(ctx, err)
+		}
+	}
+	var line int32
+	var id string
+	err := tx.QueryRow(ctx, `SELECT max(n), coalesce(id::text, '') FROM import_rows GROUP BY id HAVING count(*) > 1 OR id IS NULL LIMIT 1`).Scan(&line, &id)
+	switch {
+	case err == pgx.ErrNoRows:
+		return nil
+	case err != nil:
+		return dbError(ctx, err)
+	case id == "":
+		return socle.Errorf(socle.ECONFLICT, "row %d has no id (%s); nothing was written", line, idColumn(c))
+	}
+	return socle.Errorf(socle.ECONFLICT, "row %d: the id %s is twice in the batch; nothing was written", line, id)
+}
+
+// upsert writes the rows whose feature is new or differs, logs each change
+// with the row it replaced, and keeps the old and new positions in
+// import_areas.
+func upsert(ctx context.Context, tx pgx.Tx, c *socle.Collection, cols []socle.Property, b socle.Batch) (inserted, updated int, err error) {
+	idCol := ident(idColumn(c))
+	var names, vals, sets, compared []string
+	hasUpdatedAt := false
+	for _, p := range cols {
+		n := ident(p.Name)
+		names = append(names, n)
+		switch {
+		case p.Name == "updated_at":
+			hasUpdatedAt = true
+			vals = append(vals, "coalesce(r.updated_at, now())")
+		default:
+			vals = append(vals, "r."+n)
+			compared = append(compared, n)
+		}
+		sets = append(sets, n+" = EXCLUDED."+n)
+	}
+	geom := fmt.Sprintf("ST_GeomFromWKB(r.g, %d)", StorageSRID)
+	if strings.HasPrefix(c.GeometryType, "Multi") {
+		geom = "ST_Multi(" + geom + ")"
+	}
+	names = append(names, "geom", "batch")
+	vals = append(vals, geom, "@batch")
+	sets = append(sets, "geom = EXCLUDED.geom", "batch = EXCLUDED.batch")
+	if !hasUpdatedAt {
+		names = append(names, "updated_at")
+		vals = append(vals, "now()")
+		sets = append(sets, "updated_at = EXCLUDED.updated_at")
+	}
+	compared = append(compared, "geom")
+	sql := fmt.Sprintf(`WITH old AS (
+			SELECT t.* FROM %[1]s t JOIN import_rows r ON r.id = t.%[2]s
+		), up AS (
+			INSERT INTO %[1]s AS t (%[2]s, %[3]s) SELECT r.id, %[4]s FROM import_rows r
+			ON CONFLICT (%[2]s) DO UPDATE SET %[5]s
+			WHERE (%[6]s) IS DISTINCT FROM (%[7]s)
+			RETURNING t.%[2]s AS id, (xmax = 0) AS inserted, t.geom
+		), logged AS (
+			INSERT INTO feature_changes (batch, collection, feature_id, op, before)
+			SELECT @batch, @collection, up.id::text, CASE WHEN up.inserted THEN 'insert' ELSE 'update' END,
+				CASE WHEN up.inserted THEN NULL ELSE %[8]s END
+			FROM up LEFT JOIN old o ON o.%[2]s = up.id ORDER BY up.id
+		), areas AS (
+			INSERT INTO import_areas SELECT CASE WHEN o.geom IS NULL THEN up.geom ELSE ST_Collect(up.geom, o.geom) END
+			FROM up LEFT JOIN old o ON o.%[2]s = up.id
+		)
+		SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up`,
+		table(c), idCol, strings.Join(names, ", "), strings.Join(vals, ", "), strings.Join(sets, ", "),
+		strings.Join(prefixed("t.", compared), ", "), strings.Join(prefixed("EXCLUDED.", compared), ", "), rowJSON("o"))
+	if err := tx.QueryRow(ctx, sql, pgx.NamedArgs{"batch": b.ID, "collection": c.ID}).Scan(&inserted, &updated); err != nil {
+		return 0, 0, importError(ctx, err)
+	}
+	return inserted, updated, nil
+}
+
+// retire deletes the stored features of the batch's scope that it does not
+// hold, logging each with its last state.
+func retire(ctx context.Context, tx pgx.Tx, c *socle.Collection, b socle.Batch) (int, error) {
+	bd := newBuilder()
+	bd.args["batch"], bd.args["collection"] = b.ID, c.ID
+	for _, e := range b.Scope {
+		bd.conds = append(bd.conds, fmt.Sprintf("t.%s = %s::%s", ident(e.Property.Name), bd.arg(e.Value), sqlType(e.Property.Type)))
+	}
+	idCol := ident(idColumn(c))
+	bd.conds = append(bd.conds, fmt.Sprintf("NOT EXISTS (SELECT 1 FROM import_rows r WHERE r.id = t.%s)", idCol))
+	var n int
+	err := tx.QueryRow(ctx, fmt.Sprintf(`WITH gone AS (
+			DELETE FROM %[1]s t%[2]s RETURNING t.*
+		), logged AS (
+			INSERT INTO feature_changes (batch, collection, feature_id, op, before)
+			SELECT @batch, @collection, g.%[3]s::text, 'delete', %[4]s FROM gone g ORDER BY g.%[3]s
+		), areas AS (
+			INSERT INTO import_areas SELECT geom FROM gone
+		)
+		SELECT count(*) FROM gone`, table(c), bd.where(), idCol, rowJSON("g")), bd.args).Scan(&n)
+	return n, importError(ctx, err)
 }
 
 // importError explains a constraint violation in the caller's terms.
 func importError(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
 	e := dbError(ctx, err)
 	if socle.ErrorCode(e) == socle.EINTERNAL {
 		return &socle.Error{Code: socle.ECONFLICT, Message: "the data contradicts what is stored (a duplicate id or key, or a value out of range); nothing was written", Err: err}
@@ -135,13 +439,12 @@ func importError(ctx context.Context, err error) error {
 // ChangesChannel is the PostgreSQL notification channel of data changes.
 const ChangesChannel = "socle_changes"
 
-// changedAreasSQL returns the envelopes (Lambert-93) of what an import
-// changed, old and new positions; many changes make one envelope.
+// changedAreasSQL returns the envelopes (Lambert-93) of what a batch
+// changed, old and new positions, from import_areas; more than 100 changes
+// make one envelope.
 const changedAreasSQL = `
-	WITH ch AS (
-		SELECT ST_Envelope(ST_Collect(c.geom, p.geom)) AS e
-		FROM import_changed c LEFT JOIN import_prev p ON p.k = c.k
-	), n AS (SELECT count(*) AS n FROM ch)
+	WITH ch AS (SELECT ST_Envelope(g) AS e FROM import_areas WHERE g IS NOT NULL),
+	n AS (SELECT count(*) AS n FROM ch)
 	SELECT e FROM ch, n WHERE n.n <= 100
 	UNION ALL
 	SELECT ST_SetSRID(ST_Extent(e)::geometry, 2154) FROM ch, n WHERE n.n > 100 GROUP BY n.n`
@@ -193,94 +496,4 @@ func notifyChange(ctx context.Context, tx pgx.Tx, collection, batch, areas strin
 	}
 	_, err = tx.Exec(ctx, "SELECT pg_notify($1, $2)", ChangesChannel, string(payload))
 	return dbError(ctx, err)
-}
-
-// upsertSQL builds the INSERT … ON CONFLICT that moves import_rows into c;
-// derived columns are left alone unless withDerived.
-func upsertSQL(c *socle.Collection, withDerived bool) (string, error) {
-	var cols, vals, compare []string
-	idCol := idColumn(c)
-	key := conflictKey(c)
-	hasUpdatedAt := false
-	for _, p := range c.Properties {
-		if (p.Derived && !withDerived) || p.Name == idCol {
-			continue
-		}
-		var v string
-		if p.Type == socle.TypeObject {
-			v = fmt.Sprintf("p->'%s'", p.Name)
-		} else {
-			v = fmt.Sprintf("(p->>'%s')::%s", p.Name, sqlType(p.Type))
-		}
-		if p.Name == "updated_at" {
-			hasUpdatedAt = true
-			v = "coalesce(" + v + ", now())"
-		} else {
-			compare = append(compare, ident(p.Name))
-		}
-		cols = append(cols, ident(p.Name))
-		vals = append(vals, v)
-	}
-	geom := fmt.Sprintf("ST_Transform(ST_GeomFromWKB(g, s), %d)", StorageSRID)
-	if strings.HasPrefix(c.GeometryType, "Multi") {
-		geom = "ST_Multi(" + geom + ")"
-	}
-	idVal := fmt.Sprintf("k::%s", sqlType(c.IDType))
-	if c.ID == "addresses" {
-		idVal = "coalesce(k::bigint, nextval('addresses_id_seq'))"
-	}
-	allCols := append([]string{ident(idCol)}, cols...)
-	allCols = append(allCols, "geom", "batch")
-	allVals := append([]string{idVal}, vals...)
-	allVals = append(allVals, geom, "@batch")
-	if !hasUpdatedAt {
-		allCols = append(allCols, "updated_at")
-		allVals = append(allVals, "now()")
-	}
-	var sets, old, new []string
-	for _, col := range allCols {
-		if col == ident(idCol) || col == ident(key) {
-			continue
-		}
-		sets = append(sets, col+" = EXCLUDED."+col)
-	}
-	for _, col := range append(compare, "geom") {
-		if col == ident(key) {
-			continue
-		}
-		old = append(old, "t."+col)
-		new = append(new, "EXCLUDED."+col)
-	}
-	return fmt.Sprintf(`INSERT INTO %s AS t (%s) SELECT %s FROM import_rows
-ON CONFLICT (%s) DO UPDATE SET %s
-WHERE (%s) IS DISTINCT FROM (%s)
-RETURNING (xmax = 0), t.%s::text, t.geom`,
-		table(c), strings.Join(allCols, ", "), strings.Join(allVals, ", "),
-		ident(key), strings.Join(sets, ", "),
-		strings.Join(old, ", "), strings.Join(new, ", "), ident(key)), nil
-}
-
-// checkSRIDs refuses coordinates in a CRS PostGIS cannot transform.
-func checkSRIDs(ctx context.Context, tx pgx.Tx, rows []socle.Row) error {
-	seen := map[int32]bool{}
-	var srids []int32
-	for _, r := range rows {
-		if !seen[int32(r.SRID)] {
-			seen[int32(r.SRID)] = true
-			srids = append(srids, int32(r.SRID))
-		}
-	}
-	if len(srids) == 0 {
-		return nil
-	}
-	var known []int32
-	if err := tx.QueryRow(ctx, "SELECT coalesce(array_agg(srid), '{}') FROM public.spatial_ref_sys WHERE srid = ANY($1)", srids).Scan(&known); err != nil {
-		return dbError(ctx, err)
-	}
-	for _, s := range srids {
-		if !slices.Contains(known, s) {
-			return socle.Errorf(socle.EINVALID, "unknown CRS EPSG:%d: PostGIS cannot transform it", s)
-		}
-	}
-	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -222,13 +223,10 @@ func TestDownloadsWarm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var p map[string]any
-	_ = json.Unmarshal(rows[0].Properties, &p)
-	original := rows[0].Properties
-	p["name"] = "Rue des téléchargements"
-	rows[0].Properties, _ = json.Marshal(p)
+	original := maps.Clone(rows[0].Properties)
+	rows[0].Properties["name"] = "Rue des téléchargements"
 	write := func(row socle.Row) {
-		if _, err := env.store.Import(context.Background(), socle.Batch{ID: socle.NewBatchID("test", time.Now()), Kind: "test"}, roads, []socle.Row{row}, nil); err != nil {
+		if _, err := env.store.Import(context.Background(), socle.Batch{ID: socle.NewBatchID("test", time.Now()), Kind: "test"}, roads, socle.RowsOf([]socle.Row{row}, nil)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -2,15 +2,11 @@ package server_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/socle-geo/socle/internal/server"
 	"github.com/socle-geo/socle/internal/socle"
@@ -74,26 +70,14 @@ func TestFeatureCacheFollowsChanges(t *testing.T) {
 	}
 
 	// Rename the road through the store, as an import would.
-	var f struct {
-		Geometry   struct{ Coordinates [][]float64 }
-		Properties map[string]any
-	}
-	if err := json.Unmarshal(body, &f); err != nil {
-		t.Fatal(err)
-	}
-	var line orb.LineString
-	for _, p := range f.Geometry.Coordinates {
-		line = append(line, orb.Point{p[0], p[1]})
-	}
-	g, _ := wkb.Marshal(line)
-	original, _ := json.Marshal(f.Properties)
-	f.Properties["name"] = "Rue du cache périmé"
-	props, _ := json.Marshal(f.Properties)
 	roads, _ := catalog.Collection("roads")
-	write := func(p []byte) {
+	_, raw := tileGet(t, hs.URL, "/collections/roads/items/5?crs=http://www.opengis.net/def/crs/EPSG/0/2154")
+	original := rowOf(t, roads, raw, nil)
+	props := rowOf(t, roads, raw, map[string]any{"name": "Rue du cache périmé"})
+	write := func(row socle.Row) {
 		t.Helper()
 		res, err := env.store.Import(context.Background(), socle.Batch{ID: socle.NewBatchID("test", time.Now()), Kind: "test"}, roads,
-			[]socle.Row{{ID: int64(5), WKB: g, SRID: 2154, Properties: p}}, nil)
+			socle.RowsOf([]socle.Row{row}, nil))
 		if err != nil || res.Updated != 1 {
 			t.Fatalf("%+v %v", res, err)
 		}

@@ -33,7 +33,16 @@ type prop struct {
 
 // geometryFormat is the JSON Schema format OGC API – Features Part 3 and 5
 // give each geometry type (geometry-point, geometry-multipolygon …).
-func geometryFormat(t string) string { return "geometry-" + strings.ToLower(t) }
+// geometryFormat is the Features Part 5 format of a collection's geometry:
+// geometry-polygon, or geometry-polygon-or-multipolygon where both forms
+// mix.
+func geometryFormat(c *socle.Collection) string {
+	f := "geometry-" + strings.ToLower(c.GeometryType)
+	if c.Mixed {
+		f += "-or-multi" + strings.ToLower(c.GeometryType)
+	}
+	return f
+}
 
 func propSchema(p socle.Property, lang string) prop {
 	out := prop{Title: p.Title.In(lang), Description: p.Description.In(lang), Enum: p.Enum, ReadOnly: p.Derived}
@@ -65,7 +74,7 @@ func (s *Server) schemaDoc(r *http.Request, c *socle.Collection, lang string, qu
 		Title:      c.Title.In(lang),
 		Properties: map[string]prop{},
 	}
-	doc.Properties["geometry"] = prop{Title: t(lang, "Géométrie", "Geometry"), Format: geometryFormat(c.GeometryType), Role: "primary-geometry"}
+	doc.Properties["geometry"] = prop{Title: t(lang, "Géométrie", "Geometry"), Format: geometryFormat(c), Role: "primary-geometry"}
 	if queryables {
 		f := false
 		doc.AdditionalProperties = &f

@@ -15,7 +15,6 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
-	"github.com/paulmach/orb/encoding/wkb"
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/socle-geo/socle/internal/postgis"
@@ -309,34 +308,19 @@ func TestTileCacheFollowsChanges(t *testing.T) {
 	id := fmt.Sprint(roads.Features[0].ID)
 	c, _ := catalog.Collection("roads")
 	_, raw := get(t, "/collections/roads/items/"+id+"?crs=http://www.opengis.net/def/crs/EPSG/0/2154")
-	var f struct {
-		Geometry   struct{ Coordinates [][]float64 }
-		Properties map[string]any
-	}
-	if err := json.Unmarshal(raw, &f); err != nil {
-		t.Fatal(err)
-	}
-	var line orb.LineString
-	for _, p := range f.Geometry.Coordinates {
-		line = append(line, orb.Point{p[0], p[1]})
-	}
-	g, _ := wkb.Marshal(line)
-	original, _ := json.Marshal(f.Properties)
-	f.Properties["name"] = "Rue renommée par le test"
-	props, _ := json.Marshal(f.Properties)
+	original := rowOf(t, c, raw, nil)
+	renamed := rowOf(t, c, raw, map[string]any{"name": "Rue renommée par le test"})
 	st, err := postgis.Open(ctx, env.dbURL, catalog, postgis.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	var n int64
-	fmt.Sscan(id, &n)
 	defer func() { // the other tests share this territory
 		_, _ = st.Import(context.Background(), socle.Batch{ID: socle.NewBatchID("test", time.Now()), Kind: "test"}, c,
-			[]socle.Row{{ID: n, WKB: g, SRID: 2154, Properties: original}}, nil)
+			socle.RowsOf([]socle.Row{original}, nil))
 	}()
 	res, err := st.Import(ctx, socle.Batch{ID: socle.NewBatchID("test", time.Now()), Kind: "test"}, c,
-		[]socle.Row{{ID: n, WKB: g, SRID: 2154, Properties: props}}, nil)
+		socle.RowsOf([]socle.Row{renamed}, nil))
 	if err != nil || res.Updated != 1 {
 		t.Fatalf("%+v %v", res, err)
 	}

@@ -69,8 +69,10 @@ type Collection struct {
 	Keywords    []string
 	// InspireTheme is the INSPIRE theme code (AD, TN, LC, LU, AU), if any.
 	InspireTheme string
-	// GeometryType is the GeoJSON geometry type of every feature.
+	// GeometryType is the GeoJSON geometry type of every feature; with
+	// Mixed, of its single or its multi form (a Polygon or a MultiPolygon).
 	GeometryType string
+	Mixed        bool
 	// SRID is the CRS its geometries are stored in (0: StorageSRID).
 	SRID int
 	// IDType is the JSON type of feature ids: TypeInteger or TypeString.
@@ -78,6 +80,11 @@ type Collection struct {
 	// IDColumn is the stored column of the ids when it is not "id" (the
 	// communes' INSEE code, the updater's keys).
 	IDColumn string
+	// Keys are the properties that identify a feature when a row does not
+	// give its id (the BAL's cle_interop; a source dataset's source_id,
+	// within a millésime for land cover): an import updates the feature
+	// with the same key, else adds one with a new id.
+	Keys []string
 	// BatchProperty, set on the collections updater batches add rows to
 	// (and only they write), names the property holding the batch that
 	// added each row: a revert removes the rows of its batch, an import
@@ -111,6 +118,15 @@ func (c *Collection) StorageSRID() int {
 		return c.SRID
 	}
 	return StorageSRID
+}
+
+// GeometryTypes returns the geometry types the collection holds: its type,
+// and the multi form with it when Mixed.
+func (c *Collection) GeometryTypes() []string {
+	if c.Mixed {
+		return []string{c.GeometryType, "Multi" + c.GeometryType}
+	}
+	return []string{c.GeometryType}
 }
 
 // FromUpdater says whether updater batches alone write the collection.

@@ -6,14 +6,15 @@ import (
 )
 
 // History is the provenance a territory keeps beside its features: its
-// batches with their rejects, the values updater batches replaced, and the
-// reverts. A copy between stores carries it, so that the metadata lineage
-// and `update revert` survive the move. Deposited files (which hold personal
-// data) and credentials are not part of it.
+// batches with their rejects, the change log (every change each batch made
+// to a feature, with what it replaced), and the reverts. A copy between
+// stores carries it, so that the metadata lineage, `socle revert` and the
+// change feed survive the move. Deposited files (which hold personal data)
+// and credentials are not part of it.
 type History struct {
 	Batches []HistoryBatch
 	Rejects []HistoryReject
-	Changes []HistoryChange
+	Changes []FeatureChange
 	Reverts []HistoryRevert
 }
 
@@ -32,12 +33,27 @@ type HistoryReject struct {
 	Column, Reason, Raw string
 }
 
-// HistoryChange is the previous derived values of one feature an updater
-// batch changed.
-type HistoryChange struct {
-	Batch, Collection string
-	FeatureID         int64
-	Previous          json.RawMessage
+// Change operations of the log.
+const (
+	OpInsert = "insert"
+	OpUpdate = "update"
+	OpDelete = "delete"
+)
+
+// FeatureChange is one change a batch made to one feature, as both stores
+// log it (table feature_changes): the feature's id as text, the operation,
+// and Before, the stored columns it replaced as a JSON object — every
+// column for an update or a delete ("geom" holds the geometry as hex WKB,
+// values their text forms), null for an insert. Seq orders the log: batches
+// are written one at a time, so it is the order of their commits. A revert
+// applies the Befores of a batch, a change feed reads the log.
+type FeatureChange struct {
+	Seq        int64
+	Batch      string
+	Collection string
+	FeatureID  string
+	Op         string
+	Before     json.RawMessage
 }
 
 // HistoryRevert records who reverted a batch, when, and what it restored.

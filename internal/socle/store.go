@@ -14,6 +14,7 @@ type Store interface {
 	FeatureReader
 	TileReader
 	Importer
+	Reverter
 	Lineage
 	Updates
 	IngestJobs
@@ -53,9 +54,20 @@ type TileReader interface {
 	Tile(ctx context.Context, q TileQuery) ([]byte, error)
 }
 
-// Importer writes a batch of rows into a collection, whole or not at all.
+// Importer writes a batch of rows into a collection, whole or not at all:
+// each row inserted or updated by its id or key, a row equal to what is
+// stored left alone, with Replace the features absent retired, every
+// change logged, the rejects kept, the batch recorded with its counts.
 type Importer interface {
-	Import(ctx context.Context, b Batch, c *Collection, rows []Row, rejects []Reject) (ImportResult, error)
+	Import(ctx context.Context, b Batch, c *Collection, rows RowStream) (ImportResult, error)
+}
+
+// Reverter undoes a batch — an import, an update, a copy — by the change
+// log: the features it touched go back to their state before it, in a
+// revert batch whose changes are logged too. A batch whose features a
+// later batch changed again is reverted only after that one.
+type Reverter interface {
+	Revert(ctx context.Context, batch, actor string) (RevertResult, error)
 }
 
 // Lineage lists the batches that wrote collections, newest first: what
@@ -70,7 +82,6 @@ type Lineage interface {
 type Updates interface {
 	SaveUpdateInput(ctx context.Context, in UpdateInput) error
 	ApplyUpdate(ctx context.Context, u *Update) (UpdateResult, error)
-	RevertUpdate(ctx context.Context, batch, actor string) (UpdateResult, error)
 	RoadReports(ctx context.Context, fn func(StoredReport) error) error
 	// PurgeUpdateInputs deletes the stored files received before a time,
 	// but those of deposits not processed yet, and says how many.

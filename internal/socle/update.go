@@ -3,7 +3,6 @@ package socle
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -89,7 +88,7 @@ type Update struct {
 	Report     json.RawMessage
 }
 
-// UpdateResult says what an Update or a revert changed.
+// UpdateResult says what an Update changed.
 type UpdateResult struct {
 	BatchID         string `json:"batch"`
 	FeaturesChanged int    `json:"features_changed"`
@@ -97,12 +96,25 @@ type UpdateResult struct {
 	ReportsAdded    int    `json:"reports_added"`
 }
 
+// RevertResult says what a revert did: the batch reverted, the revert
+// batch that logged the changes, and the features it brought back to their
+// state before the batch, removed (those the batch added) and restored
+// after a retirement, by collection.
+type RevertResult struct {
+	BatchID     string         `json:"batch"`
+	RevertBatch string         `json:"revert_batch"`
+	Restored    int            `json:"restored"`
+	Removed     int            `json:"removed"`
+	Reinserted  int            `json:"reinserted"`
+	Collections map[string]int `json:"collections"`
+}
+
 // CheckRevertable says whether a batch of this kind and status can be
-// reverted: only updater batches ("update-…"), once, and only when they
-// completed. Both stores ask it.
+// reverted: any batch but a revert, once, and only when it completed.
+// Both stores ask it.
 func CheckRevertable(kind, status, batch string) error {
-	if !strings.HasPrefix(kind, "update-") {
-		return Errorf(EINVALID, "batch %s is an import (%s): only updater batches can be reverted", batch, kind)
+	if kind == KindRevert {
+		return Errorf(EINVALID, "batch %s is itself a revert: import or update again instead", batch)
 	}
 	if status == "reverted" {
 		return &Error{Code: ECONFLICT, Message: fmt.Sprintf("batch %s is already reverted", batch)}
@@ -112,3 +124,6 @@ func CheckRevertable(kind, status, batch string) error {
 	}
 	return nil
 }
+
+// KindRevert is the kind of the batch that logs a revert's changes.
+const KindRevert = "revert"

@@ -13,8 +13,6 @@ import (
 	"iter"
 	"time"
 
-	"github.com/paulmach/orb/encoding/wkb"
-
 	"github.com/socle-geo/socle/internal/socle"
 )
 
@@ -24,9 +22,7 @@ type Source interface {
 }
 
 // Destination is what a copy writes to: either store.
-type Destination interface {
-	Import(ctx context.Context, b socle.Batch, c *socle.Collection, rows []socle.Row, rejects []socle.Reject) (socle.ImportResult, error)
-}
+type Destination = socle.Importer
 
 // Order is the order collections are copied in: communes before the land
 // cover their indicators derive from, roads before addresses.
@@ -75,15 +71,12 @@ func Copy(ctx context.Context, src Source, dst Destination, cat *socle.Catalog, 
 	}
 	var results []Result
 	for _, c := range cols {
-		rows, err := Read(ctx, src, c, func(n int) {
+		rows := &seqStream{next: Rows(ctx, src, c, func(n int) {
 			if opt.Progress != nil {
 				opt.Progress(c.ID, n)
 			}
-		})
-		if err != nil {
-			return results, err
-		}
-		res, err := dst.Import(ctx, opt.batch(), c, rows, nil)
+		})}
+		res, err := dst.Import(ctx, opt.batch(), c, rows)
 		if err != nil {
 			return results, fmt.Errorf("copy %s: %w", c.ID, err)
 		}
@@ -201,15 +194,42 @@ func Rows(ctx context.Context, src Source, c *socle.Collection, progress func(re
 }
 
 // ToRow turns a record read by q back into a row to import: the id, the
-// geometry as WKB, the properties as a JSON object.
+// geometry, the properties by name.
 func ToRow(q *socle.ItemsQuery, r *socle.Record) (socle.Row, error) {
-	b, err := wkb.Marshal(r.Geometry)
-	if err != nil {
-		return socle.Row{}, err
+	props := make(map[string]any, len(q.Properties))
+	for i, p := range q.Properties {
+		props[p.Name] = r.Values[i]
 	}
-	props, err := socle.PropertiesJSON(q.Properties, r.Values)
-	if err != nil {
-		return socle.Row{}, err
-	}
-	return socle.Row{ID: r.ID, WKB: b, SRID: socle.StorageSRID, Properties: props}, nil
+	return socle.Row{ID: r.ID, Geometry: r.Geometry, Properties: props}, nil
 }
+
+// seqStream streams the rows of a sequence to an import.
+type seqStream struct {
+	next func(yield func(socle.Row, error) bool)
+	pull func() (socle.Row, error, bool)
+	stop func()
+	row  socle.Row
+	err  error
+}
+
+func (s *seqStream) Next() bool {
+	if s.pull == nil {
+		s.pull, s.stop = iter.Pull2(s.next)
+	}
+	row, err, ok := s.pull()
+	if !ok {
+		s.stop()
+		return false
+	}
+	if err != nil {
+		s.err = err
+		s.stop()
+		return false
+	}
+	s.row = row
+	return true
+}
+
+func (s *seqStream) Row() *socle.Row         { return &s.row }
+func (s *seqStream) Err() error              { return s.err }
+func (s *seqStream) Rejects() []socle.Reject { return nil }

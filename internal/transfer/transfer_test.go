@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb/encoding/wkb"
 	"github.com/socle-geo/socle/internal/embedded"
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/internal/storetest"
@@ -37,7 +38,12 @@ func dump(t *testing.T, s socle.FeatureReader, cat *socle.Catalog) map[string][]
 		q := socle.AllItems(c, 100000)
 		_, err = s.Records(context.Background(), q, func(r *socle.Record) error {
 			row, err := transfer.ToRow(q, r)
-			out[c.ID] = append(out[c.ID], fmt.Sprintf("%v %x %s", row.ID, row.WKB, row.Properties))
+			if err != nil {
+				return err
+			}
+			g, err := wkb.Marshal(row.Geometry)
+			props, _ := json.Marshal(row.Properties)
+			out[c.ID] = append(out[c.ID], fmt.Sprintf("%v %x %s", row.ID, g, props))
 			return err
 		})
 		if err != nil {
@@ -80,15 +86,10 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range rows[:50] {
-		var p map[string]any
-		if err := json.Unmarshal(rows[i].Properties, &p); err != nil {
-			t.Fatal(err)
-		}
-		p["fibre_status"] = "deploye"
-		p["fibre_operator"] = "FRTE"
-		rows[i].Properties, _ = json.Marshal(p)
+		rows[i].Properties["fibre_status"] = "deploye"
+		rows[i].Properties["fibre_operator"] = "FRTE"
 	}
-	res, err := a.Import(ctx, socle.Batch{ID: socle.NewBatchID("test", fixturesNow()), Kind: "test", WithDerived: true}, addresses, rows[:50], nil)
+	res, err := a.Import(ctx, socle.Batch{ID: socle.NewBatchID("test", fixturesNow()), Kind: "test", WithDerived: true}, addresses, socle.RowsOf(rows[:50], nil))
 	if err != nil || res.Updated != 50 {
 		t.Fatalf("derived values not written: %+v %v", res, err)
 	}

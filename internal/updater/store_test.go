@@ -204,7 +204,7 @@ func TestUpdaterOnBothStores(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rv.FeaturesChanged != rep.FeaturesChanged || -rv.CandidatesAdded != rep.CandidatesAdded {
+			if rv.Restored != rep.FeaturesChanged || rv.Removed != rep.CandidatesAdded || rv.Collections["address_candidates"] != rep.CandidatesAdded {
 				t.Errorf("revert %+v of %+v", rv, rep.UpdateResult)
 			}
 			if got := feature(t, s, "addresses", aTrue); got["fibre_status"] != nil || got["fibre_batch"] != nil {
@@ -231,10 +231,10 @@ func TestUpdaterOnBothStores(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rr.FeaturesChanged != roadRep.FeaturesChanged || -rr.ReportsAdded != roadRep.ReportsAdded {
+			if rr.Restored != roadRep.FeaturesChanged || rr.Removed != roadRep.ReportsAdded {
 				t.Errorf("road revert %+v of %+v", rr, roadRep.UpdateResult)
 			}
-			results[name] = []any{dry.FeaturesToSet, rep.FeaturesChanged, rep.CandidatesAdded, rep.Matched, roadRep.FeaturesChanged, roadRep.ReportsAdded, roadRep.Matched, rr.FeaturesChanged}
+			results[name] = []any{dry.FeaturesToSet, rep.FeaturesChanged, rep.CandidatesAdded, rep.Matched, roadRep.FeaturesChanged, roadRep.ReportsAdded, roadRep.Matched, rr.Restored}
 		})
 	}
 	if e, p := results["embedded"], results["postgis"]; p != nil && e != nil {

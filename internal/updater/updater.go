@@ -38,6 +38,7 @@ import (
 type Store interface {
 	Records(ctx context.Context, q *socle.ItemsQuery, fn func(*socle.Record) error) (socle.Page, error)
 	socle.Updates
+	socle.Reverter
 }
 
 // Updater runs update batches.
@@ -150,9 +151,9 @@ func (u *Updater) finish(ctx context.Context, rep *Report, up *socle.Update, sta
 	return rep, nil
 }
 
-// Revert undoes an updater batch.
-func (u *Updater) Revert(ctx context.Context, batch string) (socle.UpdateResult, error) {
-	return u.Store.RevertUpdate(ctx, batch, u.Actor)
+// Revert undoes a batch (an updater batch, or any other).
+func (u *Updater) Revert(ctx context.Context, batch string) (socle.RevertResult, error) {
+	return u.Store.Revert(ctx, batch, u.Actor)
 }
 
 // bar is a progress bar on a terminal, nothing elsewhere.
