@@ -257,3 +257,10 @@ func TestChangesFromAnotherProcess(t *testing.T) {
 		t.Errorf("import after the other process's: %+v %v", res, err)
 	}
 }
+
+// TestChangeLog runs the change-log suite on the embedded store.
+func TestChangeLog(t *testing.T) {
+	s, _ := openTemp(t)
+	loadFixtures(t, s, fixturesDir())
+	storetest.ChangeLog(t, s, socle.DefaultCatalog())
+}

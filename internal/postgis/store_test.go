@@ -17,6 +17,8 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/socle-geo/socle/fixtures"
+	"github.com/socle-geo/socle/internal/importer"
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/internal/storetest"
 	"github.com/socle-geo/socle/internal/testdb"
@@ -423,4 +425,14 @@ func TestFullPoolAnswersUnavailable(t *testing.T) {
 		t.Errorf("cancelled caller: %v", err)
 	}
 	held.Release()
+}
+
+// TestChangeLog runs the change-log suite on the PostGIS store.
+func TestChangeLog(t *testing.T) {
+	s := open(t, Options{})
+	im := &importer.Importer{Store: s, Catalog: s.catalog, Log: quiet, Actor: "test"}
+	if _, err := im.ImportFixturesFS(context.Background(), fixtures.FS); err != nil {
+		t.Fatal(err)
+	}
+	storetest.ChangeLog(t, s, socle.DefaultCatalog())
 }
