@@ -9,6 +9,7 @@ import (
 
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/ogc/crs"
+	"github.com/socle-geo/socle/ogc/features"
 )
 
 // sortKey is one key of the keyset order; col is -1 for the id, always the
@@ -360,7 +361,7 @@ func (e *encoder) encode(f *feature) (socle.Feature, error) {
 		buf = socle.AppendJSONString(buf, f.id.(string))
 	}
 	nID := len(buf)
-	buf = appendGeoJSON(buf, g, e.out, e.dec)
+	buf = features.AppendGeometry(buf, g, e.out, e.dec)
 	nGeom := len(buf)
 	buf = e.appendProperties(buf, f)
 	sf.ID, sf.Geometry, sf.Properties = buf[:nID:nID], buf[nID:nGeom:nGeom], buf[nGeom:]

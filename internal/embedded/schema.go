@@ -433,9 +433,9 @@ CREATE TABLE sequences (
 INSERT INTO sequences (name) VALUES ('addresses_id_seq');
 `
 
-// changeLogSQL is the change log, as in the PostGIS schema (migration
-// 00009): every change a batch makes to a feature, with the columns it
-// replaced.
+// changeLogSQL is the change log, as in the PostGIS schema (migrations
+// 00009 and 00011): every change a batch makes to a feature, with the
+// columns it replaced; where the kept log starts; the feeds followed.
 const changeLogSQL = `
 CREATE TABLE IF NOT EXISTS feature_changes (
   seq INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
@@ -448,6 +448,19 @@ CREATE TABLE IF NOT EXISTS feature_changes (
 CREATE INDEX IF NOT EXISTS feature_changes_batch_idx ON feature_changes (batch, seq);
 CREATE INDEX IF NOT EXISTS feature_changes_feature_idx ON feature_changes (collection, feature_id, seq);
 CREATE INDEX IF NOT EXISTS feature_changes_collection_idx ON feature_changes (collection, seq);
+CREATE TABLE IF NOT EXISTS change_log_floor (
+  seq INTEGER NOT NULL,
+  pruned_before DATETIME NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sync_state (
+  source TEXT NOT NULL,
+  collection TEXT NOT NULL,
+  token TEXT NOT NULL,
+  synced_at DATETIME NOT NULL,
+  batch TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (source, collection)
+);
+CREATE INDEX IF NOT EXISTS batches_finished_idx ON batches (finished_at);
 `
 
 var socleTables = []struct{ name, description string }{

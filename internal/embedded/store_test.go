@@ -264,3 +264,10 @@ func TestChangeLog(t *testing.T) {
 	loadFixtures(t, s, fixturesDir())
 	storetest.ChangeLog(t, s, socle.DefaultCatalog())
 }
+
+// TestChangeFeed runs the change-feed suite on the embedded store.
+func TestChangeFeed(t *testing.T) {
+	s, _ := openTemp(t)
+	loadFixtures(t, s, fixturesDir())
+	storetest.ChangeFeed(t, s, socle.DefaultCatalog())
+}

@@ -207,7 +207,7 @@ func (im *batchWriter) run(ctx context.Context, t *table, rows socle.RowStream, 
 	if err := im.recordBatch(ctx, c.ID); err != nil {
 		return err
 	}
-	changes, gone, n, err := im.upsert(ctx, t, rows)
+	changes, gone, retired, n, err := im.upsert(ctx, t, rows)
 	if err != nil {
 		return err
 	}
@@ -220,10 +220,14 @@ func (im *batchWriter) run(ctx context.Context, t *table, rows socle.RowStream, 
 			res.Updated++
 		}
 	}
-	res.Unchanged = n - res.Inserted - res.Updated
 	if err := im.saveRejects(ctx, rejects); err != nil {
 		return err
 	}
+	// The features retired first: the keys they free may be taken.
+	if res.Retired, err = im.remove(ctx, t, gone); err != nil {
+		return err
+	}
+	res.Unchanged = n - res.Inserted - res.Updated - len(retired)
 	if len(changes) > 0 {
 		if err := im.logChanges(ctx, t, changes); err != nil {
 			return err
@@ -237,9 +241,6 @@ func (im *batchWriter) run(ctx context.Context, t *table, rows socle.RowStream, 
 		if err := im.notifyChange(ctx, c.ID, changedAreas(changes)); err != nil {
 			return err
 		}
-	}
-	if res.Retired, err = im.remove(ctx, t, gone); err != nil {
-		return err
 	}
 	if len(changes)+len(gone) > 0 && (c.ID == "land_cover" || c.ID == "communes") {
 		if err := im.indicatorsFollow(ctx); err != nil {
@@ -359,10 +360,11 @@ func idText(id any) string {
 // memory what they change: each row becomes a feature, with the checks of
 // its columns; it is matched by its id, else by its key, else numbered;
 // a row equal to its stored feature changes nothing; an id or a key met
-// twice is a conflict. With Replace, the stored features of the scope the
-// batch does not hold are gone. It returns the changes, the features gone
-// and the number of rows read.
-func (im *batchWriter) upsert(ctx context.Context, t *table, rows socle.RowStream) (changes []change, gone []*feature, n int, err error) {
+// twice is a conflict. A row that retires a feature makes it gone; with
+// Replace, so are the stored features of the scope the batch does not
+// hold. It returns the changes, the features gone, those rows retired and
+// the number of rows read.
+func (im *batchWriter) upsert(ctx context.Context, t *table, rows socle.RowStream) (changes []change, gone []*feature, retired map[any]bool, n int, err error) {
 	l := im.current(t.c.ID)
 	byKey := map[string]*feature{}
 	if len(t.keys) > 0 {
@@ -375,16 +377,36 @@ func (im *batchWriter) upsert(ctx context.Context, t *table, rows socle.RowStrea
 	}
 	seen := map[any]int{}       // ids of the batch, with their row
 	seenKey := map[string]int{} // keys of the batch, with their row
+	retired = map[any]bool{}    // the features rows retire
 	for rows.Next() {
 		n++
 		if n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, nil, n, err
+				return nil, nil, nil, n, err
 			}
+		}
+		if r := rows.Row(); r.Retire {
+			f, err := im.retiree(t, n, r, l, byKey)
+			if err != nil {
+				return nil, nil, nil, n, err
+			}
+			if f == nil || retired[f.id] {
+				continue
+			}
+			if first, twice := seen[f.id]; twice {
+				return nil, nil, nil, n, conflict("row %d: the id %v is twice in the batch (row %d)", n, f.id, first)
+			}
+			seen[f.id] = n
+			retired[f.id] = true
+			if k := t.keyOf(f); k != "" {
+				delete(byKey, k) // free for another row
+			}
+			gone = append(gone, f)
+			continue
 		}
 		f, err := im.feature(t, n, rows.Row())
 		if err != nil {
-			return nil, nil, n, err
+			return nil, nil, nil, n, err
 		}
 		key := t.keyOf(f)
 		var old *feature
@@ -392,7 +414,7 @@ func (im *batchWriter) upsert(ctx context.Context, t *table, rows socle.RowStrea
 		case f.id != nil:
 			old = l.find(f.id)
 			if other := byKey[key]; key != "" && other != nil && other != old {
-				return nil, nil, n, conflict("row %d: the key %s is another feature's (%v)", n, key, other.id)
+				return nil, nil, nil, n, conflict("row %d: the key %s is another feature's (%v)", n, key, other.id)
 			}
 		case key != "":
 			if old = byKey[key]; old != nil {
@@ -401,22 +423,22 @@ func (im *batchWriter) upsert(ctx context.Context, t *table, rows socle.RowStrea
 		}
 		if f.id == nil {
 			if !t.intID {
-				return nil, nil, n, conflict("row %d has no id (%s)", n, t.idCol)
+				return nil, nil, nil, n, conflict("row %d has no id (%s)", n, t.idCol)
 			}
 			if f.id, err = im.nextID(ctx, t); err != nil {
-				return nil, nil, n, err
+				return nil, nil, nil, n, err
 			}
 		}
 		if t.idProp >= 0 {
 			f.vals[t.idProp] = f.id
 		}
 		if first, twice := seen[f.id]; twice {
-			return nil, nil, n, conflict("row %d: the id %v is twice in the batch (row %d)", n, f.id, first)
+			return nil, nil, nil, n, conflict("row %d: the id %v is twice in the batch (row %d)", n, f.id, first)
 		}
 		seen[f.id] = n
 		if key != "" {
 			if first, twice := seenKey[key]; twice {
-				return nil, nil, n, conflict("row %d: the key %s is twice in the batch (row %d)", n, key, first)
+				return nil, nil, nil, n, conflict("row %d: the key %s is twice in the batch (row %d)", n, key, first)
 			}
 			seenKey[key] = n
 		}
@@ -437,7 +459,7 @@ func (im *batchWriter) upsert(ctx context.Context, t *table, rows socle.RowStrea
 		changes = append(changes, change{f: f, inserted: true})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, n, err
+		return nil, nil, nil, n, err
 	}
 	if im.batch.Replace {
 		scope := make([]equalsCond, 0, len(im.batch.Scope))
@@ -445,7 +467,7 @@ func (im *batchWriter) upsert(ctx context.Context, t *table, rows socle.RowStrea
 			j := t.byName[e.Property.Name]
 			v, err := equalsValue(t.cols[j].kind, e.Value)
 			if err != nil {
-				return nil, nil, n, err
+				return nil, nil, nil, n, err
 			}
 			scope = append(scope, equalsCond{col: j, kind: t.cols[j].kind, val: v})
 		}
@@ -468,11 +490,39 @@ func (im *batchWriter) upsert(ctx context.Context, t *table, rows socle.RowStrea
 		}
 		next, err := l.withChanges(fs, l.state)
 		if err != nil {
-			return nil, nil, n, err
+			return nil, nil, nil, n, err
 		}
 		im.next[t.c.ID] = next
 	}
-	return changes, gone, n, nil
+	return changes, gone, retired, n, nil
+}
+
+// retiree returns the stored feature row n retires (nil: none), named by
+// the row's id, else its key's values.
+func (im *batchWriter) retiree(t *table, n int, r *socle.Row, l *layer, byKey map[string]*feature) (*feature, error) {
+	id := r.ID
+	if id == nil && t.idProp >= 0 {
+		id = r.Properties[t.idCol]
+	}
+	if id != nil {
+		v, err := rowValue(t.intID, id)
+		if err != nil {
+			return nil, malformed("row %d: id: %v", n, err)
+		}
+		return l.find(v), nil
+	}
+	probe := &feature{vals: make([]any, len(t.cols))}
+	for _, k := range t.keys {
+		v := r.Properties[t.cols[k].name]
+		if err := socle.CheckValue(t.c.Properties[k], v); err != nil {
+			return nil, malformed("row %d: %s", n, socle.ErrorMessage(err))
+		}
+		probe.vals[k] = v
+	}
+	if key := t.keyOf(probe); key != "" {
+		return byKey[key], nil
+	}
+	return nil, nil
 }
 
 // feature turns row n of a batch into the feature it stores, with the

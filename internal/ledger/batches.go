@@ -34,6 +34,17 @@ func RevertTarget(ctx context.Context, tx Conn, batch string) (kind, collection 
 	if err := socle.CheckRevertable(kind, status, batch); err != nil {
 		return "", "", err
 	}
+	if _, prunedBefore, err := l.floor(ctx); err != nil {
+		return "", "", err
+	} else if prunedBefore != nil {
+		var n int
+		if err := l.queryRow(ctx, tx, `SELECT count(*) FROM batches WHERE id = ? AND `+tx.Dialect().TimeCmp("finished_at", "<"), []any{batch, *prunedBefore}, &n); err != nil {
+			return "", "", tx.Err(ctx, err)
+		}
+		if n > 0 {
+			return "", "", socle.Errorf(socle.ECONFLICT, "batch %s finished before %s: its changes are no longer kept, it cannot be reverted", batch, prunedBefore.UTC().Format("2006-01-02T15:04:05Z"))
+		}
+	}
 	var later string
 	err = l.queryRow(ctx, tx, `SELECT c2.batch FROM feature_changes c1
 		JOIN feature_changes c2 ON c2.collection = c1.collection AND c2.feature_id = c1.feature_id AND c2.seq > c1.seq

@@ -37,6 +37,7 @@ var pgDialect = Dialect{
 	List:    func(col string) string { return "array_to_json(" + col + ")::text" },
 	JSONArg: "?::jsonb",
 	TimeCmp: func(col, op string) string { return col + " " + op + " ?" },
+	In:      func(col string) string { return col + " = ANY(?::text[])" },
 }
 
 func (c *pgConn) Dialect() Dialect { return pgDialect }
@@ -121,6 +122,7 @@ var sqliteDialect = Dialect{
 	List:    func(col string) string { return col },
 	JSONArg: "?",
 	TimeCmp: func(col, op string) string { return "julianday(" + col + ") " + op + " julianday(?)" },
+	In:      func(col string) string { return col + " IN (SELECT value FROM json_each(?))" },
 }
 
 func (c *sqliteConn) Dialect() Dialect { return sqliteDialect }

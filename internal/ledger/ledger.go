@@ -59,6 +59,8 @@ type Dialect struct {
 	// TimeCmp compares a time column with a placeholder: SQLite compares
 	// instants, not their text.
 	TimeCmp func(col, op string) string
+	// In tests a text column against a []string placeholder.
+	In func(col string) string
 }
 
 // ErrNoRows is what a Conn reports when a single-row query finds none.

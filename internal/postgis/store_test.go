@@ -436,3 +436,13 @@ func TestChangeLog(t *testing.T) {
 	}
 	storetest.ChangeLog(t, s, socle.DefaultCatalog())
 }
+
+// TestChangeFeed runs the change-feed suite on the PostGIS store.
+func TestChangeFeed(t *testing.T) {
+	s := open(t, Options{})
+	im := &importer.Importer{Store: s, Catalog: s.catalog, Log: quiet, Actor: "test"}
+	if _, err := im.ImportFixturesFS(context.Background(), fixtures.FS); err != nil {
+		t.Fatal(err)
+	}
+	storetest.ChangeFeed(t, s, socle.DefaultCatalog())
+}

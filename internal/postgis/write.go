@@ -116,7 +116,7 @@ func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, 
 	}
 	idCol := ident(idColumn(c))
 	if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TEMP TABLE import_rows ON COMMIT DROP AS
-		SELECT 0::int AS n, t.%s AS id, %s NULL::bytea AS g FROM %s t WITH NO DATA`,
+		SELECT 0::int AS n, t.%s AS id, %s NULL::bytea AS g, false AS retire FROM %s t WITH NO DATA`,
 		idCol, joinComma(prefixed("t.", names), true), table(c))); err != nil {
 		return res, dbError(ctx, err)
 	}
@@ -126,7 +126,7 @@ func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, 
 	}
 	// The rows stream into the table: memory holds one row at a time.
 	src := &copySource{rows: rows, c: c, cols: cols, bits: bits}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"}, append(append([]string{"n", "id"}, propNames(cols)...), "g"), src); err != nil {
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"}, append(append([]string{"n", "id"}, propNames(cols)...), "g", "retire"), src); err != nil {
 		if src.err != nil {
 			return res, src.err
 		}
@@ -142,14 +142,23 @@ func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, 
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_areas (g geometry) ON COMMIT DROP`); err != nil {
 		return res, dbError(ctx, err)
 	}
+	// The rows that retire a feature first: the key it frees may be
+	// another row's.
+	if src.retires > 0 {
+		if res.Retired, err = retire(ctx, tx, c, b, true); err != nil {
+			return res, err
+		}
+	}
 	if res.Inserted, res.Updated, err = upsert(ctx, tx, c, cols, b); err != nil {
 		return res, err
 	}
-	res.Unchanged = src.n - res.Inserted - res.Updated
+	res.Unchanged = src.n - res.Inserted - res.Updated - res.Retired
 	if b.Replace {
-		if res.Retired, err = retire(ctx, tx, c, b); err != nil {
+		n, err := retire(ctx, tx, c, b, false)
+		if err != nil {
 			return res, err
 		}
+		res.Retired += n
 	}
 	if err := saveRejects(ctx, tx, b.ID, rejects); err != nil {
 		return res, err
@@ -245,8 +254,10 @@ type copySource struct {
 	// bits are the widths of the narrow integer columns.
 	bits map[string]int
 	n    int
-	vals []any
-	err  error
+	// retires counts the rows that retire a feature.
+	retires int
+	vals    []any
+	err     error
 }
 
 func (s *copySource) Next() bool {
@@ -260,10 +271,15 @@ func (s *copySource) Next() bool {
 	if id == nil {
 		id = r.Properties[idColumn(s.c)] // communes: the INSEE code is the id
 	}
-	g, err := wkb.Marshal(r.Geometry)
-	if err != nil {
-		s.err = socle.Errorf(socle.EINVALID, "row %d: geometry: %v", s.n, err)
-		return false
+	var g []byte
+	if r.Retire {
+		s.retires++
+	} else {
+		var err error
+		if g, err = wkb.Marshal(r.Geometry); err != nil {
+			s.err = socle.Errorf(socle.EINVALID, "row %d: geometry: %v", s.n, err)
+			return false
+		}
 	}
 	s.vals = append(s.vals[:0], int32(s.n), id)
 	for _, p := range s.cols {
@@ -284,7 +300,7 @@ func (s *copySource) Next() bool {
 		}
 		s.vals = append(s.vals, v)
 	}
-	s.vals = append(s.vals, g)
+	s.vals = append(s.vals, g, r.Retire)
 	return true
 }
 
@@ -323,6 +339,10 @@ func resolveIDs(ctx context.Context, tx pgx.Tx, c *socle.Collection, n int) erro
 		if err != pgx.ErrNoRows {
 			return dbError(ctx, err)
 		}
+	}
+	// A row retiring a feature that is not stored has nothing to do.
+	if _, err := tx.Exec(ctx, `DELETE FROM import_rows WHERE retire AND id IS NULL`); err != nil {
+		return dbError(ctx, err)
 	}
 	if seq := sequence(c); seq != "" {
 		if _, err := tx.Exec(ctx, fmt.Sprintf(`UPDATE import_rows SET id = nextval('%s') WHERE id IS NULL`, seq)); err != nil {
@@ -377,9 +397,9 @@ func upsert(ctx context.Context, tx pgx.Tx, c *socle.Collection, cols []socle.Pr
 	}
 	compared = append(compared, "geom")
 	sql := fmt.Sprintf(`WITH old AS (
-			SELECT t.* FROM %[1]s t JOIN import_rows r ON r.id = t.%[2]s
+			SELECT t.* FROM %[1]s t JOIN import_rows r ON r.id = t.%[2]s AND NOT r.retire
 		), up AS (
-			INSERT INTO %[1]s AS t (%[2]s, %[3]s) SELECT r.id, %[4]s FROM import_rows r
+			INSERT INTO %[1]s AS t (%[2]s, %[3]s) SELECT r.id, %[4]s FROM import_rows r WHERE NOT r.retire
 			ON CONFLICT (%[2]s) DO UPDATE SET %[5]s
 			WHERE (%[6]s) IS DISTINCT FROM (%[7]s)
 			RETURNING t.%[2]s AS id, (xmax = 0) AS inserted, t.geom
@@ -401,16 +421,21 @@ func upsert(ctx context.Context, tx pgx.Tx, c *socle.Collection, cols []socle.Pr
 	return inserted, updated, nil
 }
 
-// retire deletes the stored features of the batch's scope that it does not
-// hold, logging each with its last state.
-func retire(ctx context.Context, tx pgx.Tx, c *socle.Collection, b socle.Batch) (int, error) {
+// retire deletes, logging each with its last state, the features the
+// batch's rows retire (explicit), or else the stored features of the
+// batch's scope that it does not hold (a replacement).
+func retire(ctx context.Context, tx pgx.Tx, c *socle.Collection, b socle.Batch, explicit bool) (int, error) {
 	bd := newBuilder()
 	bd.args["batch"], bd.args["collection"] = b.ID, c.ID
-	for _, e := range b.Scope {
-		bd.conds = append(bd.conds, fmt.Sprintf("t.%s = %s::%s", ident(e.Property.Name), bd.arg(e.Value), sqlType(e.Property.Type)))
-	}
 	idCol := ident(idColumn(c))
-	bd.conds = append(bd.conds, fmt.Sprintf("NOT EXISTS (SELECT 1 FROM import_rows r WHERE r.id = t.%s)", idCol))
+	if explicit {
+		bd.conds = append(bd.conds, fmt.Sprintf("EXISTS (SELECT 1 FROM import_rows r WHERE r.retire AND r.id = t.%s)", idCol))
+	} else {
+		for _, e := range b.Scope {
+			bd.conds = append(bd.conds, fmt.Sprintf("t.%s = %s::%s", ident(e.Property.Name), bd.arg(e.Value), sqlType(e.Property.Type)))
+		}
+		bd.conds = append(bd.conds, fmt.Sprintf("NOT EXISTS (SELECT 1 FROM import_rows r WHERE r.id = t.%s)", idCol))
+	}
 	var n int
 	err := tx.QueryRow(ctx, fmt.Sprintf(`WITH gone AS (
 			DELETE FROM %[1]s t%[2]s RETURNING t.*

@@ -31,6 +31,8 @@ func status(code string) int {
 		return http.StatusNotFound
 	case socle.ECONFLICT:
 		return http.StatusConflict
+	case socle.EGONE:
+		return http.StatusGone
 	case socle.EUNAVAILABLE, socle.ETIMEOUT:
 		return http.StatusServiceUnavailable
 	}

@@ -68,6 +68,11 @@ type Row struct {
 	// for objects; absent or nil is null. Derived properties are written
 	// only when the batch is WithDerived.
 	Properties map[string]any
+	// Retire asks to delete the feature with the row's id, or its key's
+	// values (Properties holds only those), logging its last state; a row
+	// naming no stored feature does nothing. Rows that retire come before
+	// the others in a stream, so that the keys they free may be taken.
+	Retire bool
 }
 
 // RowStream yields the rows of a batch one at a time, so that a file larger

@@ -22,6 +22,7 @@ const (
 	ECONFLICT    = "conflict"    // the request contradicts what is stored
 	EUNAVAILABLE = "unavailable" // a resource (the database, the pool) is busy or down; retry later
 	ETIMEOUT     = "timeout"     // the statement ran past its time budget
+	EGONE        = "gone"        // what the request starts from is no longer kept (an old change token)
 	EINTERNAL    = "internal"    // a bug or an unexpected failure; details are logged, never shown
 )
 

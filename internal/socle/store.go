@@ -22,6 +22,7 @@ type Store interface {
 	AuditLog
 	HistoryStore
 	ChangeSource
+	ChangeFeed
 	// Ping says whether the store answers (EUNAVAILABLE when it does not).
 	Ping(ctx context.Context) error
 	Close() error
