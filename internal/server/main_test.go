@@ -50,6 +50,7 @@ var env struct {
 type testStore interface {
 	server.Store
 	importer.Writer
+	socle.Reverter
 	ListenChanges(ctx context.Context, log *slog.Logger, onChange func(socle.Change), onReset func())
 }
 

@@ -190,7 +190,8 @@ func TestSecurityMatrix(t *testing.T) {
 	x, y := xyz(1.512, 43.535, 14)
 	all := []string{"addresses", "roads", "land_cover", "communes", "address_candidates", "road_reports"}
 	perCollection := []string{"", "/items?limit=2", "/items/{id}", "/queryables", "/schema", "/tiles",
-		"/tiles/WebMercatorQuad", "/tiles/WebMercatorQuad?f=tilejson", fmt.Sprintf("/tiles/WebMercatorQuad/14/%d/%d", y, x), "?f=html", "/items?f=html&limit=2"}
+		"/tiles/WebMercatorQuad", "/tiles/WebMercatorQuad?f=tilejson", fmt.Sprintf("/tiles/WebMercatorQuad/14/%d/%d", y, x), "?f=html", "/items?f=html&limit=2",
+		"/changes?limit=2", "/changes?since=latest", "/changes?coalesce=true&limit=2"}
 	ids := map[string]string{"addresses": "1", "roads": roadID, "land_cover": "1", "communes": "31254", "address_candidates": "sec-c1", "road_reports": "sec-r1"}
 
 	for _, caller := range callers {
@@ -403,6 +404,8 @@ func TestPersonalProperties(t *testing.T) {
 		{"anonymous", "/collections/addresses/items?limit=3", "voie_nom", false},
 		{"admin", "/collections/addresses/items?limit=3", "voie_nom", false},
 		{"admin", "/collections/addresses/items/1", "voie_nom", false},
+		{"admin", "/collections/addresses/changes?limit=3", "voie_nom", false},
+		{"admin", "/collections/addresses/changes?limit=3&coalesce=true", "voie_nom", false},
 		{"internal", "/collections/land_cover/items?limit=3", "code_us", false},
 		{"restricted role", "/collections/roads/items?limit=3", "name", true},
 		{"admin", "/collections/roads/items?limit=3", "name", true},
@@ -424,6 +427,7 @@ func TestPersonalProperties(t *testing.T) {
 		"/collections/addresses/items?filter=voie_nom%3D%27Rue%20de%20la%20Mairie%27",
 		"/collections/addresses/items?voie_nom=x",
 		"/collections/addresses/items?sortby=voie_nom",
+		"/collections/addresses/changes?properties=voie_nom",
 	} {
 		if resp, body := s.get(t, "admin", path); resp.StatusCode != 400 {
 			t.Errorf("%s: %d %.200s", path, resp.StatusCode, body)

@@ -31,6 +31,7 @@ type Store interface {
 	socle.FeatureReader
 	socle.TileReader
 	socle.Lineage
+	socle.ChangeFeed
 	Ping(ctx context.Context) error
 }
 
@@ -172,6 +173,7 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/collections/{collectionId}/schema", s.schema)
 	r.Get("/collections/{collectionId}/items", s.items)
 	r.Get("/collections/{collectionId}/items/{featureId}", s.feature)
+	r.Get("/collections/{collectionId}/changes", s.changes)
 	r.Get("/tileMatrixSets", s.tileMatrixSets)
 	r.Get("/tileMatrixSets/{tmsId}", s.tileMatrixSetDoc)
 	r.Get("/tiles", s.tilesets)

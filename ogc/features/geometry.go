@@ -29,9 +29,9 @@ func AppendGeometry(dst []byte, g orb.Geometry, c crs.CRS, dec int) []byte {
 			x, y = y, x
 		}
 		dst = append(dst, '[')
-		dst = appendOrdinate(dst, x, dec)
+		dst = AppendOrdinate(dst, x, dec)
 		dst = append(dst, ',')
-		dst = appendOrdinate(dst, y, dec)
+		dst = AppendOrdinate(dst, y, dec)
 		return append(dst, ']')
 	}
 	pts := func(dst []byte, ps []orb.Point) []byte {
@@ -87,12 +87,12 @@ func AppendGeometry(dst []byte, g orb.Geometry, c crs.CRS, dec int) []byte {
 	return append(dst, '}')
 }
 
-// appendOrdinate writes d as liblwgeom's lwprint_double does: the shortest
+// AppendOrdinate writes d as liblwgeom's lwprint_double does: the shortest
 // decimal that reads back as d (Ryū), then rounded — on those decimal
 // digits, halves to even — to at most prec decimals, trailing zeros
 // dropped, no sign on zero; exponent notation at or below 1e-8 and from
 // 1e15 on.
-func appendOrdinate(dst []byte, d float64, prec int) []byte {
+func AppendOrdinate(dst []byte, d float64, prec int) []byte {
 	switch {
 	case d == 0:
 		return append(dst, '0')
