@@ -88,6 +88,17 @@ func (s *Server) openAPI(r *http.Request, lang string) obj {
 			[]any{ref("parameters", "featureId"), ref("parameters", "f"), ref("parameters", "lang"), ref("parameters", "properties"), ref("parameters", "crs")},
 			resp(t(lang, "Un objet", "A feature"), features.MediaGeoJSON, features.MediaHTML))
 	}
+	// The change feeds (a Socle extension: no OGC standard has one yet).
+	for _, c := range s.visibleCollections(r) {
+		op := get("getChanges_"+c.ID, t(lang, "Les modifications de ", "The changes of ")+c.Title.In(lang),
+			[]any{ref("parameters", "since"), obj{"name": "limit", "in": "query", "required": false,
+				"description": t(lang, "Nombre maximal de modifications par page", "Maximum number of changes per page"),
+				"schema":      obj{"type": "integer", "minimum": 1, "maximum": s.opts.MaxLimit, "default": min(feedLimit, s.opts.MaxLimit)}}, ref("parameters", "coalesce"), ref("parameters", "properties"), ref("parameters", "crs"), ref("parameters", "lang")},
+			obj{"description": t(lang, "Une page du journal des modifications", "A page of the change feed"),
+				"content": obj{features.MediaJSON: obj{"schema": ref("schemas", "ChangeFeed")}}})
+		op["get"].(obj)["responses"].(obj)["410"] = ref("responses", "Gone")
+		paths["/collections/"+c.ID+"/changes"] = op
+	}
 	problem := obj{"description": "", "content": obj{features.MediaProblem: obj{"schema": ref("schemas", "Problem")}}}
 	withDesc := func(d string) obj {
 		p := obj{}
@@ -142,14 +153,24 @@ func (s *Server) openAPI(r *http.Request, lang string) obj {
 					"description": t(lang, "Tri : propriétés séparées par des virgules, préfixe - pour décroissant", "Sort: comma-separated properties, - prefix for descending"),
 					"schema":      obj{"type": "array", "items": obj{"type": "string"}}},
 				"featureId": obj{"name": "featureId", "in": "path", "required": true, "schema": obj{"type": "string"}},
+				"since": obj{"name": "since", "in": "query", "required": false,
+					"description": t(lang, "Les modifications après : le jeton d’une page précédente (token), un instant RFC 3339, ou latest (aucune modification, le jeton de maintenant) ; absent : depuis le début du journal conservé",
+						"The changes after: the token of an earlier page, an RFC 3339 instant, or latest (no change, the token of now); absent: from the start of the log kept"),
+					"schema": obj{"type": "string"}},
+				"coalesce": obj{"name": "coalesce", "in": "query", "required": false,
+					"description": t(lang, "Une entrée par objet : sa modification nette depuis since, l’objet tel qu’il est", "One entry per feature: its net change since, the feature as it is"),
+					"schema":      obj{"type": "boolean", "default": false}},
 			},
 			"responses": obj{
 				"BadRequest":    withDesc(t(lang, "Requête invalide", "Invalid request")),
 				"NotFound":      withDesc(t(lang, "Ressource inconnue", "Unknown resource")),
 				"NotAcceptable": withDesc(t(lang, "Format non disponible", "Format not available")),
 				"Unavailable":   withDesc(t(lang, "Service momentanément indisponible", "Service temporarily unavailable")),
+				"Gone": withDesc(t(lang, "Le journal ne remonte plus jusque-là : recharger la collection (liens Link items et enclosure), puis suivre le journal depuis since=latest pris avant",
+					"The log no longer reaches back there: load the collection again (Link headers items and enclosure), then follow the feed from since=latest taken before")),
 			},
 			"schemas": obj{
+				"ChangeFeed": changeFeedSchema(lang),
 				"Problem": obj{"type": "object", "properties": obj{
 					"type": obj{"type": "string"}, "title": obj{"type": "string"}, "status": obj{"type": "integer"},
 					"detail": obj{"type": "string"}, "instance": obj{"type": "string"}}},
@@ -211,4 +232,30 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.respond(w, r, f, lang, doc, "api", nil)
+}
+
+// changeFeedSchema is the JSON Schema of a page of a change feed.
+func changeFeedSchema(lang string) obj {
+	str := obj{"type": "string"}
+	entry := obj{"type": "object", "required": []string{"seq", "change", "id", "batch", "time"}, "properties": obj{
+		"seq":     obj{"type": "integer", "description": t(lang, "Position dans le journal : l’ordre des validations", "Position in the log: the order of commits")},
+		"change":  obj{"type": "string", "enum": []string{socle.OpInsert, socle.OpUpdate, socle.OpDelete}},
+		"id":      obj{"oneOf": []any{str, obj{"type": "integer"}}},
+		"batch":   obj{"type": "string", "description": t(lang, "Le lot qui a fait la modification", "The batch that made the change")},
+		"time":    obj{"type": "string", "format": "date-time", "description": t(lang, "Fin du lot", "End of the batch")},
+		"feature": obj{"type": "object", "description": t(lang, "L’objet GeoJSON tel que la modification l’a laissé (insert, update)", "The GeoJSON feature as the change left it (insert, update)")},
+		"bbox": obj{"type": "array", "items": obj{"type": "number"}, "minItems": 4, "maxItems": 4,
+			"description": t(lang, "Suppression : l’emprise de la dernière géométrie connue", "Delete: the box of the last known geometry")},
+		"keys": obj{"type": "object", "description": t(lang, "Suppression : les clés de l’objet (cle_interop, source_id…)", "Delete: the feature's keys (cle_interop, source_id…)")},
+	}}
+	return obj{"type": "object", "required": []string{"type", "collection", "changes", "numberReturned", "token", "more", "links"}, "properties": obj{
+		"type":           obj{"type": "string", "enum": []string{"ChangeFeed"}},
+		"collection":     str,
+		"changes":        obj{"type": "array", "items": entry},
+		"numberReturned": obj{"type": "integer", "minimum": 0},
+		"token":          obj{"type": "string", "description": t(lang, "Le jeton qui reprend après cette page (since=)", "The token that resumes after this page (since=)")},
+		"more":           obj{"type": "boolean", "description": t(lang, "Des modifications suivent (lien next)", "More changes follow (next link)")},
+		"timeStamp":      obj{"type": "string", "format": "date-time"},
+		"links":          obj{"type": "array", "items": obj{"type": "object"}},
+	}}
 }
