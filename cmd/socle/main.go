@@ -41,6 +41,8 @@ var commands = map[string]command{
 	"copy":    {"copy the territory to another store: copy TARGET (a postgres:// URL or a .gpkg file)", copyCmd},
 	"update":  {"join field data: " + updateUsage, updateCmd},
 	"revert":  {"undo a batch (an import, an update, a copy): revert BATCH", revertCmd},
+	"sync":    {"keep a copy of another Socle in step by its change feeds: sync URL [--collections a,b] [--key KEY] [--territory NAME]", syncCmd},
+	"changes": {"the change log: changes prune --older-than DURATION", changesCmd},
 }
 
 func main() {

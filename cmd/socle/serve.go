@@ -71,6 +71,9 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if e.cfg.InputRetention > 0 {
 		go purgeInputs(ctx, store, store, e.cfg.InputRetention, time.Hour, log)
 	}
+	if e.cfg.ChangeRetention > 0 {
+		go pruneChanges(ctx, store, store, e.cfg.ChangeRetention, time.Hour, log)
+	}
 	ln, err := net.Listen("tcp", e.cfg.Addr)
 	if err != nil {
 		return err

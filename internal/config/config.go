@@ -51,6 +51,8 @@ type Config struct {
 	RateLimitAddress int
 	// InputRetention is how long serve keeps deposited field files.
 	InputRetention time.Duration
+	// ChangeRetention is how long serve keeps the change log (0: always).
+	ChangeRetention time.Duration
 	// Security is the file's security section (ReadSecurity).
 	Security Security
 }
@@ -82,6 +84,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.RateLimit, "rate-limit", 6000, "requests per minute per credential, and per address for anonymous callers (0: no limit); a web map asks tens of tiles a second")
 	fs.BoolVar(&c.WarmDownloads, "warm-downloads", false, "make the datasets' bulk downloads at start and after every change, in the background (else when first asked for)")
 	fs.IntVar(&c.RateLimitAddress, "rate-limit-address", 0, "requests per minute per client address, whatever the credential (0: no limit; many users may share an address behind a proxy)")
+	fs.DurationVar(&c.ChangeRetention, "change-retention", 0, "how long the change log is kept: serve prunes older changes every hour, after which feeds start later and those batches cannot be reverted (0: always)")
 	fs.DurationVar(&c.InputRetention, "input-retention", 90*24*time.Hour, "how long the field files as deposited (road reports with their vehicle ids) are kept: serve purges older ones every hour (0: never)")
 	fs.Int64Var(&c.TileCacheBytes, "tile-cache-bytes", 256<<20, "size of the in-memory tile cache in bytes (negative: no cache)")
 	fs.Int64Var(&c.FeatureCacheBytes, "feature-cache-bytes", 64<<20, "size of the in-memory cache of single-feature responses in bytes (negative: no cache)")

@@ -490,3 +490,23 @@ func gone(detail string) error {
 func (l *Ledger) ReadChanges(ctx context.Context, q *socle.ChangesQuery, current CurrentFunc, fn func(*socle.ChangeEntry) error) (socle.ChangesPage, error) {
 	return Changes(ctx, l.db, q, current, fn)
 }
+
+// SyncToken returns the token a sync from source last stopped at for a
+// collection ("" when it never ran).
+func (l *Ledger) SyncToken(ctx context.Context, source, collection string) (string, error) {
+	var tok string
+	err := l.queryRow(ctx, l.db, `SELECT token FROM sync_state WHERE source = ? AND collection = ?`, []any{source, collection}, &tok)
+	if isNoRows(err) {
+		return "", nil
+	}
+	return tok, l.db.Err(ctx, err)
+}
+
+// SetSyncToken records where a sync from source stopped for a collection,
+// and the batch that brought it there.
+func (l *Ledger) SetSyncToken(ctx context.Context, source, collection, token, batch string, at time.Time) error {
+	_, err := l.db.Exec(ctx, `INSERT INTO sync_state (source, collection, token, synced_at, batch) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (source, collection) DO UPDATE SET token = excluded.token, synced_at = excluded.synced_at, batch = excluded.batch`,
+		source, collection, token, at, batch)
+	return l.db.Err(ctx, err)
+}

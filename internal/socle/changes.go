@@ -212,17 +212,20 @@ func (m LogRow) Value(p Property) (any, bool, error) {
 	if !ok {
 		return nil, false, nil
 	}
-	v, err := logValue(p, raw)
+	v, err := JSONValue(p, raw)
 	return v, true, err
 }
 
-// logValue reads a value of the log: PostgreSQL's to_jsonb forms, which
-// the embedded store writes too.
-func logValue(p Property, raw json.RawMessage) (any, error) {
+// JSONValue reads a property's value written in JSON as Socle writes it
+// (PropertiesJSON, and PostgreSQL's to_jsonb forms the change log keeps):
+// typed as a Record holds it.
+func JSONValue(p Property, raw json.RawMessage) (any, error) {
 	if string(raw) == "null" {
 		return nil, nil
 	}
-	bad := func(err error) error { return fmt.Errorf("socle: change log %s: %s: %v", p.Name, raw, err) }
+	bad := func(err error) error {
+		return Errorf(EINVALID, "%s: %s is not a %s value (%v)", p.Name, raw, p.Type, err)
+	}
 	if p.Type == TypeObject {
 		return json.RawMessage(bytes.Clone(raw)), nil
 	}

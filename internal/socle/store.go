@@ -23,6 +23,7 @@ type Store interface {
 	HistoryStore
 	ChangeSource
 	ChangeFeed
+	SyncPositions
 	// Ping says whether the store answers (EUNAVAILABLE when it does not).
 	Ping(ctx context.Context) error
 	Close() error
@@ -126,4 +127,12 @@ type HistoryStore interface {
 // onChange for each change, until ctx ends.
 type ChangeSource interface {
 	ListenChanges(ctx context.Context, log *slog.Logger, onChange func(Change), onReset func())
+}
+
+// SyncPositions keeps where each sync from another Socle stopped: the
+// token of its feed, per source and collection.
+type SyncPositions interface {
+	// SyncToken is "" when the collection was never synced from source.
+	SyncToken(ctx context.Context, source, collection string) (string, error)
+	SetSyncToken(ctx context.Context, source, collection, token, batch string, at time.Time) error
 }

@@ -1,0 +1,156 @@
+package mirror_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/socle-geo/socle/internal/embedded"
+	"github.com/socle-geo/socle/internal/importer"
+	"github.com/socle-geo/socle/internal/mirror"
+	"github.com/socle-geo/socle/internal/server"
+	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/storetest"
+)
+
+var quiet = slog.New(slog.DiscardHandler)
+
+func fixtures() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "fixtures")
+}
+
+// remote is a Socle loaded with the sample territory, served over HTTP.
+func remote(t *testing.T) (*embedded.Store, string) {
+	t.Helper()
+	st, err := embedded.Open(context.Background(), filepath.Join(t.TempDir(), "remote.gpkg"), socle.DefaultCatalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	im := importer.Importer{Store: st, Catalog: socle.DefaultCatalog(), Log: quiet, Actor: "test"}
+	if _, err := im.ImportFixtures(context.Background(), fixtures()); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(server.New(st, socle.DefaultCatalog(), quiet, server.Options{DefaultLimit: 10, MaxLimit: 10000, FeatureCacheBytes: -1, TileCacheBytes: -1}).Handler())
+	t.Cleanup(hs.Close)
+	return st, hs.URL
+}
+
+func local(t *testing.T) *embedded.Store {
+	t.Helper()
+	st, err := embedded.Open(context.Background(), filepath.Join(t.TempDir(), "local.gpkg"), socle.DefaultCatalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func syncOnce(t *testing.T, st mirror.Store, opt mirror.Options) map[string]mirror.Result {
+	t.Helper()
+	res, err := mirror.Sync(context.Background(), st, socle.DefaultCatalog(), opt)
+	if err != nil {
+		t.Fatalf("sync from %s: %v", opt.URL, err)
+	}
+	out := map[string]mirror.Result{}
+	for _, r := range res {
+		out[r.Collection] = r
+	}
+	return out
+}
+
+// TestTerritories: an observatory syncs two territories into one store.
+// Their roads, numbered alike by each, stay apart (keyed by territory and
+// remote id); a change and a removal in one reach only its copies.
+func TestTerritories(t *testing.T) {
+	a1, url1 := remote(t)
+	_, url2 := remote(t)
+	region := local(t)
+	roads, _ := socle.DefaultCatalog().Collection("roads")
+	one := syncOnce(t, region, mirror.Options{URL: url1, Territory: "a1", Collections: []string{"roads"}, PageSize: 100})
+	two := syncOnce(t, region, mirror.Options{URL: url2, Territory: "a2", Collections: []string{"roads"}, PageSize: 100})
+	n := one["roads"].Inserted
+	if n == 0 || two["roads"].Inserted != n || two["roads"].Mode != "full" {
+		t.Fatalf("first syncs: %+v %+v", one, two)
+	}
+	dump := storetest.Dump(t, region, roads)
+	if len(dump) != 2*n || !strings.Contains(strings.Join(dump, "\n"), `"source_id":"a2:1"`) {
+		t.Fatalf("the region holds %d roads, want %d", len(dump), 2*n)
+	}
+
+	// On the first territory: a road renamed, another removed.
+	ctx := context.Background()
+	q := storetest.Items(t, roads, socle.ItemsRequest{Limit: 2})
+	var rows []socle.Row
+	if _, err := a1.Records(ctx, q, func(r *socle.Record) error {
+		props := map[string]any{}
+		for i, p := range q.Properties {
+			if !p.Derived {
+				props[p.Name] = r.Values[i]
+			}
+		}
+		rows = append(rows, socle.Row{ID: r.ID, Geometry: r.Geometry, Properties: props})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rows[0].Properties = maps.Clone(rows[0].Properties)
+	rows[0].Properties["name"] = "Rue du territoire 1"
+	rows[1] = socle.Row{ID: rows[1].ID, Retire: true}
+	if _, err := a1.Import(ctx, socle.Batch{ID: socle.NewBatchID("test", time.Now()), Kind: "test"}, roads, socle.RowsOf([]socle.Row{rows[1], rows[0]}, nil)); err != nil {
+		t.Fatal(err)
+	}
+	res := syncOnce(t, region, mirror.Options{URL: url1, Territory: "a1", Collections: []string{"roads"}})["roads"]
+	if res.Mode != "changes" || res.Updated != 1 || res.Retired != 1 || res.Entries != 2 {
+		t.Errorf("second sync of a1: %+v", res)
+	}
+	after := strings.Join(storetest.Dump(t, region, roads), "\n")
+	if got := strings.Count(after, "\n") + 1; got != 2*n-1 {
+		t.Errorf("the region holds %d roads, want %d", got, 2*n-1)
+	}
+	if !strings.Contains(after, `"name":"Rue du territoire 1","road_class"`) || strings.Contains(after, fmt.Sprintf(`"source_id":"a1:%v"`, rows[1].ID)) ||
+		!strings.Contains(after, fmt.Sprintf(`"source_id":"a2:%v"`, rows[1].ID)) {
+		t.Errorf("the change reached the wrong copies")
+	}
+	// Nothing new: no batch.
+	if res := syncOnce(t, region, mirror.Options{URL: url2, Territory: "a2", Collections: []string{"roads"}})["roads"]; res.BatchID != "" || res.Entries != 0 {
+		t.Errorf("a sync with nothing new: %+v", res)
+	}
+}
+
+// TestRefusals: what a sync refuses before it writes anything.
+func TestRefusals(t *testing.T) {
+	_, url := remote(t)
+	st := local(t)
+	locked := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(401)
+		fmt.Fprint(w, `{"title":"Unauthorized","status":401,"detail":"an API key is required"}`)
+	}))
+	defer locked.Close()
+	for _, tc := range []struct {
+		opt  mirror.Options
+		want string
+	}{
+		{mirror.Options{URL: "ftp://example.org"}, "not the http(s) URL"},
+		{mirror.Options{URL: url, Collections: []string{"rivers"}}, "no collection rivers here"},
+		{mirror.Options{URL: url, Collections: []string{"road_reports"}}, "serves no collection road_reports"},
+		{mirror.Options{URL: url, Territory: "a:b"}, "territory"},
+		{mirror.Options{URL: locked.URL}, "an API key is required"},
+		{mirror.Options{URL: "http://127.0.0.1:1"}, "does not answer"},
+	} {
+		_, err := mirror.Sync(context.Background(), st, socle.DefaultCatalog(), tc.opt)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want %q", tc.opt, err, tc.want)
+		}
+	}
+}
