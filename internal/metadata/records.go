@@ -202,6 +202,13 @@ func (c *Catalogue) DatasetRecord(s *State, base, lang string) iso19139.Record {
 		}
 	}
 	r.OnlineResources = append(r.OnlineResources, iso19139.OnlineResource{
+		URL:         base + "/datasets/" + d.ID + "/changes.atom",
+		Protocol:    "WWW:LINK-1.0-http--rss",
+		Name:        t(lang, "Flux Atom des modifications du jeu de données", "Atom feed of the dataset's changes"),
+		Description: iso19139.Anchor{Text: t(lang, "Les lots d’import et de mise à jour, les plus récents d’abord ; le détail par objet est dans le journal de chaque collection", "The import and update batches, newest first; each feature's change is in each collection's feed")},
+		Function:    "information",
+	})
+	r.OnlineResources = append(r.OnlineResources, iso19139.OnlineResource{
 		URL:      base + "/metadata/" + id + "?f=html",
 		Protocol: "WWW:LINK",
 		Name:     t(lang, "Fiche de métadonnées", "Metadata record"),

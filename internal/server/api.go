@@ -99,6 +99,8 @@ func (s *Server) openAPI(r *http.Request, lang string) obj {
 		op["get"].(obj)["responses"].(obj)["410"] = ref("responses", "Gone")
 		paths["/collections/"+c.ID+"/changes"] = op
 	}
+	paths["/changes.atom"] = get("getChangesAtom", t(lang, "Flux Atom des lots qui ont écrit les données", "Atom feed of the batches that wrote the data"), []any{ref("parameters", "lang")},
+		resp(t(lang, "Un flux Atom (RFC 4287)", "An Atom feed (RFC 4287)"), mediaAtom))
 	problem := obj{"description": "", "content": obj{features.MediaProblem: obj{"schema": ref("schemas", "Problem")}}}
 	withDesc := func(d string) obj {
 		p := obj{}

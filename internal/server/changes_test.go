@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"net/http"
 	"net/url"
 	"strings"
@@ -177,5 +178,86 @@ func TestChangeFeedHTTP(t *testing.T) {
 	}
 	if resp, _ := get(t, "/collections/nowhere/changes"); resp.StatusCode != 404 {
 		t.Errorf("the feed of no collection: %d", resp.StatusCode)
+	}
+}
+
+// TestChangesAtom: the Atom feed of the batches, at the root and under a
+// dataset's API (its collections only), in both languages, linked from the
+// HTML pages.
+func TestChangesAtom(t *testing.T) {
+	type feed struct {
+		XMLName xml.Name `xml:"http://www.w3.org/2005/Atom feed"`
+		ID      string   `xml:"id"`
+		Title   string   `xml:"title"`
+		Updated string   `xml:"updated"`
+		Author  string   `xml:"author>name"`
+		Entries []struct {
+			ID       string `xml:"id"`
+			Title    string `xml:"title"`
+			Updated  string `xml:"updated"`
+			Summary  string `xml:"summary"`
+			Category struct {
+				Term string `xml:"term,attr"`
+			} `xml:"category"`
+			Links []struct {
+				Href string `xml:"href,attr"`
+				Rel  string `xml:"rel,attr"`
+			} `xml:"link"`
+		} `xml:"entry"`
+	}
+	read := func(path string, headers ...string) feed {
+		t.Helper()
+		resp, body := get(t, path, headers...)
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/atom+xml") {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		var f feed
+		if err := xml.Unmarshal(body, &f); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if f.ID == "" || f.Title == "" || f.Author == "" {
+			t.Errorf("%s: feed %+v", path, f)
+		}
+		if _, err := time.Parse(time.RFC3339, f.Updated); err != nil {
+			t.Errorf("%s: updated %q", path, f.Updated)
+		}
+		ids := map[string]bool{}
+		for _, e := range f.Entries {
+			if _, err := time.Parse(time.RFC3339, e.Updated); err != nil || e.ID == "" || e.Title == "" || ids[e.ID] || len(e.Links) == 0 {
+				t.Errorf("%s: entry %+v", path, e)
+			}
+			ids[e.ID] = true
+		}
+		return f
+	}
+	root := read("/changes.atom")
+	if len(root.Entries) == 0 || !strings.HasPrefix(root.Title, "Modifications") {
+		t.Fatalf("root feed: %+v", root)
+	}
+	en := read("/changes.atom", "Accept-Language", "en")
+	if !strings.HasPrefix(en.Title, "Changes") {
+		t.Errorf("English feed title %q", en.Title)
+	}
+	ds := read("/datasets/addresses/changes.atom")
+	if len(ds.Entries) == 0 {
+		t.Fatal("the addresses dataset's feed is empty")
+	}
+	for _, e := range ds.Entries {
+		if !strings.Contains(e.Links[0].Href, "/collections/addresses/changes?since=") {
+			t.Errorf("the addresses feed has an entry of another collection: %+v", e)
+		}
+		// The entry's link leads to the feed from the batch on.
+		resp, _ := get(t, strings.TrimPrefix(e.Links[0].Href, "http://socle.test"))
+		if resp.StatusCode != 200 {
+			t.Errorf("%s: %d", e.Links[0].Href, resp.StatusCode)
+		}
+	}
+	for _, page := range []string{"/?f=html", "/collections/addresses?f=html", "/datasets/addresses/?f=html"} {
+		if _, body := get(t, page); !strings.Contains(string(body), `type="application/atom+xml"`) {
+			t.Errorf("%s does not link the Atom feed", page)
+		}
+	}
+	if resp, _ := get(t, "/changes.atom?bogus=1"); resp.StatusCode != 400 {
+		t.Errorf("an unknown parameter: %d", resp.StatusCode)
 	}
 }

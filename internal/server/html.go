@@ -48,9 +48,11 @@ type crumb struct{ Label, Href string }
 type pageData struct {
 	Lang, Title, Base  string
 	JSONHref, LangHref string
-	Crumbs             []crumb
-	Doc                any
-	Extra              map[string]any
+	// AtomHref is the Atom feed of the API's changes.
+	AtomHref string
+	Crumbs   []crumb
+	Doc      any
+	Extra    map[string]any
 }
 
 // T picks the text in the page's language.
@@ -61,7 +63,7 @@ func (p pageData) In(x socle.Text) string { return x.In(p.Lang) }
 
 func (s *Server) renderHTML(r *http.Request, lang, page string, doc any, extra map[string]any) ([]byte, error) {
 	base := s.base(r)
-	d := pageData{Lang: lang, Base: base, Doc: doc, Extra: extra}
+	d := pageData{Lang: lang, Base: base, Doc: doc, Extra: extra, AtomHref: base + "/changes.atom"}
 	// Links to the same resource in JSON and in the other language.
 	q := r.URL.Query()
 	q.Set("f", "json")

@@ -252,6 +252,13 @@ func TestSecurityMatrix(t *testing.T) {
 			if !sameSet(got, visible) {
 				t.Errorf("/collections lists %v, want %v", got, visible)
 			}
+			// The Atom feed names the batches of visible collections only.
+			_, atom := s.get(t, caller, "/changes.atom")
+			for _, c := range all {
+				if !slices.Contains(visible, c) && strings.Contains(string(atom), "/collections/"+c+"/") {
+					t.Errorf("/changes.atom names the hidden collection %s", c)
+				}
+			}
 			_, html := s.get(t, caller, "/collections?f=html")
 			for _, c := range all {
 				if slices.Contains(visible, c) != strings.Contains(string(html), "/collections/"+c+"?") {

@@ -174,6 +174,7 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/collections/{collectionId}/items", s.items)
 	r.Get("/collections/{collectionId}/items/{featureId}", s.feature)
 	r.Get("/collections/{collectionId}/changes", s.changes)
+	r.Get("/changes.atom", s.changesAtom)
 	r.Get("/tileMatrixSets", s.tileMatrixSets)
 	r.Get("/tileMatrixSets/{tmsId}", s.tileMatrixSetDoc)
 	r.Get("/tiles", s.tilesets)
