@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 
+	"github.com/socle-geo/socle/internal/ledger"
 	"github.com/socle-geo/socle/internal/socle"
 )
 
@@ -199,6 +200,11 @@ func (s *Store) ImportHistory(ctx context.Context, h *socle.History) (socle.Hist
 			return res, err
 		}
 		res.Reverts += n
+	}
+	if res.Changes > 0 {
+		if err := ledger.FloorAtHead(ctx, ledger.SQLiteTx(tx, storeError)); err != nil {
+			return res, err
+		}
 	}
 	return res, storeError(ctx, tx.Commit())
 }

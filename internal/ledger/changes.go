@@ -510,3 +510,29 @@ func (l *Ledger) SetSyncToken(ctx context.Context, source, collection, token, ba
 		source, collection, token, at, batch)
 	return l.db.Err(ctx, err)
 }
+
+// FloorAtHead makes the kept log start at its latest change, inside the
+// transaction that imported another store's history: those changes are
+// logged after the features they describe were copied, out of the order a
+// feed promises, so a feed of this store starts after them (a client loads
+// the copy whole). Their batches stay revertable.
+func FloorAtHead(ctx context.Context, tx Conn) error {
+	l := &Ledger{db: tx}
+	_, prunedBefore, err := l.floor(ctx)
+	if err != nil {
+		return err
+	}
+	head, err := l.head(ctx)
+	if err != nil {
+		return err
+	}
+	before := time.Unix(0, 0).UTC()
+	if prunedBefore != nil {
+		before = *prunedBefore
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM change_log_floor`); err != nil {
+		return tx.Err(ctx, err)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO change_log_floor (seq, pruned_before) VALUES (?, ?)`, head, before)
+	return tx.Err(ctx, err)
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/socle-geo/socle/internal/ledger"
 	"github.com/socle-geo/socle/internal/socle"
 )
 
@@ -160,6 +161,11 @@ func (s *Store) ImportHistory(ctx context.Context, h *socle.History) (socle.Hist
 			return res, importError(ctx, err)
 		}
 		*st.count = int(tag.RowsAffected())
+	}
+	if res.Changes > 0 {
+		if err := ledger.FloorAtHead(ctx, ledger.PostgresTx(tx, dbError)); err != nil {
+			return res, err
+		}
 	}
 	return res, dbError(ctx, tx.Commit(ctx))
 }

@@ -85,11 +85,19 @@ func TestHistoryTravels(t *testing.T) {
 	defer b.Close()
 	samePart(t, "new GeoPackage", want, history(t, b))
 
+	// The copies' feeds start after the history they took, logged out of
+	// order: a client loads the copy whole, then follows it.
+	addresses, _ := cat.Collection("addresses")
+	for name, st := range map[string]socle.ChangeFeed{"PostGIS": pg, "new GeoPackage": b} {
+		q, _ := socle.ResolveChanges(addresses, socle.ChangesRequest{Limit: 10})
+		if _, err := st.Changes(ctx, q, func(*socle.ChangeEntry) error { return nil }); socle.ErrorCode(err) != socle.EGONE {
+			t.Errorf("%s: the feed from its start: %v", name, err)
+		}
+	}
 	// The batch made before the copy reverts on the copy.
 	if _, err := pg.Revert(ctx, "update-fibre-1", "test"); err != nil {
 		t.Fatalf("revert after the copy: %v", err)
 	}
-	addresses, _ := cat.Collection("addresses")
 	f, err := pg.Feature(ctx, storetest.Feature(t, addresses, "10"))
 	if err != nil || strings.Contains(string(f.Properties), "deploye") {
 		t.Errorf("address 10 after the revert on the copy: %s %v", f.Properties, err)
