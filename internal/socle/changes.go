@@ -153,7 +153,7 @@ func ParseChangeToken(s string) (ChangeToken, error) {
 	var n [3]int64
 	for i, p := range parts {
 		v, err := strconv.ParseInt(p, 10, 64)
-		if err != nil || v < 0 || (p != "0" && p[0] == '0') {
+		if err != nil || strings.Trim(p, "0123456789") != "" || (p != "0" && p[0] == '0') {
 			return ChangeToken{}, bad
 		}
 		n[i] = v
