@@ -53,15 +53,8 @@ func copyCmd(ctx context.Context, e *env, args []string) error {
 		history = &transfer.HistoryCopy{From: src}
 		opt.History = history
 	}
-	var bar *progressbar.ProgressBar
-	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(f), progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
-		opt.Progress = func(c string, n int) {
-			bar.Describe("reading " + c)
-			_ = bar.Set(n)
-		}
-	}
+	var finish func()
+	opt.Progress, finish = e.progress()
 	start := time.Now()
 	var results []transfer.Result
 	switch {
@@ -111,9 +104,7 @@ func copyCmd(ctx context.Context, e *env, args []string) error {
 			}
 		}
 	}
-	if bar != nil {
-		_ = bar.Finish()
-	}
+	finish()
 	for _, r := range results {
 		fmt.Fprintf(e.stdout, "%s: copied %d features (inserted %d, updated %d, unchanged %d) in batch %s\n",
 			r.Collection, r.Read, r.Inserted, r.Updated, r.Unchanged, r.BatchID)
@@ -139,4 +130,19 @@ func sameFile(a, b string) bool {
 	sa, err1 := os.Stat(a)
 	sb, err2 := os.Stat(b)
 	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}
+
+// progress returns, on a terminal, a progress bar told per collection how
+// many records were read, and what ends it (nil and a no-op elsewhere).
+func (e *env) progress() (func(collection string, n int), func()) {
+	f, ok := e.stderr.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil, func() {}
+	}
+	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(f), progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+	return func(c string, n int) {
+		bar.Describe("reading " + c)
+		_ = bar.Set(n)
+	}, func() { _ = bar.Finish() }
 }

@@ -10,9 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
-
 	"github.com/socle-geo/socle/internal/mirror"
 	"github.com/socle-geo/socle/internal/socle"
 )
@@ -46,20 +43,11 @@ func syncCmd(ctx context.Context, e *env, args []string) error {
 	if only != "" {
 		opt.Collections = strings.Split(only, ",")
 	}
-	var bar *progressbar.ProgressBar
-	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(f), progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
-		opt.Progress = func(c string, n int) {
-			bar.Describe("reading " + c)
-			_ = bar.Set(n)
-		}
-	}
+	var finish func()
+	opt.Progress, finish = e.progress()
 	start := time.Now()
 	results, syncErr := mirror.Sync(ctx, store, catalog, opt)
-	if bar != nil {
-		_ = bar.Finish()
-	}
+	finish()
 	for _, r := range results {
 		fmt.Fprintf(e.stdout, "%s: %s, %d read (%d bytes): inserted %d, updated %d, retired %d, unchanged %d, rejected %d; batch %s, token %s\n",
 			r.Collection, r.Mode, r.Entries, r.Bytes, r.Inserted, r.Updated, r.Retired, r.Unchanged, r.Rejected, orNone(r.BatchID), r.Token)

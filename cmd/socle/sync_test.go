@@ -27,6 +27,7 @@ import (
 	"github.com/socle-geo/socle/internal/postgis"
 	"github.com/socle-geo/socle/internal/server"
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/storetest"
 	"github.com/socle-geo/socle/internal/testdb"
 )
 
@@ -243,7 +244,7 @@ func TestSyncTwoProcesses(t *testing.T) {
 	cat := socle.DefaultCatalog()
 	roads, _ := cat.Collection("roads")
 	landCover, _ := cat.Collection("land_cover")
-	roadRows := storeRows(t, stA, roads)
+	roadRows := storetest.Rows(t, stA, roads)
 	var edit []socle.Row
 	for i := range 4 {
 		r := roadRows[i]
@@ -268,17 +269,9 @@ func TestSyncTwoProcesses(t *testing.T) {
 	if out := socleRun(t, "update", "fibre", fibre, "--database-url", dbA, "--log-level", "error"); !strings.Contains(out, "changed 1") {
 		t.Fatalf("fibre: %s", out)
 	}
-	parcels := storeRows(t, stA, landCover)
-	year := parcels[0].Properties["year"]
-	var ofYear []socle.Row
-	for _, r := range parcels {
-		if r.Properties["year"] == year {
-			ofYear = append(ofYear, r)
-		}
-	}
-	yearProp, _ := landCover.Property("year")
+	ofYear, scope := storetest.Millesime(t, stA, landCover)
 	if res, err := stA.Import(ctx, socle.Batch{ID: socle.NewBatchID("import-layer", time.Now()), Kind: "import-layer", Actor: "test", Replace: true,
-		Scope: []socle.Equals{{Property: yearProp, Value: year}}}, landCover, socle.RowsOf(ofYear[:len(ofYear)/2], nil)); err != nil || res.Retired == 0 {
+		Scope: scope}, landCover, socle.RowsOf(ofYear[:len(ofYear)/2], nil)); err != nil || res.Retired == 0 {
 		t.Fatalf("replace: %+v %v", res, err)
 	}
 	if out := socleRun(t, "revert", roadsBatch, "--database-url", dbA, "--log-level", "error"); !strings.Contains(out, "reverted") {
@@ -333,24 +326,4 @@ type mirrorResult struct {
 	Inserted   int    `json:"inserted"`
 	Updated    int    `json:"updated"`
 	Retired    int    `json:"retired"`
-}
-
-// storeRows reads a collection as rows an import writes.
-func storeRows(t *testing.T, s socle.FeatureReader, c *socle.Collection) []socle.Row {
-	t.Helper()
-	var out []socle.Row
-	q := socle.AllItems(c, 100000)
-	if _, err := s.Records(context.Background(), q, func(r *socle.Record) error {
-		props := map[string]any{}
-		for i, p := range q.Properties {
-			if !p.Derived {
-				props[p.Name] = r.Values[i]
-			}
-		}
-		out = append(out, socle.Row{ID: r.ID, Geometry: r.Geometry, Properties: props})
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }

@@ -89,20 +89,7 @@ func TestTerritories(t *testing.T) {
 
 	// On the first territory: a road renamed, another removed.
 	ctx := context.Background()
-	q := storetest.Items(t, roads, socle.ItemsRequest{Limit: 2})
-	var rows []socle.Row
-	if _, err := a1.Records(ctx, q, func(r *socle.Record) error {
-		props := map[string]any{}
-		for i, p := range q.Properties {
-			if !p.Derived {
-				props[p.Name] = r.Values[i]
-			}
-		}
-		rows = append(rows, socle.Row{ID: r.ID, Geometry: r.Geometry, Properties: props})
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	rows := storetest.Rows(t, a1, roads)[:2]
 	rows[0].Properties = maps.Clone(rows[0].Properties)
 	rows[0].Properties["name"] = "Rue du territoire 1"
 	rows[1] = socle.Row{ID: rows[1].ID, Retire: true}

@@ -56,9 +56,9 @@ func Dump(t testing.TB, s socle.FeatureReader, c *socle.Collection) []string {
 	}
 }
 
-// rows reads a collection back as rows an import writes: ids, properties
+// Rows reads a collection back as rows an import writes: ids, properties
 // (derived ones left out), geometry.
-func rows(t testing.TB, s socle.FeatureReader, c *socle.Collection) []socle.Row {
+func Rows(t testing.TB, s socle.FeatureReader, c *socle.Collection) []socle.Row {
 	t.Helper()
 	var out []socle.Row
 	q := socle.AllItems(c, 100000)
@@ -75,6 +75,25 @@ func rows(t testing.TB, s socle.FeatureReader, c *socle.Collection) []socle.Row 
 		t.Fatal(err)
 	}
 	return out
+}
+
+// Millesime returns the parcels of the land cover's first millésime as
+// rows, and the scope that replaces that millésime alone.
+func Millesime(t testing.TB, s socle.FeatureReader, landCover *socle.Collection) ([]socle.Row, []socle.Equals) {
+	t.Helper()
+	parcels := Rows(t, s, landCover)
+	if len(parcels) == 0 {
+		t.Fatal("no land cover")
+	}
+	year := parcels[0].Properties["year"]
+	var ofYear []socle.Row
+	for _, r := range parcels {
+		if r.Properties["year"] == year {
+			ofYear = append(ofYear, r)
+		}
+	}
+	yearProp, _ := landCover.Property("year")
+	return ofYear, []socle.Equals{{Property: yearProp, Value: year}}
 }
 
 func sameDump(t testing.TB, what string, want, got []string) {
@@ -135,7 +154,7 @@ func ChangeLog(t *testing.T, s Store, cat *socle.Catalog) {
 	}
 
 	// Three roads renamed, two new ones known by their source id.
-	all := rows(t, s, roads)
+	all := Rows(t, s, roads)
 	edit := slices.Clone(all)
 	for i := range 3 {
 		edit[i].Properties = maps.Clone(edit[i].Properties)
@@ -193,7 +212,7 @@ func ChangeLog(t *testing.T, s Store, cat *socle.Catalog) {
 
 	// A millésime replaced: the parcels of its year the file no longer
 	// holds are retired; another year is left alone.
-	parcels := rows(t, s, landCover)
+	parcels := Rows(t, s, landCover)
 	year := parcels[0].Properties["year"]
 	var ofYear, others []socle.Row
 	for _, r := range parcels {

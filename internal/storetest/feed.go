@@ -166,7 +166,7 @@ func ChangeFeed(t *testing.T, s FeedStore, cat *socle.Catalog) {
 
 	// Roads: 3 renamed, 2 added, one retired by its key, in one batch;
 	// then one renamed twice, then one renamed and back.
-	all := rows(t, s, roads)
+	all := Rows(t, s, roads)
 	var edit []socle.Row
 	for i := range 3 {
 		r := all[i]
@@ -207,7 +207,7 @@ func ChangeFeed(t *testing.T, s FeedStore, cat *socle.Catalog) {
 		imp(roads, []socle.Row{back}, false, nil)
 	}
 	// Addresses: one added then retired by its id.
-	addrs := rows(t, s, addresses)
+	addrs := Rows(t, s, addresses)
 	added := addrs[0]
 	added.ID = nil
 	added.Properties = maps.Clone(added.Properties)
@@ -220,16 +220,8 @@ func ChangeFeed(t *testing.T, s FeedStore, cat *socle.Catalog) {
 	}
 	imp(addresses, []socle.Row{{ID: addedID, Retire: true}}, false, nil)
 	// Land cover: a millésime replaced by half of it, then reverted.
-	parcels := rows(t, s, landCover)
-	year := parcels[0].Properties["year"]
-	var ofYear []socle.Row
-	for _, r := range parcels {
-		if r.Properties["year"] == year {
-			ofYear = append(ofYear, r)
-		}
-	}
-	yearProp, _ := landCover.Property("year")
-	res = imp(landCover, ofYear[:len(ofYear)/2], true, []socle.Equals{{Property: yearProp, Value: year}})
+	ofYear, scope := Millesime(t, s, landCover)
+	res = imp(landCover, ofYear[:len(ofYear)/2], true, scope)
 	retired := res.Retired
 	rv, err := s.Revert(ctx, fmt.Sprintf("test-feed-%02d", n), "test")
 	if err != nil {
