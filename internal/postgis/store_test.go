@@ -23,6 +23,7 @@ import (
 	"github.com/socle-geo/socle/internal/storetest"
 	"github.com/socle-geo/socle/internal/testdb"
 	"github.com/socle-geo/socle/ogc/crs"
+	"github.com/socle-geo/socle/ogc/tiles"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -412,6 +413,36 @@ func TestFullPoolAnswersUnavailable(t *testing.T) {
 	}
 	if waited := time.Since(start); waited > 5*time.Second {
 		t.Errorf("a full pool made the caller wait %s", waited)
+	}
+	// Every read: a tile under load is a 503 with Retry-After, never a 500.
+	sets, err := tiles.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl, err := sets[0].Parse("12", "1500", "2060")
+	if err != nil {
+		t.Fatal(err)
+	}
+	roads, _ := s.catalog.Collection("roads")
+	for name, read := range map[string]func() error{
+		"tile": func() error {
+			_, err := s.Tile(ctx, socle.TileQuery{Tile: tl, Collections: []*socle.Collection{roads}})
+			return err
+		},
+		"items": func() error {
+			_, err := s.Items(ctx, storetest.Items(t, roads, socle.ItemsRequest{Limit: 10}), func(*socle.Feature) error { return nil })
+			return err
+		},
+		"feature": func() error { _, err := s.Feature(ctx, storetest.Feature(t, roads, "1")); return err },
+		"changes": func() error {
+			q, _ := socle.ResolveChanges(roads, socle.ChangesRequest{Limit: 10})
+			_, err := s.Changes(ctx, q, func(*socle.ChangeEntry) error { return nil })
+			return err
+		},
+	} {
+		if err := read(); socle.ErrorCode(err) != socle.EUNAVAILABLE {
+			t.Errorf("%s on a full pool: %v", name, err)
+		}
 	}
 	held.Release()
 	if _, err := s.Summary(ctx, c); err != nil {
