@@ -235,6 +235,11 @@ type fileStream struct {
 	err     error
 	bar     *progressbar.ProgressBar
 	n       int
+	rows    int
+	// wrongType counts the records of another geometry type: a file of
+	// nothing else is refused whole.
+	wrongType int
+	wrongWhy  string
 }
 
 func (s *fileStream) Next() bool {
@@ -250,6 +255,9 @@ func (s *fileStream) Next() bool {
 		}
 		rec, err := s.src.Next()
 		if err == io.EOF {
+			if s.rows == 0 && s.wrongType > 0 && s.wrongType == len(s.rejects) {
+				s.err = &socle.Error{Code: socle.EINVALID, Message: s.wrongWhy + " (every record); nothing was loaded"}
+			}
 			return false
 		}
 		s.n++
@@ -269,8 +277,13 @@ func (s *fileStream) Next() bool {
 		if rej != nil {
 			rej.Line = rec.Num
 			s.rejects = append(s.rejects, *rej)
+			if strings.HasPrefix(rej.Reason, "expected a ") {
+				s.wrongType++
+				s.wrongWhy = rej.Reason
+			}
 			continue
 		}
+		s.rows++
 		s.row = row
 		return true
 	}

@@ -25,6 +25,7 @@ import (
 // testStore is what these tests need of a store.
 type testStore interface {
 	storetest.Store
+	socle.ChangeFeed
 }
 
 // eachStore runs fn on an empty PostGIS store and an empty embedded store.
@@ -235,4 +236,241 @@ func near(t *testing.T, g orb.Geometry, want []orb.Point) {
 			t.Errorf("point %d: %v, want %v within 1 cm", i, got[i], want[i])
 		}
 	}
+}
+
+func poly(x0, y0, x1, y1 float64) string {
+	return fmt.Sprintf(`{"type":"Polygon","coordinates":[[[%g,%g],[%g,%g],[%g,%g],[%g,%g],[%g,%g]]]}`, x0, y0, x1, y0, x1, y1, x0, y1, x0, y0)
+}
+
+// OCS GE parcels of one millésime: a MultiPolygon, a parcel across both
+// communes (more of it in 31002), a bow-tie to repair, and one whose ring
+// encloses nothing.
+func ocsge(year int, cs1 string) string {
+	y := fmt.Sprint(year)
+	return l93(
+		feature(`{"type":"MultiPolygon","coordinates":[[[[570000,6270000],[570100,6270000],[570100,6270100],[570000,6270100],[570000,6270000]]],[[[570200,6270000],[570300,6270000],[570300,6270100],[570200,6270100],[570200,6270000]]]]}`,
+			`"ID":"OCSGE-1","CODE_CS":"`+cs1+`","CODE_US":"US1.1","MILLESIME":`+y),
+		feature(poly(570900, 6270500, 571200, 6270600), `"ID":"OCSGE-2","CODE_CS":"CS1.1.1.1","CODE_US":"US2","MILLESIME":`+y),
+		feature(`{"type":"Polygon","coordinates":[[[571400,6270400],[571500,6270500],[571500,6270400],[571400,6270500],[571400,6270400]]]}`,
+			`"ID":"OCSGE-3","CODE_CS":"CS2.2.1","CODE_US":"US6.1","MILLESIME":`+y),
+		feature(`{"type":"Polygon","coordinates":[[[571600,6270600],[571700,6270600],[571600,6270600]]]}`,
+			`"ID":"OCSGE-4","CODE_CS":"CS2.2.1","CODE_US":"US6.1","MILLESIME":`+y),
+	)
+}
+
+// TestLandCoverMillesimesReplaceRevert loads two millésimes of OCS GE side
+// by side, derives area and artificialisation, repairs a self-crossing
+// ring, rejects a ring with no area with its record number, replaces one
+// millésime (retiring what the new file lacks, leaving the other alone)
+// and reverts that batch to exactly what was there; the change feed sees
+// every write.
+func TestLandCoverMillesimesReplaceRevert(t *testing.T) {
+	eachStore(t, func(t *testing.T, im *Importer, s testStore) {
+		ctx := context.Background()
+		cat := im.Catalog
+		lc, _ := cat.Collection("land_cover")
+		importOK(t, im, "communes", writeTemp(t, "communes.geojson", communesL93), FileOptions{Profile: "admin-express"})
+		f2019 := writeTemp(t, "ocsge-2019.geojson", ocsge(2019, "CS2.2.1"))
+		rep := importOK(t, im, "land_cover", f2019, FileOptions{Profile: "ocsge"})
+		if rep.Result.Inserted != 3 || rep.Result.Rejected != 1 || rep.Rejects[0].Line != 4 || !strings.Contains(rep.Rejects[0].Reason, "ring") {
+			t.Fatalf("2019: %+v %+v", rep.Result, rep.Rejects)
+		}
+		// The same parcels in 2022 (MILLESIME absent, given by --year), one
+		// of them built on.
+		f2022 := writeTemp(t, "ocsge-2022.geojson", strings.ReplaceAll(strings.ReplaceAll(ocsge(2019, "CS1.1.1.1"), `,"MILLESIME":2019`, ""), `"CS2.2.1","CODE_US":"US1.1"`, `"CS1.1.1.1","CODE_US":"US1.1"`))
+		rep = importOK(t, im, "land_cover", f2022, FileOptions{Profile: "ocsge", Year: 2022})
+		if rep.Result.Inserted != 3 {
+			t.Fatalf("2022: %+v %+v", rep.Result, rep.Rejects)
+		}
+		rows := storetest.Rows(t, s, lc)
+		if len(rows) != 6 {
+			t.Fatalf("%d parcels, want 3 of each millésime", len(rows))
+		}
+		for _, r := range rows {
+			p := r.Properties
+			switch p["source_id"] {
+			case "OCSGE-1":
+				wantArt := p["year"] == int64(2022) // CS1.1.1.1 × US1.1 is built; CS2.2.1 × US1.1 is not
+				if p["artificialised"] != wantArt || p["area_m2"] != 20000.0 || p["commune_insee"] != "31001" {
+					t.Errorf("parcel 1: %v", p)
+				}
+				if _, ok := r.Geometry.(orb.MultiPolygon); !ok {
+					t.Errorf("parcel 1 stored as %T, want the file's MultiPolygon", r.Geometry)
+				}
+			case "OCSGE-2":
+				if p["commune_insee"] != "31002" || p["area_m2"] != 30000.0 || p["artificialised"] != true {
+					t.Errorf("parcel 2: %v", p)
+				}
+			case "OCSGE-3":
+				// The bow-tie made valid: two triangles of 2,500 m² each.
+				if math.Abs(p["area_m2"].(float64)-5000) > 0.01 {
+					t.Errorf("repaired bow-tie: %v %v", p, r.Geometry)
+				}
+			default:
+				t.Errorf("unexpected parcel %v", p)
+			}
+		}
+		// A re-import changes nothing; a record whose millésime is not
+		// --year is refused.
+		rep = importOK(t, im, "land_cover", f2019, FileOptions{Profile: "ocsge", Year: 2019})
+		if rep.Result.Unchanged != 3 || rep.Result.Inserted+rep.Result.Updated != 0 {
+			t.Errorf("2019 again: %+v", rep.Result)
+		}
+		rep = importOK(t, im, "land_cover", f2019, FileOptions{Profile: "ocsge", Year: 2020, DryRun: true})
+		if rep.Result.Rejected != 4 || !strings.Contains(rep.Rejects[0].Reason, "--year 2020") {
+			t.Errorf("2019 file as 2020: %+v %+v", rep.Result, rep.Rejects)
+		}
+
+		// A new edition of 2019 lacking parcel 2 and changing parcel 1.
+		before := storetest.Dump(t, s, lc)
+		feedBefore, _ := storetest.ReadFeed(t, s, lc, "", 1000, false)
+		edition := l93(
+			feature(poly(570000, 6270000, 570100, 6270100), `"ID":"OCSGE-1","CODE_CS":"CS2.1.1.1","CODE_US":"US1.1","MILLESIME":2019`),
+			feature(`{"type":"Polygon","coordinates":[[[571400,6270400],[571500,6270500],[571500,6270400],[571400,6270500],[571400,6270400]]]}`,
+				`"ID":"OCSGE-3","CODE_CS":"CS2.2.1","CODE_US":"US6.1","MILLESIME":2019`),
+		)
+		fNew := writeTemp(t, "ocsge-2019-v2.geojson", edition)
+		dry := importOK(t, im, "land_cover", fNew, FileOptions{Profile: "ocsge", Year: 2019, Replace: true, DryRun: true})
+		if dry.Result.Retired != 1 || dry.Result.Updated != 1 || !slices.Equal(storetest.Dump(t, s, lc), before) {
+			t.Errorf("dry run: %+v, or it wrote", dry.Result)
+		}
+		rep = importOK(t, im, "land_cover", fNew, FileOptions{Profile: "ocsge", Year: 2019, Replace: true})
+		if rep.Result.Retired != 1 || rep.Result.Updated != 1 || rep.Result.Unchanged != 1 {
+			t.Fatalf("replace: %+v %+v", rep.Result, rep.Rejects)
+		}
+		var n2019, n2022 int
+		for _, r := range storetest.Rows(t, s, lc) {
+			if r.Properties["year"] == int64(2019) {
+				n2019++
+			} else {
+				n2022++
+			}
+		}
+		if n2019 != 2 || n2022 != 3 {
+			t.Errorf("after replacing 2019: %d parcels of 2019, %d of 2022", n2019, n2022)
+		}
+		feed, _ := storetest.ReadFeed(t, s, lc, "", 1000, false)
+		if len(feed)-len(feedBefore) != 2 {
+			t.Errorf("the change feed has %d new entries, want 2 (an update, a retirement)", len(feed)-len(feedBefore))
+		}
+		sum := rep.Summary()
+		if sum.Batch == "" || sum.Retired != 1 || sum.Read != 2 || sum.Rejected == nil {
+			t.Errorf("summary: %+v", sum)
+		}
+		if _, err := s.Revert(ctx, rep.Result.BatchID, "test"); err != nil {
+			t.Fatal(err)
+		}
+		if after := storetest.Dump(t, s, lc); !slices.Equal(after, before) {
+			t.Errorf("revert did not restore exactly:\nbefore %v\nafter  %v", before, after)
+		}
+	})
+}
+
+// TestImportFileRefusesBeforeWriting: what the file lacks, an unknown
+// profile or layer, the wrong geometry type, --replace of land cover
+// without --year, a truncated archive: a clear error and nothing written.
+func TestImportFileRefusesBeforeWriting(t *testing.T) {
+	dir := t.TempDir()
+	roads := filepath.Join(dir, "roads.geojson")
+	writeFile(t, roads, roadsL93)
+	noNature := filepath.Join(dir, "no-nature.geojson")
+	writeFile(t, noNature, strings.ReplaceAll(roadsL93, `"NATURE"`, `"KIND"`))
+	gpkg := filepath.Join(dir, "two.gpkg")
+	ogr2ogr(t, "-f", "GPKG", gpkg, roads, "-nln", "routes")
+	ogr2ogr(t, "-f", "GPKG", "-update", gpkg, roads, "-nln", "chemins")
+	truncated := filepath.Join(dir, "bad.zip")
+	writeFile(t, truncated, "PK\x03\x04 not a whole archive")
+	eachStore(t, func(t *testing.T, im *Importer, s testStore) {
+		ctx := context.Background()
+		roadsC, _ := im.Catalog.Collection("roads")
+		cases := []struct {
+			collection, path string
+			o                FileOptions
+			want             []string
+		}{
+			{"roads", noNature, FileOptions{Profile: "bdtopo"}, []string{"no field NATURE", "its fields:", "KIND", "NOM_1_G"}},
+			{"roads", roads, FileOptions{Profile: "bdtop"}, []string{`unknown profile "bdtop"`, "bdtopo, osm, ocsge, admin-express"}},
+			{"roads", roads, FileOptions{Profile: "ocsge"}, []string{"ocsge profile loads land_cover"}},
+			{"communes", roads, FileOptions{}, []string{"expected a MultiPolygon, got a LineString", "nothing was loaded"}},
+			{"land_cover", roads, FileOptions{Profile: "ocsge", Replace: true}, []string{"--year"}},
+			{"roads", gpkg, FileOptions{Profile: "bdtopo"}, []string{"routes", "chemins"}},
+			{"roads", gpkg, FileOptions{Profile: "bdtopo", Layer: "rivieres"}, []string{"rivieres", "routes", "chemins"}},
+			{"roads", truncated, FileOptions{Profile: "bdtopo"}, []string{"bad.zip"}},
+			{"roads", roads, FileOptions{Profile: "bdtopo", Year: 2020}, []string{"--year"}},
+		}
+		for _, tc := range cases {
+			_, err := im.ImportFile(ctx, tc.collection, tc.path, tc.o)
+			if socle.ErrorCode(err) != socle.EINVALID {
+				t.Errorf("%s %s %+v: %v, want EINVALID", tc.collection, filepath.Base(tc.path), tc.o, err)
+				continue
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("%s %s %+v: %q does not say %q", tc.collection, filepath.Base(tc.path), tc.o, err, w)
+				}
+			}
+		}
+		if rows := storetest.Rows(t, s, roadsC); len(rows) != 0 {
+			t.Errorf("%d roads written by refused imports", len(rows))
+		}
+		// With --layer the GeoPackage loads.
+		if rep := importOK(t, im, "roads", gpkg, FileOptions{Profile: "bdtopo", Layer: "chemins", DryRun: true}); rep.Result.Rejected != 1 || rep.Result.Inserted != 3 {
+			t.Errorf("no communes yet, so the road without a commune code is rejected: %+v %+v", rep.Result, rep.Rejects)
+		}
+	})
+}
+
+// TestMappingFile maps a contractor's layer with a YAML file: a field, a
+// constant and a value table; a file without identifiers is identified by
+// its content, so the second import is a no-op.
+func TestMappingFile(t *testing.T) {
+	dir := t.TempDir()
+	mapping := filepath.Join(dir, "voirie.yaml")
+	good := `# the contractor's road layer
+name: LIBELLE
+road_class: {field: TYPE, values: {RUE: "Route à 1 chaussée", CHEMIN: Chemin}}
+surface: {value: revêtue}
+commune_insee: {field: CODE_COM}
+`
+	file := filepath.Join(dir, "voirie.geojson")
+	writeFile(t, file, l93(
+		feature(`{"type":"LineString","coordinates":[[570100,6270100],[570200,6270100]]}`, `"LIBELLE":"Rue Haute","TYPE":"RUE","CODE_COM":31001`),
+		feature(`{"type":"LineString","coordinates":[[570100,6270200],[570200,6270200]]}`, `"LIBELLE":"Chemin Bas","TYPE":"CHEMIN","CODE_COM":"31001"`),
+		feature(`{"type":"LineString","coordinates":[[570100,6270300],[570200,6270300]]}`, `"LIBELLE":"Impasse","TYPE":"IMPASSE","CODE_COM":"31001"`),
+	))
+	eachStore(t, func(t *testing.T, im *Importer, s testStore) {
+		roads, _ := im.Catalog.Collection("roads")
+		writeFile(t, mapping, good)
+		rep := importOK(t, im, "roads", file, FileOptions{Mapping: mapping})
+		if rep.Result.Inserted != 3 {
+			t.Fatalf("%+v %+v", rep.Result, rep.Rejects)
+		}
+		got := byProp(t, s, roads, "name")
+		if p := got["Rue Haute"].Properties; p["road_class"] != "Route à 1 chaussée" || p["surface"] != "revêtue" || p["commune_insee"] != "31001" ||
+			!strings.HasPrefix(fmt.Sprint(p["source_id"]), "sha256:") {
+			t.Errorf("Rue Haute: %v", p)
+		}
+		if got["Chemin Bas"].Properties["road_class"] != "Chemin" || got["Impasse"].Properties["road_class"] != "IMPASSE" {
+			t.Errorf("value table: %v", got)
+		}
+		rep = importOK(t, im, "roads", file, FileOptions{Mapping: mapping})
+		if rep.Result.Unchanged != 3 || rep.Result.Inserted != 0 {
+			t.Errorf("second import of a file without ids: %+v", rep.Result)
+		}
+		for bad, want := range map[string]string{
+			"colour: COULEUR\n":                    "colour is not a property of roads",
+			"condition: ETAT\n":                    "computed by Socle",
+			"name: {field: A, value: B}\n":         "not both",
+			"name: {fields: A}\n":                  "unknown key",
+			"name: [A]\n":                          "expected a field name",
+			"name: NOM_INTROUVABLE\n":              "no field NOM_INTROUVABLE",
+			"road_class: {value: 1, values: {}}\n": "needs a field",
+		} {
+			writeFile(t, mapping, bad)
+			_, err := im.ImportFile(context.Background(), "roads", file, FileOptions{Mapping: mapping})
+			if socle.ErrorCode(err) != socle.EINVALID || !strings.Contains(err.Error(), want) {
+				t.Errorf("mapping %q: %v, want %q", bad, err, want)
+			}
+		}
+	})
 }
