@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 
 	"github.com/paulmach/orb"
 
@@ -430,4 +431,72 @@ func (s *Server) featureJSONFG(w http.ResponseWriter, r *http.Request, fq *socle
 	h.Set("Content-Language", language(r))
 	h.Set("Cache-Control", "public, max-age=30")
 	_, _ = w.Write(buf.Bytes())
+}
+
+// itemsMediaTypes are the media types of /items, for the OpenAPI document.
+func itemsMediaTypes() []string {
+	out := []string{features.MediaGeoJSON, features.MediaHTML}
+	for _, ff := range itemsFormats {
+		out = append(out, strings.Split(ff.MediaType, ";")[0])
+	}
+	return out
+}
+
+// addFormatParameters declares the parameters of the feature formats in
+// the OpenAPI document's components.
+func addFormatParameters(params obj, lang string) {
+	items := []string{string(FormatJSON), string(FormatHTML)}
+	for _, ff := range itemsFormats {
+		items = append(items, string(ff.Format))
+	}
+	params["f-items"] = obj{"name": "f", "in": "query", "required": false,
+		"description": t(lang, "Format de la réponse : GeoJSON (json), HTML, CSV, FlatGeobuf (fgb), JSON-FG (jsonfg), GeoPackage de toute la sélection (gpkg) ; sinon l’en-tête Accept",
+			"Response format: GeoJSON (json), HTML, CSV, FlatGeobuf (fgb), JSON-FG (jsonfg), a GeoPackage of the whole selection (gpkg); else the Accept header"),
+		"schema": obj{"type": "string", "enum": items}}
+	params["f-feature"] = obj{"name": "f", "in": "query", "required": false, "description": t(lang, "Format de la réponse", "Response format"),
+		"schema": obj{"type": "string", "enum": []string{string(FormatJSON), string(FormatHTML), string(FormatJSONFG)}}}
+	params["geometry"] = obj{"name": "geometry", "in": "query", "required": false,
+		"description": t(lang, "CSV : la géométrie en WKT (wkt), en colonnes x et y pour des points (xy), ou absente (none)",
+			"CSV: the geometry as WKT (wkt), as x and y columns for points (xy), or left out (none)"),
+		"schema": obj{"type": "string", "enum": []string{"wkt", "xy", "none"}, "default": "wkt"}}
+	params["separator"] = obj{"name": "separator", "in": "query", "required": false,
+		"description": t(lang, "CSV : séparateur ; semicolon donne le fichier d’un tableur français (virgule décimale, formules neutralisées)",
+			"CSV: separator; semicolon makes the file of a French-locale spreadsheet (decimal comma, formulas defused)"),
+		"schema": obj{"type": "string", "enum": []string{"comma", "semicolon"}, "default": "comma"}}
+	params["bom"] = obj{"name": "bom", "in": "query", "required": false,
+		"description": t(lang, "CSV : commencer par une marque d’ordre d’octets UTF-8, pour Excel", "CSV: start with a UTF-8 byte order mark, for Excel"),
+		"schema":      obj{"type": "boolean", "default": false}}
+}
+
+// download is one entry of the HTML pages' download menu.
+type download struct {
+	Label, Href, Type string
+}
+
+// downloadMenu lists the current page (and the whole selection, as a
+// GeoPackage) in every feature format, keeping the request's parameters.
+func (s *Server) downloadMenu(r *http.Request, lang string) []download {
+	href := func(f string, extra url.Values) string {
+		v := url.Values{}
+		for k, vals := range r.URL.Query() {
+			if k != "f" && k != "lang" {
+				v[k] = vals
+			}
+		}
+		for k, vals := range extra {
+			v[k] = vals
+		}
+		v.Set("f", f)
+		return s.base(r) + r.URL.Path + "?" + v.Encode()
+	}
+	out := []download{{"GeoJSON", href(string(FormatJSON), nil), features.MediaGeoJSON}}
+	for _, ff := range itemsFormats {
+		label := map[Format]string{FormatCSV: "CSV", FormatFGB: "FlatGeobuf", FormatJSONFG: "JSON-FG", FormatGPKG: "GeoPackage"}[ff.Format]
+		out = append(out, download{label, href(string(ff.Format), nil), ff.MediaType})
+		if ff.Format == FormatCSV {
+			out = append(out, download{t(lang, "CSV pour tableur", "CSV for spreadsheets"),
+				href(string(ff.Format), url.Values{"separator": {"semicolon"}, "bom": {"true"}}), ff.MediaType})
+		}
+	}
+	return out
 }

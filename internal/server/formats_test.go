@@ -456,6 +456,11 @@ func TestFormatNegotiation(t *testing.T) {
 		{"/collections/addresses/items?limit=2&f=shp", "", "application/problem+json", 406},
 		{"/collections/addresses/items/1?f=csv", "", "application/problem+json", 406},
 		{"/collections?f=csv", "", "application/problem+json", 406},
+		// Every API: a dataset's too.
+		{"/datasets/addresses/collections/addresses/items?limit=2&f=csv", "", "text/csv", 200},
+		{"/datasets/roads/collections/roads/items?limit=2", "application/flatgeobuf", "application/flatgeobuf", 200},
+		{"/datasets/artificialisation/collections/communes/items?limit=2&f=jsonfg", "", "application/vnd.ogc.fg+json", 200},
+		{"/datasets/roads/collections/addresses/items?limit=2&f=csv", "", "application/problem+json", 404},
 	} {
 		var h []string
 		if tc.accept != "" {
@@ -477,6 +482,49 @@ func TestFormatNegotiation(t *testing.T) {
 	for _, m := range []string{"text/html", "text/csv", "application/flatgeobuf", "application/vnd.ogc.fg+json"} {
 		if !types[m] {
 			t.Errorf("no alternate link of type %s: %v", m, fc.Links)
+		}
+	}
+}
+
+// TestFormatsDeclared: the OpenAPI document offers the formats on every
+// items path, /conformance declares JSON-FG, and the HTML page's download
+// menu links each format.
+func TestFormatsDeclared(t *testing.T) {
+	_, body := get(t, "/api")
+	var api struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]struct {
+				Content map[string]any
+			}
+		}
+		Components struct {
+			Parameters map[string]struct {
+				Schema struct{ Enum []any }
+			}
+		}
+	}
+	if err := json.Unmarshal(body, &api); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/collections/{collectionId}/items", "/collections/addresses/items", "/collections/roads/items"} {
+		content := api.Paths[path]["get"].Responses["200"].Content
+		for _, m := range []string{"text/csv", "application/flatgeobuf", "application/vnd.ogc.fg+json"} {
+			if content[m] == nil {
+				t.Errorf("%s: no %s response in the OpenAPI document", path, m)
+			}
+		}
+	}
+	if enum := api.Components.Parameters["f-items"].Schema.Enum; len(enum) < 5 {
+		t.Errorf("f of items: %v", enum)
+	}
+	_, body = get(t, "/conformance")
+	if !strings.Contains(string(body), "http://www.opengis.net/spec/json-fg-1/0.2/conf/core") {
+		t.Errorf("/conformance does not declare JSON-FG: %s", body)
+	}
+	_, body = get(t, "/collections/addresses/items?f=html&limit=3&lang=en")
+	for _, f := range []string{"f=csv", "f=fgb", "f=jsonfg", "separator=semicolon"} {
+		if !strings.Contains(string(body), f) {
+			t.Errorf("the HTML page's download menu lacks %s", f)
 		}
 	}
 }
