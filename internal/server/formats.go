@@ -55,11 +55,12 @@ var itemsFormats = []featureFormat{
 	{FormatCSV, csvenc.MediaType, "csv", "Cette page en CSV", "This page as CSV"},
 	{FormatFGB, flatgeobuf.MediaType, "fgb", "Cette page en FlatGeobuf", "This page as FlatGeobuf"},
 	{FormatJSONFG, jsonfg.MediaType, "json", "Cette page en JSON-FG", "This page as JSON-FG"},
+	{FormatGPKG, MediaGeoPackage, "gpkg", "Toute la sélection en GeoPackage", "The whole selection as a GeoPackage"},
 }
 
 // itemsOffered are the formats /items negotiates, GeoJSON first (the
 // default).
-var itemsOffered = []Format{FormatJSON, FormatHTML, FormatCSV, FormatFGB, FormatJSONFG}
+var itemsOffered = []Format{FormatJSON, FormatHTML, FormatCSV, FormatFGB, FormatJSONFG, FormatGPKG}
 
 // csvParams are the parameters of the CSV format only.
 var csvParams = []string{"geometry", "separator", "bom"}
@@ -492,6 +493,17 @@ func (s *Server) downloadMenu(r *http.Request, lang string) []download {
 	out := []download{{"GeoJSON", href(string(FormatJSON), nil), features.MediaGeoJSON}}
 	for _, ff := range itemsFormats {
 		label := map[Format]string{FormatCSV: "CSV", FormatFGB: "FlatGeobuf", FormatJSONFG: "JSON-FG", FormatGPKG: "GeoPackage"}[ff.Format]
+		if ff.Format == FormatGPKG {
+			// The whole selection: without the page's limit and cursor.
+			h := href(string(ff.Format), nil)
+			u, _ := url.Parse(h)
+			v := u.Query()
+			v.Del("limit")
+			v.Del("cursor")
+			u.RawQuery = v.Encode()
+			out = append(out, download{t(lang, "GeoPackage (toute la sélection)", "GeoPackage (the whole selection)"), u.String(), ff.MediaType})
+			continue
+		}
 		out = append(out, download{label, href(string(ff.Format), nil), ff.MediaType})
 		if ff.Format == FormatCSV {
 			out = append(out, download{t(lang, "CSV pour tableur", "CSV for spreadsheets"),

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,9 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/socle-geo/socle/internal/server"
+	"github.com/socle-geo/socle/internal/socle"
 )
 
 const lambert = "http://www.opengis.net/def/crs/EPSG/0/2154"
@@ -451,6 +455,7 @@ func TestFormatNegotiation(t *testing.T) {
 		{"/collections/addresses/items?limit=2", "text/csv;q=0.5, application/vnd.ogc.fg+json", "application/vnd.ogc.fg+json", 200},
 		{"/collections/addresses/items?limit=2", "application/geo+json, text/csv;q=0.2", "application/geo+json", 200},
 		{"/collections/addresses/items?limit=2&f=flatgeobuf", "", "application/flatgeobuf", 200},
+		{"/collections/addresses/items?limit=2", "application/geopackage+sqlite3", "application/geopackage+sqlite3", 200},
 		{"/collections/addresses/items/1", "application/vnd.ogc.fg+json", "application/vnd.ogc.fg+json", 200},
 		{"/collections/addresses/items?limit=2", "image/png", "application/problem+json", 406},
 		{"/collections/addresses/items?limit=2&f=shp", "", "application/problem+json", 406},
@@ -527,4 +532,68 @@ func TestFormatsDeclared(t *testing.T) {
 			t.Errorf("the HTML page's download menu lacks %s", f)
 		}
 	}
+}
+
+// TestGeoPackageItems: f=gpkg is the whole filtered selection (or the
+// page asked for) as a GeoPackage GDAL reads, with the selected
+// properties, in the storage CRS; other CRS and selections past the bound
+// are refused with a problem.
+func TestGeoPackageItems(t *testing.T) {
+	sel := "/collections/addresses/items?commune_insee=31254&filter=numero%20%3C%2030"
+	fc := items(t, sel+"&limit=1")
+	if fc.NumberMatched <= 10 {
+		t.Fatalf("the selection holds %d addresses: too few to page", fc.NumberMatched)
+	}
+	resp, body := fetch(t, sel+"&f=gpkg&properties=cle_interop,numero,voie_nom", "application/geopackage+sqlite3")
+	if !strings.Contains(resp.Header.Get("Content-Disposition"), `filename="addresses.gpkg"`) || resp.Header.Get("Content-Crs") != "<"+lambert+">" {
+		t.Errorf("headers %v", resp.Header)
+	}
+	path := save(t, "selection.gpkg", body)
+	info := gdal(t, "ogrinfo", "-ro", "-so", path, "addresses")
+	if n := featureCount(t, info); n != fc.NumberMatched {
+		t.Errorf("GDAL counts %d addresses, numberMatched %d", n, fc.NumberMatched)
+	}
+	if !strings.Contains(info, "voie_nom: String") || strings.Contains(info, "fibre_status") || !strings.Contains(info, "2154") {
+		t.Errorf("fields and CRS:\n%s", info)
+	}
+	// Coordinates: Lambert-93 at full precision, as GeoJSON gives them
+	// (to its centimetre).
+	want := firstPoint(t, sel+"&limit=1&sortby=cle_interop&crs="+lambert)
+	one := gdal(t, "ogrinfo", "-ro", "-q", path, "-sql", "SELECT geom FROM addresses ORDER BY cle_interop LIMIT 1")
+	m := regexp.MustCompile(`POINT \(([0-9.]+) ([0-9.]+)\)`).FindStringSubmatch(one)
+	if m == nil {
+		t.Fatalf("no point in:\n%s", one)
+	}
+	x, _ := strconv.ParseFloat(m[1], 64)
+	y, _ := strconv.ParseFloat(m[2], 64)
+	if !near([2]float64{x, y}, want, 0.006) {
+		t.Errorf("GDAL reads %v, GeoJSON has %v", [2]float64{x, y}, want)
+	}
+	// A page: limit given.
+	_, body = fetch(t, sel+"&f=gpkg&limit=10", "application/geopackage+sqlite3")
+	if n := featureCount(t, gdal(t, "ogrinfo", "-ro", "-so", save(t, "page.gpkg", body), "addresses")); n != 10 {
+		t.Errorf("the page holds %d addresses, want 10", n)
+	}
+	// Refused: another CRS; too large for the bound.
+	if resp, body := get(t, sel+"&f=gpkg&crs=http://www.opengis.net/def/crs/OGC/1.3/CRS84"); resp.StatusCode != 400 {
+		t.Errorf("gpkg in CRS84: %d %.200s", resp.StatusCode, body)
+	}
+	small := httptestServer(t, server.Options{BaseURL: goldenBase, MaxGPKGBytes: 50000})
+	resp, err := http.Get(small + "/collections/roads/items?f=gpkg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 400 || resp.Header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("a GeoPackage past the bound: %d", resp.StatusCode)
+	}
+}
+
+// httptestServer serves the shared store with opts.
+func httptestServer(t *testing.T, opts server.Options) string {
+	t.Helper()
+	base(t)
+	srv := httptest.NewServer(server.New(env.store, socle.DefaultCatalog(), quiet, opts).Handler())
+	t.Cleanup(srv.Close)
+	return srv.URL
 }

@@ -215,6 +215,9 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) {
 	case FormatCSV, FormatFGB, FormatJSONFG:
 		s.itemsFormat(w, r, c, q, f)
 		return
+	case FormatGPKG:
+		s.itemsGeoPackage(w, r, c, q)
+		return
 	}
 	lang := language(r)
 	tw := &trackingWriter{ResponseWriter: w}

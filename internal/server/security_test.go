@@ -193,7 +193,7 @@ func TestSecurityMatrix(t *testing.T) {
 		"/tiles/WebMercatorQuad", "/tiles/WebMercatorQuad?f=tilejson", fmt.Sprintf("/tiles/WebMercatorQuad/14/%d/%d", y, x), "?f=html", "/items?f=html&limit=2",
 		"/changes?limit=2", "/changes?since=latest", "/changes?coalesce=true&limit=2",
 		"/items?limit=2&f=csv", "/items?limit=2&f=fgb", "/items?limit=2&f=jsonfg", "/items/{id}?f=jsonfg",
-		"/items?limit=2&separator=semicolon&f=csv"}
+		"/items?limit=2&separator=semicolon&f=csv", "/items?limit=2&f=gpkg"}
 	ids := map[string]string{"addresses": "1", "roads": roadID, "land_cover": "1", "communes": "31254", "address_candidates": "sec-c1", "road_reports": "sec-r1"}
 
 	for _, caller := range callers {
@@ -441,7 +441,7 @@ func TestPersonalProperties(t *testing.T) {
 		{"internal", "land_cover", "code_us", false},
 		{"restricted role", "roads", "name", true},
 	} {
-		for _, f := range []string{"csv", "fgb", "jsonfg"} {
+		for _, f := range []string{"csv", "fgb", "jsonfg", "gpkg"} {
 			path := "/collections/" + tc.collection + "/items?limit=3&f=" + f
 			resp, body := s.get(t, tc.caller, path)
 			if resp.StatusCode != 200 {
@@ -465,6 +465,7 @@ func TestPersonalProperties(t *testing.T) {
 		"/collections/addresses/items?properties=voie_nom&f=csv",
 		"/collections/addresses/items?properties=voie_nom&f=fgb",
 		"/collections/addresses/items?sortby=voie_nom&f=jsonfg",
+		"/collections/addresses/items?voie_nom=x&f=gpkg",
 	} {
 		if resp, body := s.get(t, "admin", path); resp.StatusCode != 400 {
 			t.Errorf("%s: %d %.200s", path, resp.StatusCode, body)
