@@ -59,7 +59,7 @@ func (s *Server) initDatasets() {
 		opts.TileCacheBytes, opts.FeatureCacheBytes = s.opts.TileCacheBytes/4, s.opts.FeatureCacheBytes/4
 		sub := &Server{store: s.store, catalog: cat, served: s.served, log: s.log, opts: opts, tms: s.tms,
 			tiles: newResponseCache(opts.TileCacheBytes), features: newResponseCache(opts.FeatureCacheBytes),
-			meta: s.meta, dataset: d, prefix: "/datasets/" + d.ID, downloads: dl}
+			meta: s.meta, dataset: d, prefix: "/datasets/" + d.ID, downloads: dl, selections: s.selections}
 		s.subs[d.ID] = &datasetAPI{srv: sub, handler: sub.Handler()}
 	}
 	if s.opts.WarmDownloads {

@@ -225,7 +225,7 @@ func (s *Server) itemsHTML(w http.ResponseWriter, r *http.Request, c *socle.Coll
 		s.problem(w, r, err)
 		return
 	}
-	extra := map[string]any{"Collection": c, "Columns": cols, "Rows": rows, "Page": page, "From": 0, "To": 0}
+	extra := map[string]any{"Collection": c, "Columns": cols, "Rows": rows, "Page": page, "From": 0, "To": 0, "Downloads": s.downloadMenu(r, lang)}
 	fj := r.URL.Query()
 	fj.Set("f", "json")
 	fj.Set("crs", crs.CRS84.URI)

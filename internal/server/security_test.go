@@ -191,7 +191,9 @@ func TestSecurityMatrix(t *testing.T) {
 	all := []string{"addresses", "roads", "land_cover", "communes", "address_candidates", "road_reports"}
 	perCollection := []string{"", "/items?limit=2", "/items/{id}", "/queryables", "/schema", "/tiles",
 		"/tiles/WebMercatorQuad", "/tiles/WebMercatorQuad?f=tilejson", fmt.Sprintf("/tiles/WebMercatorQuad/14/%d/%d", y, x), "?f=html", "/items?f=html&limit=2",
-		"/changes?limit=2", "/changes?since=latest", "/changes?coalesce=true&limit=2"}
+		"/changes?limit=2", "/changes?since=latest", "/changes?coalesce=true&limit=2",
+		"/items?limit=2&f=csv", "/items?limit=2&f=fgb", "/items?limit=2&f=jsonfg", "/items/{id}?f=jsonfg",
+		"/items?limit=2&separator=semicolon&f=csv", "/items?limit=2&f=gpkg"}
 	ids := map[string]string{"addresses": "1", "roads": roadID, "land_cover": "1", "communes": "31254", "address_candidates": "sec-c1", "road_reports": "sec-r1"}
 
 	for _, caller := range callers {
@@ -428,6 +430,31 @@ func TestPersonalProperties(t *testing.T) {
 			t.Errorf("%s %s: other properties are missing: %.300s", tc.caller, tc.path, body)
 		}
 	}
+	// Nor in any other format: CSV (its header), FlatGeobuf (its columns),
+	// JSON-FG.
+	for _, tc := range []struct {
+		caller, collection, prop string
+		shown                    bool
+	}{
+		{"anonymous", "addresses", "voie_nom", false},
+		{"admin", "addresses", "voie_nom", false},
+		{"internal", "land_cover", "code_us", false},
+		{"restricted role", "roads", "name", true},
+	} {
+		for _, f := range []string{"csv", "fgb", "jsonfg", "gpkg"} {
+			path := "/collections/" + tc.collection + "/items?limit=3&f=" + f
+			resp, body := s.get(t, tc.caller, path)
+			if resp.StatusCode != 200 {
+				t.Fatalf("%s %s: %d %.200s", tc.caller, path, resp.StatusCode, body)
+			}
+			if bytes.Contains(body, []byte(tc.prop)) != tc.shown {
+				t.Errorf("%s %s: %s shown: %v", tc.caller, path, tc.prop, !tc.shown)
+			}
+			if !bytes.Contains(body, []byte("commune_insee")) {
+				t.Errorf("%s %s: other properties are missing: %.300q", tc.caller, path, body)
+			}
+		}
+	}
 	// Nor through selection, filters, sorting, schemas or HTML.
 	for _, path := range []string{
 		"/collections/addresses/items?properties=voie_nom",
@@ -435,6 +462,10 @@ func TestPersonalProperties(t *testing.T) {
 		"/collections/addresses/items?voie_nom=x",
 		"/collections/addresses/items?sortby=voie_nom",
 		"/collections/addresses/changes?properties=voie_nom",
+		"/collections/addresses/items?properties=voie_nom&f=csv",
+		"/collections/addresses/items?properties=voie_nom&f=fgb",
+		"/collections/addresses/items?sortby=voie_nom&f=jsonfg",
+		"/collections/addresses/items?voie_nom=x&f=gpkg",
 	} {
 		if resp, body := s.get(t, "admin", path); resp.StatusCode != 400 {
 			t.Errorf("%s: %d %.200s", path, resp.StatusCode, body)
