@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -471,6 +472,107 @@ commune_insee: {field: CODE_COM}
 			if socle.ErrorCode(err) != socle.EINVALID || !strings.Contains(err.Error(), want) {
 				t.Errorf("mapping %q: %v, want %q", bad, err, want)
 			}
+		}
+	})
+}
+
+// TestTheSameCommunesFromEveryFormat imports the communes from GeoJSON,
+// then from a Shapefile (Windows-1252 with and without its .cpg, UTF-8
+// without, IGN's and ESRI's .prj), zipped or not, a GeoPackage, a
+// FlatGeobuf and a CSV with a WKT column: each finds them unchanged, names
+// and coordinates read alike.
+func TestTheSameCommunesFromEveryFormat(t *testing.T) {
+	dir := t.TempDir()
+	gj := filepath.Join(dir, "communes.geojson")
+	writeFile(t, gj, communesL93)
+	files := []string{gj}
+	shp := func(name, enc string) string {
+		ogr2ogr(t, "-f", "ESRI Shapefile", "-lco", "ENCODING="+enc, filepath.Join(dir, name+".shp"), gj, "-nln", name)
+		return filepath.Join(dir, name+".shp")
+	}
+	files = append(files, shp("c1252", "CP1252"))
+	files = append(files, shp("c1252nocpg", "CP1252"))
+	if err := os.Remove(filepath.Join(dir, "c1252nocpg.cpg")); err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, shp("cutf8nocpg", "UTF-8"))
+	os.Remove(filepath.Join(dir, "cutf8nocpg.cpg"))
+	files = append(files, shp("cignf", "UTF-8"))
+	writeFile(t, filepath.Join(dir, "cignf.prj"), ignPRJ)
+	zipped := filepath.Join(dir, "COMMUNE.zip")
+	if out, err := exec.Command("zip", "-j", "-q", zipped, filepath.Join(dir, "c1252.shp"), filepath.Join(dir, "c1252.shx"), filepath.Join(dir, "c1252.dbf"),
+		filepath.Join(dir, "c1252.prj"), filepath.Join(dir, "c1252.cpg")).CombinedOutput(); err != nil {
+		t.Skipf("zip: %v %s", err, out)
+	}
+	files = append(files, zipped)
+	for _, f := range []struct{ name, driver string }{{"communes.gpkg", "GPKG"}, {"communes.fgb", "FlatGeobuf"}} {
+		ogr2ogr(t, "-f", f.driver, filepath.Join(dir, f.name), gj)
+		files = append(files, filepath.Join(dir, f.name))
+	}
+	csvPath := filepath.Join(dir, "communes.csv")
+	ogr2ogr(t, "-f", "CSV", "-lco", "GEOMETRY=AS_WKT", csvPath, gj)
+	files = append(files, csvPath)
+	eachStore(t, func(t *testing.T, im *Importer, s testStore) {
+		communes, _ := im.Catalog.Collection("communes")
+		for i, f := range files {
+			o := FileOptions{Profile: "admin-express"}
+			if strings.HasSuffix(f, ".csv") {
+				o.CRS = "EPSG:2154" // a CSV says nothing of its CRS
+			}
+			rep := importOK(t, im, "communes", f, o)
+			if i == 0 && rep.Result.Inserted != 2 || i > 0 && rep.Result.Unchanged != 2 {
+				t.Errorf("%s: %+v %+v %v", filepath.Base(f), rep.Result, rep.Rejects, storetest.Dump(t, s, communes))
+			}
+		}
+		if got := byProp(t, s, communes, "insee"); got["31001"].Properties["nom"] != "Lège-Cap-Ferret" || got["31002"].Properties["nom"] != "Saint-Œuvre" {
+			t.Errorf("names: %v", got)
+		}
+	})
+}
+
+// TestOSMAndPointsByLocation: OpenStreetMap highway lines in WGS 84 mapped
+// onto BD TOPO's classes (what is not a road rejected with its tag), their
+// commune found by location; addresses without a commune code get the
+// commune that contains them.
+func TestOSMAndPointsByLocation(t *testing.T) {
+	// Lambert-93 570000..572000 × 6270000..6271000 is about 1.39°E-1.42°E, 43.52°N.
+	osm := `{"type":"FeatureCollection","name":"lines","features":[
+{"type":"Feature","properties":{"osm_id":"1001","highway":"residential","name":"Rue des Lilas","surface":"asphalt"},"geometry":{"type":"LineString","coordinates":[[1.39384359,43.51988739],[1.39630829,43.52019382]]}},
+{"type":"Feature","properties":{"osm_id":"1002","highway":"track","name":null,"width":"3 m"},"geometry":{"type":"LineString","coordinates":[[1.40867703,43.52010597],[1.41112441,43.52104174]]}},
+{"type":"Feature","properties":{"osm_id":"1003","highway":"construction"},"geometry":{"type":"LineString","coordinates":[[1.39379330,43.52168645],[1.39625807,43.52199288]]}},
+{"type":"Feature","properties":{"osm_id":"1004","highway":"primary","junction":"roundabout"},"geometry":{"type":"LineString","coordinates":[[1.39374300,43.52348551],[1.39410883,43.52367090],[1.39373294,43.52384532],[1.39374300,43.52348551]]}}
+]}`
+	eachStore(t, func(t *testing.T, im *Importer, s testStore) {
+		importOK(t, im, "communes", writeTemp(t, "communes.geojson", communesL93), FileOptions{Profile: "admin-express"})
+		rep := importOK(t, im, "roads", writeTemp(t, "lines.geojson", osm), FileOptions{Profile: "osm"})
+		if rep.Result.Inserted != 3 || len(rep.Rejects) != 1 || rep.Rejects[0].Line != 3 || rep.Rejects[0].Reason != "not a road: highway=construction" {
+			t.Fatalf("%+v %+v", rep.Result, rep.Rejects)
+		}
+		roads, _ := im.Catalog.Collection("roads")
+		got := byProp(t, s, roads, "source_id")
+		want := map[string][4]any{
+			"1001": {"Route à 1 chaussée", "revêtue", nil, "31001"},
+			"1002": {"Chemin", "non revêtue", 3.0, "31002"},
+			"1004": {"Rond-point", "revêtue", nil, "31001"},
+		}
+		for id, w := range want {
+			p := got[id].Properties
+			if p["road_class"] != w[0] || p["surface"] != w[1] || p["width"] != w[2] || p["commune_insee"] != w[3] {
+				t.Errorf("osm %s: %v, want %v", id, p, w)
+			}
+		}
+		addrs := l93(
+			feature(`{"type":"Point","coordinates":[570500,6270500]}`, `"cle_interop":"31001_0001_00001","numero":1,"voie_nom":"Rue A","commune_nom":"Lège","source":"test","certification_commune":false`),
+			feature(`{"type":"MultiPoint","coordinates":[[571500,6270500]]}`, `"cle_interop":"31002_0001_00001","numero":1,"voie_nom":"Rue B","commune_nom":"Œuvre","source":"test","certification_commune":true`),
+		)
+		rep = importOK(t, im, "addresses", writeTemp(t, "adresses.geojson", addrs), FileOptions{})
+		if rep.Result.Inserted != 2 {
+			t.Fatalf("addresses: %+v %+v", rep.Result, rep.Rejects)
+		}
+		ac, _ := im.Catalog.Collection("addresses")
+		a := byProp(t, s, ac, "cle_interop")
+		if a["31001_0001_00001"].Properties["commune_insee"] != "31001" || a["31002_0001_00001"].Properties["commune_insee"] != "31002" {
+			t.Errorf("addresses by location: %v", a)
 		}
 	})
 }
