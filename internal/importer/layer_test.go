@@ -2,10 +2,14 @@ package importer
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,9 +18,11 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 
 	"github.com/socle-geo/socle/internal/embedded"
 	"github.com/socle-geo/socle/internal/postgis"
+	"github.com/socle-geo/socle/internal/server"
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/internal/storetest"
 	"github.com/socle-geo/socle/internal/testdb"
@@ -575,4 +581,109 @@ func TestOSMAndPointsByLocation(t *testing.T) {
 			t.Errorf("addresses by location: %v", a)
 		}
 	})
+}
+
+// TestRoundTripThroughTheAPI imports BD TOPO road sections from a
+// Shapefile with IGN's .prj, then reads them back through the HTTP API in
+// EPSG:2154: every coordinate within 1 cm of the file's, every mapped
+// property as the file has it.
+func TestRoundTripThroughTheAPI(t *testing.T) {
+	dir := t.TempDir()
+	rgj := filepath.Join(dir, "roads.geojson")
+	writeFile(t, rgj, roadsL93)
+	shp := filepath.Join(dir, "TRONCON_DE_ROUTE.shp")
+	ogr2ogr(t, "-f", "ESRI Shapefile", "-lco", "ENCODING=CP1252", shp, rgj, "-nln", "TRONCON_DE_ROUTE")
+	writeFile(t, filepath.Join(dir, "TRONCON_DE_ROUTE.prj"), ignPRJ)
+	var src struct {
+		Features []struct {
+			Geometry struct {
+				Type        string
+				Coordinates json.RawMessage
+			}
+			Properties map[string]any
+		}
+	}
+	if err := json.Unmarshal([]byte(roadsL93), &src); err != nil {
+		t.Fatal(err)
+	}
+	eachStore(t, func(t *testing.T, im *Importer, s testStore) {
+		importOK(t, im, "communes", writeTemp(t, "c.geojson", communesL93), FileOptions{Profile: "admin-express"})
+		importOK(t, im, "roads", shp, FileOptions{Profile: "bdtopo"})
+		hs := httptest.NewServer(server.New(s.(server.Store), im.Catalog, im.Log, server.Options{DefaultLimit: 100, MaxLimit: 1000, FeatureCacheBytes: -1, TileCacheBytes: -1}).Handler())
+		defer hs.Close()
+		resp, err := http.Get(hs.URL + "/collections/roads/items?crs=" + url.QueryEscape(crs.Lambert.URI) + "&f=json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var got struct {
+			Features []struct {
+				Geometry   orbGeometry
+				Properties map[string]any
+			}
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%d %v", resp.StatusCode, err)
+		}
+		if len(got.Features) != len(src.Features) {
+			t.Fatalf("%d features served, %d in the file", len(got.Features), len(src.Features))
+		}
+		served := map[string]int{}
+		for i, f := range got.Features {
+			served[fmt.Sprint(f.Properties["source_id"])] = i
+		}
+		for _, sf := range src.Features {
+			id := sf.Properties["ID"].(string)
+			i, ok := served[id]
+			if !ok {
+				t.Errorf("%s not served", id)
+				continue
+			}
+			f := got.Features[i]
+			var want []orb.Point
+			var lines [][][2]float64
+			if sf.Geometry.Type == "LineString" {
+				var l [][2]float64
+				json.Unmarshal(sf.Geometry.Coordinates, &l)
+				lines = [][][2]float64{l}
+			} else {
+				json.Unmarshal(sf.Geometry.Coordinates, &lines)
+			}
+			for _, l := range lines {
+				for _, p := range l {
+					if len(want) == 0 || want[len(want)-1] != orb.Point(p) {
+						want = append(want, orb.Point(p))
+					}
+				}
+			}
+			near(t, f.Geometry.g, want)
+			p := f.Properties
+			name := first(func(k string) any { return sf.Properties[k] }, "NOM_1_G", "NOM_1_D")
+			if name == nil {
+				name = ""
+			}
+			commune := first(func(k string) any { return sf.Properties[k] }, "INSEECOM_G", "INSEECOM_D")
+			if commune == nil {
+				commune = "31002" // by location
+			}
+			for k, v := range map[string]any{"name": name, "road_class": sf.Properties["NATURE"], "width": sf.Properties["LARGEUR"],
+				"importance": sf.Properties["IMPORTANCE"], "nb_voies": sf.Properties["NB_VOIES"], "sens": sf.Properties["SENS"], "commune_insee": commune} {
+				if fmt.Sprint(p[k]) != fmt.Sprint(v) {
+					t.Errorf("%s %s: served %#v, file %#v", id, k, p[k], v)
+				}
+			}
+		}
+	})
+}
+
+// orbGeometry decodes a GeoJSON geometry.
+type orbGeometry struct{ g orb.Geometry }
+
+func (o *orbGeometry) UnmarshalJSON(b []byte) error {
+	g, err := geojson.UnmarshalGeometry(b)
+	if err != nil {
+		return err
+	}
+	o.g = g.Geometry()
+	return nil
 }
