@@ -687,3 +687,33 @@ func (o *orbGeometry) UnmarshalJSON(b []byte) error {
 	o.g = g.Geometry()
 	return nil
 }
+
+// TestRealOpenStreetMapRoads loads the real OpenStreetMap roads of
+// Saint-Barthélemy (the sample package source vendors) with the osm
+// profile and a mapping that gives their commune (the territory's
+// communes layer does not hold the island): from the GeoJSON in WGS 84,
+// then from the GeoPackage in RGAF09 / UTM 20N (EPSG:5490), matched by
+// their OSM ids.
+func TestRealOpenStreetMapRoads(t *testing.T) {
+	dir := t.TempDir()
+	mapping := filepath.Join(dir, "sbh.yaml")
+	writeFile(t, mapping, "commune_insee: {value: \"97701\"}\n")
+	eachStore(t, func(t *testing.T, im *Importer, s testStore) {
+		rep := importOK(t, im, "roads", "../source/testdata/saint-barthelemy-highways.geojson", FileOptions{Profile: "osm", Mapping: mapping})
+		if rep.Result.Inserted != 515 || rep.Result.Rejected != 0 {
+			t.Fatalf("geojson: %+v %+v", rep.Result, rep.Rejects[:min(3, len(rep.Rejects))])
+		}
+		rep = importOK(t, im, "roads", "../source/testdata/saint-barthelemy-highways-epsg5490.gpkg", FileOptions{Profile: "osm", Mapping: mapping})
+		if rep.Result.Inserted != 0 || rep.Result.Updated+rep.Result.Unchanged != 515 {
+			t.Errorf("gpkg: %+v %+v", rep.Result, rep.Rejects[:min(3, len(rep.Rejects))])
+		}
+		roads, _ := im.Catalog.Collection("roads")
+		classes := map[any]int{}
+		for _, r := range storetest.Rows(t, s, roads) {
+			classes[r.Properties["road_class"]]++
+		}
+		if classes["Route à 1 chaussée"] != 506 || classes["Chemin"] != 9 || classes["Route à 2 chaussées"] != 0 {
+			t.Errorf("classes: %v", classes)
+		}
+	})
+}
