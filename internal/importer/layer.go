@@ -373,6 +373,13 @@ func (b *rowBuilder) row(rec *source.Record) (socle.Row, *socle.Reject) {
 			raw[p.Name] = b.year
 		}
 	}
+	// A collection keyed by a property (the communes' insee) takes the
+	// record's own id for it in the socle profile.
+	if c.IDColumn != "" && empty(raw[c.IDColumn]) {
+		if id := b.sourceID(rec, get); !empty(id) {
+			raw[c.IDColumn] = str(id)
+		}
+	}
 	// The identity of a record without an identifier: its content, as read.
 	var contentID string
 	if _, ok := c.Property("source_id"); ok && empty(raw["source_id"]) && slices.Contains(c.Keys, "source_id") && b.sourceID(rec, get) == nil {

@@ -717,3 +717,21 @@ func TestRealOpenStreetMapRoads(t *testing.T) {
 		}
 	})
 }
+
+// TestSocleProfileReadsTheFixtures: files in Socle's own shape (the sample
+// territory) imported by `socle import layer` find what `socle import
+// fixtures` loaded unchanged, ids included (the communes' from the
+// GeoJSON id).
+func TestSocleProfileReadsTheFixtures(t *testing.T) {
+	eachStore(t, func(t *testing.T, im *Importer, s testStore) {
+		if _, err := im.ImportFixtures(context.Background(), "../../fixtures"); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []string{"communes", "roads", "addresses"} {
+			rep := importOK(t, im, c, filepath.Join("../../fixtures", c+".geojson"), FileOptions{DryRun: true})
+			if rep.Result.Unchanged == 0 || rep.Result.Unchanged != rep.Result.Read {
+				t.Errorf("%s: %+v %+v", c, rep.Result, rep.Rejects[:min(3, len(rep.Rejects))])
+			}
+		}
+	})
+}
