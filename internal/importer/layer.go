@@ -373,6 +373,13 @@ func (b *rowBuilder) row(rec *source.Record) (socle.Row, *socle.Reject) {
 			raw[p.Name] = b.year
 		}
 	}
+	// A collection keyed by a property (the communes' insee) takes the
+	// record's own id for it in the socle profile.
+	if c.IDColumn != "" && empty(raw[c.IDColumn]) {
+		if id := b.sourceID(rec, get); !empty(id) {
+			raw[c.IDColumn] = str(id)
+		}
+	}
 	// The identity of a record without an identifier: its content, as read.
 	var contentID string
 	if _, ok := c.Property("source_id"); ok && empty(raw["source_id"]) && slices.Contains(c.Keys, "source_id") && b.sourceID(rec, get) == nil {
@@ -660,7 +667,19 @@ func cleanPolygon(p orb.Polygon) (orb.Polygon, string) {
 	if len(out) == 0 {
 		return nil, "empty geometry"
 	}
+	orient(out)
 	return out, ""
+}
+
+// orient turns a polygon's shell counterclockwise and its holes clockwise
+// (the OGC and RFC 7946 convention): Shapefiles store them the other way,
+// and the same polygon read from any format is then stored alike.
+func orient(p orb.Polygon) {
+	for i, r := range p {
+		if o := r.Orientation(); (i == 0 && o == orb.CW) || (i > 0 && o == orb.CCW) {
+			r.Reverse()
+		}
+	}
 }
 
 // repair makes a polygon that is not valid in the storage CRS valid, as
@@ -681,6 +700,9 @@ func repair(c *socle.Collection, g orb.Geometry) (orb.Geometry, *socle.Reject) {
 	}
 	if len(mp) == 0 || planar.Area(mp) == 0 {
 		return nil, &socle.Reject{Column: "geometry", Reason: "the polygon encloses no area"}
+	}
+	for _, p := range mp {
+		orient(p)
 	}
 	var out orb.Geometry = mp
 	if _, single := g.(orb.Polygon); single && len(mp) == 1 {

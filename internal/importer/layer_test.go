@@ -2,10 +2,15 @@ package importer
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -13,9 +18,11 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 
 	"github.com/socle-geo/socle/internal/embedded"
 	"github.com/socle-geo/socle/internal/postgis"
+	"github.com/socle-geo/socle/internal/server"
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/internal/storetest"
 	"github.com/socle-geo/socle/internal/testdb"
@@ -470,6 +477,260 @@ commune_insee: {field: CODE_COM}
 			_, err := im.ImportFile(context.Background(), "roads", file, FileOptions{Mapping: mapping})
 			if socle.ErrorCode(err) != socle.EINVALID || !strings.Contains(err.Error(), want) {
 				t.Errorf("mapping %q: %v, want %q", bad, err, want)
+			}
+		}
+	})
+}
+
+// TestTheSameCommunesFromEveryFormat imports the communes from GeoJSON,
+// then from a Shapefile (Windows-1252 with and without its .cpg, UTF-8
+// without, IGN's and ESRI's .prj), zipped or not, a GeoPackage, a
+// FlatGeobuf and a CSV with a WKT column: each finds them unchanged, names
+// and coordinates read alike.
+func TestTheSameCommunesFromEveryFormat(t *testing.T) {
+	dir := t.TempDir()
+	gj := filepath.Join(dir, "communes.geojson")
+	writeFile(t, gj, communesL93)
+	files := []string{gj}
+	shp := func(name, enc string) string {
+		ogr2ogr(t, "-f", "ESRI Shapefile", "-lco", "ENCODING="+enc, filepath.Join(dir, name+".shp"), gj, "-nln", name)
+		return filepath.Join(dir, name+".shp")
+	}
+	files = append(files, shp("c1252", "CP1252"))
+	files = append(files, shp("c1252nocpg", "CP1252"))
+	if err := os.Remove(filepath.Join(dir, "c1252nocpg.cpg")); err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, shp("cutf8nocpg", "UTF-8"))
+	os.Remove(filepath.Join(dir, "cutf8nocpg.cpg"))
+	files = append(files, shp("cignf", "UTF-8"))
+	writeFile(t, filepath.Join(dir, "cignf.prj"), ignPRJ)
+	zipped := filepath.Join(dir, "COMMUNE.zip")
+	if out, err := exec.Command("zip", "-j", "-q", zipped, filepath.Join(dir, "c1252.shp"), filepath.Join(dir, "c1252.shx"), filepath.Join(dir, "c1252.dbf"),
+		filepath.Join(dir, "c1252.prj"), filepath.Join(dir, "c1252.cpg")).CombinedOutput(); err != nil {
+		t.Skipf("zip: %v %s", err, out)
+	}
+	files = append(files, zipped)
+	for _, f := range []struct{ name, driver string }{{"communes.gpkg", "GPKG"}, {"communes.fgb", "FlatGeobuf"}} {
+		ogr2ogr(t, "-f", f.driver, filepath.Join(dir, f.name), gj)
+		files = append(files, filepath.Join(dir, f.name))
+	}
+	csvPath := filepath.Join(dir, "communes.csv")
+	ogr2ogr(t, "-f", "CSV", "-lco", "GEOMETRY=AS_WKT", csvPath, gj)
+	files = append(files, csvPath)
+	eachStore(t, func(t *testing.T, im *Importer, s testStore) {
+		communes, _ := im.Catalog.Collection("communes")
+		for i, f := range files {
+			o := FileOptions{Profile: "admin-express"}
+			if strings.HasSuffix(f, ".csv") {
+				o.CRS = "EPSG:2154" // a CSV says nothing of its CRS
+			}
+			rep := importOK(t, im, "communes", f, o)
+			if i == 0 && rep.Result.Inserted != 2 || i > 0 && rep.Result.Unchanged != 2 {
+				t.Errorf("%s: %+v %+v %v", filepath.Base(f), rep.Result, rep.Rejects, storetest.Dump(t, s, communes))
+			}
+		}
+		if got := byProp(t, s, communes, "insee"); got["31001"].Properties["nom"] != "Lège-Cap-Ferret" || got["31002"].Properties["nom"] != "Saint-Œuvre" {
+			t.Errorf("names: %v", got)
+		}
+	})
+}
+
+// TestOSMAndPointsByLocation: OpenStreetMap highway lines in WGS 84 mapped
+// onto BD TOPO's classes (what is not a road rejected with its tag), their
+// commune found by location; addresses without a commune code get the
+// commune that contains them.
+func TestOSMAndPointsByLocation(t *testing.T) {
+	// Lambert-93 570000..572000 × 6270000..6271000 is about 1.39°E-1.42°E, 43.52°N.
+	osm := `{"type":"FeatureCollection","name":"lines","features":[
+{"type":"Feature","properties":{"osm_id":"1001","highway":"residential","name":"Rue des Lilas","surface":"asphalt"},"geometry":{"type":"LineString","coordinates":[[1.39384359,43.51988739],[1.39630829,43.52019382]]}},
+{"type":"Feature","properties":{"osm_id":"1002","highway":"track","name":null,"width":"3 m"},"geometry":{"type":"LineString","coordinates":[[1.40867703,43.52010597],[1.41112441,43.52104174]]}},
+{"type":"Feature","properties":{"osm_id":"1003","highway":"construction"},"geometry":{"type":"LineString","coordinates":[[1.39379330,43.52168645],[1.39625807,43.52199288]]}},
+{"type":"Feature","properties":{"osm_id":"1004","highway":"primary","junction":"roundabout"},"geometry":{"type":"LineString","coordinates":[[1.39374300,43.52348551],[1.39410883,43.52367090],[1.39373294,43.52384532],[1.39374300,43.52348551]]}}
+]}`
+	eachStore(t, func(t *testing.T, im *Importer, s testStore) {
+		importOK(t, im, "communes", writeTemp(t, "communes.geojson", communesL93), FileOptions{Profile: "admin-express"})
+		rep := importOK(t, im, "roads", writeTemp(t, "lines.geojson", osm), FileOptions{Profile: "osm"})
+		if rep.Result.Inserted != 3 || len(rep.Rejects) != 1 || rep.Rejects[0].Line != 3 || rep.Rejects[0].Reason != "not a road: highway=construction" {
+			t.Fatalf("%+v %+v", rep.Result, rep.Rejects)
+		}
+		roads, _ := im.Catalog.Collection("roads")
+		got := byProp(t, s, roads, "source_id")
+		want := map[string][4]any{
+			"1001": {"Route à 1 chaussée", "revêtue", nil, "31001"},
+			"1002": {"Chemin", "non revêtue", 3.0, "31002"},
+			"1004": {"Rond-point", "revêtue", nil, "31001"},
+		}
+		for id, w := range want {
+			p := got[id].Properties
+			if p["road_class"] != w[0] || p["surface"] != w[1] || p["width"] != w[2] || p["commune_insee"] != w[3] {
+				t.Errorf("osm %s: %v, want %v", id, p, w)
+			}
+		}
+		addrs := l93(
+			feature(`{"type":"Point","coordinates":[570500,6270500]}`, `"cle_interop":"31001_0001_00001","numero":1,"voie_nom":"Rue A","commune_nom":"Lège","source":"test","certification_commune":false`),
+			feature(`{"type":"MultiPoint","coordinates":[[571500,6270500]]}`, `"cle_interop":"31002_0001_00001","numero":1,"voie_nom":"Rue B","commune_nom":"Œuvre","source":"test","certification_commune":true`),
+		)
+		rep = importOK(t, im, "addresses", writeTemp(t, "adresses.geojson", addrs), FileOptions{})
+		if rep.Result.Inserted != 2 {
+			t.Fatalf("addresses: %+v %+v", rep.Result, rep.Rejects)
+		}
+		ac, _ := im.Catalog.Collection("addresses")
+		a := byProp(t, s, ac, "cle_interop")
+		if a["31001_0001_00001"].Properties["commune_insee"] != "31001" || a["31002_0001_00001"].Properties["commune_insee"] != "31002" {
+			t.Errorf("addresses by location: %v", a)
+		}
+	})
+}
+
+// TestRoundTripThroughTheAPI imports BD TOPO road sections from a
+// Shapefile with IGN's .prj, then reads them back through the HTTP API in
+// EPSG:2154: every coordinate within 1 cm of the file's, every mapped
+// property as the file has it.
+func TestRoundTripThroughTheAPI(t *testing.T) {
+	dir := t.TempDir()
+	rgj := filepath.Join(dir, "roads.geojson")
+	writeFile(t, rgj, roadsL93)
+	shp := filepath.Join(dir, "TRONCON_DE_ROUTE.shp")
+	ogr2ogr(t, "-f", "ESRI Shapefile", "-lco", "ENCODING=CP1252", shp, rgj, "-nln", "TRONCON_DE_ROUTE")
+	writeFile(t, filepath.Join(dir, "TRONCON_DE_ROUTE.prj"), ignPRJ)
+	var src struct {
+		Features []struct {
+			Geometry struct {
+				Type        string
+				Coordinates json.RawMessage
+			}
+			Properties map[string]any
+		}
+	}
+	if err := json.Unmarshal([]byte(roadsL93), &src); err != nil {
+		t.Fatal(err)
+	}
+	eachStore(t, func(t *testing.T, im *Importer, s testStore) {
+		importOK(t, im, "communes", writeTemp(t, "c.geojson", communesL93), FileOptions{Profile: "admin-express"})
+		importOK(t, im, "roads", shp, FileOptions{Profile: "bdtopo"})
+		hs := httptest.NewServer(server.New(s.(server.Store), im.Catalog, im.Log, server.Options{DefaultLimit: 100, MaxLimit: 1000, FeatureCacheBytes: -1, TileCacheBytes: -1}).Handler())
+		defer hs.Close()
+		resp, err := http.Get(hs.URL + "/collections/roads/items?crs=" + url.QueryEscape(crs.Lambert.URI) + "&f=json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var got struct {
+			Features []struct {
+				Geometry   orbGeometry
+				Properties map[string]any
+			}
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%d %v", resp.StatusCode, err)
+		}
+		if len(got.Features) != len(src.Features) {
+			t.Fatalf("%d features served, %d in the file", len(got.Features), len(src.Features))
+		}
+		served := map[string]int{}
+		for i, f := range got.Features {
+			served[fmt.Sprint(f.Properties["source_id"])] = i
+		}
+		for _, sf := range src.Features {
+			id := sf.Properties["ID"].(string)
+			i, ok := served[id]
+			if !ok {
+				t.Errorf("%s not served", id)
+				continue
+			}
+			f := got.Features[i]
+			var want []orb.Point
+			var lines [][][2]float64
+			if sf.Geometry.Type == "LineString" {
+				var l [][2]float64
+				json.Unmarshal(sf.Geometry.Coordinates, &l)
+				lines = [][][2]float64{l}
+			} else {
+				json.Unmarshal(sf.Geometry.Coordinates, &lines)
+			}
+			for _, l := range lines {
+				for _, p := range l {
+					if len(want) == 0 || want[len(want)-1] != orb.Point(p) {
+						want = append(want, orb.Point(p))
+					}
+				}
+			}
+			near(t, f.Geometry.g, want)
+			p := f.Properties
+			name := first(func(k string) any { return sf.Properties[k] }, "NOM_1_G", "NOM_1_D")
+			if name == nil {
+				name = ""
+			}
+			commune := first(func(k string) any { return sf.Properties[k] }, "INSEECOM_G", "INSEECOM_D")
+			if commune == nil {
+				commune = "31002" // by location
+			}
+			for k, v := range map[string]any{"name": name, "road_class": sf.Properties["NATURE"], "width": sf.Properties["LARGEUR"],
+				"importance": sf.Properties["IMPORTANCE"], "nb_voies": sf.Properties["NB_VOIES"], "sens": sf.Properties["SENS"], "commune_insee": commune} {
+				if fmt.Sprint(p[k]) != fmt.Sprint(v) {
+					t.Errorf("%s %s: served %#v, file %#v", id, k, p[k], v)
+				}
+			}
+		}
+	})
+}
+
+// orbGeometry decodes a GeoJSON geometry.
+type orbGeometry struct{ g orb.Geometry }
+
+func (o *orbGeometry) UnmarshalJSON(b []byte) error {
+	g, err := geojson.UnmarshalGeometry(b)
+	if err != nil {
+		return err
+	}
+	o.g = g.Geometry()
+	return nil
+}
+
+// TestRealOpenStreetMapRoads loads the real OpenStreetMap roads of
+// Saint-Barthélemy (the sample package source vendors) with the osm
+// profile and a mapping that gives their commune (the territory's
+// communes layer does not hold the island): from the GeoJSON in WGS 84,
+// then from the GeoPackage in RGAF09 / UTM 20N (EPSG:5490), matched by
+// their OSM ids.
+func TestRealOpenStreetMapRoads(t *testing.T) {
+	dir := t.TempDir()
+	mapping := filepath.Join(dir, "sbh.yaml")
+	writeFile(t, mapping, "commune_insee: {value: \"97701\"}\n")
+	eachStore(t, func(t *testing.T, im *Importer, s testStore) {
+		rep := importOK(t, im, "roads", "../source/testdata/saint-barthelemy-highways.geojson", FileOptions{Profile: "osm", Mapping: mapping})
+		if rep.Result.Inserted != 515 || rep.Result.Rejected != 0 {
+			t.Fatalf("geojson: %+v %+v", rep.Result, rep.Rejects[:min(3, len(rep.Rejects))])
+		}
+		rep = importOK(t, im, "roads", "../source/testdata/saint-barthelemy-highways-epsg5490.gpkg", FileOptions{Profile: "osm", Mapping: mapping})
+		if rep.Result.Inserted != 0 || rep.Result.Updated+rep.Result.Unchanged != 515 {
+			t.Errorf("gpkg: %+v %+v", rep.Result, rep.Rejects[:min(3, len(rep.Rejects))])
+		}
+		roads, _ := im.Catalog.Collection("roads")
+		classes := map[any]int{}
+		for _, r := range storetest.Rows(t, s, roads) {
+			classes[r.Properties["road_class"]]++
+		}
+		if classes["Route à 1 chaussée"] != 506 || classes["Chemin"] != 9 || classes["Route à 2 chaussées"] != 0 {
+			t.Errorf("classes: %v", classes)
+		}
+	})
+}
+
+// TestSocleProfileReadsTheFixtures: files in Socle's own shape (the sample
+// territory) imported by `socle import layer` find what `socle import
+// fixtures` loaded unchanged, ids included (the communes' from the
+// GeoJSON id).
+func TestSocleProfileReadsTheFixtures(t *testing.T) {
+	eachStore(t, func(t *testing.T, im *Importer, s testStore) {
+		if _, err := im.ImportFixtures(context.Background(), "../../fixtures"); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []string{"communes", "roads", "addresses"} {
+			rep := importOK(t, im, c, filepath.Join("../../fixtures", c+".geojson"), FileOptions{DryRun: true})
+			if rep.Result.Unchanged == 0 || rep.Result.Unchanged != rep.Result.Read {
+				t.Errorf("%s: %+v %+v", c, rep.Result, rep.Rejects[:min(3, len(rep.Rejects))])
 			}
 		}
 	})
