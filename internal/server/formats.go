@@ -512,3 +512,12 @@ func (s *Server) downloadMenu(r *http.Request, lang string) []download {
 	}
 	return out
 }
+
+// ServedCatalog is the catalog as the HTTP layer serves it (personal
+// properties left out where they may not be shown, and from every tile
+// layer), for what is made outside a request from the same rules: the
+// PMTiles export of the command line.
+func ServedCatalog(full *socle.Catalog) *socle.Catalog {
+	c, _ := servedCatalog(full)
+	return c
+}
