@@ -19,8 +19,10 @@ import (
 	"github.com/socle-geo/socle/fixtures"
 	"github.com/socle-geo/socle/internal/embedded"
 	"github.com/socle-geo/socle/internal/importer"
+	"github.com/socle-geo/socle/internal/postgis"
 	"github.com/socle-geo/socle/internal/server"
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/testdb"
 	"github.com/socle-geo/socle/internal/tilearchive"
 )
 
@@ -48,16 +50,35 @@ func reader(t *testing.T) string {
 // every tile of the archive back with the pmtiles npm package, and finds
 // each equal, byte for byte, to the tile the server serves at the same
 // address (and the tiles absent from the archive empty on the server).
+// Both stores.
 func TestExportEqualsServedTiles(t *testing.T) {
+	t.Run("embedded", func(t *testing.T) {
+		cat := socle.DefaultCatalog()
+		st, err := embedded.Open(context.Background(), filepath.Join(t.TempDir(), "socle.gpkg"), cat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		exportEqualsServed(t, st, cat)
+	})
+	t.Run("postgis", func(t *testing.T) {
+		cat := socle.DefaultCatalog()
+		pg, err := postgis.Open(context.Background(), testdb.New(t), cat, postgis.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pg.Close()
+		if err := pg.Migrate(context.Background(), quiet); err != nil {
+			t.Fatal(err)
+		}
+		exportEqualsServed(t, pg, cat)
+	})
+}
+
+func exportEqualsServed(t *testing.T, st socle.Store, cat *socle.Catalog) {
 	read := reader(t)
 	ctx := context.Background()
 	dir := t.TempDir()
-	cat := socle.DefaultCatalog()
-	st, err := embedded.Open(ctx, filepath.Join(dir, "socle.gpkg"), cat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	im := &importer.Importer{Store: st, Catalog: cat, Log: quiet, Actor: "test"}
 	if _, err := im.ImportFixturesFS(ctx, fixtures.FS); err != nil {
 		t.Fatal(err)
