@@ -521,3 +521,15 @@ func ServedCatalog(full *socle.Catalog) *socle.Catalog {
 	c, _ := servedCatalog(full)
 	return c
 }
+
+// featureDownloads lists one feature in its formats, keeping the
+// request's parameters (crs, properties).
+func (s *Server) featureDownloads(r *http.Request) []download {
+	href := func(f Format) string {
+		v := r.URL.Query()
+		v.Del("lang")
+		v.Set("f", string(f))
+		return s.base(r) + r.URL.Path + "?" + v.Encode()
+	}
+	return []download{{"GeoJSON", href(FormatJSON), features.MediaGeoJSON}, {"JSON-FG", href(FormatJSONFG), jsonfg.MediaType}}
+}
