@@ -597,3 +597,19 @@ func httptestServer(t *testing.T, opts server.Options) string {
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+// TestFormatsHead: HEAD answers each format's headers, with the length of
+// what GET sends.
+func TestFormatsHead(t *testing.T) {
+	for _, f := range []string{"csv", "fgb", "gpkg"} {
+		path := "/collections/communes/items?limit=5&f=" + f
+		head, body := do(t, http.MethodHead, path)
+		get, full := get(t, path)
+		if head.StatusCode != 200 || len(body) != 0 || head.Header.Get("Content-Type") != get.Header.Get("Content-Type") {
+			t.Errorf("HEAD %s: %d %q, %d bytes", path, head.StatusCode, head.Header.Get("Content-Type"), len(body))
+		}
+		if n := head.Header.Get("Content-Length"); n != strconv.Itoa(len(full)) && f != "gpkg" {
+			t.Errorf("HEAD %s: Content-Length %s, GET sends %d bytes", path, n, len(full))
+		}
+	}
+}
