@@ -2,8 +2,10 @@ package server_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -16,10 +18,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/paulmach/orb"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/socle-geo/socle/internal/server"
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/tilearchive"
 )
 
 const lambert = "http://www.opengis.net/def/crs/EPSG/0/2154"
@@ -611,5 +615,75 @@ func TestFormatsHead(t *testing.T) {
 		if n := head.Header.Get("Content-Length"); n != strconv.Itoa(len(full)) && f != "gpkg" {
 			t.Errorf("HEAD %s: Content-Length %s, GET sends %d bytes", path, n, len(full))
 		}
+	}
+}
+
+// TestPMTilesDownloadEqualsServedTiles: the PMTiles archive of a dataset's
+// downloads, read by the pmtiles npm package, holds the collection's tiles
+// as /collections/{id}/tiles serves them, byte for byte.
+func TestPMTilesDownloadEqualsServedTiles(t *testing.T) {
+	read := filepath.Join(repoRoot(), "internal", "format", "pmtiles", "testdata", "reader", "read.mjs")
+	if _, err := os.Stat(filepath.Join(filepath.Dir(read), "node_modules", "pmtiles")); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("the PMTiles reader is not installed: CI must run internal/format/pmtiles/testdata/reader/install.sh first")
+		}
+		t.Skip("SKIPPED: the PMTiles reader is not installed: run internal/format/pmtiles/testdata/reader/install.sh")
+	}
+	var archive []byte
+	waitFor(t, "the roads' PMTiles download", func() bool {
+		resp, body := get(t, "/datasets/roads/download/roads.pmtiles")
+		archive = body
+		return resp.StatusCode == 200
+	})
+	dir := t.TempDir()
+	path := save(t, "roads.pmtiles", archive)
+	// First the header, for the extent and zooms; then every tile.
+	list := filepath.Join(dir, "none.json")
+	os.WriteFile(list, []byte("[]"), 0o644)
+	out, err := exec.Command("node", read, path, list).Output()
+	if err != nil {
+		t.Fatalf("node: %v", err)
+	}
+	var head struct {
+		Header struct {
+			MinZoom, MaxZoom               int
+			MinLon, MinLat, MaxLon, MaxLat float64
+		}
+	}
+	if err := json.Unmarshal(out, &head); err != nil {
+		t.Fatal(err)
+	}
+	h := head.Header
+	all := tilearchive.Tiles(orb.Bound{Min: orb.Point{h.MinLon, h.MinLat}, Max: orb.Point{h.MaxLon, h.MaxLat}}, 0, h.MaxZoom)
+	if h.MaxZoom != 14 || len(all) < 100 {
+		t.Fatalf("header %+v: %d tiles", h, len(all))
+	}
+	ask := make([][3]uint32, len(all))
+	for i, tl := range all {
+		ask[i] = [3]uint32{uint32(tl.Z), tl.X, tl.Y}
+	}
+	js, _ := json.Marshal(ask)
+	os.WriteFile(list, js, 0o644)
+	if out, err = exec.Command("node", read, path, list).Output(); err != nil {
+		t.Fatalf("node: %v", err)
+	}
+	var got struct{ Tiles []struct{ Data *string } }
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for i, tl := range all {
+		_, want := get(t, fmt.Sprintf("/collections/roads/tiles/WebMercatorQuad/%d/%d/%d", tl.Z, tl.Y, tl.X))
+		var have []byte
+		if d := got.Tiles[i].Data; d != nil {
+			have, _ = base64.StdEncoding.DecodeString(*d)
+			found++
+		}
+		if !bytes.Equal(have, want) {
+			t.Errorf("tile %d/%d/%d: %d bytes in the archive, %d served", tl.Z, tl.X, tl.Y, len(have), len(want))
+		}
+	}
+	if found == 0 {
+		t.Error("no tile in the archive")
 	}
 }
