@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -685,5 +686,42 @@ func TestPMTilesDownloadEqualsServedTiles(t *testing.T) {
 	}
 	if found == 0 {
 		t.Error("no tile in the archive")
+	}
+}
+
+// BenchmarkItemsFormats serves one page of addresses (a bbox over Labège,
+// limit 1000) in each format through the real HTTP server, on the store
+// under test (SOCLE_TEST_STORE): ns/op is a page, MB/s the body's bytes
+// (uncompressed). On the sample territory the page holds a few hundred
+// addresses; bench/formats.sh measures the 250,000-address territory.
+//
+//	go test ./internal/server -run '^$' -bench ItemsFormats -benchtime 200x
+func BenchmarkItemsFormats(b *testing.B) {
+	if env.kind == "postgis" && os.Getenv("SOCLE_TEST_DATABASE_URL") == "" {
+		b.Skip("SKIPPED: no database (SOCLE_TEST_DATABASE_URL), or set SOCLE_TEST_STORE=embedded")
+	}
+	if env.err != nil {
+		b.Fatal(env.err)
+	}
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	for _, f := range []string{"json", "fgb", "csv", "jsonfg"} {
+		b.Run(f, func(b *testing.B) {
+			url := env.srv.URL + "/collections/addresses/items?bbox=1.50,43.52,1.58,43.57&limit=1000&f=" + f
+			var n int64
+			for i := 0; i < b.N; i++ {
+				resp, err := client.Get(url)
+				if err != nil {
+					b.Fatal(err)
+				}
+				m, err := io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if err != nil || resp.StatusCode != 200 {
+					b.Fatalf("%d %v", resp.StatusCode, err)
+				}
+				n = m
+			}
+			b.SetBytes(n)
+			b.ReportMetric(float64(n), "bytes/page")
+		})
 	}
 }
