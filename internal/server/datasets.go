@@ -214,7 +214,7 @@ func (s *Server) collectionLinks(r *http.Request, c *socle.Collection, sum socle
 		name := fc[strings.LastIndex(fc, "/")+1:]
 		links = append(links, features.Link{Href: fc, Rel: "tag", Type: features.MediaHTML, Title: t(lang, "Concept INSPIRE ", "INSPIRE feature concept ") + name})
 	}
-	for _, f := range s.meta.Formats() {
+	for _, f := range s.bulkFormats(c) {
 		file, _, err := s.downloads.ready(r.Context(), s, c, sum, f, describeWait)
 		if err != nil {
 			return nil, err
@@ -316,6 +316,8 @@ func (dc *downloadCache) make(ctx context.Context, s *Server, c *socle.Collectio
 	case metadata.FormatGeoPackage.Ext:
 		_, err = transfer.WriteGeoPackage(wctx, s.store, &socle.Catalog{Collections: []*socle.Collection{c}}, path,
 			transfer.Options{Source: "socle", Actor: "download"})
+	case formatPMTiles.Ext:
+		err = s.writePMTiles(wctx, c, path)
 	default:
 		err = writeGeoJSON(wctx, s.store, c, path)
 	}
@@ -372,7 +374,7 @@ func (s *Server) warmDownloads(warm chan string) {
 			}
 			ctx := context.Background()
 			sum, err := s.store.Summary(ctx, c)
-			for _, f := range s.meta.Formats() {
+			for _, f := range s.bulkFormats(c) {
 				if err == nil {
 					_, err = s.downloads.get(ctx, s, c, sum, f)
 				}
@@ -475,15 +477,17 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.catalog.Collection(id)
 	ok = ok && visible(principal(r), c)
 	var format *metadata.Format
-	for _, f := range s.meta.Formats() {
-		if f.Ext == ext {
-			format = &f
+	if ok {
+		for _, f := range s.bulkFormats(c) {
+			if f.Ext == ext {
+				format = &f
+			}
 		}
 	}
 	if !ok || format == nil {
 		var names []string
 		for _, c := range s.visibleCollections(r) {
-			for _, f := range s.meta.Formats() {
+			for _, f := range s.bulkFormats(c) {
 				names = append(names, c.ID+"."+f.Ext)
 			}
 		}

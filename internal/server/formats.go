@@ -512,3 +512,24 @@ func (s *Server) downloadMenu(r *http.Request, lang string) []download {
 	}
 	return out
 }
+
+// ServedCatalog is the catalog as the HTTP layer serves it (personal
+// properties left out where they may not be shown, and from every tile
+// layer), for what is made outside a request from the same rules: the
+// PMTiles export of the command line.
+func ServedCatalog(full *socle.Catalog) *socle.Catalog {
+	c, _ := servedCatalog(full)
+	return c
+}
+
+// featureDownloads lists one feature in its formats, keeping the
+// request's parameters (crs, properties).
+func (s *Server) featureDownloads(r *http.Request) []download {
+	href := func(f Format) string {
+		v := r.URL.Query()
+		v.Del("lang")
+		v.Set("f", string(f))
+		return s.base(r) + r.URL.Path + "?" + v.Encode()
+	}
+	return []download{{"GeoJSON", href(FormatJSON), features.MediaGeoJSON}, {"JSON-FG", href(FormatJSONFG), jsonfg.MediaType}}
+}

@@ -2,8 +2,11 @@ package server_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -16,10 +19,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/paulmach/orb"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/socle-geo/socle/internal/server"
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/tilearchive"
 )
 
 const lambert = "http://www.opengis.net/def/crs/EPSG/0/2154"
@@ -596,4 +601,127 @@ func httptestServer(t *testing.T, opts server.Options) string {
 	srv := httptest.NewServer(server.New(env.store, socle.DefaultCatalog(), quiet, opts).Handler())
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// TestFormatsHead: HEAD answers each format's headers, with the length of
+// what GET sends.
+func TestFormatsHead(t *testing.T) {
+	for _, f := range []string{"csv", "fgb", "gpkg"} {
+		path := "/collections/communes/items?limit=5&f=" + f
+		head, body := do(t, http.MethodHead, path)
+		get, full := get(t, path)
+		if head.StatusCode != 200 || len(body) != 0 || head.Header.Get("Content-Type") != get.Header.Get("Content-Type") {
+			t.Errorf("HEAD %s: %d %q, %d bytes", path, head.StatusCode, head.Header.Get("Content-Type"), len(body))
+		}
+		if n := head.Header.Get("Content-Length"); n != strconv.Itoa(len(full)) && f != "gpkg" {
+			t.Errorf("HEAD %s: Content-Length %s, GET sends %d bytes", path, n, len(full))
+		}
+	}
+}
+
+// TestPMTilesDownloadEqualsServedTiles: the PMTiles archive of a dataset's
+// downloads, read by the pmtiles npm package, holds the collection's tiles
+// as /collections/{id}/tiles serves them, byte for byte.
+func TestPMTilesDownloadEqualsServedTiles(t *testing.T) {
+	read := filepath.Join(repoRoot(), "internal", "format", "pmtiles", "testdata", "reader", "read.mjs")
+	if _, err := os.Stat(filepath.Join(filepath.Dir(read), "node_modules", "pmtiles")); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("the PMTiles reader is not installed: CI must run internal/format/pmtiles/testdata/reader/install.sh first")
+		}
+		t.Skip("SKIPPED: the PMTiles reader is not installed: run internal/format/pmtiles/testdata/reader/install.sh")
+	}
+	var archive []byte
+	waitFor(t, "the roads' PMTiles download", func() bool {
+		resp, body := get(t, "/datasets/roads/download/roads.pmtiles")
+		archive = body
+		return resp.StatusCode == 200
+	})
+	dir := t.TempDir()
+	path := save(t, "roads.pmtiles", archive)
+	// First the header, for the extent and zooms; then every tile.
+	list := filepath.Join(dir, "none.json")
+	os.WriteFile(list, []byte("[]"), 0o644)
+	out, err := exec.Command("node", read, path, list).Output()
+	if err != nil {
+		t.Fatalf("node: %v", err)
+	}
+	var head struct {
+		Header struct {
+			MinZoom, MaxZoom               int
+			MinLon, MinLat, MaxLon, MaxLat float64
+		}
+	}
+	if err := json.Unmarshal(out, &head); err != nil {
+		t.Fatal(err)
+	}
+	h := head.Header
+	all := tilearchive.Tiles(orb.Bound{Min: orb.Point{h.MinLon, h.MinLat}, Max: orb.Point{h.MaxLon, h.MaxLat}}, 0, h.MaxZoom)
+	if h.MaxZoom != 14 || len(all) < 100 {
+		t.Fatalf("header %+v: %d tiles", h, len(all))
+	}
+	ask := make([][3]uint32, len(all))
+	for i, tl := range all {
+		ask[i] = [3]uint32{uint32(tl.Z), tl.X, tl.Y}
+	}
+	js, _ := json.Marshal(ask)
+	os.WriteFile(list, js, 0o644)
+	if out, err = exec.Command("node", read, path, list).Output(); err != nil {
+		t.Fatalf("node: %v", err)
+	}
+	var got struct{ Tiles []struct{ Data *string } }
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for i, tl := range all {
+		_, want := get(t, fmt.Sprintf("/collections/roads/tiles/WebMercatorQuad/%d/%d/%d", tl.Z, tl.Y, tl.X))
+		var have []byte
+		if d := got.Tiles[i].Data; d != nil {
+			have, _ = base64.StdEncoding.DecodeString(*d)
+			found++
+		}
+		if !bytes.Equal(have, want) {
+			t.Errorf("tile %d/%d/%d: %d bytes in the archive, %d served", tl.Z, tl.X, tl.Y, len(have), len(want))
+		}
+	}
+	if found == 0 {
+		t.Error("no tile in the archive")
+	}
+}
+
+// BenchmarkItemsFormats serves one page of addresses (a bbox over Labège,
+// limit 1000) in each format through the real HTTP server, on the store
+// under test (SOCLE_TEST_STORE): ns/op is a page, MB/s the body's bytes
+// (uncompressed). On the sample territory the page holds a few hundred
+// addresses; bench/formats.sh measures the 250,000-address territory.
+//
+//	go test ./internal/server -run '^$' -bench ItemsFormats -benchtime 200x
+func BenchmarkItemsFormats(b *testing.B) {
+	if env.kind == "postgis" && os.Getenv("SOCLE_TEST_DATABASE_URL") == "" {
+		b.Skip("SKIPPED: no database (SOCLE_TEST_DATABASE_URL), or set SOCLE_TEST_STORE=embedded")
+	}
+	if env.err != nil {
+		b.Fatal(env.err)
+	}
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	for _, f := range []string{"json", "fgb", "csv", "jsonfg"} {
+		b.Run(f, func(b *testing.B) {
+			url := env.srv.URL + "/collections/addresses/items?bbox=1.50,43.52,1.58,43.57&limit=1000&f=" + f
+			var n int64
+			for i := 0; i < b.N; i++ {
+				resp, err := client.Get(url)
+				if err != nil {
+					b.Fatal(err)
+				}
+				m, err := io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if err != nil || resp.StatusCode != 200 {
+					b.Fatalf("%d %v", resp.StatusCode, err)
+				}
+				n = m
+			}
+			b.SetBytes(n)
+			b.ReportMetric(float64(n), "bytes/page")
+		})
+	}
 }

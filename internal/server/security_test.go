@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -455,6 +456,35 @@ func TestPersonalProperties(t *testing.T) {
 			}
 		}
 	}
+	// Nor in the tile archive of the bulk downloads: every gzip member of
+	// it (tiles, directories, metadata) read.
+	resp, archive := s.get(t, "admin", "/datasets/addresses/download/addresses.pmtiles")
+	if resp.StatusCode != 200 || !bytes.HasPrefix(archive, []byte("PMTiles")) {
+		t.Fatalf("addresses.pmtiles: %d", resp.StatusCode)
+	}
+	members, numero := 0, false
+	for i := 0; i+3 < len(archive); i++ {
+		if archive[i] != 0x1f || archive[i+1] != 0x8b || archive[i+2] != 8 {
+			continue
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(archive[i:]))
+		if err != nil {
+			continue
+		}
+		zr.Multistream(false)
+		data, err := io.ReadAll(zr)
+		if err != nil {
+			continue
+		}
+		members++
+		numero = numero || bytes.Contains(data, []byte("numero"))
+		if bytes.Contains(data, []byte("voie_nom")) {
+			t.Fatal("a personal property reached the tile archive")
+		}
+	}
+	if members < 3 || !numero {
+		t.Errorf("the archive's %d gzip members hold no addresses", members)
+	}
 	// Nor through selection, filters, sorting, schemas or HTML.
 	for _, path := range []string{
 		"/collections/addresses/items?properties=voie_nom",
@@ -693,7 +723,8 @@ func TestSecurityMetadata(t *testing.T) {
 				record := "fr-243100633-" + id
 				status := map[bool]int{true: http.StatusOK, false: http.StatusNotFound}[want]
 				for _, path := range []string{"/datasets/" + id + "/", "/datasets/" + id + "/collections", "/metadata/" + record + "?f=xml",
-					"/catalogue/items/" + record, "/datasets/" + id + "/download/" + cols[0] + ".geojson"} {
+					"/catalogue/items/" + record, "/datasets/" + id + "/download/" + cols[0] + ".geojson",
+					"/datasets/" + id + "/download/" + cols[0] + ".pmtiles"} {
 					if resp, _ := s.get(t, caller, path); resp.StatusCode != status {
 						t.Errorf("%s: %d, want %d", path, resp.StatusCode, status)
 					}
