@@ -12,6 +12,9 @@ import (
 )
 
 func importCmd(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "consommation" {
+		return importConsommationCmd(ctx, e, args[1:]) // cmd/socle/consommation.go
+	}
 	rest, err := e.parse("import", args, nil)
 	if err != nil {
 		return err
