@@ -17,6 +17,9 @@ import (
 const importLayerUsage = "usage: socle import layer COLLECTION FILE [--profile NAME] [--mapping FILE.yaml] [--layer NAME] [--crs CRS] [--year YYYY] [--replace] [--dry-run] [--report FILE.json|-]"
 
 func importCmd(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "consommation" {
+		return importConsommationCmd(ctx, e, args[1:]) // cmd/socle/consommation.go
+	}
 	// --profile without a value lists the profiles.
 	for i, a := range args {
 		if (a == "--profile" || a == "-profile") && (i == len(args)-1 || strings.HasPrefix(args[i+1], "-")) {

@@ -167,11 +167,11 @@ var badCredential = map[string]bool{"expired key": true, "revoked key": true, "f
 // address_candidates and road_reports keep their default levels (DESIGN.md):
 // internal, and restricted to the role roads.
 var sees = map[string][]string{
-	"anonymous":       {"addresses", "communes"},
-	"internal":        {"addresses", "land_cover", "communes", "address_candidates"},
-	"restricted role": {"addresses", "land_cover", "communes", "roads", "address_candidates", "road_reports"},
-	"ingest-only":     {"addresses", "land_cover", "communes", "address_candidates"},
-	"admin":           {"addresses", "roads", "land_cover", "communes", "address_candidates", "road_reports"},
+	"anonymous":       {"addresses", "communes", "artificialisation"},
+	"internal":        {"addresses", "land_cover", "communes", "artificialisation", "address_candidates"},
+	"restricted role": {"addresses", "land_cover", "communes", "artificialisation", "roads", "address_candidates", "road_reports"},
+	"ingest-only":     {"addresses", "land_cover", "communes", "artificialisation", "address_candidates"},
+	"admin":           {"addresses", "roads", "land_cover", "communes", "artificialisation", "address_candidates", "road_reports"},
 }
 
 func TestSecurityMatrix(t *testing.T) {
