@@ -178,11 +178,15 @@ func hammer(t *testing.T, s *Store, stop <-chan struct{}) (func() ([]error, int)
 		}
 }
 
-func roadRows(t *testing.T, n int) []socle.Row {
+func roadRows(t *testing.T, n int) []socle.Row { return roadRowsFrom(t, 1, n) }
+
+// roadRowsFrom makes n short roads with ids from first on.
+func roadRowsFrom(t *testing.T, first, n int) []socle.Row {
 	t.Helper()
 	var rows []socle.Row
-	for i := 1; i <= n; i++ {
-		a, _ := crs.TransformGeometry(orb.LineString{{1.50 + float64(i)*0.001, 43.53}, {1.501 + float64(i)*0.001, 43.531}}, toLambert)
+	for i := first; i < first+n; i++ {
+		x, y := 1.50+float64(i%100)*0.001, 43.53+float64(i/100)*0.001
+		a, _ := crs.TransformGeometry(orb.LineString{{x, y}, {x + 0.001, y + 0.001}}, toLambert)
 		rows = append(rows, socle.Row{ID: int64(i), Geometry: a, Properties: map[string]any{"name": fmt.Sprintf("Route %d", i), "road_class": "local", "surface": "asphalt", "width": 5.0, "commune_insee": "31254"}})
 	}
 	return rows
@@ -249,4 +253,111 @@ func TestDatabaseRestartIsNoError(t *testing.T) {
 		t.Errorf("a write while the database is down: %v (%s)", werr, socle.ErrorCode(werr))
 	}
 	t.Logf("%d reads, none failed; write while down: %v", n, werr)
+}
+
+// TestFailover: the primary stops under load and its standby is promoted.
+// Reads never fail (the standby serves them throughout); while there is no
+// primary a write is EUNAVAILABLE (503 with Retry-After); then Socle finds
+// the new primary through its multi-host URL (target_session_attrs=
+// read-write), writes resume, the change notifications resume, and the
+// batch in flight when the primary stopped, run again until it succeeds,
+// is applied exactly once; nothing committed before the stop is lost.
+func TestFailover(t *testing.T) {
+	p := pgcluster.Primary(t)
+	sb := p.Standby("standby1")
+	p.Exec("postgres", "CREATE DATABASE socle")
+	primaryURL := fmt.Sprintf("postgres://postgres@127.0.0.1:%d,127.0.0.1:%d/socle?sslmode=disable&target_session_attrs=read-write&connect_timeout=2", p.Port, sb.Port)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := Open(ctx, primaryURL, socle.DefaultCatalog(), Options{AcquireTimeout: 5 * time.Second, ReadURLs: []string{sb.URL("socle")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx, quiet); err != nil {
+		t.Fatal(err)
+	}
+	roads, _ := s.catalog.Collection("roads")
+	load(t, s, "roads", roadRows(t, 20))
+	changes := make(chan socle.Change, 64)
+	ready := make(chan struct{}, 8)
+	go s.ListenChanges(ctx, quiet, func(ch socle.Change) { changes <- ch }, func() { ready <- struct{}{} })
+	<-ready
+
+	// A batch committed just before the stop.
+	before := roadRows(t, 20)
+	for _, r := range before {
+		r.Properties["name"] = "Avant " + fmt.Sprint(r.ID)
+	}
+	load(t, s, "roads", before)
+	stop := make(chan struct{})
+	wait, _ := hammer(t, s, stop)
+
+	// The batch in flight: 3,000 roads, written while the primary stops.
+	inflight := roadRowsFrom(t, 1001, 3000)
+	apply := func() (socle.ImportResult, error) {
+		return s.Import(ctx, socle.Batch{ID: socle.NewBatchID("failover", time.Now()), Kind: "test"}, roads, socle.RowsOf(inflight, nil))
+	}
+	first := make(chan error, 1)
+	go func() { _, err := apply(); first <- err }()
+	time.Sleep(50 * time.Millisecond)
+	p.Stop("fast")
+	firstErr := <-first
+	if firstErr != nil && socle.ErrorCode(firstErr) != socle.EUNAVAILABLE {
+		t.Errorf("the batch in flight failed with %v (%s), want EUNAVAILABLE", firstErr, socle.ErrorCode(firstErr))
+	}
+	// No primary: reads go on from the standby, writes are EUNAVAILABLE.
+	_, err = s.Import(ctx, socle.Batch{ID: "no-primary", Kind: "test"}, roads, socle.RowsOf(roadRowsFrom(t, 9000, 1), nil))
+	if socle.ErrorCode(err) != socle.EUNAVAILABLE {
+		t.Errorf("a write with no primary: %v (%s)", err, socle.ErrorCode(err))
+	}
+	time.Sleep(300 * time.Millisecond)
+	sb.Promote()
+	// The client of the batch in flight retries until it is acknowledged.
+	var res socle.ImportResult
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		res, err = apply()
+		if err == nil {
+			break
+		}
+		if socle.ErrorCode(err) != socle.EUNAVAILABLE || time.Now().After(deadline) {
+			t.Fatalf("writes did not resume on the promoted standby: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	again, err := apply()
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	errs, n := wait()
+	if len(errs) > 0 {
+		t.Errorf("%d of %d reads failed across the failover: %v", len(errs), n, errs[:min(3, len(errs))])
+	}
+	t.Logf("%d reads across the failover; batch in flight: %v, then %+v, then %+v", n, firstErr, res, again)
+	if again.Inserted != 0 || again.Updated != 0 {
+		t.Errorf("the batch applied again changed something: %+v", again)
+	}
+	// Applied exactly once: each road inserted once in the log, whatever
+	// attempt committed it.
+	if got := sb.Query("socle", `SELECT count(*)::text FROM socle.feature_changes WHERE collection = 'roads' AND op = 'insert' AND feature_id::bigint BETWEEN 1001 AND 4000`); got != "3000" {
+		t.Errorf("%s inserts of the batch in flight logged, want 3000", got)
+	}
+	if got := sb.Query("socle", `SELECT count(*)::text FROM socle.roads WHERE name LIKE 'Avant %'`); got != "20" {
+		t.Errorf("the batch committed before the stop: %s of 20 roads kept", got)
+	}
+	// The notifications come from the new primary.
+	for len(changes) > 0 {
+		<-changes
+	}
+	load(t, s, "roads", roadRows(t, 20))
+	select {
+	case ch := <-changes:
+		if ch.Collection != "roads" {
+			t.Errorf("notification: %+v", ch)
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("no notification from the promoted standby")
+	}
 }
