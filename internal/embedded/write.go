@@ -18,6 +18,7 @@ import (
 	"modernc.org/sqlite"
 
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/zan"
 	"github.com/socle-geo/socle/ogc/crs"
 )
 
@@ -242,7 +243,7 @@ func (im *batchWriter) run(ctx context.Context, t *table, rows socle.RowStream, 
 			return err
 		}
 	}
-	if len(changes)+len(gone) > 0 && derives(c.ID) {
+	if len(changes)+len(gone) > 0 && zan.Moves(c.ID, im.batch.WithDerived) {
 		if err := im.derive(ctx, im.batch.ID); err != nil {
 			return err
 		}
@@ -1104,7 +1105,8 @@ func (im *batchWriter) stream(ctx context.Context, t *table, rows iter.Seq2[socl
 		if _, err := im.bumpVersion(ctx, c.ID, st); err != nil {
 			return err
 		}
-		if c.ID == "land_cover" || c.ID == "communes" {
+		// A stream carries the communes' figures: they follow the land cover only.
+		if zan.Moves(c.ID, true) {
 			if err := im.streamIndicators(ctx); err != nil {
 				return err
 			}

@@ -22,11 +22,6 @@ import (
 // derive batch and logged through the ledger (ledger.LogDerived), so that
 // the change feeds show it.
 
-// derives says whether a batch on collection makes the ZAN figures move.
-func derives(collection string) bool {
-	return collection == "land_cover" || collection == "communes"
-}
-
 // deriveWriter is the writer of a derive batch: it shares the batch's
 // transaction and snapshots, and stamps what it writes with its own id.
 type deriveWriter struct {

@@ -42,7 +42,7 @@ type Options struct {
 	// URL is the remote API's root (a Socle, or one of its dataset APIs).
 	URL string
 	// Collections to sync (nil: every collection both sides have, but
-	// those only the updater writes).
+	// those only the updater writes and those Socle computes).
 	Collections []string
 	// Key is an API key of the remote, for what it does not show to all.
 	Key string
@@ -163,13 +163,15 @@ func (m *mirror) collections(ctx context.Context, cat *socle.Catalog) ([]*socle.
 				return nil, socle.Errorf(socle.EINVALID, "the remote serves no collection %s (to this caller)", id)
 			case c.FromUpdater():
 				return nil, socle.Errorf(socle.EINVALID, "%s is written by the updater's batches only: it is not synced", id)
+			case c.Computed():
+				return nil, socle.Errorf(socle.EINVALID, "%s is computed from the other collections: it is not synced, the local store computes it", id)
 			}
 			out = append(out, c)
 		}
 		return out, nil
 	}
 	for _, c := range cat.Collections {
-		if remote[c.ID] && !c.FromUpdater() {
+		if remote[c.ID] && !c.FromUpdater() && !c.Computed() {
 			out = append(out, c)
 		}
 	}

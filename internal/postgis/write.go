@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/zan"
 )
 
 // batchLock serialises the batches that write (imports, updates, copies,
@@ -172,7 +173,7 @@ func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, 
 		if err := s.announce(ctx, tx, c.ID, b.ID, changedAreasSQL); err != nil {
 			return res, err
 		}
-		if derives(c.ID) {
+		if zan.Moves(c.ID, b.WithDerived) {
 			if err := s.derive(ctx, tx, b.ID); err != nil {
 				return res, err
 			}

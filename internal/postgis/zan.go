@@ -23,11 +23,6 @@ import (
 // a derive batch and logged through the ledger (ledger.LogDerived), so that
 // the change feeds show it.
 
-// derives says whether a batch on collection makes the ZAN figures move.
-func derives(collection string) bool {
-	return collection == "land_cover" || collection == "communes"
-}
-
 // deriver is one recomputation, in the transaction of the batch it
 // follows; its derive batch is recorded on its first change.
 type deriver struct {

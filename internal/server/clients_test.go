@@ -99,7 +99,7 @@ func TestOWSLibFindsTheCatalogue(t *testing.T) {
 	if got.RecordTitle == "" || len(got.Conformance) == 0 {
 		t.Errorf("record title %q, Records conformance %v", got.RecordTitle, got.Conformance)
 	}
-	check("Features.feature_collections()", got.FeatureCollections, []string{"addresses", "communes", "land_cover", "roads"})
+	check("Features.feature_collections()", got.FeatureCollections, []string{"addresses", "artificialisation", "communes", "land_cover", "roads"})
 	check("CSW version", got.CSWVersion, "2.0.2")
 	for _, op := range []string{"GetCapabilities", "DescribeRecord", "GetRecords", "GetRecordById"} {
 		if !slices.Contains(got.CSWOperations, op) {
@@ -133,7 +133,7 @@ func TestGDALListsTheCatalogue(t *testing.T) {
 		}
 	}
 	slices.Sort(layers)
-	if want := []string{"addresses", "catalogue", "communes", "land_cover", "roads"}; !slices.Equal(layers, want) {
+	if want := []string{"addresses", "artificialisation", "catalogue", "communes", "land_cover", "roads"}; !slices.Equal(layers, want) {
 		t.Errorf("GDAL lists %v, want %v:\n%s", layers, want, out)
 	}
 	dst := filepath.Join(t.TempDir(), "catalogue.geojson")

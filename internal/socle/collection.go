@@ -132,6 +132,18 @@ func (c *Collection) GeometryTypes() []string {
 // FromUpdater says whether updater batches alone write the collection.
 func (c *Collection) FromUpdater() bool { return c.BatchProperty != "" }
 
+// Computed says whether Socle computes the whole collection from others
+// (every property derived, as the artificialisation flux from land cover):
+// no file or remote writes it.
+func (c *Collection) Computed() bool {
+	for _, p := range c.Properties {
+		if !p.Derived {
+			return false
+		}
+	}
+	return len(c.Properties) > 0
+}
+
 // IDCol is the stored column holding the collection's ids.
 func (c *Collection) IDCol() string {
 	if c.IDColumn != "" {

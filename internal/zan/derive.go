@@ -314,3 +314,19 @@ func indicators(byYear map[int]float64, source string, share float64) Indicators
 	}
 	return ind
 }
+
+// Moves says whether a batch written to collection makes the ZAN figures
+// (the artificialisation flux and the communes' indicators) move, so that
+// the store recomputes them after it. Land cover always does. Communes do,
+// unless the batch carries their figures along (a copy or a sync brings
+// the indicators its source computed: recomputing them then, before the
+// land cover follows, would zero them for one batch and back).
+func Moves(collection string, carriesDerived bool) bool {
+	switch collection {
+	case "land_cover":
+		return true
+	case "communes":
+		return !carriesDerived
+	}
+	return false
+}
