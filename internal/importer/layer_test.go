@@ -370,6 +370,33 @@ func TestLandCoverMillesimesReplaceRevert(t *testing.T) {
 		if after := storetest.Dump(t, s, lc); !slices.Equal(after, before) {
 			t.Errorf("revert did not restore exactly:\nbefore %v\nafter  %v", before, after)
 		}
+		// A replace whose new version of a stored parcel cannot be loaded
+		// would lose it: refused whole. A rejected new parcel does not
+		// stop it.
+		broken := l93(
+			feature(`{"type":"Polygon","coordinates":[[[570000,6270000],[570100,6270000],[570100,6270000],[570000,6270000]]]}`, `"ID":"OCSGE-1","CODE_CS":"CS2.1.1.1","CODE_US":"US1.1","MILLESIME":2019`),
+			feature(poly(570900, 6270500, 571200, 6270600), `"ID":"OCSGE-2","CODE_CS":"CS1.1.1.1","CODE_US":"US2","MILLESIME":2019`),
+			feature(poly(571400, 6270400, 571500, 6270500), `"ID":"OCSGE-3","CODE_CS":"CS2.2.1","CODE_US":"US6.1","MILLESIME":2019`),
+		)
+		_, err := im.ImportFile(ctx, "land_cover", writeTemp(t, "broken.geojson", broken), FileOptions{Profile: "ocsge", Year: 2019, Replace: true})
+		if socle.ErrorCode(err) != socle.EINVALID || !strings.Contains(err.Error(), "record 1 (source_id OCSGE-1)") {
+			t.Errorf("replace with a stored parcel rejected: %v", err)
+		}
+		if after := storetest.Dump(t, s, lc); !slices.Equal(after, before) {
+			t.Error("the refused replace wrote")
+		}
+		// A record that cannot be read at all may be any feature.
+		unreadable := strings.Replace(broken, `[[[570000,6270000],[570100,6270000],[570100,6270000],[570000,6270000]]]`, `[[[570000,6270000],[570100,6270000],[570000,6270000]]]`, 1)
+		_, err = im.ImportFile(ctx, "land_cover", writeTemp(t, "unreadable.geojson", unreadable), FileOptions{Profile: "ocsge", Year: 2019, Replace: true})
+		if socle.ErrorCode(err) != socle.EINVALID || !strings.Contains(err.Error(), "record 1 cannot be read") {
+			t.Errorf("replace with an unreadable record: %v", err)
+		}
+		newBroken := strings.Replace(broken, `"ID":"OCSGE-1"`, `"ID":"OCSGE-9"`, 1)
+		newBroken = strings.Replace(newBroken, `"ID":"OCSGE-2","CODE_CS":"CS1.1.1.1"`, `"ID":"OCSGE-1","CODE_CS":"CS2.2.1"`, 1)
+		rep = importOK(t, im, "land_cover", writeTemp(t, "new-broken.geojson", newBroken), FileOptions{Profile: "ocsge", Year: 2019, Replace: true, DryRun: true})
+		if rep.Result.Rejected != 1 || rep.Result.Retired != 1 {
+			t.Errorf("replace with a new parcel rejected: %+v %+v", rep.Result, rep.Rejects)
+		}
 	})
 }
 
