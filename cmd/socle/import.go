@@ -86,7 +86,11 @@ func importCmd(ctx context.Context, e *env, args []string) error {
 				fmt.Fprintf(e.stdout, "  … and %d more rejected records (all kept in batch_rejects)\n", len(r.Rejects)-20)
 				break
 			}
-			fmt.Fprintf(e.stdout, "  rejected line %d: %s\n", rej.Line, rej.Reason)
+			what := "line"
+			if r.Profile != "" { // import layer: the record's number in the file
+				what = "record"
+			}
+			fmt.Fprintf(e.stdout, "  rejected %s %d: %s\n", what, rej.Line, rej.Reason)
 		}
 	}
 	if err != nil {

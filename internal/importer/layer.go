@@ -123,6 +123,9 @@ func (im *Importer) ImportFile(ctx context.Context, collection, path string, o F
 	if err := b.check(fields); err != nil {
 		return rep, err
 	}
+	if hasYear && o.Year == 0 && !b.gives("year") {
+		return rep, socle.Errorf(socle.EINVALID, "the file has no millésime field for year; give it with --year YYYY; nothing was loaded")
+	}
 	if err := checkGeometryType(c, src.GeometryType()); err != nil {
 		return rep, err
 	}
@@ -392,6 +395,25 @@ func (b *rowBuilder) check(fields []source.Field) error {
 		}
 	}
 	return nil
+}
+
+// gives tells whether a rule sets target: a constant, a computed value, or
+// a field the file has.
+func (b *rowBuilder) gives(target string) bool {
+	for _, r := range b.rules {
+		if r.Target != target {
+			continue
+		}
+		if r.Value != nil || r.Fn != nil {
+			return true
+		}
+		for _, f := range r.Fields {
+			if _, ok := b.names[strings.ToLower(f)]; ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // row maps one record.

@@ -431,6 +431,7 @@ func TestImportFileRefusesBeforeWriting(t *testing.T) {
 			{"roads", gpkg, FileOptions{Profile: "bdtopo", Layer: "rivieres"}, []string{"rivieres", "routes", "chemins"}},
 			{"roads", truncated, FileOptions{Profile: "bdtopo"}, []string{"bad.zip"}},
 			{"roads", roads, FileOptions{Profile: "bdtopo", Year: 2020}, []string{"--year"}},
+			{"land_cover", noNature, FileOptions{Mapping: writeTemp(t, "m.yaml", "code_cs: KIND\ncode_us: KIND\n")}, []string{"no millésime", "--year"}},
 		}
 		for _, tc := range cases {
 			_, err := im.ImportFile(ctx, tc.collection, tc.path, tc.o)
