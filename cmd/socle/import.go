@@ -42,6 +42,9 @@ func importCmd(ctx context.Context, e *env, args []string) error {
 	if len(rest) == 0 {
 		return errors.New("what to import? import fixtures | import bal FILE.csv | import layer COLLECTION FILE")
 	}
+	if rest[0] != "layer" && (o != importer.FileOptions{} || reportPath != "") {
+		return fmt.Errorf("--profile, --mapping, --layer, --crs, --year, --replace, --dry-run and --report are options of import layer, not of import %s", rest[0])
+	}
 	log := e.cfg.Logger()
 	catalog := socle.DefaultCatalog()
 	store, err := e.openStore(ctx, catalog, log, false)
