@@ -412,6 +412,13 @@ func TestImportFileRefusesBeforeWriting(t *testing.T) {
 	gpkg := filepath.Join(dir, "two.gpkg")
 	ogr2ogr(t, "-f", "GPKG", gpkg, roads, "-nln", "routes")
 	ogr2ogr(t, "-f", "GPKG", "-update", gpkg, roads, "-nln", "chemins")
+	noDBF := filepath.Join(dir, "nodbf.shp")
+	ogr2ogr(t, "-f", "ESRI Shapefile", noDBF, roads)
+	if err := os.Remove(filepath.Join(dir, "nodbf.dbf")); err != nil {
+		t.Fatal(err)
+	}
+	csvNoCoords := filepath.Join(dir, "nocoords.csv")
+	writeFile(t, csvNoCoords, "ID,NATURE\nA,Chemin\n")
 	truncated := filepath.Join(dir, "bad.zip")
 	writeFile(t, truncated, "PK\x03\x04 not a whole archive")
 	eachStore(t, func(t *testing.T, im *Importer, s testStore) {
@@ -430,6 +437,8 @@ func TestImportFileRefusesBeforeWriting(t *testing.T) {
 			{"roads", gpkg, FileOptions{Profile: "bdtopo"}, []string{"routes", "chemins"}},
 			{"roads", gpkg, FileOptions{Profile: "bdtopo", Layer: "rivieres"}, []string{"rivieres", "routes", "chemins"}},
 			{"roads", truncated, FileOptions{Profile: "bdtopo"}, []string{"bad.zip"}},
+			{"roads", noDBF, FileOptions{Profile: "bdtopo"}, []string{".dbf"}},
+			{"roads", csvNoCoords, FileOptions{Profile: "bdtopo"}, []string{"nocoords.csv"}},
 			{"roads", roads, FileOptions{Profile: "bdtopo", Year: 2020}, []string{"--year"}},
 			{"land_cover", noNature, FileOptions{Mapping: writeTemp(t, "m.yaml", "code_cs: KIND\ncode_us: KIND\n")}, []string{"no millésime", "--year"}},
 		}
