@@ -451,6 +451,12 @@ func (b *rowBuilder) row(rec *source.Record) (socle.Row, *socle.Reject) {
 			raw[r.Target] = v
 		}
 	}
+	// A GeoJSON or FlatGeobuf feature's own id is the publisher's
+	// identifier when no field gives one (Overpass exports: "way/123").
+	if _, ok := c.Property("source_id"); ok && b.prof.Name != "socle" && empty(raw["source_id"]) && rec.ID != nil &&
+		(b.format == source.GeoJSON || b.format == source.FlatGeobuf) {
+		raw["source_id"] = str(rec.ID)
+	}
 	if p, ok := c.Property("source_id"); ok && !empty(raw["source_id"]) {
 		b.lastKey = str(coerce(p, raw["source_id"]))
 	}

@@ -583,7 +583,7 @@ func TestOSMAndPointsByLocation(t *testing.T) {
 {"type":"Feature","properties":{"osm_id":"1001","highway":"residential","name":"Rue des Lilas","surface":"asphalt"},"geometry":{"type":"LineString","coordinates":[[1.39384359,43.51988739],[1.39630829,43.52019382]]}},
 {"type":"Feature","properties":{"osm_id":"1002","highway":"track","name":null,"width":"3 m"},"geometry":{"type":"LineString","coordinates":[[1.40867703,43.52010597],[1.41112441,43.52104174]]}},
 {"type":"Feature","properties":{"osm_id":"1003","highway":"construction"},"geometry":{"type":"LineString","coordinates":[[1.39379330,43.52168645],[1.39625807,43.52199288]]}},
-{"type":"Feature","properties":{"osm_id":"1004","highway":"primary","junction":"roundabout"},"geometry":{"type":"LineString","coordinates":[[1.39374300,43.52348551],[1.39410883,43.52367090],[1.39373294,43.52384532],[1.39374300,43.52348551]]}}
+{"type":"Feature","id":"way/1004","properties":{"highway":"primary","junction":"roundabout"},"geometry":{"type":"LineString","coordinates":[[1.39374300,43.52348551],[1.39410883,43.52367090],[1.39373294,43.52384532],[1.39374300,43.52348551]]}}
 ]}`
 	eachStore(t, func(t *testing.T, im *Importer, s testStore) {
 		importOK(t, im, "communes", writeTemp(t, "communes.geojson", communesL93), FileOptions{Profile: "admin-express"})
@@ -594,9 +594,9 @@ func TestOSMAndPointsByLocation(t *testing.T) {
 		roads, _ := im.Catalog.Collection("roads")
 		got := byProp(t, s, roads, "source_id")
 		want := map[string][4]any{
-			"1001": {"Route à 1 chaussée", "revêtue", nil, "31001"},
-			"1002": {"Chemin", "non revêtue", 3.0, "31002"},
-			"1004": {"Rond-point", "revêtue", nil, "31001"},
+			"1001":     {"Route à 1 chaussée", "revêtue", nil, "31001"},
+			"1002":     {"Chemin", "non revêtue", 3.0, "31002"},
+			"way/1004": {"Rond-point", "revêtue", nil, "31001"},
 		}
 		for id, w := range want {
 			p := got[id].Properties
