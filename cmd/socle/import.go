@@ -45,6 +45,9 @@ func importCmd(ctx context.Context, e *env, args []string) error {
 	if len(rest) == 0 {
 		return errors.New("what to import? import fixtures | import bal FILE.csv | import layer COLLECTION FILE")
 	}
+	if rest[0] != "layer" && (o != importer.FileOptions{} || reportPath != "") {
+		return fmt.Errorf("--profile, --mapping, --layer, --crs, --year, --replace, --dry-run and --report are options of import layer, not of import %s", rest[0])
+	}
 	log := e.cfg.Logger()
 	catalog := socle.DefaultCatalog()
 	store, err := e.openStore(ctx, catalog, log, false)
@@ -89,7 +92,11 @@ func importCmd(ctx context.Context, e *env, args []string) error {
 				fmt.Fprintf(e.stdout, "  … and %d more rejected records (all kept in batch_rejects)\n", len(r.Rejects)-20)
 				break
 			}
-			fmt.Fprintf(e.stdout, "  rejected line %d: %s\n", rej.Line, rej.Reason)
+			what := "line"
+			if r.Profile != "" { // import layer: the record's number in the file
+				what = "record"
+			}
+			fmt.Fprintf(e.stdout, "  rejected %s %d: %s\n", what, rej.Line, rej.Reason)
 		}
 	}
 	if err != nil {

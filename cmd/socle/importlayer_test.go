@@ -18,6 +18,9 @@ func TestImportLayerCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "bdtopo") || !strings.Contains(out, "admin-express") {
 		t.Fatalf("--profile alone: %d %s", code, out)
 	}
+	if code, _, errs := runCLI(t, "import", "bal", "x.csv", "--replace"); code == 0 || !strings.Contains(errs, "options of import layer") {
+		t.Errorf("import bal --replace: %d %s", code, errs)
+	}
 	dir := t.TempDir()
 	communes := filepath.Join(dir, "COMMUNE.geojson")
 	os.WriteFile(communes, []byte(`{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::2154"}},"features":[

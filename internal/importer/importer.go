@@ -1,7 +1,14 @@
-// Package importer loads files into a store: GeoJSON layers, the sample
+// Package importer loads files into a store: published layers as they are
+// downloaded (ImportFile: GeoJSON, GeoPackage, Shapefile, zip/7z,
+// FlatGeobuf, CSV read by internal/source, mapped onto a collection by a
+// built-in Profile — bdtopo, osm, ocsge, admin-express, socle — and a
+// mapping file, with Socle's derived values computed: land cover's area and
+// artificialisation by internal/zan, communes by location by
+// internal/locate, a content identity for records without one), the sample
 // territory, Base Adresse Locale files. It validates every record, keeps the
 // rejected ones with their reason, and hands the rest to the store as one
-// batch.
+// batch, streamed: the store writes it in one transaction and logs every
+// change (so feeds, syncs and reverts see imports).
 package importer
 
 import (

@@ -123,6 +123,9 @@ func (im *Importer) ImportFile(ctx context.Context, collection, path string, o F
 	if err := b.check(fields); err != nil {
 		return rep, err
 	}
+	if hasYear && o.Year == 0 && !b.gives("year") {
+		return rep, socle.Errorf(socle.EINVALID, "the file has no millésime field for year; give it with --year YYYY; nothing was loaded")
+	}
 	if err := checkGeometryType(c, src.GeometryType()); err != nil {
 		return rep, err
 	}
@@ -152,6 +155,12 @@ func (im *Importer) ImportFile(ctx context.Context, collection, path string, o F
 		batch.Scope = []socle.Equals{{Property: p, Value: int64(o.Year)}}
 	}
 	st := &fileStream{ctx: ctx, src: src, build: b.row}
+	if r, ok := im.Store.(locate.Reader); ok && o.Replace {
+		if _, ok := c.Property("source_id"); ok {
+			st.key = func() string { return b.lastKey }
+			st.check = storedKeys(ctx, r, c, batch.Scope)
+		}
+	}
 	if bar := im.countBar(src.Count(), collection); bar != nil {
 		st.bar = bar
 		defer bar.Finish() //nolint:errcheck // cosmetic
@@ -236,6 +245,14 @@ type fileStream struct {
 	bar     *progressbar.ProgressBar
 	n       int
 	rows    int
+	// key, with --replace, is the source_id of the record just refused;
+	// keyed are the refused records that have one, and check fails the
+	// batch when one of them names a stored feature that the replace
+	// would retire.
+	key        func() string
+	keyed      []keyedReject
+	unreadable *socle.Reject
+	check      func([]keyedReject) error
 	// wrongType counts the records of another geometry type: a file of
 	// nothing else is refused whole.
 	wrongType int
@@ -254,6 +271,9 @@ func (s *fileStream) Next() bool {
 			}
 		}
 		rec, err := s.src.Next()
+		if err == io.EOF && s.check != nil && len(s.keyed) > 0 {
+			s.err = s.check(s.keyed)
+		}
 		if err == io.EOF {
 			if s.rows == 0 && s.wrongType > 0 && s.wrongType == len(s.rejects) {
 				s.err = &socle.Error{Code: socle.EINVALID, Message: s.wrongWhy + " (every record); nothing was loaded"}
@@ -267,6 +287,13 @@ func (s *fileStream) Next() bool {
 		var re *source.RecordError
 		if errors.As(err, &re) {
 			s.rejects = append(s.rejects, socle.Reject{Line: re.Num, Column: "geometry", Reason: re.Err.Error()})
+			if s.check != nil && s.unreadable == nil {
+				// Which feature it was is unknown: a replace would
+				// retire it if it is stored.
+				s.unreadable = &s.rejects[len(s.rejects)-1]
+				s.err = &socle.Error{Code: socle.EINVALID, Message: fmt.Sprintf(
+					"--replace: record %d cannot be read (%v), and the stored feature it updates would be retired; fix the record, or import without --replace; nothing was loaded", re.Num, re.Err)}
+			}
 			continue
 		}
 		if err != nil {
@@ -277,6 +304,11 @@ func (s *fileStream) Next() bool {
 		if rej != nil {
 			rej.Line = rec.Num
 			s.rejects = append(s.rejects, *rej)
+			if s.key != nil && rej.Column != "year" {
+				if k := s.key(); k != "" {
+					s.keyed = append(s.keyed, keyedReject{*rej, k})
+				}
+			}
 			if strings.HasPrefix(rej.Reason, "expected a ") {
 				s.wrongType++
 				s.wrongWhy = rej.Reason
@@ -286,6 +318,43 @@ func (s *fileStream) Next() bool {
 		s.rows++
 		s.row = row
 		return true
+	}
+}
+
+type keyedReject struct {
+	socle.Reject
+	key string
+}
+
+// storedKeys refuses a replace that would retire a stored feature whose
+// new version the file has but could not be loaded: what is stored is not
+// lost for a record's error. It asks the store for each refused record's
+// source_id (within the replaced millésime).
+func storedKeys(ctx context.Context, r locate.Reader, c *socle.Collection, scope []socle.Equals) func([]keyedReject) error {
+	return func(keyed []keyedReject) error {
+		for i, k := range keyed {
+			if i == 1000 {
+				break
+			}
+			eqs := []socle.TextEquals{{Property: "source_id", Value: k.key}}
+			for _, e := range scope {
+				eqs = append(eqs, socle.TextEquals{Property: e.Property.Name, Value: fmt.Sprint(e.Value)})
+			}
+			q, err := socle.ResolveItems(c, socle.ItemsRequest{Equals: eqs, Limit: 1, Properties: []string{}})
+			if err != nil {
+				return err
+			}
+			found := false
+			if _, err := r.Records(ctx, q, func(*socle.Record) error { found = true; return nil }); err != nil {
+				return err
+			}
+			if found {
+				return &socle.Error{Code: socle.EINVALID, Message: fmt.Sprintf(
+					"--replace: record %d (source_id %s) was rejected (%s) and its stored feature would be retired; fix the record, or import without --replace; nothing was loaded",
+					k.Line, k.key, k.Reason)}
+			}
+		}
+		return nil
 	}
 }
 
@@ -305,6 +374,8 @@ type rowBuilder struct {
 	names  map[string]string
 	locate func() *locate.Locator
 	loc    *locate.Locator
+	// lastKey is the source_id of the record last mapped, "" when none.
+	lastKey string
 }
 
 // check refuses, before anything is read, a rule whose fields the file
@@ -326,6 +397,25 @@ func (b *rowBuilder) check(fields []source.Field) error {
 	return nil
 }
 
+// gives tells whether a rule sets target: a constant, a computed value, or
+// a field the file has.
+func (b *rowBuilder) gives(target string) bool {
+	for _, r := range b.rules {
+		if r.Target != target {
+			continue
+		}
+		if r.Value != nil || r.Fn != nil {
+			return true
+		}
+		for _, f := range r.Fields {
+			if _, ok := b.names[strings.ToLower(f)]; ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // row maps one record.
 func (b *rowBuilder) row(rec *source.Record) (socle.Row, *socle.Reject) {
 	c := b.c
@@ -340,10 +430,7 @@ func (b *rowBuilder) row(rec *source.Record) (socle.Row, *socle.Reject) {
 			return socle.Row{}, &socle.Reject{Reason: why}
 		}
 	}
-	g, rej := shape(c, rec.Geometry)
-	if rej != nil {
-		return socle.Row{}, rej
-	}
+	b.lastKey = ""
 	raw := map[string]any{}
 	for _, r := range b.rules {
 		var v any
@@ -363,6 +450,19 @@ func (b *rowBuilder) row(rec *source.Record) (socle.Row, *socle.Reject) {
 		if v != nil {
 			raw[r.Target] = v
 		}
+	}
+	// A GeoJSON or FlatGeobuf feature's own id is the publisher's
+	// identifier when no field gives one (Overpass exports: "way/123").
+	if _, ok := c.Property("source_id"); ok && b.prof.Name != "socle" && empty(raw["source_id"]) && rec.ID != nil &&
+		(b.format == source.GeoJSON || b.format == source.FlatGeobuf) {
+		raw["source_id"] = str(rec.ID)
+	}
+	if p, ok := c.Property("source_id"); ok && !empty(raw["source_id"]) {
+		b.lastKey = str(coerce(p, raw["source_id"]))
+	}
+	g, rej := shape(c, rec.Geometry)
+	if rej != nil {
+		return socle.Row{}, rej
 	}
 	if p, ok := c.Property("year"); ok && b.year != 0 {
 		if y, present := raw[p.Name]; present {

@@ -370,6 +370,33 @@ func TestLandCoverMillesimesReplaceRevert(t *testing.T) {
 		if after := storetest.Dump(t, s, lc); !slices.Equal(after, before) {
 			t.Errorf("revert did not restore exactly:\nbefore %v\nafter  %v", before, after)
 		}
+		// A replace whose new version of a stored parcel cannot be loaded
+		// would lose it: refused whole. A rejected new parcel does not
+		// stop it.
+		broken := l93(
+			feature(`{"type":"Polygon","coordinates":[[[570000,6270000],[570100,6270000],[570100,6270000],[570000,6270000]]]}`, `"ID":"OCSGE-1","CODE_CS":"CS2.1.1.1","CODE_US":"US1.1","MILLESIME":2019`),
+			feature(poly(570900, 6270500, 571200, 6270600), `"ID":"OCSGE-2","CODE_CS":"CS1.1.1.1","CODE_US":"US2","MILLESIME":2019`),
+			feature(poly(571400, 6270400, 571500, 6270500), `"ID":"OCSGE-3","CODE_CS":"CS2.2.1","CODE_US":"US6.1","MILLESIME":2019`),
+		)
+		_, err := im.ImportFile(ctx, "land_cover", writeTemp(t, "broken.geojson", broken), FileOptions{Profile: "ocsge", Year: 2019, Replace: true})
+		if socle.ErrorCode(err) != socle.EINVALID || !strings.Contains(err.Error(), "record 1 (source_id OCSGE-1)") {
+			t.Errorf("replace with a stored parcel rejected: %v", err)
+		}
+		if after := storetest.Dump(t, s, lc); !slices.Equal(after, before) {
+			t.Error("the refused replace wrote")
+		}
+		// A record that cannot be read at all may be any feature.
+		unreadable := strings.Replace(broken, `[[[570000,6270000],[570100,6270000],[570100,6270000],[570000,6270000]]]`, `[[[570000,6270000],[570100,6270000],[570000,6270000]]]`, 1)
+		_, err = im.ImportFile(ctx, "land_cover", writeTemp(t, "unreadable.geojson", unreadable), FileOptions{Profile: "ocsge", Year: 2019, Replace: true})
+		if socle.ErrorCode(err) != socle.EINVALID || !strings.Contains(err.Error(), "record 1 cannot be read") {
+			t.Errorf("replace with an unreadable record: %v", err)
+		}
+		newBroken := strings.Replace(broken, `"ID":"OCSGE-1"`, `"ID":"OCSGE-9"`, 1)
+		newBroken = strings.Replace(newBroken, `"ID":"OCSGE-2","CODE_CS":"CS1.1.1.1"`, `"ID":"OCSGE-1","CODE_CS":"CS2.2.1"`, 1)
+		rep = importOK(t, im, "land_cover", writeTemp(t, "new-broken.geojson", newBroken), FileOptions{Profile: "ocsge", Year: 2019, Replace: true, DryRun: true})
+		if rep.Result.Rejected != 1 || rep.Result.Retired != 1 {
+			t.Errorf("replace with a new parcel rejected: %+v %+v", rep.Result, rep.Rejects)
+		}
 	})
 }
 
@@ -385,6 +412,13 @@ func TestImportFileRefusesBeforeWriting(t *testing.T) {
 	gpkg := filepath.Join(dir, "two.gpkg")
 	ogr2ogr(t, "-f", "GPKG", gpkg, roads, "-nln", "routes")
 	ogr2ogr(t, "-f", "GPKG", "-update", gpkg, roads, "-nln", "chemins")
+	noDBF := filepath.Join(dir, "nodbf.shp")
+	ogr2ogr(t, "-f", "ESRI Shapefile", noDBF, roads)
+	if err := os.Remove(filepath.Join(dir, "nodbf.dbf")); err != nil {
+		t.Fatal(err)
+	}
+	csvNoCoords := filepath.Join(dir, "nocoords.csv")
+	writeFile(t, csvNoCoords, "ID,NATURE\nA,Chemin\n")
 	truncated := filepath.Join(dir, "bad.zip")
 	writeFile(t, truncated, "PK\x03\x04 not a whole archive")
 	eachStore(t, func(t *testing.T, im *Importer, s testStore) {
@@ -403,7 +437,10 @@ func TestImportFileRefusesBeforeWriting(t *testing.T) {
 			{"roads", gpkg, FileOptions{Profile: "bdtopo"}, []string{"routes", "chemins"}},
 			{"roads", gpkg, FileOptions{Profile: "bdtopo", Layer: "rivieres"}, []string{"rivieres", "routes", "chemins"}},
 			{"roads", truncated, FileOptions{Profile: "bdtopo"}, []string{"bad.zip"}},
+			{"roads", noDBF, FileOptions{Profile: "bdtopo"}, []string{".dbf"}},
+			{"roads", csvNoCoords, FileOptions{Profile: "bdtopo"}, []string{"nocoords.csv"}},
 			{"roads", roads, FileOptions{Profile: "bdtopo", Year: 2020}, []string{"--year"}},
+			{"land_cover", noNature, FileOptions{Mapping: writeTemp(t, "m.yaml", "code_cs: KIND\ncode_us: KIND\n")}, []string{"no millésime", "--year"}},
 		}
 		for _, tc := range cases {
 			_, err := im.ImportFile(ctx, tc.collection, tc.path, tc.o)
@@ -546,7 +583,7 @@ func TestOSMAndPointsByLocation(t *testing.T) {
 {"type":"Feature","properties":{"osm_id":"1001","highway":"residential","name":"Rue des Lilas","surface":"asphalt"},"geometry":{"type":"LineString","coordinates":[[1.39384359,43.51988739],[1.39630829,43.52019382]]}},
 {"type":"Feature","properties":{"osm_id":"1002","highway":"track","name":null,"width":"3 m"},"geometry":{"type":"LineString","coordinates":[[1.40867703,43.52010597],[1.41112441,43.52104174]]}},
 {"type":"Feature","properties":{"osm_id":"1003","highway":"construction"},"geometry":{"type":"LineString","coordinates":[[1.39379330,43.52168645],[1.39625807,43.52199288]]}},
-{"type":"Feature","properties":{"osm_id":"1004","highway":"primary","junction":"roundabout"},"geometry":{"type":"LineString","coordinates":[[1.39374300,43.52348551],[1.39410883,43.52367090],[1.39373294,43.52384532],[1.39374300,43.52348551]]}}
+{"type":"Feature","id":"way/1004","properties":{"highway":"primary","junction":"roundabout"},"geometry":{"type":"LineString","coordinates":[[1.39374300,43.52348551],[1.39410883,43.52367090],[1.39373294,43.52384532],[1.39374300,43.52348551]]}}
 ]}`
 	eachStore(t, func(t *testing.T, im *Importer, s testStore) {
 		importOK(t, im, "communes", writeTemp(t, "communes.geojson", communesL93), FileOptions{Profile: "admin-express"})
@@ -557,9 +594,9 @@ func TestOSMAndPointsByLocation(t *testing.T) {
 		roads, _ := im.Catalog.Collection("roads")
 		got := byProp(t, s, roads, "source_id")
 		want := map[string][4]any{
-			"1001": {"Route à 1 chaussée", "revêtue", nil, "31001"},
-			"1002": {"Chemin", "non revêtue", 3.0, "31002"},
-			"1004": {"Rond-point", "revêtue", nil, "31001"},
+			"1001":     {"Route à 1 chaussée", "revêtue", nil, "31001"},
+			"1002":     {"Chemin", "non revêtue", 3.0, "31002"},
+			"way/1004": {"Rond-point", "revêtue", nil, "31001"},
 		}
 		for id, w := range want {
 			p := got[id].Properties

@@ -34,6 +34,9 @@ type Commune struct {
 type Locator struct {
 	tree     rtree.RTreeG[int]
 	communes []Commune
+	// edges indexes each commune's boundary segments, so that a point or
+	// a segment is tested against the few edges near it rather than all.
+	edges []*rtree.RTreeG[[2]orb.Point]
 }
 
 // New returns a locator of communes.
@@ -42,12 +45,19 @@ func New(communes []Commune) *Locator {
 	for i, c := range communes {
 		b := c.Geometry.Bound()
 		l.tree.Insert(b.Min, b.Max, i)
+		var e rtree.RTreeG[[2]orb.Point]
+		for _, p := range c.Geometry {
+			for _, r := range p {
+				for j := 1; j < len(r); j++ {
+					sb := orb.Bound{Min: r[j-1], Max: r[j-1]}.Extend(r[j])
+					e.Insert(sb.Min, sb.Max, [2]orb.Point{r[j-1], r[j]})
+				}
+			}
+		}
+		l.edges = append(l.edges, &e)
 	}
 	return l
 }
-
-// Len is the number of communes the locator knows.
-func (l *Locator) Len() int { return len(l.communes) }
 
 // Reader is what Load needs of a store.
 type Reader interface {
@@ -112,43 +122,101 @@ func (l *Locator) Commune(g orb.Geometry) string {
 		return true
 	})
 	sort.Slice(cands, func(a, b int) bool { return l.communes[cands[a]].Code < l.communes[cands[b]].Code })
+	switch g.(type) {
+	case orb.Polygon, orb.MultiPolygon:
+		// Most parcels lie in one commune: every vertex in it, none of
+		// its edges crossing another's boundary, settles it without an
+		// overlay.
+		if i, ok := l.within(g, cands); ok {
+			return l.communes[i].Code
+		}
+	}
 	best, bestScore := "", 0.0
 	for _, i := range cands {
-		c := l.communes[i]
-		s := score(g, c.Geometry)
+		s := l.score(g, i)
 		if s > bestScore {
-			best, bestScore = c.Code, s
+			best, bestScore = l.communes[i].Code, s
 		}
 	}
 	return best
 }
 
-// score is how much of g lies in mp: 1 for a point inside, the length of
-// a line inside, the area of a polygon inside.
-func score(g orb.Geometry, mp orb.MultiPolygon) float64 {
+// within returns the one candidate that holds every vertex of g, when
+// no edge of g crosses a candidate's boundary.
+func (l *Locator) within(g orb.Geometry, cands []int) (int, bool) {
+	var pts []orb.Point
+	var segs [][2]orb.Point
+	add := func(r orb.Ring) {
+		for j := range r {
+			pts = append(pts, r[j])
+			if j > 0 {
+				segs = append(segs, [2]orb.Point{r[j-1], r[j]})
+			}
+		}
+	}
+	switch g := g.(type) {
+	case orb.Polygon:
+		for _, r := range g {
+			add(r)
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			for _, r := range p {
+				add(r)
+			}
+		}
+	}
+	found := -1
+	for _, i := range cands {
+		all := true
+		for _, p := range pts {
+			if !l.contains(i, p) {
+				all = false
+				break
+			}
+		}
+		if !all {
+			continue
+		}
+		for _, s := range segs {
+			if len(l.crossings(i, s[0], s[1])) > 0 {
+				return -1, false
+			}
+		}
+		if found >= 0 {
+			return -1, false
+		}
+		found = i
+	}
+	return found, found >= 0
+}
+
+// score is how much of g lies in commune i: 1 for a point inside, the
+// length of a line inside, the area of a polygon inside.
+func (l *Locator) score(g orb.Geometry, i int) float64 {
 	switch g := g.(type) {
 	case orb.Point:
-		if planar.MultiPolygonContains(mp, g) {
+		if l.contains(i, g) {
 			return 1
 		}
 	case orb.MultiPoint:
 		n := 0.0
 		for _, p := range g {
-			if planar.MultiPolygonContains(mp, p) {
+			if l.contains(i, p) {
 				n++
 			}
 		}
 		return n
 	case orb.LineString:
-		return lengthIn(g, mp)
+		return l.lengthIn(g, i)
 	case orb.MultiLineString:
 		s := 0.0
 		for _, ls := range g {
-			s += lengthIn(ls, mp)
+			s += l.lengthIn(ls, i)
 		}
 		return s
 	case orb.Polygon, orb.MultiPolygon:
-		a, err := zan.IntersectionArea(g, mp)
+		a, err := zan.IntersectionArea(g, l.communes[i].Geometry)
 		if err != nil {
 			return 0
 		}
@@ -157,38 +225,54 @@ func score(g orb.Geometry, mp orb.MultiPolygon) float64 {
 	return 0
 }
 
-// lengthIn is the length of the part of ls inside mp: each segment is cut
-// where it crosses an edge of mp, and each piece counted when its middle
-// is inside.
-func lengthIn(ls orb.LineString, mp orb.MultiPolygon) float64 {
-	total := 0.0
-	mb := mp.Bound()
-	for i := 1; i < len(ls); i++ {
-		a, b := ls[i-1], ls[i]
-		sb := orb.Bound{Min: a, Max: a}.Extend(b)
-		if !sb.Intersects(mb) {
-			continue
-		}
-		ts := []float64{0, 1}
-		for _, poly := range mp {
-			for _, ring := range poly {
-				for j := 1; j < len(ring); j++ {
-					if t, ok := crossing(a, b, ring[j-1], ring[j]); ok {
-						ts = append(ts, t)
-					}
-				}
+// contains tells whether p is inside commune i (even-odd rule over all its
+// rings, by a ray towards +x through the indexed edges).
+func (l *Locator) contains(i int, p orb.Point) bool {
+	in := false
+	l.edges[i].Search([2]float64{p[0], p[1]}, [2]float64{math.Inf(1), p[1]}, func(_, _ [2]float64, e [2]orb.Point) bool {
+		a, b := e[0], e[1]
+		if (a[1] > p[1]) != (b[1] > p[1]) {
+			x := a[0] + (p[1]-a[1])*(b[0]-a[0])/(b[1]-a[1])
+			if x > p[0] {
+				in = !in
 			}
 		}
+		return true
+	})
+	return in
+}
+
+// crossings are where segment ab meets commune i's boundary, as fractions
+// of ab.
+func (l *Locator) crossings(i int, a, b orb.Point) []float64 {
+	var ts []float64
+	sb := orb.Bound{Min: a, Max: a}.Extend(b)
+	l.edges[i].Search(sb.Min, sb.Max, func(_, _ [2]float64, e [2]orb.Point) bool {
+		if t, ok := crossing(a, b, e[0], e[1]); ok {
+			ts = append(ts, t)
+		}
+		return true
+	})
+	return ts
+}
+
+// lengthIn is the length of the part of ls inside commune i: each segment
+// is cut where it crosses the boundary, and each piece counted when its
+// middle is inside.
+func (l *Locator) lengthIn(ls orb.LineString, i int) float64 {
+	total := 0.0
+	for k := 1; k < len(ls); k++ {
+		a, b := ls[k-1], ls[k]
+		ts := append([]float64{0, 1}, l.crossings(i, a, b)...)
 		sort.Float64s(ts)
 		seg := planar.Distance(a, b)
-		for k := 1; k < len(ts); k++ {
-			if ts[k] <= ts[k-1] {
+		for j := 1; j < len(ts); j++ {
+			if ts[j] <= ts[j-1] {
 				continue
 			}
-			m := (ts[k-1] + ts[k]) / 2
-			mid := orb.Point{a[0] + (b[0]-a[0])*m, a[1] + (b[1]-a[1])*m}
-			if planar.MultiPolygonContains(mp, mid) {
-				total += seg * (ts[k] - ts[k-1])
+			m := (ts[j-1] + ts[j]) / 2
+			if l.contains(i, orb.Point{a[0] + (b[0]-a[0])*m, a[1] + (b[1]-a[1])*m}) {
+				total += seg * (ts[j] - ts[j-1])
 			}
 		}
 	}

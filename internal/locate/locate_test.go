@@ -41,6 +41,26 @@ func TestCommune(t *testing.T) {
 			t.Errorf("%v: %q, want %q", tc.g, got, tc.want)
 		}
 	}
+	// An enclave: 31004 fills a hole of 31001.
+	holed := sq(0, 0, 1000, 1000)
+	holed[0] = append(holed[0], orb.Ring{{200, 200}, {200, 300}, {300, 300}, {300, 200}, {200, 200}})
+	l = New([]Commune{{Code: "31001", Geometry: holed}, {Code: "31004", Geometry: sq(200, 200, 300, 300)}})
+	for _, tc := range []struct {
+		g    orb.Geometry
+		want string
+	}{
+		{orb.Point{250, 250}, "31004"},
+		{orb.Point{150, 250}, "31001"},
+		{orb.Polygon{{{210, 210}, {290, 210}, {290, 290}, {210, 210}}}, "31004"},
+		{orb.Polygon{{{10, 10}, {100, 10}, {100, 100}, {10, 10}}}, "31001"},
+		{orb.Polygon{{{150, 150}, {350, 150}, {350, 350}, {150, 350}, {150, 150}}}, "31001"},
+		{orb.LineString{{250, 100}, {250, 290}}, "31001"},
+		{orb.LineString{{250, 150}, {250, 290}}, "31004"},
+	} {
+		if got := l.Commune(tc.g); got != tc.want {
+			t.Errorf("enclave: %v: %q, want %q", tc.g, got, tc.want)
+		}
+	}
 	if (&Locator{}).Commune(orb.Point{1, 1}) != "" {
 		t.Error("the zero locator found a commune")
 	}
