@@ -60,6 +60,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		MaxBodyBytes:      e.cfg.MaxBodyBytes,
 		RateLimit:         e.cfg.RateLimit,
 		RateLimitAddress:  e.cfg.RateLimitAddress,
+		Metrics:           e.cfg.Metrics,
 	})
 	defer srv.Close()
 	// Caches follow the data: every committed change, from this instance,

@@ -86,7 +86,8 @@ func Open(ctx context.Context, url string, catalog *socle.Catalog, opts Options)
 				s.Close()
 				return nil, err
 			}
-			s.reads.replicas = append(s.reads.replicas, &replica{name: hosts(rp.Config().ConnConfig), pool: rp})
+			s.reads.replicas = append(s.reads.replicas, &replica{name: hosts(rp.Config().ConnConfig), pool: rp,
+				books: ledger.New(ledger.Postgres(rp, dbError))})
 		}
 	}
 	return s, nil

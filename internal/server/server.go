@@ -38,6 +38,9 @@ type Store interface {
 
 // Options configure the server.
 type Options struct {
+	// Metrics says who may read /metrics: MetricsAdmin (the default, "":
+	// callers with the right admin), MetricsOpen or MetricsOff.
+	Metrics string
 	// BaseURL is the public URL of the API root, without a trailing slash;
 	// empty means derived from each request.
 	BaseURL string
@@ -105,6 +108,7 @@ type Server struct {
 	prefix    string
 	subs      map[string]*datasetAPI
 	downloads *downloadCache
+	metrics   *metrics
 }
 
 // New returns a server over store.
@@ -141,6 +145,7 @@ func New(store Store, catalog *socle.Catalog, log *slog.Logger, opts Options) *S
 	served, selections := servedCatalog(catalog)
 	s := &Server{store: store, catalog: served, served: selections, log: log, opts: opts, tms: tms, tiles: newResponseCache(opts.TileCacheBytes),
 		features: newResponseCache(opts.FeatureCacheBytes)}
+	s.metrics = newMetrics(s)
 	s.initMetadata()
 	return s
 }
@@ -165,6 +170,9 @@ func (s *Server) Handler() http.Handler {
 	})
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
+	if s.dataset == nil {
+		s.metricsRoute(r)
+	}
 	r.Get("/", s.landing)
 	r.Get("/conformance", s.conformance)
 	r.Get("/api", s.api)
