@@ -169,7 +169,7 @@ func (r *replica) fresh(ctx context.Context, c *pgxpool.Conn, need uint64) bool 
 		return true
 	}
 	var lsn *string
-	if err := c.QueryRow(ctx, "SELECT pg_last_wal_replay_lsn()::text").Scan(&lsn); err != nil {
+	if err := c.QueryRow(ctx, "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text END").Scan(&lsn); err != nil {
 		return false
 	}
 	if lsn == nil {
@@ -306,7 +306,7 @@ func (s *Store) ReplicaStatus(ctx context.Context) []socle.ReplicaStatus {
 	for _, r := range s.reads.replicas {
 		st := socle.ReplicaStatus{Name: r.name, Down: r.down(time.Now())}
 		var lsn *string
-		err := r.pool.QueryRow(ctx, `SELECT pg_last_wal_replay_lsn()::text`).Scan(&lsn)
+		err := r.pool.QueryRow(ctx, `SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text END`).Scan(&lsn)
 		switch {
 		case err != nil:
 			st.Error = "does not answer"

@@ -333,6 +333,13 @@ func TestFailover(t *testing.T) {
 	if socle.ErrorCode(err) != socle.EUNAVAILABLE {
 		t.Errorf("a write with no primary: %v (%s)", err, socle.ErrorCode(err))
 	}
+	// Ready (a load balancer keeps sending reads), though the primary is gone.
+	if err := s.Ping(ctx); err != nil {
+		t.Errorf("ping with no primary: %v", err)
+	}
+	if s.PrimaryAnswers(ctx) {
+		t.Error("the stopped primary answers")
+	}
 	// Keys are read on the standby: authenticated callers go on.
 	if k, err := s.APIKey(ctx, "k1"); err != nil || k.RevokedAt != nil {
 		t.Errorf("a key with no primary: %+v %v", k, err)
@@ -378,6 +385,9 @@ func TestFailover(t *testing.T) {
 	}
 	if got := sb.Query("socle", `SELECT count(*)::text FROM socle.roads WHERE name LIKE 'Avant %'`); got != "20" {
 		t.Errorf("the batch committed before the stop: %s of 20 roads kept", got)
+	}
+	if st := s.ReplicaStatus(ctx); len(st) != 1 || !st[0].Primary {
+		t.Errorf("status of the promoted standby: %+v", st)
 	}
 	// The notifications come from the new primary.
 	for len(changes) > 0 {

@@ -228,7 +228,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	// The read servers (hot standbys), when there are some: a standby down
 	// leaves the instance ready, its reads go elsewhere.
 	if rs, ok := s.store.(replicaReporter); ok {
-		for _, st := range rs.ReplicaStatus(r.Context()) {
+		replicas := rs.ReplicaStatus(r.Context())
+		if len(replicas) > 0 && !rs.PrimaryAnswers(r.Context()) {
+			fmt.Fprintf(w, "primary: does not answer (reads go on; writes answer 503 until a primary is back)\n")
+		}
+		for _, st := range replicas {
 			switch {
 			case st.Error != "":
 				fmt.Fprintf(w, "replica %s: down (%s)\n", st.Name, st.Error)
@@ -245,4 +249,5 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 // --database-read-url).
 type replicaReporter interface {
 	ReplicaStatus(ctx context.Context) []socle.ReplicaStatus
+	PrimaryAnswers(ctx context.Context) bool
 }
