@@ -58,6 +58,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		Audit:             store,
 		OIDCIssuer:        oidcIssuer(e),
 		MaxBodyBytes:      e.cfg.MaxBodyBytes,
+		MaxGPKGBytes:      e.cfg.MaxGPKGBytes,
 		RateLimit:         e.cfg.RateLimit,
 		RateLimitAddress:  e.cfg.RateLimitAddress,
 		Metrics:           e.cfg.Metrics,

@@ -46,6 +46,7 @@ type Config struct {
 	ConfigFile string
 	// Limits against abuse (see Flags).
 	MaxBodyBytes     int64
+	MaxGPKGBytes     int64
 	RateLimit        int
 	WarmDownloads    bool
 	RateLimitAddress int
@@ -86,6 +87,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "grace period for in-flight requests on SIGTERM")
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "time a client has to send its request headers (slow clients are cut off)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 32<<20, "largest request body accepted (413 beyond)")
+	fs.Int64Var(&c.MaxGPKGBytes, "max-gpkg-bytes", 512<<20, "largest GeoPackage made for a query (items?f=gpkg); a larger selection is refused")
 	fs.IntVar(&c.RateLimit, "rate-limit", 6000, "requests per minute per credential, and per address for anonymous callers (0: no limit); a web map asks tens of tiles a second")
 	fs.BoolVar(&c.WarmDownloads, "warm-downloads", false, "make the datasets' bulk downloads at start and after every change, in the background (else when first asked for)")
 	fs.IntVar(&c.RateLimitAddress, "rate-limit-address", 0, "requests per minute per client address, whatever the credential (0: no limit; many users may share an address behind a proxy)")
@@ -153,6 +155,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1 {
 		bad("max-body-bytes must be positive")
+	}
+	if c.MaxGPKGBytes < 1 {
+		bad("max-gpkg-bytes must be positive")
 	}
 	if c.RateLimit < 0 || c.RateLimitAddress < 0 {
 		bad("rate limits must not be negative")

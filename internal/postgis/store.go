@@ -24,6 +24,7 @@ import (
 
 	"github.com/socle-geo/socle/internal/ledger"
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/zan"
 )
 
 // Schema is the PostgreSQL schema that holds Socle's tables.
@@ -41,6 +42,9 @@ type Options struct {
 	AcquireTimeout time.Duration
 	// StatementTimeout bounds every statement on the server side.
 	StatementTimeout time.Duration
+	// Allowance is the share of the 2011–2021 reference each commune may
+	// consume 2021–2031 (the law's half unless a regional plan set another).
+	Allowance zan.Allowance
 	// ReadURLs are servers for reads (hot standbys of the primary): each a
 	// URL, possibly multi-host with target_session_attrs. None: every
 	// read goes to the primary.

@@ -59,7 +59,7 @@ func (s *Server) initDatasets() {
 		opts.TileCacheBytes, opts.FeatureCacheBytes = s.opts.TileCacheBytes/4, s.opts.FeatureCacheBytes/4
 		sub := &Server{store: s.store, catalog: cat, served: s.served, log: s.log, opts: opts, tms: s.tms,
 			tiles: newResponseCache(opts.TileCacheBytes), features: newResponseCache(opts.FeatureCacheBytes),
-			meta: s.meta, dataset: d, prefix: "/datasets/" + d.ID, downloads: dl}
+			meta: s.meta, dataset: d, prefix: "/datasets/" + d.ID, downloads: dl, selections: s.selections}
 		s.subs[d.ID] = &datasetAPI{srv: sub, handler: sub.Handler()}
 	}
 	if s.opts.WarmDownloads {
@@ -157,6 +157,7 @@ func (s *Server) landingLinks(r *http.Request, lang string) []features.Link {
 			{Href: rec + "?f=html", Rel: "describedby", Type: features.MediaHTML, Title: t(lang, "Fiche de métadonnées du service", "Metadata record of the service")},
 			{Href: base + "/datasets", Rel: "related", Type: features.MediaJSON, Title: t(lang, "Les jeux de données et leurs API de téléchargement", "The datasets and their download APIs")},
 			{Href: base + "/csw?service=CSW&request=GetCapabilities", Rel: "search", Type: "application/xml", Title: t(lang, "Catalogue CSW 2.0.2", "CSW 2.0.2 catalogue")},
+			{Href: base + cataloguePath, Rel: "http://www.opengis.net/def/rel/ogc/1.0/ogc-catalog", Type: features.MediaJSON, Title: t(lang, "Catalogue des fiches de métadonnées (OGC API – Records)", "Catalogue of the metadata records (OGC API – Records)")},
 			s.licenceLink(lang),
 		}
 	}
@@ -214,7 +215,7 @@ func (s *Server) collectionLinks(r *http.Request, c *socle.Collection, sum socle
 		name := fc[strings.LastIndex(fc, "/")+1:]
 		links = append(links, features.Link{Href: fc, Rel: "tag", Type: features.MediaHTML, Title: t(lang, "Concept INSPIRE ", "INSPIRE feature concept ") + name})
 	}
-	for _, f := range s.meta.Formats() {
+	for _, f := range s.bulkFormats(c) {
 		file, _, err := s.downloads.ready(r.Context(), s, c, sum, f, describeWait)
 		if err != nil {
 			return nil, err
@@ -316,6 +317,8 @@ func (dc *downloadCache) make(ctx context.Context, s *Server, c *socle.Collectio
 	case metadata.FormatGeoPackage.Ext:
 		_, err = transfer.WriteGeoPackage(wctx, s.store, &socle.Catalog{Collections: []*socle.Collection{c}}, path,
 			transfer.Options{Source: "socle", Actor: "download"})
+	case formatPMTiles.Ext:
+		err = s.writePMTiles(wctx, c, path)
 	default:
 		err = writeGeoJSON(wctx, s.store, c, path)
 	}
@@ -372,7 +375,7 @@ func (s *Server) warmDownloads(warm chan string) {
 			}
 			ctx := context.Background()
 			sum, err := s.store.Summary(ctx, c)
-			for _, f := range s.meta.Formats() {
+			for _, f := range s.bulkFormats(c) {
 				if err == nil {
 					_, err = s.downloads.get(ctx, s, c, sum, f)
 				}
@@ -475,15 +478,17 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.catalog.Collection(id)
 	ok = ok && visible(principal(r), c)
 	var format *metadata.Format
-	for _, f := range s.meta.Formats() {
-		if f.Ext == ext {
-			format = &f
+	if ok {
+		for _, f := range s.bulkFormats(c) {
+			if f.Ext == ext {
+				format = &f
+			}
 		}
 	}
 	if !ok || format == nil {
 		var names []string
 		for _, c := range s.visibleCollections(r) {
-			for _, f := range s.meta.Formats() {
+			for _, f := range s.bulkFormats(c) {
 				names = append(names, c.ID+"."+f.Ext)
 			}
 		}

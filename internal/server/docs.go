@@ -16,6 +16,7 @@ import (
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/ogc/crs"
 	"github.com/socle-geo/socle/ogc/features"
+	"github.com/socle-geo/socle/ogc/jsonfg"
 )
 
 // conformsTo lists the conformance classes Socle passes.
@@ -30,6 +31,9 @@ var conformsTo = []string{
 	features.ConfSchemas,
 	features.ConfFilter,
 	features.ConfFeaturesFilter,
+	// JSON-FG (OGC 21-045, draft 0.2): the items and features in f=jsonfg.
+	jsonfg.ConfCore,
+	jsonfg.ConfTypesSchemas,
 	// CQL2 (OGC 21-065r2): every class the ATS of the standard passes on
 	// both the PostGIS compiler and the Go evaluator (internal/postgis
 	// TestCQL2ATSThroughPostGIS). Not array-functions: no collection has
@@ -123,7 +127,7 @@ func (s *Server) conformance(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.checkParams(w, r, nil) {
 		return
 	}
-	s.respond(w, r, f, language(r), features.Conformance{ConformsTo: conformsTo}, "conformance", nil)
+	s.respond(w, r, f, language(r), features.Conformance{ConformsTo: s.conformsTo()}, "conformance", nil)
 }
 
 // collectionDoc describes c, with its extent from the data.
@@ -206,6 +210,12 @@ func (s *Server) collections(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		doc.Collections = append(doc.Collections, s.collectionDoc(r, c, sum, lang))
+	}
+	if cat, ok, err := s.catalogueCollection(r, lang); err != nil {
+		s.problem(w, r, err)
+		return
+	} else if ok {
+		doc.Collections = append(doc.Collections, cat)
 	}
 	s.respond(w, r, f, lang, doc, "collections", nil)
 }

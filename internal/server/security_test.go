@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -166,11 +167,11 @@ var badCredential = map[string]bool{"expired key": true, "revoked key": true, "f
 // address_candidates and road_reports keep their default levels (DESIGN.md):
 // internal, and restricted to the role roads.
 var sees = map[string][]string{
-	"anonymous":       {"addresses", "communes"},
-	"internal":        {"addresses", "land_cover", "communes", "address_candidates"},
-	"restricted role": {"addresses", "land_cover", "communes", "roads", "address_candidates", "road_reports"},
-	"ingest-only":     {"addresses", "land_cover", "communes", "address_candidates"},
-	"admin":           {"addresses", "roads", "land_cover", "communes", "address_candidates", "road_reports"},
+	"anonymous":       {"addresses", "communes", "artificialisation"},
+	"internal":        {"addresses", "land_cover", "communes", "artificialisation", "address_candidates"},
+	"restricted role": {"addresses", "land_cover", "communes", "artificialisation", "roads", "address_candidates", "road_reports"},
+	"ingest-only":     {"addresses", "land_cover", "communes", "artificialisation", "address_candidates"},
+	"admin":           {"addresses", "roads", "land_cover", "communes", "artificialisation", "address_candidates", "road_reports"},
 }
 
 func TestSecurityMatrix(t *testing.T) {
@@ -191,7 +192,9 @@ func TestSecurityMatrix(t *testing.T) {
 	all := []string{"addresses", "roads", "land_cover", "communes", "address_candidates", "road_reports"}
 	perCollection := []string{"", "/items?limit=2", "/items/{id}", "/queryables", "/schema", "/tiles",
 		"/tiles/WebMercatorQuad", "/tiles/WebMercatorQuad?f=tilejson", fmt.Sprintf("/tiles/WebMercatorQuad/14/%d/%d", y, x), "?f=html", "/items?f=html&limit=2",
-		"/changes?limit=2", "/changes?since=latest", "/changes?coalesce=true&limit=2"}
+		"/changes?limit=2", "/changes?since=latest", "/changes?coalesce=true&limit=2",
+		"/items?limit=2&f=csv", "/items?limit=2&f=fgb", "/items?limit=2&f=jsonfg", "/items/{id}?f=jsonfg",
+		"/items?limit=2&separator=semicolon&f=csv", "/items?limit=2&f=gpkg"}
 	ids := map[string]string{"addresses": "1", "roads": roadID, "land_cover": "1", "communes": "31254", "address_candidates": "sec-c1", "road_reports": "sec-r1"}
 
 	for _, caller := range callers {
@@ -242,12 +245,21 @@ func TestSecurityMatrix(t *testing.T) {
 			// The lists.
 			_, body := s.get(t, caller, "/collections")
 			var cols struct {
-				Collections []struct{ ID string } `json:"collections"`
+				Collections []struct{ ID, ItemType string } `json:"collections"`
 			}
 			_ = json.Unmarshal(body, &cols)
-			var got []string
+			var got, catalogues []string
 			for _, c := range cols.Collections {
+				if c.ItemType == "record" {
+					// The catalogue (OGC API – Records) answers everyone,
+					// its records filtered (TestSecurityMetadata).
+					catalogues = append(catalogues, c.ID)
+					continue
+				}
 				got = append(got, c.ID)
+			}
+			if len(catalogues) != 1 {
+				t.Errorf("/collections lists the record collections %v, want [catalogue]", catalogues)
 			}
 			if !sameSet(got, visible) {
 				t.Errorf("/collections lists %v, want %v", got, visible)
@@ -428,6 +440,60 @@ func TestPersonalProperties(t *testing.T) {
 			t.Errorf("%s %s: other properties are missing: %.300s", tc.caller, tc.path, body)
 		}
 	}
+	// Nor in any other format: CSV (its header), FlatGeobuf (its columns),
+	// JSON-FG.
+	for _, tc := range []struct {
+		caller, collection, prop string
+		shown                    bool
+	}{
+		{"anonymous", "addresses", "voie_nom", false},
+		{"admin", "addresses", "voie_nom", false},
+		{"internal", "land_cover", "code_us", false},
+		{"restricted role", "roads", "name", true},
+	} {
+		for _, f := range []string{"csv", "fgb", "jsonfg", "gpkg"} {
+			path := "/collections/" + tc.collection + "/items?limit=3&f=" + f
+			resp, body := s.get(t, tc.caller, path)
+			if resp.StatusCode != 200 {
+				t.Fatalf("%s %s: %d %.200s", tc.caller, path, resp.StatusCode, body)
+			}
+			if bytes.Contains(body, []byte(tc.prop)) != tc.shown {
+				t.Errorf("%s %s: %s shown: %v", tc.caller, path, tc.prop, !tc.shown)
+			}
+			if !bytes.Contains(body, []byte("commune_insee")) {
+				t.Errorf("%s %s: other properties are missing: %.300q", tc.caller, path, body)
+			}
+		}
+	}
+	// Nor in the tile archive of the bulk downloads: every gzip member of
+	// it (tiles, directories, metadata) read.
+	resp, archive := s.get(t, "admin", "/datasets/addresses/download/addresses.pmtiles")
+	if resp.StatusCode != 200 || !bytes.HasPrefix(archive, []byte("PMTiles")) {
+		t.Fatalf("addresses.pmtiles: %d", resp.StatusCode)
+	}
+	members, numero := 0, false
+	for i := 0; i+3 < len(archive); i++ {
+		if archive[i] != 0x1f || archive[i+1] != 0x8b || archive[i+2] != 8 {
+			continue
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(archive[i:]))
+		if err != nil {
+			continue
+		}
+		zr.Multistream(false)
+		data, err := io.ReadAll(zr)
+		if err != nil {
+			continue
+		}
+		members++
+		numero = numero || bytes.Contains(data, []byte("numero"))
+		if bytes.Contains(data, []byte("voie_nom")) {
+			t.Fatal("a personal property reached the tile archive")
+		}
+	}
+	if members < 3 || !numero {
+		t.Errorf("the archive's %d gzip members hold no addresses", members)
+	}
 	// Nor through selection, filters, sorting, schemas or HTML.
 	for _, path := range []string{
 		"/collections/addresses/items?properties=voie_nom",
@@ -435,6 +501,10 @@ func TestPersonalProperties(t *testing.T) {
 		"/collections/addresses/items?voie_nom=x",
 		"/collections/addresses/items?sortby=voie_nom",
 		"/collections/addresses/changes?properties=voie_nom",
+		"/collections/addresses/items?properties=voie_nom&f=csv",
+		"/collections/addresses/items?properties=voie_nom&f=fgb",
+		"/collections/addresses/items?sortby=voie_nom&f=jsonfg",
+		"/collections/addresses/items?voie_nom=x&f=gpkg",
 	} {
 		if resp, body := s.get(t, "admin", path); resp.StatusCode != 400 {
 			t.Errorf("%s: %d %.200s", path, resp.StatusCode, body)
@@ -653,7 +723,7 @@ func TestSecurityMetadata(t *testing.T) {
 			_, list := s.get(t, caller, "/datasets")
 			_, cswHits := s.get(t, caller, "/csw?service=CSW&version=2.0.2&request=GetRecords&typeNames=csw:Record&resultType=results&elementSetName=brief&maxRecords=50")
 			_, dcat := s.get(t, caller, "/dcat")
-			_, cat := s.get(t, caller, "/catalogue/items?limit=50")
+			_, cat := s.get(t, caller, "/collections/catalogue/items?limit=50")
 			for id, cols := range datasets {
 				want := true
 				for _, c := range cols {
@@ -662,12 +732,13 @@ func TestSecurityMetadata(t *testing.T) {
 				record := "fr-243100633-" + id
 				status := map[bool]int{true: http.StatusOK, false: http.StatusNotFound}[want]
 				for _, path := range []string{"/datasets/" + id + "/", "/datasets/" + id + "/collections", "/metadata/" + record + "?f=xml",
-					"/catalogue/items/" + record, "/datasets/" + id + "/download/" + cols[0] + ".geojson"} {
+					"/collections/catalogue/items/" + record, "/datasets/" + id + "/download/" + cols[0] + ".geojson",
+					"/datasets/" + id + "/download/" + cols[0] + ".pmtiles"} {
 					if resp, _ := s.get(t, caller, path); resp.StatusCode != status {
 						t.Errorf("%s: %d, want %d", path, resp.StatusCode, status)
 					}
 				}
-				for name, body := range map[string][]byte{"/datasets": list, "/csw GetRecords": cswHits, "/dcat": dcat, "/catalogue/items": cat} {
+				for name, body := range map[string][]byte{"/datasets": list, "/csw GetRecords": cswHits, "/dcat": dcat, "/collections/catalogue/items": cat} {
 					if got := bytes.Contains(body, []byte(`"`+id+`"`)) || bytes.Contains(body, []byte(record)); got != want {
 						t.Errorf("%s names %s: %v, want %v", name, id, got, want)
 					}

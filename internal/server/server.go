@@ -75,6 +75,8 @@ type Options struct {
 	OIDCIssuer string
 	// MaxBodyBytes bounds request bodies (0: 32 MiB).
 	MaxBodyBytes int64
+	// MaxGPKGBytes bounds a GeoPackage made for a query (0: 512 MiB).
+	MaxGPKGBytes int64
 	// RateLimit is the requests per minute of one credential (anonymous
 	// callers: of one address); RateLimitAddress of one address whatever
 	// the credential. 0: no limit.
@@ -108,7 +110,10 @@ type Server struct {
 	prefix    string
 	subs      map[string]*datasetAPI
 	downloads *downloadCache
-	metrics   *metrics
+	// selections lets each caller make one GeoPackage of a query at a
+	// time (shared with the datasets' APIs).
+	selections *callerGate
+	metrics    *metrics
 }
 
 // New returns a server over store.
@@ -137,6 +142,9 @@ func New(store Store, catalog *socle.Catalog, log *slog.Logger, opts Options) *S
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = 32 << 20
 	}
+	if opts.MaxGPKGBytes == 0 {
+		opts.MaxGPKGBytes = 512 << 20
+	}
 	opts.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
 	tms, err := tiles.Load()
 	if err != nil {
@@ -144,7 +152,7 @@ func New(store Store, catalog *socle.Catalog, log *slog.Logger, opts Options) *S
 	}
 	served, selections := servedCatalog(catalog)
 	s := &Server{store: store, catalog: served, served: selections, log: log, opts: opts, tms: tms, tiles: newResponseCache(opts.TileCacheBytes),
-		features: newResponseCache(opts.FeatureCacheBytes)}
+		features: newResponseCache(opts.FeatureCacheBytes), selections: &callerGate{busy: map[string]bool{}}}
 	s.metrics = newMetrics(s)
 	s.initMetadata()
 	return s
@@ -156,7 +164,7 @@ func (s *Server) Handler() http.Handler {
 	if s.dataset == nil { // a dataset's API runs under its parent's middleware
 		byAddress, byCaller := s.rateLimits()
 		r.Use(s.requestID, s.recoverer, s.accessLog, s.cors, s.timeout, s.limitBody, byAddress, s.authenticate, byCaller)
-		r.Use(middleware.Compress(5, "application/json", "application/geo+json", "text/html", "text/css",
+		r.Use(middleware.Compress(5, "application/json", "application/geo+json", "text/html", "text/css", "text/csv", "application/vnd.ogc.fg+json",
 			"application/vnd.oai.openapi+json", "application/schema+json", "application/problem+json",
 			"application/xml", "text/xml"))
 	}
