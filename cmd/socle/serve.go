@@ -61,6 +61,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		MaxGPKGBytes:      e.cfg.MaxGPKGBytes,
 		RateLimit:         e.cfg.RateLimit,
 		RateLimitAddress:  e.cfg.RateLimitAddress,
+		Metrics:           e.cfg.Metrics,
 	})
 	defer srv.Close()
 	// Caches follow the data: every committed change, from this instance,

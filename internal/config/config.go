@@ -58,6 +58,8 @@ type Config struct {
 	Security Security
 	// DatabaseReadURLs are hot standbys of DatabaseURL that serve reads.
 	DatabaseReadURLs URLList
+	// Metrics says who may read /metrics: admin, open or off.
+	Metrics string
 }
 
 // Flags registers the configuration's flags on fs. Every flag is also read
@@ -91,6 +93,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.RateLimitAddress, "rate-limit-address", 0, "requests per minute per client address, whatever the credential (0: no limit; many users may share an address behind a proxy)")
 	fs.DurationVar(&c.ChangeRetention, "change-retention", 0, "how long the change log is kept: serve prunes older changes every hour, after which feeds start later and those batches cannot be reverted (0: always)")
 	fs.DurationVar(&c.InputRetention, "input-retention", 90*24*time.Hour, "how long the field files as deposited (road reports with their vehicle ids) are kept: serve purges older ones every hour (0: never)")
+	fs.StringVar(&c.Metrics, "metrics", "admin", "who may read /metrics (Prometheus): admin (callers with the right admin), open (anyone reaching the port: a private network only) or off")
 	fs.Int64Var(&c.TileCacheBytes, "tile-cache-bytes", 256<<20, "size of the in-memory tile cache in bytes (negative: no cache)")
 	fs.Int64Var(&c.FeatureCacheBytes, "feature-cache-bytes", 64<<20, "size of the in-memory cache of single-feature responses in bytes (negative: no cache)")
 }
@@ -161,6 +164,9 @@ func (c *Config) Validate() error {
 	}
 	if err := c.Security.Apply(socle.DefaultCatalog()); err != nil {
 		errs = append(errs, err)
+	}
+	if c.Metrics != "admin" && c.Metrics != "open" && c.Metrics != "off" {
+		bad("metrics %q: expected admin, open or off", c.Metrics)
 	}
 	if c.MaxConns < 0 {
 		bad("max-conns must not be negative")

@@ -74,7 +74,17 @@ func Primary(tb testing.TB) *Node {
 		c.gid, _ = strconv.Atoi(u.Gid)
 		c.run = []string{"runuser", "-u", "postgres", "--"}
 	}
-	base, err := os.MkdirTemp("", "socle-pgcluster-")
+	// As root the servers run as postgres, which must reach the data
+	// directories: $TMPDIR may be private to root (a test's own), so they
+	// go under SOCLE_PGCLUSTER_DIR, default /tmp.
+	parent := ""
+	if c.run != nil {
+		parent = os.Getenv("SOCLE_PGCLUSTER_DIR")
+		if parent == "" {
+			parent = "/tmp"
+		}
+	}
+	base, err := os.MkdirTemp(parent, "socle-pgcluster-")
 	if err != nil {
 		tb.Fatal(err)
 	}

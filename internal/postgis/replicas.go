@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/socle-geo/socle/internal/ledger"
 	"github.com/socle-geo/socle/internal/socle"
 )
 
@@ -45,6 +46,47 @@ type readRouter struct {
 	// behind counts the reads sent elsewhere because a standby had not
 	// replayed a notified change yet.
 	behind atomic.Int64
+
+	// seen keeps the primary's WAL positions as observed, with when, to
+	// turn a standby's replay position into a time lag.
+	seenMu sync.Mutex
+	seen   []lsnAt
+}
+
+type lsnAt struct {
+	lsn uint64
+	at  time.Time
+}
+
+// observe records that the primary was at lsn at t (a bounded history).
+func (rr *readRouter) observe(lsn uint64, t time.Time) {
+	rr.seenMu.Lock()
+	defer rr.seenMu.Unlock()
+	if n := len(rr.seen); n > 0 && rr.seen[n-1].lsn >= lsn {
+		return
+	}
+	if len(rr.seen) == 256 {
+		rr.seen = append(rr.seen[:0], rr.seen[128:]...)
+	}
+	rr.seen = append(rr.seen, lsnAt{lsn, t})
+}
+
+// staleness bounds how old the data of a standby that replayed up to
+// replayed can be, at now: it lacks what the primary wrote after it passed
+// replayed, which it had not yet at the last observation at or below that
+// position. 0 when it has everything observed.
+func (rr *readRouter) staleness(replayed uint64, now time.Time) time.Duration {
+	rr.seenMu.Lock()
+	defer rr.seenMu.Unlock()
+	for i, s := range rr.seen {
+		if s.lsn > replayed {
+			if i == 0 {
+				return now.Sub(s.at)
+			}
+			return now.Sub(rr.seen[i-1].at)
+		}
+	}
+	return 0
 }
 
 // replica is the pool of one read URL (one standby, or several hosts of a
@@ -52,6 +94,8 @@ type readRouter struct {
 type replica struct {
 	name string
 	pool *pgxpool.Pool
+	// books reads the ledger (API keys) on this server.
+	books *ledger.Ledger
 	// downUntil (Unix nanoseconds) sets the replica aside after a failure.
 	downUntil atomic.Int64
 
@@ -125,7 +169,7 @@ func (r *replica) fresh(ctx context.Context, c *pgxpool.Conn, need uint64) bool 
 		return true
 	}
 	var lsn *string
-	if err := c.QueryRow(ctx, "SELECT pg_last_wal_replay_lsn()::text").Scan(&lsn); err != nil {
+	if err := c.QueryRow(ctx, "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text END").Scan(&lsn); err != nil {
 		return false
 	}
 	if lsn == nil {
@@ -172,6 +216,7 @@ func (s *Store) noteCommitted(ctx context.Context, conn *pgx.Conn) error {
 	}
 	if v, ok := parseLSN(lsn); ok {
 		s.reads.noteLSN(v)
+		s.reads.observe(v, time.Now())
 	}
 	return nil
 }
@@ -241,8 +286,10 @@ func connLost(err error) bool {
 }
 
 // ReplicaStatus reports each read server: whether it answers, and how far
-// behind the primary its replay is, in bytes of WAL and in seconds (0 when
-// it has replayed everything it received).
+// behind the primary its replay is, in bytes of WAL and in seconds: an upper
+// bound of the age of the newest change it lacks, from the primary's
+// positions observed at each notification and each status (0 when it has
+// replayed all of them).
 func (s *Store) ReplicaStatus(ctx context.Context) []socle.ReplicaStatus {
 	if s.reads == nil {
 		return nil
@@ -253,15 +300,13 @@ func (s *Store) ReplicaStatus(ctx context.Context) []socle.ReplicaStatus {
 	var plsn string
 	if err := s.pool.QueryRow(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&plsn); err == nil {
 		primary, _ = parseLSN(plsn)
+		s.reads.observe(primary, time.Now())
 	}
 	out := make([]socle.ReplicaStatus, 0, len(s.reads.replicas))
 	for _, r := range s.reads.replicas {
 		st := socle.ReplicaStatus{Name: r.name, Down: r.down(time.Now())}
 		var lsn *string
-		var secs float64
-		err := r.pool.QueryRow(ctx, `SELECT pg_last_wal_replay_lsn()::text,
-			CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
-				ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) END::float8`).Scan(&lsn, &secs)
+		err := r.pool.QueryRow(ctx, `SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text END`).Scan(&lsn)
 		switch {
 		case err != nil:
 			st.Error = "does not answer"
@@ -269,9 +314,11 @@ func (s *Store) ReplicaStatus(ctx context.Context) []socle.ReplicaStatus {
 		case lsn == nil:
 			st.Primary = true
 		default:
-			st.LagSeconds = secs
-			if v, ok := parseLSN(*lsn); ok && primary > v {
-				st.LagBytes = int64(primary - v)
+			if v, ok := parseLSN(*lsn); ok {
+				if primary > v {
+					st.LagBytes = int64(primary - v)
+				}
+				st.LagSeconds = s.reads.staleness(v, time.Now()).Seconds()
 			}
 		}
 		out = append(out, st)
@@ -296,4 +343,52 @@ func hosts(c *pgx.ConnConfig) string {
 		names = append(names, fmt.Sprintf("%s:%d", f.Host, f.Port))
 	}
 	return strings.Join(names, ",")
+}
+
+// PoolStats reports the use of the primary's pool and of each read
+// server's.
+func (s *Store) PoolStats() []socle.PoolStats {
+	stat := func(role, name string, p *pgxpool.Pool) socle.PoolStats {
+		st := p.Stat()
+		return socle.PoolStats{Role: role, Name: name, Max: st.MaxConns(), Total: st.TotalConns(), Idle: st.IdleConns(),
+			Acquired: st.AcquiredConns(), Acquires: st.AcquireCount(), EmptyAcquires: st.EmptyAcquireCount()}
+	}
+	out := []socle.PoolStats{stat("primary", hosts(s.pool.Config().ConnConfig), s.pool)}
+	if s.reads != nil {
+		for _, r := range s.reads.replicas {
+			out = append(out, stat("replica", r.name, r.pool))
+		}
+	}
+	return out
+}
+
+// APIKey returns the key with id, read on a standby when there are some:
+// every authenticated request reads its key, and authenticated reads must
+// go on while there is no primary (a failover). A key unknown to the
+// standby (created a moment ago) is asked of the primary too. A
+// revocation reaches every instance within the standby's replay lag.
+func (s *Store) APIKey(ctx context.Context, id string) (socle.APIKey, error) {
+	if s.reads != nil {
+		now := time.Now()
+		for _, r := range s.reads.replicas {
+			if r.down(now) {
+				continue
+			}
+			k, err := r.books.APIKey(ctx, id)
+			if err == nil {
+				return k, nil
+			}
+			if ctx.Err() != nil {
+				return k, err
+			}
+			if socle.ErrorCode(err) != socle.ENOTFOUND {
+				continue
+			}
+			if pk, perr := s.Ledger.APIKey(ctx, id); socle.ErrorCode(perr) != socle.EUNAVAILABLE {
+				return pk, perr
+			}
+			return k, err
+		}
+	}
+	return s.Ledger.APIKey(ctx, id)
 }

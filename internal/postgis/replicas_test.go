@@ -284,6 +284,28 @@ func TestFailover(t *testing.T) {
 	go s.ListenChanges(ctx, quiet, func(ch socle.Change) { changes <- ch }, func() { ready <- struct{}{} })
 	<-ready
 
+	// Two keys; one revoked on the primary is seen revoked through the
+	// standby within its replay lag.
+	for _, id := range []string{"k1", "k2"} {
+		if err := s.CreateAPIKey(ctx, socle.APIKey{ID: id, Name: id, Hash: make([]byte, 32), CreatedAt: time.Now().UTC()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.RevokeAPIKey(ctx, "k2", time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
+	revokedSeen := time.Now().Add(10 * time.Second)
+	for {
+		k, err := s.reads.replicas[0].books.APIKey(ctx, "k2")
+		if err == nil && k.RevokedAt != nil {
+			break
+		}
+		if time.Now().After(revokedSeen) {
+			t.Fatalf("the standby does not see the revocation after 10 s: %+v %v", k, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
 	// A batch committed just before the stop.
 	before := roadRows(t, 20)
 	for _, r := range before {
@@ -310,6 +332,23 @@ func TestFailover(t *testing.T) {
 	_, err = s.Import(ctx, socle.Batch{ID: "no-primary", Kind: "test"}, roads, socle.RowsOf(roadRowsFrom(t, 9000, 1), nil))
 	if socle.ErrorCode(err) != socle.EUNAVAILABLE {
 		t.Errorf("a write with no primary: %v (%s)", err, socle.ErrorCode(err))
+	}
+	// Ready (a load balancer keeps sending reads), though the primary is gone.
+	if err := s.Ping(ctx); err != nil {
+		t.Errorf("ping with no primary: %v", err)
+	}
+	if s.PrimaryAnswers(ctx) {
+		t.Error("the stopped primary answers")
+	}
+	// Keys are read on the standby: authenticated callers go on.
+	if k, err := s.APIKey(ctx, "k1"); err != nil || k.RevokedAt != nil {
+		t.Errorf("a key with no primary: %+v %v", k, err)
+	}
+	if k, err := s.APIKey(ctx, "k2"); err != nil || k.RevokedAt == nil {
+		t.Errorf("a revoked key with no primary: %+v %v", k, err)
+	}
+	if _, err := s.APIKey(ctx, "nokey"); socle.ErrorCode(err) != socle.ENOTFOUND {
+		t.Errorf("an unknown key with no primary: %v", err)
 	}
 	time.Sleep(300 * time.Millisecond)
 	sb.Promote()
@@ -347,6 +386,9 @@ func TestFailover(t *testing.T) {
 	if got := sb.Query("socle", `SELECT count(*)::text FROM socle.roads WHERE name LIKE 'Avant %'`); got != "20" {
 		t.Errorf("the batch committed before the stop: %s of 20 roads kept", got)
 	}
+	if st := s.ReplicaStatus(ctx); len(st) != 1 || !st[0].Primary {
+		t.Errorf("status of the promoted standby: %+v", st)
+	}
 	// The notifications come from the new primary.
 	for len(changes) > 0 {
 		<-changes
@@ -359,5 +401,19 @@ func TestFailover(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Error("no notification from the promoted standby")
+	}
+}
+
+func TestStaleness(t *testing.T) {
+	var rr readRouter
+	t0 := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	for i, l := range []uint64{100, 200, 200, 300} {
+		rr.observe(l, t0.Add(time.Duration(i)*time.Second))
+	}
+	now := t0.Add(10 * time.Second)
+	for replayed, want := range map[uint64]time.Duration{300: 0, 400: 0, 250: 9 * time.Second, 200: 9 * time.Second, 150: 10 * time.Second, 50: 10 * time.Second} {
+		if got := rr.staleness(replayed, now); got != want {
+			t.Errorf("replayed %d: %s, want %s", replayed, got, want)
+		}
 	}
 }

@@ -90,7 +90,8 @@ func Open(ctx context.Context, url string, catalog *socle.Catalog, opts Options)
 				s.Close()
 				return nil, err
 			}
-			s.reads.replicas = append(s.reads.replicas, &replica{name: hosts(rp.Config().ConnConfig), pool: rp})
+			s.reads.replicas = append(s.reads.replicas, &replica{name: hosts(rp.Config().ConnConfig), pool: rp,
+				books: ledger.New(ledger.Postgres(rp, dbError))})
 		}
 	}
 	return s, nil
@@ -144,15 +145,33 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers. With read servers, one of them
+// answering is enough: reads are served while there is no primary (a
+// failover), and a load balancer must keep sending them.
 func (s *Store) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	var one int
-	if err := s.pool.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+	err := s.pool.QueryRow(ctx, "SELECT 1").Scan(&one)
+	if err != nil && s.reads != nil {
+		for _, r := range s.reads.replicas {
+			if r.pool.QueryRow(ctx, "SELECT 1").Scan(&one) == nil {
+				return nil
+			}
+		}
+	}
+	if err != nil {
 		return &socle.Error{Code: socle.EUNAVAILABLE, Message: "the database does not answer", Err: err}
 	}
 	return nil
+}
+
+// PrimaryAnswers tells whether the primary (writes) answers.
+func (s *Store) PrimaryAnswers(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	var one int
+	return s.pool.QueryRow(ctx, "SELECT 1").Scan(&one) == nil
 }
 
 // acquire takes a connection, waiting at most AcquireTimeout: a full pool

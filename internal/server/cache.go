@@ -23,6 +23,7 @@ type responseCache struct {
 	generation map[string]uint64
 	// epoch counts flushes.
 	epoch uint64
+	cacheCounters
 }
 
 type cachedResponse struct {
@@ -44,8 +45,10 @@ func (c *responseCache) get(key string) (*cachedResponse, bool) {
 	defer c.mu.Unlock()
 	el, ok := c.entries[key]
 	if !ok {
+		c.misses.Add(1)
 		return nil, false
 	}
+	c.hits.Add(1)
 	c.order.MoveToFront(el)
 	return el.Value.(*cachedResponse), true
 }

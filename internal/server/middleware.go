@@ -40,6 +40,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		start := time.Now()
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		next.ServeHTTP(ww, r)
+		s.metrics.observe(r, ww.Status(), time.Since(start))
 		s.log.LogAttrs(r.Context(), levelFor(ww.Status()), "request",
 			slog.String("request_id", requestID(r.Context())), slog.String("method", r.Method),
 			slog.String("path", r.URL.RequestURI()), slog.Int("status", ww.Status()),

@@ -38,6 +38,9 @@ type Store interface {
 
 // Options configure the server.
 type Options struct {
+	// Metrics says who may read /metrics: MetricsAdmin (the default, "":
+	// callers with the right admin), MetricsOpen or MetricsOff.
+	Metrics string
 	// BaseURL is the public URL of the API root, without a trailing slash;
 	// empty means derived from each request.
 	BaseURL string
@@ -110,6 +113,7 @@ type Server struct {
 	// selections lets each caller make one GeoPackage of a query at a
 	// time (shared with the datasets' APIs).
 	selections *callerGate
+	metrics    *metrics
 }
 
 // New returns a server over store.
@@ -149,6 +153,7 @@ func New(store Store, catalog *socle.Catalog, log *slog.Logger, opts Options) *S
 	served, selections := servedCatalog(catalog)
 	s := &Server{store: store, catalog: served, served: selections, log: log, opts: opts, tms: tms, tiles: newResponseCache(opts.TileCacheBytes),
 		features: newResponseCache(opts.FeatureCacheBytes), selections: &callerGate{busy: map[string]bool{}}}
+	s.metrics = newMetrics(s)
 	s.initMetadata()
 	return s
 }
@@ -173,6 +178,9 @@ func (s *Server) Handler() http.Handler {
 	})
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
+	if s.dataset == nil {
+		s.metricsRoute(r)
+	}
 	r.Get("/", s.landing)
 	r.Get("/conformance", s.conformance)
 	r.Get("/api", s.api)
@@ -228,7 +236,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	// The read servers (hot standbys), when there are some: a standby down
 	// leaves the instance ready, its reads go elsewhere.
 	if rs, ok := s.store.(replicaReporter); ok {
-		for _, st := range rs.ReplicaStatus(r.Context()) {
+		replicas := rs.ReplicaStatus(r.Context())
+		if len(replicas) > 0 && !rs.PrimaryAnswers(r.Context()) {
+			fmt.Fprintf(w, "primary: does not answer (reads go on; writes answer 503 until a primary is back)\n")
+		}
+		for _, st := range replicas {
 			switch {
 			case st.Error != "":
 				fmt.Fprintf(w, "replica %s: down (%s)\n", st.Name, st.Error)
@@ -245,4 +257,5 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 // --database-read-url).
 type replicaReporter interface {
 	ReplicaStatus(ctx context.Context) []socle.ReplicaStatus
+	PrimaryAnswers(ctx context.Context) bool
 }

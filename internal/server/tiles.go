@@ -25,6 +25,9 @@ const MediaMVT = "application/vnd.mapbox-vector-tile"
 func (s *Server) Invalidate(ch socle.Change) {
 	n := s.tiles.invalidate(ch)
 	m := s.features.invalidate(ch)
+	if s.metrics != nil {
+		s.metrics.changes.WithLabelValues(ch.Collection).Inc()
+	}
 	for _, sub := range s.subs {
 		sub.srv.Invalidate(ch)
 	}

@@ -148,8 +148,8 @@ type ReplicaStatus struct {
 	Primary bool `json:"primary,omitempty"`
 	// LagBytes is how much WAL the primary wrote that it has not replayed.
 	LagBytes int64 `json:"lag_bytes"`
-	// LagSeconds is how old its last replayed transaction is while it has
-	// WAL left to replay; 0 when it has replayed all it received.
+	// LagSeconds bounds how old the newest change it lacks is (0: it has
+	// replayed all the primary had written when last observed).
 	LagSeconds float64 `json:"lag_seconds"`
 	Error      string  `json:"error,omitempty"`
 }
@@ -171,4 +171,14 @@ type Lock interface {
 	Held(ctx context.Context) bool
 	// Unlock releases the lock.
 	Unlock()
+}
+
+// PoolStats is the use of one connection pool of a store, for the metrics.
+type PoolStats struct {
+	// Role is "primary" or "replica" (a read server), Name its host:port.
+	Role, Name                 string
+	Max, Total, Idle, Acquired int32
+	// Acquires counts the connections taken; EmptyAcquires those that had
+	// to wait for one.
+	Acquires, EmptyAcquires int64
 }
