@@ -156,3 +156,39 @@ func TestExportRefusesBadZooms(t *testing.T) {
 		}
 	}
 }
+
+// TestStyle: the archive's style reads the archive only, and draws only
+// the collections it holds.
+func TestStyle(t *testing.T) {
+	b, err := tilearchive.Style("territoire.pmtiles", []string{"roads", "communes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b, []byte("{base}")) || bytes.Contains(b, []byte("http")) && bytes.Contains(b, []byte("/collections/")) {
+		t.Errorf("the style asks a server for something:\n%s", b)
+	}
+	var st struct {
+		Sources map[string]struct{ Type, URL string }
+		Layers  []struct {
+			ID          string
+			Source      string
+			SourceLayer string `json:"source-layer"`
+		}
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Sources) != 1 || st.Sources["socle"].URL != "pmtiles://territoire.pmtiles" {
+		t.Errorf("sources %+v", st.Sources)
+	}
+	labels := false
+	for _, l := range st.Layers {
+		if l.Source != "" && (l.Source != "socle" || (l.SourceLayer != "roads" && l.SourceLayer != "communes")) {
+			t.Errorf("layer %+v", l)
+		}
+		labels = labels || l.ID == "communes-label"
+	}
+	if !labels || len(st.Layers) < 5 {
+		t.Errorf("layers %+v", st.Layers)
+	}
+}
