@@ -56,6 +56,8 @@ type Config struct {
 	ChangeRetention time.Duration
 	// Security is the file's security section (ReadSecurity).
 	Security Security
+	// DatabaseReadURLs are hot standbys of DatabaseURL that serve reads.
+	DatabaseReadURLs URLList
 }
 
 // Flags registers the configuration's flags on fs. Every flag is also read
@@ -65,6 +67,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.ConfigFile, "config", "", "YAML configuration file (keys are the flag names; access levels in its security section)")
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL/PostGIS URL, e.g. postgres://user@127.0.0.1:5432/socle (empty: the embedded store)")
+	fs.Var(&c.DatabaseReadURLs, "database-read-url", "PostgreSQL URL of a hot standby of --database-url to serve reads (repeatable, or several separated by spaces; a multi-host URL with target_session_attrs=prefer-standby works too)")
 	fs.StringVar(&c.Data, "data", "./socle.gpkg", "GeoPackage file of the embedded store")
 	fs.StringVar(&c.BaseURL, "base-url", "", "public URL of the API root, for links (empty: derived from each request)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
@@ -113,6 +116,15 @@ func (c *Config) Validate() error {
 		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 			bad("database-url: expected postgres://user@host:port/dbname")
 		}
+	}
+	for _, r := range c.DatabaseReadURLs {
+		u, err := url.Parse(r)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("database-read-url: expected postgres://user@host:port/dbname")
+		}
+	}
+	if len(c.DatabaseReadURLs) > 0 && c.DatabaseURL == "" {
+		bad("database-read-url needs database-url (the primary: writes and change notifications)")
 	}
 	if c.BaseURL != "" {
 		u, err := url.Parse(c.BaseURL)
@@ -182,4 +194,16 @@ func (c *Config) Logger() *slog.Logger {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// URLList is a repeatable flag of URLs; one value may hold several,
+// separated by spaces (as an environment variable does).
+type URLList []string
+
+func (l *URLList) String() string { return strings.Join(*l, " ") }
+
+// Set adds the URLs of v.
+func (l *URLList) Set(v string) error {
+	*l = append(*l, strings.Fields(v)...)
+	return nil
 }

@@ -261,5 +261,6 @@ func (s *Server) declareSecurity(doc obj, r *http.Request, lang string) obj {
 		secure("/admin/audit", required, true)
 	}
 	s.declareIngest(paths, required, lang)
+	s.declareCatalogue(paths, lang)
 	return doc
 }

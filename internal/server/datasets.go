@@ -157,6 +157,7 @@ func (s *Server) landingLinks(r *http.Request, lang string) []features.Link {
 			{Href: rec + "?f=html", Rel: "describedby", Type: features.MediaHTML, Title: t(lang, "Fiche de métadonnées du service", "Metadata record of the service")},
 			{Href: base + "/datasets", Rel: "related", Type: features.MediaJSON, Title: t(lang, "Les jeux de données et leurs API de téléchargement", "The datasets and their download APIs")},
 			{Href: base + "/csw?service=CSW&request=GetCapabilities", Rel: "search", Type: "application/xml", Title: t(lang, "Catalogue CSW 2.0.2", "CSW 2.0.2 catalogue")},
+			{Href: base + cataloguePath, Rel: "http://www.opengis.net/def/rel/ogc/1.0/ogc-catalog", Type: features.MediaJSON, Title: t(lang, "Catalogue des fiches de métadonnées (OGC API – Records)", "Catalogue of the metadata records (OGC API – Records)")},
 			s.licenceLink(lang),
 		}
 	}

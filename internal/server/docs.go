@@ -127,7 +127,7 @@ func (s *Server) conformance(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.checkParams(w, r, nil) {
 		return
 	}
-	s.respond(w, r, f, language(r), features.Conformance{ConformsTo: conformsTo}, "conformance", nil)
+	s.respond(w, r, f, language(r), features.Conformance{ConformsTo: s.conformsTo()}, "conformance", nil)
 }
 
 // collectionDoc describes c, with its extent from the data.
@@ -210,6 +210,12 @@ func (s *Server) collections(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		doc.Collections = append(doc.Collections, s.collectionDoc(r, c, sum, lang))
+	}
+	if cat, ok, err := s.catalogueCollection(r, lang); err != nil {
+		s.problem(w, r, err)
+		return
+	} else if ok {
+		doc.Collections = append(doc.Collections, cat)
 	}
 	s.respond(w, r, f, lang, doc, "collections", nil)
 }

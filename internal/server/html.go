@@ -266,7 +266,7 @@ func (s *Server) featureHTML(w http.ResponseWriter, r *http.Request, fq *socle.F
 	mv := mapView{BBox: bboxString(b, ok), Style: styleFor(c), Collection: c.ID, IDs: fmt.Sprint(hr.ID),
 		FeaturesURL: s.base(r) + r.URL.Path + "?f=json"}
 	s.respond(w, r, FormatHTML, lang, links, "feature", map[string]any{"Collection": c, "Columns": fq.Properties, "Row": hr, "Geometry": geom, "Map": mv,
-		"Downloads": s.featureDownloads(r)})
+		"Downloads": s.featureDownloads(r), "ZAN": s.zanCharts(r.Context(), r, c, rec, fq.Properties, lang)})
 }
 
 // assets serves the embedded stylesheet and scripts.

@@ -3,7 +3,9 @@ package server_test
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -37,9 +39,9 @@ func (p recordsPage) ids() string {
 
 // TestRecordsCatalogue: OGC API – Records search over the same records.
 func TestRecordsCatalogue(t *testing.T) {
-	resp, body := get(t, "/catalogue")
+	resp, body := get(t, "/collections/catalogue")
 	if resp.StatusCode != 200 {
-		t.Fatalf("/catalogue: %d\n%s", resp.StatusCode, body)
+		t.Fatalf("/collections/catalogue: %d\n%s", resp.StatusCode, body)
 	}
 	if doc := decode[map[string]any](t, body); doc["itemType"] != "record" {
 		t.Errorf("catalogue %v", doc)
@@ -56,7 +58,7 @@ func TestRecordsCatalogue(t *testing.T) {
 		"datetime=1900-01-01/1901-01-01":      "",
 		"datetime=../2100-01-01":              "addresses,artificialisation,discovery,download,roads",
 	} {
-		resp, body := get(t, "/catalogue/items?"+query)
+		resp, body := get(t, "/collections/catalogue/items?"+query)
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/geo+json" {
 			t.Fatalf("%s: %d %s\n%s", query, resp.StatusCode, resp.Header.Get("Content-Type"), body)
 		}
@@ -67,7 +69,7 @@ func TestRecordsCatalogue(t *testing.T) {
 	}
 	// Paging: every record once.
 	seen := map[string]int{}
-	next := "/catalogue/items?limit=2"
+	next := "/collections/catalogue/items?limit=2"
 	for pages := 0; next != ""; pages++ {
 		if pages > 5 {
 			t.Fatal("paging does not end")
@@ -90,7 +92,7 @@ func TestRecordsCatalogue(t *testing.T) {
 			t.Errorf("paging: %s seen %d times", id, seen[id])
 		}
 	}
-	_, body = get(t, "/catalogue/items/fr-243100633-roads")
+	_, body = get(t, "/collections/catalogue/items/fr-243100633-roads")
 	rec := decode[struct {
 		Type     string          `json:"type"`
 		Geometry map[string]any  `json:"geometry"`
@@ -100,12 +102,12 @@ func TestRecordsCatalogue(t *testing.T) {
 		t.Errorf("record: %s", body)
 	}
 	for path, want := range map[string]int{
-		"/catalogue/items/nothing":            404,
-		"/catalogue/items?type=map":           400,
-		"/catalogue/items?bbox=1,2":           400,
-		"/catalogue/items?offset=-1":          400,
-		"/catalogue/items?datetime=yesterday": 400,
-		"/catalogue/items?f=html&q=routier":   200,
+		"/collections/catalogue/items/nothing":            404,
+		"/collections/catalogue/items?type=map":           400,
+		"/collections/catalogue/items?bbox=1,2":           400,
+		"/collections/catalogue/items?offset=-1":          400,
+		"/collections/catalogue/items?datetime=yesterday": 400,
+		"/collections/catalogue/items?f=html&q=routier":   200,
 	} {
 		if resp, body := get(t, path); resp.StatusCode != want {
 			t.Errorf("%s: %d, want %d\n%s", path, resp.StatusCode, want, body)
@@ -149,5 +151,118 @@ func TestDCAT(t *testing.T) {
 				t.Errorf("distribution %s: %d", u, resp.StatusCode)
 			}
 		}
+	}
+}
+
+// TestRecordsCatalogueIsACollection: a Records client finds the catalogue
+// as OGC API – Records puts it: among the collections of the root API,
+// with itemType record, linked from the landing page, its classes on
+// /conformance; the old /catalogue paths redirect there.
+func TestRecordsCatalogueIsACollection(t *testing.T) {
+	_, body := get(t, "/collections")
+	cols := decode[struct {
+		Collections []struct {
+			ID       string          `json:"id"`
+			Type     string          `json:"type"`
+			ItemType string          `json:"itemType"`
+			Links    []features.Link `json:"links"`
+		} `json:"collections"`
+	}](t, body)
+	var records []string
+	for _, c := range cols.Collections {
+		if c.ItemType == "record" {
+			records = append(records, c.ID)
+			if c.Type != "Catalog" || len(findLinks(c.Links, "items")) != 2 || len(findLinks(c.Links, features.RelQueryables)) != 1 {
+				t.Errorf("catalogue collection %+v", c)
+			}
+		} else if c.ItemType != "feature" {
+			t.Errorf("collection %s: itemType %q", c.ID, c.ItemType)
+		}
+	}
+	if strings.Join(records, ",") != "catalogue" {
+		t.Errorf("record collections %v, want [catalogue]", records)
+	}
+	_, body = get(t, "/")
+	landing := decode[features.LandingPage](t, body)
+	if l := findLinks(landing.Links, "http://www.opengis.net/def/rel/ogc/1.0/ogc-catalog"); len(l) != 1 || l[0].Href != goldenBase+"/collections/catalogue" {
+		t.Errorf("landing page's catalogue link %v", l)
+	}
+	_, body = get(t, "/conformance")
+	conf := decode[features.Conformance](t, body)
+	for _, c := range []string{"record-core", "record-collection", "record-api", "searchable-catalog", "sorting", "json"} {
+		if !slices.Contains(conf.ConformsTo, "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/"+c) {
+			t.Errorf("conformance lacks Records %s", c)
+		}
+	}
+	// A dataset's API (an INSPIRE download service) has no catalogue.
+	_, body = get(t, "/datasets/roads/collections")
+	if strings.Contains(string(body), `"record"`) {
+		t.Errorf("a dataset's API lists the catalogue:\n%s", body)
+	}
+	_, body = get(t, "/datasets/roads/conformance")
+	if strings.Contains(string(body), "ogcapi-records") {
+		t.Errorf("a dataset's API declares Records:\n%s", body)
+	}
+	// The old paths move for good, with their query.
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for path, want := range map[string]string{
+		"/catalogue":                          "/collections/catalogue",
+		"/catalogue/items?q=routier&limit=2":  "/collections/catalogue/items?q=routier&limit=2",
+		"/catalogue/items/fr-243100633-roads": "/collections/catalogue/items/fr-243100633-roads",
+	} {
+		resp, err := client.Get(base(t) + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != goldenBase+want {
+			t.Errorf("%s: %d → %s, want 301 → %s", path, resp.StatusCode, resp.Header.Get("Location"), want)
+		}
+	}
+	for _, path := range []string{"/collections/catalogue/queryables", "/collections/catalogue/sortables"} {
+		resp, body := get(t, path)
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != features.MediaSchema {
+			t.Errorf("%s: %d %s\n%s", path, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+	}
+}
+
+// TestRecordsSorting: sortby on the sortables, ascending or descending,
+// the id breaking ties; an unknown property is a 400 naming the sortables.
+func TestRecordsSorting(t *testing.T) {
+	order := func(query string) string {
+		t.Helper()
+		resp, body := get(t, "/collections/catalogue/items?"+query)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d\n%s", query, resp.StatusCode, body)
+		}
+		var ids []string
+		for _, f := range decode[recordsPage](t, body).Features {
+			ids = append(ids, strings.TrimPrefix(f.ID, "fr-243100633-"))
+		}
+		return strings.Join(ids, ",")
+	}
+	for query, want := range map[string]string{
+		"":                          "addresses,artificialisation,discovery,download,roads",
+		"sortby=-id":                "roads,download,discovery,artificialisation,addresses",
+		"sortby=type,-id":           "roads,artificialisation,addresses,download,discovery",
+		"sortby=-type,id":           "discovery,download,addresses,artificialisation,roads",
+		"sortby=%2Btype,id&limit=2": "addresses,artificialisation",
+	} {
+		if got := order(query); got != want {
+			t.Errorf("%s: %s, want %s", query, got, want)
+		}
+	}
+	// Paging through a sorted search returns every record once.
+	var all []string
+	for off := 0; off < 5; off += 2 {
+		all = append(all, order("sortby=-title&limit=2&offset="+strconv.Itoa(off)))
+	}
+	if got := strings.Join(all, ","); len(strings.Split(got, ",")) != 5 || got != order("sortby=-title") {
+		t.Errorf("sorted pages %s, the whole %s", got, order("sortby=-title"))
+	}
+	resp, body := get(t, "/collections/catalogue/items?sortby=colour")
+	if resp.StatusCode != 400 || !strings.Contains(string(body), "title") {
+		t.Errorf("sortby=colour: %d\n%s", resp.StatusCode, body)
 	}
 }

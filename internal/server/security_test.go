@@ -167,11 +167,11 @@ var badCredential = map[string]bool{"expired key": true, "revoked key": true, "f
 // address_candidates and road_reports keep their default levels (DESIGN.md):
 // internal, and restricted to the role roads.
 var sees = map[string][]string{
-	"anonymous":       {"addresses", "communes"},
-	"internal":        {"addresses", "land_cover", "communes", "address_candidates"},
-	"restricted role": {"addresses", "land_cover", "communes", "roads", "address_candidates", "road_reports"},
-	"ingest-only":     {"addresses", "land_cover", "communes", "address_candidates"},
-	"admin":           {"addresses", "roads", "land_cover", "communes", "address_candidates", "road_reports"},
+	"anonymous":       {"addresses", "communes", "artificialisation"},
+	"internal":        {"addresses", "land_cover", "communes", "artificialisation", "address_candidates"},
+	"restricted role": {"addresses", "land_cover", "communes", "artificialisation", "roads", "address_candidates", "road_reports"},
+	"ingest-only":     {"addresses", "land_cover", "communes", "artificialisation", "address_candidates"},
+	"admin":           {"addresses", "roads", "land_cover", "communes", "artificialisation", "address_candidates", "road_reports"},
 }
 
 func TestSecurityMatrix(t *testing.T) {
@@ -245,12 +245,21 @@ func TestSecurityMatrix(t *testing.T) {
 			// The lists.
 			_, body := s.get(t, caller, "/collections")
 			var cols struct {
-				Collections []struct{ ID string } `json:"collections"`
+				Collections []struct{ ID, ItemType string } `json:"collections"`
 			}
 			_ = json.Unmarshal(body, &cols)
-			var got []string
+			var got, catalogues []string
 			for _, c := range cols.Collections {
+				if c.ItemType == "record" {
+					// The catalogue (OGC API – Records) answers everyone,
+					// its records filtered (TestSecurityMetadata).
+					catalogues = append(catalogues, c.ID)
+					continue
+				}
 				got = append(got, c.ID)
+			}
+			if len(catalogues) != 1 {
+				t.Errorf("/collections lists the record collections %v, want [catalogue]", catalogues)
 			}
 			if !sameSet(got, visible) {
 				t.Errorf("/collections lists %v, want %v", got, visible)
@@ -714,7 +723,7 @@ func TestSecurityMetadata(t *testing.T) {
 			_, list := s.get(t, caller, "/datasets")
 			_, cswHits := s.get(t, caller, "/csw?service=CSW&version=2.0.2&request=GetRecords&typeNames=csw:Record&resultType=results&elementSetName=brief&maxRecords=50")
 			_, dcat := s.get(t, caller, "/dcat")
-			_, cat := s.get(t, caller, "/catalogue/items?limit=50")
+			_, cat := s.get(t, caller, "/collections/catalogue/items?limit=50")
 			for id, cols := range datasets {
 				want := true
 				for _, c := range cols {
@@ -723,13 +732,13 @@ func TestSecurityMetadata(t *testing.T) {
 				record := "fr-243100633-" + id
 				status := map[bool]int{true: http.StatusOK, false: http.StatusNotFound}[want]
 				for _, path := range []string{"/datasets/" + id + "/", "/datasets/" + id + "/collections", "/metadata/" + record + "?f=xml",
-					"/catalogue/items/" + record, "/datasets/" + id + "/download/" + cols[0] + ".geojson",
+					"/collections/catalogue/items/" + record, "/datasets/" + id + "/download/" + cols[0] + ".geojson",
 					"/datasets/" + id + "/download/" + cols[0] + ".pmtiles"} {
 					if resp, _ := s.get(t, caller, path); resp.StatusCode != status {
 						t.Errorf("%s: %d, want %d", path, resp.StatusCode, status)
 					}
 				}
-				for name, body := range map[string][]byte{"/datasets": list, "/csw GetRecords": cswHits, "/dcat": dcat, "/catalogue/items": cat} {
+				for name, body := range map[string][]byte{"/datasets": list, "/csw GetRecords": cswHits, "/dcat": dcat, "/collections/catalogue/items": cat} {
 					if got := bytes.Contains(body, []byte(`"`+id+`"`)) || bytes.Contains(body, []byte(record)); got != want {
 						t.Errorf("%s names %s: %v, want %v", name, id, got, want)
 					}

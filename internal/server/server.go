@@ -10,6 +10,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -224,4 +225,24 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = w.Write([]byte("ready\n"))
+	// The read servers (hot standbys), when there are some: a standby down
+	// leaves the instance ready, its reads go elsewhere.
+	if rs, ok := s.store.(replicaReporter); ok {
+		for _, st := range rs.ReplicaStatus(r.Context()) {
+			switch {
+			case st.Error != "":
+				fmt.Fprintf(w, "replica %s: down (%s)\n", st.Name, st.Error)
+			case st.Primary:
+				fmt.Fprintf(w, "replica %s: not a standby (promoted)\n", st.Name)
+			default:
+				fmt.Fprintf(w, "replica %s: lag %d bytes, %.3f s%s\n", st.Name, st.LagBytes, st.LagSeconds, map[bool]string{true: ", set aside"}[st.Down])
+			}
+		}
+	}
+}
+
+// replicaReporter is a store with read servers (PostGIS with
+// --database-read-url).
+type replicaReporter interface {
+	ReplicaStatus(ctx context.Context) []socle.ReplicaStatus
 }

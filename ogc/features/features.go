@@ -85,7 +85,10 @@ type TemporalExtent struct {
 
 // Collection describes one feature collection at /collections/{id}.
 type Collection struct {
-	ID          string   `json:"id"`
+	ID string `json:"id"`
+	// Type is "Catalog" for a catalogue of records (OGC API – Records);
+	// empty for a feature collection.
+	Type        string   `json:"type,omitempty"`
 	Title       string   `json:"title,omitempty"`
 	Description string   `json:"description,omitempty"`
 	Keywords    []string `json:"keywords,omitempty"`
