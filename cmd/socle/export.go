@@ -19,7 +19,7 @@ import (
 	"github.com/socle-geo/socle/internal/tilearchive"
 )
 
-const exportUsage = "export pmtiles FILE [--collections a,b] [--minzoom N] [--maxzoom N]"
+const exportUsage = "export pmtiles FILE [--collections a,b] [--minzoom N] [--maxzoom N] [--style STYLE.json]"
 
 // exportCmd writes the territory's vector tiles as one PMTiles archive:
 // socle export pmtiles FILE.
@@ -27,12 +27,13 @@ func exportCmd(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "pmtiles" {
 		return errors.New("usage: socle " + exportUsage)
 	}
-	var only string
+	var only, style string
 	var minZ, maxZ int
 	rest, err := e.parse("export pmtiles", args[1:], func(fs *flag.FlagSet) {
 		fs.StringVar(&only, "collections", "", "comma-separated collections to put in the archive (default: every public collection with a tile layer)")
 		fs.IntVar(&minZ, "minzoom", 0, "first zoom written")
 		fs.IntVar(&maxZ, "maxzoom", tilearchive.DefaultMaxZoom, "last zoom written")
+		fs.StringVar(&style, "style", "", "also write the territory's MapLibre style for the archive (read as pmtiles://FILE's name, beside the style) to this file")
 	})
 	if err != nil {
 		return err
@@ -107,6 +108,15 @@ func exportCmd(ctx context.Context, e *env, args []string) error {
 	var ids []string
 	for _, c := range cols {
 		ids = append(ids, c.ID)
+	}
+	if style != "" {
+		b, err := tilearchive.Style(filepath.Base(target), ids)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(style, b, 0o644); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(e.stdout, "%s: %d tiles (of %d asked, zooms %d to %d; the others are empty), %s, %d bytes, in %s\n",
 		target, res.Written, res.Tiles, minZ, maxZ, strings.Join(ids, ","), info.Size(), time.Since(start).Round(time.Millisecond))

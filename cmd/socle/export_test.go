@@ -18,7 +18,8 @@ func TestExportPMTiles(t *testing.T) {
 		t.Fatal(stderr)
 	}
 	out := filepath.Join(dir, "territoire.pmtiles")
-	code, stdout, stderr := runCLI(t, "export", "pmtiles", "--data", data, "--collections", "roads,communes", "--minzoom", "8", "--maxzoom", "12", out)
+	style := filepath.Join(dir, "style.json")
+	code, stdout, stderr := runCLI(t, "export", "pmtiles", "--data", data, "--collections", "roads,communes", "--minzoom", "8", "--maxzoom", "12", "--style", style, out)
 	if code != 0 {
 		t.Fatal(stderr)
 	}
@@ -28,6 +29,9 @@ func TestExportPMTiles(t *testing.T) {
 	b, err := os.ReadFile(out)
 	if err != nil || !bytes.HasPrefix(b, []byte("PMTiles\x03")) {
 		t.Fatalf("not a PMTiles v3 archive: %v %.10q", err, b)
+	}
+	if s, err := os.ReadFile(style); err != nil || !bytes.Contains(s, []byte(`"pmtiles://territoire.pmtiles"`)) {
+		t.Errorf("style: %v %.300s", err, s)
 	}
 	if m, _ := filepath.Glob(filepath.Join(dir, ".territoire*")); len(m) != 0 {
 		t.Errorf("left behind: %v", m)

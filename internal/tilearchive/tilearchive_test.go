@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/socle-geo/socle/fixtures"
@@ -154,5 +155,73 @@ func TestExportRefusesBadZooms(t *testing.T) {
 		if socle.ErrorCode(err) != socle.EINVALID {
 			t.Errorf("zooms %v: %v", z, err)
 		}
+	}
+}
+
+// TestStyle: the archive's style reads the archive only, and draws only
+// the collections it holds.
+func TestStyle(t *testing.T) {
+	b, err := tilearchive.Style("territoire.pmtiles", []string{"roads", "communes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b, []byte("{base}")) || bytes.Contains(b, []byte("http")) && bytes.Contains(b, []byte("/collections/")) {
+		t.Errorf("the style asks a server for something:\n%s", b)
+	}
+	var st struct {
+		Sources map[string]struct{ Type, URL string }
+		Layers  []struct {
+			ID          string
+			Source      string
+			SourceLayer string `json:"source-layer"`
+		}
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Sources) != 1 || st.Sources["socle"].URL != "pmtiles://territoire.pmtiles" {
+		t.Errorf("sources %+v", st.Sources)
+	}
+	labels := false
+	for _, l := range st.Layers {
+		if l.Source != "" && (l.Source != "socle" || (l.SourceLayer != "roads" && l.SourceLayer != "communes")) {
+			t.Errorf("layer %+v", l)
+		}
+		labels = labels || l.ID == "communes-label"
+	}
+	if !labels || len(st.Layers) < 5 {
+		t.Errorf("layers %+v", st.Layers)
+	}
+}
+
+// TestStyleValidates: the archive's style passes the MapLibre style
+// specification's validator (web/node_modules, as the web map builds it).
+func TestStyleValidates(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	spec := filepath.Join(filepath.Dir(file), "..", "..", "web", "node_modules", "@maplibre", "maplibre-gl-style-spec", "dist", "index.cjs")
+	if _, err := os.Stat(spec); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("web/node_modules is missing: CI builds the web map's assets first")
+		}
+		t.Skip("SKIPPED: web/node_modules is missing (scripts/setup builds it)")
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("SKIPPED: node is not installed")
+	}
+	b, err := tilearchive.Style("territoire.pmtiles", []string{"addresses", "roads", "land_cover", "communes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "style.json")
+	os.WriteFile(path, b, 0o644)
+	out, err := exec.Command("node", "-e", `
+const v = require(process.argv[1]);
+const errs = v.validateStyleMin(JSON.parse(require("fs").readFileSync(process.argv[2], "utf8")));
+console.log(JSON.stringify(errs.map(e => e.message)));`, spec, path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("node: %v\n%s", err, out)
+	}
+	if s := strings.TrimSpace(string(out)); s != "[]" {
+		t.Errorf("the style is invalid: %s", s)
 	}
 }
