@@ -76,7 +76,7 @@ func TestDatasetAPIs(t *testing.T) {
 	for _, c := range cols.Collections {
 		ids = append(ids, c.ID)
 	}
-	if strings.Join(ids, ",") != "land_cover,communes" {
+	if strings.Join(ids, ",") != "land_cover,communes,artificialisation" {
 		t.Errorf("artificialisation collections %v", ids)
 	}
 	for path, want := range map[string]int{
@@ -214,7 +214,7 @@ func TestDownloadsWarm(t *testing.T) {
 				n++
 			}
 		}
-		return n == 8
+		return n == 10 // 5 collections in 3 datasets, 2 formats
 	})
 	before := files()
 	// A change of the roads: their files are made again, the others kept.
@@ -240,7 +240,7 @@ func TestDownloadsWarm(t *testing.T) {
 				newRoads++
 			}
 		}
-		return newRoads == 2 && len(now) == 8
+		return newRoads == 2 && len(now) == 10
 	})
 	for name := range before {
 		if !strings.HasPrefix(name, "roads-") && !files()[name] {

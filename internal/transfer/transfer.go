@@ -25,8 +25,9 @@ type Source interface {
 type Destination = socle.Importer
 
 // Order is the order collections are copied in: communes before the land
-// cover their indicators derive from, roads before addresses.
-var Order = []string{"communes", "roads", "land_cover", "addresses", "address_candidates", "road_reports"}
+// cover their indicators derive from, the artificialisation flux after
+// both, roads before addresses.
+var Order = []string{"communes", "roads", "land_cover", "artificialisation", "addresses", "address_candidates", "road_reports"}
 
 // pageSize is how many features one read fetches: large pages, few round
 // trips, bounded memory per page.
