@@ -21,8 +21,9 @@ func TestCopyBetweenStores(t *testing.T) {
 	if code != 0 {
 		t.Fatal(stderr)
 	}
-	// The history goes along: the four fixture imports and the ZAN figures
-	// they derived (and the copy's own).
+	// The history goes along: the four fixture imports and the
+	// recomputation of the ZAN figures the land cover's made (and the
+	// copy's own).
 	for _, want := range []string{"communes: copied 36 features (inserted 36", "addresses: copied 3019 features (inserted 3019", "copy to postgres://",
 		"history: 5 batches"} {
 		if !strings.Contains(out, want) {

@@ -220,6 +220,7 @@ func TestSyncTwoProcesses(t *testing.T) {
 	if err := json.NewDecoder(strings.NewReader(out[strings.Index(out, "{"):])).Decode(&rep); err != nil {
 		t.Fatalf("report: %v\n%s", err, out)
 	}
+	// Not artificialisation: each store computes it from its land cover.
 	if len(rep.Collections) != 4 {
 		t.Fatalf("first sync: %s", out)
 	}

@@ -262,3 +262,14 @@ func BenchmarkTile(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkZANRecompute is issue 13's recomputation benchmark on the
+// embedded store (storetest.BenchZANRecompute): target under 120 s on the
+// project's 2-core machine.
+//
+//	go test -run '^$' -bench ZANRecompute -benchtime 1x -timeout 60m ./internal/embedded
+//	SOCLE_BENCH_ZAN_PARCELS=2000 go test -run '^$' -bench ZANRecompute -benchtime 1x ./internal/embedded  # small scale
+func BenchmarkZANRecompute(b *testing.B) {
+	s, _ := openTemp(b)
+	storetest.BenchZANRecompute(b, s, socle.DefaultCatalog())
+}

@@ -277,3 +277,10 @@ func TestZAN(t *testing.T) {
 	s, _ := openTemp(t)
 	storetest.ZAN(t, s, socle.DefaultCatalog())
 }
+
+// TestZANChanges runs the change-layer case of the ZAN suite on the
+// embedded store.
+func TestZANChanges(t *testing.T) {
+	s, _ := openTemp(t)
+	storetest.ZANChanges(t, s, socle.DefaultCatalog())
+}

@@ -1107,7 +1107,7 @@ func (im *batchWriter) stream(ctx context.Context, t *table, rows iter.Seq2[socl
 		}
 		// A stream carries the communes' figures: they follow the land cover only.
 		if zan.Moves(c.ID, true) {
-			if err := im.streamIndicators(ctx); err != nil {
+			if err := im.streamDerive(ctx); err != nil {
 				return err
 			}
 		}
@@ -1224,93 +1224,22 @@ func (r *rtreeFill) close() {
 // violation.
 const sqliteConstraint = 19
 
-// streamIndicators recomputes the communes' indicators as an Import does
-// (refreshIndicators), from the file rather than from snapshots: the
-// communes are read whole (a few dozen rows), the land cover only as sums
-// of the artificialised area by commune and year, added in id order as
-// refreshIndicators adds them, one stand-in parcel per sum.
-func (im *batchWriter) streamIndicators(ctx context.Context) error {
-	lcT, ok1 := im.s.tables["land_cover"]
-	coT, ok2 := im.s.tables["communes"]
-	if !ok1 || !ok2 {
-		return nil
-	}
-	lc := &layer{t: lcT}
-	if err := im.sumLandCover(ctx, lc); err != nil {
-		return err
-	}
-	co, err := loadLayer(ctx, im.tx, coT)
-	if err != nil {
-		return err
-	}
-	im.base["land_cover"], im.base["communes"] = lc, co
-	areas, err := im.refreshIndicators(ctx)
-	if err != nil || len(areas) == 0 {
-		return err
-	}
-	_, err = im.bumpVersion(ctx, "communes", co.state)
-	return err
-}
-
-// sumLandCover fills l with one parcel per commune and year: artificialised,
-// of that year, its area the sum of the artificialised parcels' areas in id
-// order. Without the columns refreshIndicators reads, l stays empty.
-func (im *batchWriter) sumLandCover(ctx context.Context, l *layer) error {
-	t := l.t
-	cols := make([]int, 4)
-	for k, name := range []string{"artificialised", "year_artificialised", "area_m2", "commune_insee"} {
-		i, ok := t.byName[name]
+// streamDerive recomputes the ZAN figures as an Import does (derive),
+// from the file rather than from snapshots: the land cover, the communes
+// and the flux rows are read whole (the overlay needs every parcel
+// anyway), the rest is the same derive batch, logged the same way.
+func (im *batchWriter) streamDerive(ctx context.Context) error {
+	for _, id := range []string{"land_cover", "communes", "artificialisation"} {
+		t, ok := im.s.tables[id]
 		if !ok {
 			return nil
 		}
-		cols[k] = i
-	}
-	art, yearArt, area, insee := cols[0], cols[1], cols[2], cols[3]
-	rows, err := im.tx.QueryContext(ctx, "SELECT "+quote(t.cols[art].name)+", "+quote(t.cols[yearArt].name)+", "+quote(t.cols[area].name)+", "+
-		quote(t.cols[insee].name)+" FROM "+quote(t.c.ID)+" ORDER BY "+quote(t.idCol))
-	if err != nil {
-		return storeError(ctx, err)
-	}
-	defer rows.Close()
-	type cy struct {
-		commune string
-		year    int64
-	}
-	sums := map[cy]float64{}
-	var order []cy
-	in := interner{}
-	raw := make([]any, 4)
-	dest := []any{&raw[0], &raw[1], &raw[2], &raw[3]}
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return storeError(ctx, err)
+		l, err := loadLayer(ctx, im.tx, t)
+		if err != nil {
+			return err
 		}
-		vals := make([]any, 4)
-		for k, j := range cols {
-			if vals[k], err = fromSQLite(t.cols[j], raw[k], in); err != nil {
-				return fmt.Errorf("embedded: %s: %s: %w", t.c.ID, t.cols[j].name, err)
-			}
-		}
-		a, _ := vals[0].(bool)
-		y, ok := vals[1].(int64)
-		c, _ := vals[3].(string)
-		if !a || !ok {
-			continue
-		}
-		m2, _ := vals[2].(float64)
-		k := cy{c, y}
-		if _, seen := sums[k]; !seen {
-			order = append(order, k)
-		}
-		sums[k] += m2
+		im.base[id] = l
+		delete(im.next, id)
 	}
-	if err := rows.Err(); err != nil {
-		return storeError(ctx, err)
-	}
-	for _, k := range order {
-		f := &feature{vals: make([]any, len(t.cols))}
-		f.vals[art], f.vals[yearArt], f.vals[area], f.vals[insee] = true, k.year, sums[k], k.commune
-		l.feats = append(l.feats, f)
-	}
-	return nil
+	return im.derive(ctx, im.batch.ID)
 }

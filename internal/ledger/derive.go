@@ -98,3 +98,65 @@ func CurrentConsommation(ctx context.Context, tx Conn) (*zan.Consommation, strin
 	c.Years = slices.Sorted(maps.Keys(years))
 	return c, batch, tx.Err(ctx, rows.Err())
 }
+
+// ZANLineage says where the ZAN figures come from (see socle.ZANLineage):
+// the land cover's millésimes, the matrix, the current Cerema file.
+func (l *Ledger) ZANLineage(ctx context.Context) (socle.ZANLineage, error) {
+	var out socle.ZANLineage
+	rows, err := l.db.Query(ctx, `SELECT DISTINCT year FROM land_cover ORDER BY year`)
+	if err != nil {
+		return out, l.db.Err(ctx, err)
+	}
+	for rows.Next() {
+		var y int64
+		if err := rows.Scan(&y); err != nil {
+			rows.Close()
+			return out, l.db.Err(ctx, err)
+		}
+		out.Millesimes = append(out.Millesimes, int(y))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, l.db.Err(ctx, err)
+	}
+	if len(out.Millesimes) >= 2 {
+		out.MatrixVersion = zan.DefaultMatrix().Version()
+	}
+	var b socle.BatchRecord
+	var started Time
+	var finished NullTime
+	err = l.queryRow(ctx, l.db, `SELECT id, source, file_sha256, actor, started_at, finished_at FROM batches
+		WHERE kind = ? AND status = 'done' ORDER BY started_at DESC, id DESC LIMIT 1`, []any{socle.KindConsommation},
+		&b.ID, &b.Source, &b.FileSHA256, &b.Actor, &started, &finished)
+	switch {
+	case isNoRows(err):
+	case err != nil:
+		return out, l.db.Err(ctx, err)
+	default:
+		b.Kind, b.StartedAt, b.FinishedAt, b.Status = socle.KindConsommation, started.T, finished.T, "done"
+		out.Consommation = &b
+		rows, err := l.db.Query(ctx, `SELECT year, count(*) FROM consommation WHERE batch = ? GROUP BY year ORDER BY year`, b.ID)
+		if err != nil {
+			return out, l.db.Err(ctx, err)
+		}
+		for rows.Next() {
+			var y, n int64
+			if err := rows.Scan(&y, &n); err != nil {
+				rows.Close()
+				return out, l.db.Err(ctx, err)
+			}
+			out.ConsommationYears = append(out.ConsommationYears, int(y))
+			out.Communes = max(out.Communes, int(n))
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return out, l.db.Err(ctx, err)
+		}
+	}
+	var at NullTime
+	if err := l.queryRow(ctx, l.db, `SELECT max(finished_at) FROM batches WHERE kind = ? AND status = 'done'`, []any{socle.KindDerive}, &at); err != nil && !isNoRows(err) {
+		return out, l.db.Err(ctx, err)
+	}
+	out.DerivedAt = at.T
+	return out, nil
+}

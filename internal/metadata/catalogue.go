@@ -3,6 +3,7 @@ package metadata
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,6 +93,9 @@ type State struct {
 	Count int64
 	// Version changes whenever a collection changes.
 	Version string
+	// ZAN says where the ZAN figures come from, for a dataset that holds
+	// the artificialisation collection (nil otherwise).
+	ZAN *socle.ZANLineage
 }
 
 // visibleKey holds, in a request's context, which collections its caller
@@ -177,9 +181,18 @@ func (c *Catalogue) state(ctx context.Context, d *DatasetFile) (*State, error) {
 		return nil, err
 	}
 	for _, b := range batches {
-		if b.Status == "done" && len(s.Batches) < c.opts.LineageLimit {
+		// A derive batch is a recomputation, not an import: the ZAN
+		// paragraph of the lineage says when it last ran.
+		if b.Status == "done" && b.Kind != socle.KindDerive && len(s.Batches) < c.opts.LineageLimit {
 			s.Batches = append(s.Batches, b)
 		}
+	}
+	if zs, ok := c.store.(zanLineageStore); ok && slices.Contains(d.Collections, "artificialisation") {
+		lin, err := zs.ZANLineage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.ZAN = &lin
 	}
 	for _, sum := range s.Summaries {
 		s.Count += sum.Count
@@ -204,10 +217,25 @@ func (c *Catalogue) state(ctx context.Context, d *DatasetFile) (*State, error) {
 			s.End = &t
 		}
 	}
+	// The temporal extent of an artificialisation dataset is that of its
+	// millésimes, the dates the land cover describes (not those of its
+	// imports): from the 1st of January of the first to the 31st of
+	// December of the last.
+	if s.ZAN != nil && len(s.ZAN.Millesimes) > 0 {
+		first := time.Date(s.ZAN.Millesimes[0], 1, 1, 0, 0, 0, 0, time.UTC)
+		last := time.Date(s.ZAN.Millesimes[len(s.ZAN.Millesimes)-1], 12, 31, 0, 0, 0, 0, time.UTC)
+		s.Start, s.End = &first, &last
+	}
 	c.mu.Lock()
 	c.states[d.ID] = s
 	c.mu.Unlock()
 	return s, nil
+}
+
+// zanLineageStore is a store that says where its ZAN figures come from
+// (both stores do, through their ledger).
+type zanLineageStore interface {
+	ZANLineage(ctx context.Context) (socle.ZANLineage, error)
 }
 
 // DownloadURL is the URL of the bulk download of a collection of a

@@ -124,6 +124,32 @@ type DatasetFile struct {
 	// FeatureConcepts are URIs of the INSPIRE feature concept dictionary,
 	// by collection.
 	FeatureConcepts map[string][]string `yaml:"feature_concepts"`
+	// ZANAllowance, in the dataset that holds the artificialisation
+	// collection, is the regional territorialisation of the ZAN allowance
+	// where a SRADDET set another share of the 2011–2021 reference than the
+	// law's half: for the whole territory, for some communes.
+	ZANAllowance *ZANAllowance `yaml:"zan_allowance"`
+}
+
+// ZANAllowance is the share of the 2011–2021 reference consumption each
+// commune may consume 2021–2031 (0 < share ≤ 1): Share for the territory
+// (0: the law's half), Communes by INSEE code over it.
+type ZANAllowance struct {
+	Share    float64            `yaml:"share"`
+	Communes map[string]float64 `yaml:"communes"`
+	// Source names the plan that set it (e.g. "SRADDET Occitanie, 2022").
+	Source string `yaml:"source"`
+}
+
+// ZANAllowance returns the territorialisation of the ZAN allowance the
+// files set, nil when none does (the law's half then applies).
+func (f *Files) ZANAllowance() *ZANAllowance {
+	for _, d := range f.Datasets {
+		if d.ZANAllowance != nil {
+			return d.ZANAllowance
+		}
+	}
+	return nil
 }
 
 // Files are the metadata files of a territory.
@@ -247,6 +273,19 @@ func (f *Files) check(catalog *socle.Catalog) []error {
 		}
 		if d.Created.IsZero() {
 			bad(where, "created is missing")
+		}
+		if a := d.ZANAllowance; a != nil {
+			if !slices.Contains(d.Collections, "artificialisation") {
+				bad(where, "zan_allowance belongs to the dataset of the artificialisation collection")
+			}
+			if a.Share < 0 || a.Share > 1 {
+				bad(where, "zan_allowance.share %v is not a share between 0 and 1", a.Share)
+			}
+			for code, v := range a.Communes {
+				if v <= 0 || v > 1 {
+					bad(where, "zan_allowance.communes.%s: %v is not a share above 0 and at most 1", code, v)
+				}
+			}
 		}
 		if len(d.Collections) == 0 {
 			bad(where, "a dataset needs collections")

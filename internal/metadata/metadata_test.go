@@ -3,6 +3,7 @@ package metadata_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -18,8 +19,10 @@ import (
 	"github.com/socle-geo/socle/internal/metadata"
 	"github.com/socle-geo/socle/internal/postgis"
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/storetest"
 	"github.com/socle-geo/socle/internal/testdb"
 	"github.com/socle-geo/socle/internal/xsdtest"
+	"github.com/socle-geo/socle/internal/zan"
 	"github.com/socle-geo/socle/ogc/iso19139"
 )
 
@@ -73,7 +76,7 @@ func TestSampleFilesLoad(t *testing.T) {
 	if got := strings.Join(ids, ","); got != "addresses,artificialisation,roads" {
 		t.Errorf("datasets %s", got)
 	}
-	if d, _ := f.Dataset("artificialisation"); strings.Join(d.Collections, ",") != "land_cover,communes" {
+	if d, _ := f.Dataset("artificialisation"); strings.Join(d.Collections, ",") != "land_cover,communes,artificialisation" {
 		t.Errorf("artificialisation holds %v", d.Collections)
 	}
 }
@@ -228,4 +231,76 @@ func TestRecordsFollowTheData(t *testing.T) {
 		})
 	}
 	xsdtest.Docs(t, xsdtest.ISO19139, docs)
+}
+
+// TestZANLineage checks, on both stores, that the artificialisation
+// dataset's ISO 19139 record says where the ZAN figures come from — the
+// OCS GE millésimes overlaid, the matrix version, the Cerema file — and
+// has the millésimes' temporal extent.
+func TestZANLineage(t *testing.T) {
+	ctx := context.Background()
+	cat := socle.DefaultCatalog()
+	files, err := metadata.Sample(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	communes, _ := cat.Collection("communes")
+	landCover, _ := cat.Collection("land_cover")
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			zs := s.(storetest.ZANStore)
+			mc := metadata.New(files, cat, s, metadata.Options{})
+			for i, step := range []struct {
+				c    *socle.Collection
+				rows []socle.Row
+			}{{communes, storetest.ZANCommunes()}, {landCover, storetest.ZANMillesime(2016)}} {
+				if _, err := zs.Import(ctx, socle.Batch{ID: fmt.Sprintf("lineage-%d", i), Kind: "import-layer", Actor: "sig"}, step.c, socle.RowsOf(step.rows, nil)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r, err := mc.Record(ctx, base, "fr", "fr-243100633-artificialisation")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(r.Lineage, "un seul millésime d’occupation du sol (2016)") || !strings.Contains(r.Lineage, "Aucun fichier Cerema") {
+				t.Errorf("lineage with one millésime: %q", r.Lineage)
+			}
+			if _, err := zs.Import(ctx, socle.Batch{ID: "lineage-2019", Kind: "import-layer", Actor: "sig"}, landCover, socle.RowsOf(storetest.ZANMillesime(2019), nil)); err != nil {
+				t.Fatal(err)
+			}
+			cons, err := zan.ReadConsommation(strings.NewReader("idcom;naf11art12;naf20art21;naf21art22\n31001;1;2;3\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := zs.ImportConsommation(ctx, socle.Batch{ID: "lineage-cerema", Source: "conso-31.csv", FileSHA256: "abc123", Actor: "sig"}, cons); err != nil {
+				t.Fatal(err)
+			}
+			for _, lang := range metadata.Languages {
+				r, err := mc.Record(ctx, base, lang, "fr-243100633-artificialisation")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := r.Validate(); err != nil {
+					t.Error(err)
+				}
+				want := map[string][]string{
+					"fr": {"millésimes OCS GE 2016, 2019", "matrice couverture × usage (" + zan.DefaultMatrix().Version() + ")", "conso-31.csv (SHA-256 abc123)", "lot lineage-cerema", "années 2011, 2020, 2021"},
+					"en": {"OCS GE vintages 2016, 2019", "cover × use matrix (" + zan.DefaultMatrix().Version() + ")", "conso-31.csv (SHA-256 abc123)", "batch lineage-cerema"},
+				}[lang]
+				for _, w := range want {
+					if !strings.Contains(r.Lineage, w) {
+						t.Errorf("%s lineage lacks %q: %q", lang, w, r.Lineage)
+					}
+				}
+				if strings.Contains(r.Lineage, socle.KindDerive+"-") {
+					t.Errorf("%s lineage lists the recomputations as imports: %q", lang, r.Lineage)
+				}
+				te := r.TemporalExtent
+				if te == nil || !te.Begin.Equal(time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC)) || !te.End.Equal(time.Date(2019, 12, 31, 0, 0, 0, 0, time.UTC)) {
+					t.Errorf("%s temporal extent %+v, want the millésimes 2016–2019", lang, te)
+				}
+				xsdtest.Doc(t, xsdtest.ISO19139, name+"-zan-"+lang+".xml", encode(t, r))
+			}
+		})
+	}
 }

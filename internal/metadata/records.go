@@ -3,6 +3,7 @@ package metadata
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -250,6 +251,10 @@ func contents(s *State, lang string) string {
 func lineage(d *DatasetFile, s *State, lang string) string {
 	var b strings.Builder
 	b.WriteString(strings.TrimSpace(d.Lineage.In(lang)))
+	if s.ZAN != nil {
+		b.WriteString("\n\n")
+		b.WriteString(zanLineage(s.ZAN, lang))
+	}
 	if len(s.Batches) == 0 {
 		return b.String()
 	}
@@ -397,4 +402,52 @@ func (c *Catalogue) DiscoveryServiceRecord(states []*State, base, lang string) i
 // the href of coupled resources (TG MD 2.0, requirement 3.6).
 func RecordByIDURL(base, id string) string {
 	return base + "/csw?service=CSW&version=2.0.2&request=GetRecordById&outputSchema=http://www.isotc211.org/2005/gmd&elementSetName=full&id=" + id
+}
+
+// zanLineage is the paragraph of the lineage that says where the ZAN
+// figures come from: the OCS GE millésimes overlaid and the matrix, the
+// Cerema file of the 2011–2021 reference, the last recomputation.
+func zanLineage(z *socle.ZANLineage, lang string) string {
+	years := func(ys []int) string {
+		s := make([]string, len(ys))
+		for i, y := range ys {
+			s[i] = strconv.Itoa(y)
+		}
+		return strings.Join(s, ", ")
+	}
+	var b strings.Builder
+	switch len(z.Millesimes) {
+	case 0:
+		b.WriteString(t(lang, "Artificialisation : aucun millésime d’occupation du sol chargé.", "Artificialisation: no land cover vintage loaded."))
+	case 1:
+		fmt.Fprintf(&b, t(lang, "Artificialisation : un seul millésime d’occupation du sol (%s), pas encore de flux entre millésimes.",
+			"Artificialisation: a single land cover vintage (%s), no flux between vintages yet."), years(z.Millesimes))
+	default:
+		fmt.Fprintf(&b, t(lang, "Artificialisation : flux calculés par Socle en superposant les millésimes OCS GE %s deux à deux, découpés par commune ; ce qui est artificialisé est décidé par la matrice couverture × usage (%s).",
+			"Artificialisation: flux computed by Socle by overlaying the OCS GE vintages %s pairwise, clipped to the communes; what is artificialised is decided by the cover × use matrix (%s)."),
+			years(z.Millesimes), z.MatrixVersion)
+	}
+	if c := z.Consommation; c != nil {
+		when := c.StartedAt
+		if c.FinishedAt != nil {
+			when = *c.FinishedAt
+		}
+		fmt.Fprintf(&b, t(lang, " Consommation d’espaces de référence 2011–2021 : fichier Cerema « consommation d’espaces naturels, agricoles et forestiers » (fichiers fonciers) %s, chargé le %s (lot %s), années %s, %d communes ; enveloppe 2021–2031 : moitié de la référence (loi Climat et résilience) sauf territorialisation régionale.",
+			" Reference land consumption 2011–2021: Cerema file \"consommation d’espaces naturels, agricoles et forestiers\" (fichiers fonciers) %s, loaded on %s (batch %s), years %s, %d communes; 2021–2031 allowance: half the reference (Climate and Resilience law) unless a regional plan set another share."),
+			c.Source+sha(c.FileSHA256), when.UTC().Format(time.RFC3339), c.ID, years(z.ConsommationYears), z.Communes)
+	} else {
+		b.WriteString(t(lang, " Aucun fichier Cerema de consommation d’espaces chargé : la consommation 2011–2021 et l’enveloppe ZAN des communes sont une estimation depuis l’occupation du sol (propriété zan_source).",
+			" No Cerema land consumption file loaded: the communes' 2011–2021 consumption and ZAN allowance are an estimate from the land cover (property zan_source)."))
+	}
+	if z.DerivedAt != nil {
+		fmt.Fprintf(&b, t(lang, " Derniers calculs : %s.", " Last computed: %s."), z.DerivedAt.UTC().Format(time.RFC3339))
+	}
+	return b.String()
+}
+
+func sha(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (SHA-256 " + s + ")"
 }

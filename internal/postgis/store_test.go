@@ -483,3 +483,9 @@ func TestZAN(t *testing.T) {
 	s := open(t, Options{})
 	storetest.ZAN(t, s, socle.DefaultCatalog())
 }
+
+// TestZANChanges runs the change-layer case of the ZAN suite on PostGIS.
+func TestZANChanges(t *testing.T) {
+	s := open(t, Options{})
+	storetest.ZANChanges(t, s, socle.DefaultCatalog())
+}

@@ -77,7 +77,7 @@ func TestDatasetAPIs(t *testing.T) {
 	for _, c := range cols.Collections {
 		ids = append(ids, c.ID)
 	}
-	if strings.Join(ids, ",") != "land_cover,communes" {
+	if strings.Join(ids, ",") != "land_cover,communes,artificialisation" {
 		t.Errorf("artificialisation collections %v", ids)
 	}
 	for path, want := range map[string]int{
@@ -230,7 +230,7 @@ func TestDownloadsWarm(t *testing.T) {
 				n++
 			}
 		}
-		return n == 12
+		return n == 15 // 5 collections in 3 datasets, 3 formats
 	})
 	before := files()
 	// A change of the roads: their files are made again, the others kept.
@@ -256,7 +256,7 @@ func TestDownloadsWarm(t *testing.T) {
 				newRoads++
 			}
 		}
-		return newRoads == 3 && len(now) == 12
+		return newRoads == 3 && len(now) == 15
 	})
 	for name := range before {
 		if !strings.HasPrefix(name, "roads-") && !files()[name] {

@@ -4,7 +4,9 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -28,36 +30,7 @@ import (
 // and the hectares artificialised, de-artificialised and net per period.
 func TestBrowserZANCharts(t *testing.T) {
 	chrome := chromiumPath(t)
-	ctx := context.Background()
-	cat := socle.DefaultCatalog()
-	st, err := embedded.Open(ctx, filepath.Join(t.TempDir(), "socle.gpkg"), cat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	communes, _ := cat.Collection("communes")
-	landCover, _ := cat.Collection("land_cover")
-	for i, step := range []struct {
-		c    *socle.Collection
-		rows []socle.Row
-	}{{communes, storetest.ZANCommunes()}, {landCover, storetest.ZANMillesime(2016)}, {landCover, storetest.ZANMillesime(2019)}} {
-		if _, err := st.Import(ctx, socle.Batch{ID: fmt.Sprintf("charts-%d", i), Kind: "import-layer", Actor: "test"}, step.c, socle.RowsOf(step.rows, nil)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// 31001: 1 ha a year 2011–2020 (reference 10 ha, allowance 5 ha), then
-	// 0.5 ha in 2021. 31002 keeps the estimate from the millésimes: its
-	// 1 ha of 2016–2019 spread over 2016, 2017 and 2018.
-	cons, err := zan.ReadConsommation(strings.NewReader("idcom;naf11art12;naf12art13;naf13art14;naf14art15;naf15art16;naf16art17;naf17art18;naf18art19;naf19art20;naf20art21;naf21art22\n" +
-		"31001;10000;10000;10000;10000;10000;10000;10000;10000;10000;10000;5000\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.ImportConsommation(ctx, socle.Batch{ID: "charts-cerema", Actor: "test"}, cons); err != nil {
-		t.Fatal(err)
-	}
-	srv := server.New(st, cat, quiet, server.Options{FeatureCacheBytes: -1})
-	hs := httptest.NewServer(srv.Handler())
+	hs := zanTestServer(t)
 	defer hs.Close()
 
 	bars := regexp.MustCompile(`<rect class="bar (\w+)" data-series="\w+" data-label="([^"]+)" data-value="([-0-9.]+)"`)
@@ -119,6 +92,76 @@ func TestBrowserZANCharts(t *testing.T) {
 			"reference 2016": 1 + 1.0/3, "reference 2019": 1, "since2021 2021": 0.5})
 		if !near(allowance, (5+0.5)/10) {
 			t.Errorf("EPCI %s: the allowance's yearly pace is drawn at %v, want 0.55 ha", lang, allowance)
+		}
+	}
+}
+
+// zanTestServer serves, from a new embedded store, the suite's territory
+// with two millésimes (storetest.ZANMillesime) and a Cerema file for 31001.
+func zanTestServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	ctx := context.Background()
+	cat := socle.DefaultCatalog()
+	st, err := embedded.Open(ctx, filepath.Join(t.TempDir(), "socle.gpkg"), cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	communes, _ := cat.Collection("communes")
+	landCover, _ := cat.Collection("land_cover")
+	for i, step := range []struct {
+		c    *socle.Collection
+		rows []socle.Row
+	}{{communes, storetest.ZANCommunes()}, {landCover, storetest.ZANMillesime(2016)}, {landCover, storetest.ZANMillesime(2019)}} {
+		if _, err := st.Import(ctx, socle.Batch{ID: fmt.Sprintf("charts-%d", i), Kind: "import-layer", Actor: "test"}, step.c, socle.RowsOf(step.rows, nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 31001: 1 ha a year 2011–2020 (reference 10 ha, allowance 5 ha), then
+	// 0.5 ha in 2021. 31002 keeps the estimate from the millésimes: its
+	// 1 ha of 2016–2019 spread over 2016, 2017 and 2018.
+	cons, err := zan.ReadConsommation(strings.NewReader("idcom;naf11art12;naf12art13;naf13art14;naf14art15;naf15art16;naf16art17;naf17art18;naf18art19;naf19art20;naf20art21;naf21art22\n" +
+		"31001;10000;10000;10000;10000;10000;10000;10000;10000;10000;10000;5000\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ImportConsommation(ctx, socle.Batch{ID: "charts-cerema", Actor: "test"}, cons); err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(st, cat, quiet, server.Options{FeatureCacheBytes: -1})
+	return httptest.NewServer(srv.Handler())
+
+}
+
+// TestZANChangeFeedOverHTTP: the derived writes reach the HTTP change
+// feeds of artificialisation and communes, under the derive batches.
+func TestZANChangeFeedOverHTTP(t *testing.T) {
+	hs := zanTestServer(t)
+	defer hs.Close()
+	for path, want := range map[string]int{"/collections/artificialisation/changes?since=0&limit=100": 3, "/collections/communes/changes?since=0&limit=100": 0} {
+		resp, err := http.Get(hs.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var feed struct {
+			Changes []struct {
+				Change, Batch string
+				ID            any
+			}
+		}
+		err = json.NewDecoder(resp.Body).Decode(&feed)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %v", path, resp.StatusCode, err)
+		}
+		derived := 0
+		for _, c := range feed.Changes {
+			if strings.HasPrefix(c.Batch, socle.KindDerive+"-") {
+				derived++
+			}
+		}
+		if derived < want || (want == 0 && derived < 2) {
+			t.Errorf("%s: %d changes under derive batches in %+v", path, derived, feed.Changes)
 		}
 	}
 }

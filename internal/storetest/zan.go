@@ -349,3 +349,68 @@ func planarArea(p orb.Polygon) float64 {
 	}
 	return a
 }
+
+// ZANChangeLayer returns, as land cover of one date, the change layer of
+// the suite's two millésimes — only the polygons that changed, with their
+// codes at that date — as a territory that publishes only its changes
+// imports it once per date.
+func ZANChangeLayer(year int) []socle.Row {
+	type piece struct {
+		id       string
+		g        orb.Polygon
+		from, to bool
+	}
+	pieces := []piece{
+		{"C1", zanSquare(100, 100, 200, 300), true, false},  // S1's west half, gone
+		{"C2", zanSquare(300, 100, 400, 300), false, true},  // S1 moved east, new
+		{"C3", zanSquare(900, 400, 1100, 600), true, false}, // S2, gone
+		{"C4", zanSquare(1500, 500, 1600, 600), false, true},
+	}
+	var rows []socle.Row
+	for _, p := range pieces {
+		art := p.from
+		if year == 2019 {
+			art = p.to
+		}
+		cs, us := "CS2.1.1.1", "US1.1"
+		if art {
+			cs = "CS1.1.1.1"
+		}
+		rows = append(rows, socle.Row{Geometry: p.g, Properties: map[string]any{
+			"code_cs": cs, "code_us": us, "artificialised": art, "year": int64(year), "area_m2": math.Abs(areaOf(p.g)),
+			"commune_insee": "", "source_id": fmt.Sprintf("CHG-%s", p.id),
+		}})
+	}
+	return rows
+}
+
+// ZANChanges checks, on an empty store, that a change layer imported once
+// per date gives the flux the two full millésimes give, with no stock.
+func ZANChanges(t *testing.T, s ZANStore, cat *socle.Catalog) {
+	ctx := context.Background()
+	communes, _ := cat.Collection("communes")
+	landCover, _ := cat.Collection("land_cover")
+	art, _ := cat.Collection("artificialisation")
+	for i, step := range []struct {
+		c    *socle.Collection
+		rows []socle.Row
+	}{{communes, ZANCommunes()}, {landCover, ZANChangeLayer(2016)}, {landCover, ZANChangeLayer(2019)}} {
+		if _, err := s.Import(ctx, socle.Batch{ID: fmt.Sprintf("test-zan-changes-%d", i), Kind: "import-layer", Actor: "test"}, step.c, socle.RowsOf(step.rows, nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := ZANFigures(t, s, art)
+	want := map[string]map[string]float64{}
+	for k, w := range ZANWant {
+		want[k] = map[string]float64{"artificialised_ha": w["artificialised_ha"], "deartificialised_ha": w["deartificialised_ha"], "net_ha": w["net_ha"]}
+	}
+	checkFlux(t, got, want)
+	for k, r := range got {
+		if r["source"] != zan.SourceChanges || r["stock_ha"] != nil || r["stock_share"] != nil {
+			t.Errorf("%s from a change layer: source %v, stock %v, share %v", k, r["source"], r["stock_ha"], r["stock_share"])
+		}
+	}
+	if c := communeIndicators(t, s, communes)["31001"]; c["zan_source"] != zan.IndicatorsChanges {
+		t.Errorf("31001's indicators from a change layer: %v", c)
+	}
+}

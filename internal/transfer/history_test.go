@@ -49,8 +49,9 @@ func TestHistoryTravels(t *testing.T) {
 	}
 	byBatch := map[string]int{}
 	for _, c := range want.Changes {
-		// Not the derived figures the imports recomputed (their own batches).
-		if c.Op == socle.OpUpdate && !strings.HasPrefix(c.Batch, "derive-") {
+		// The recomputations of the ZAN figures (derive batches) update the
+		// communes too: not the updater's.
+		if c.Op == socle.OpUpdate && !strings.HasPrefix(c.Batch, socle.KindDerive+"-") {
 			byBatch[c.Batch]++
 		}
 	}

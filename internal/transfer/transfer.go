@@ -25,7 +25,8 @@ type Source interface {
 type Destination = socle.Importer
 
 // Order is the order collections are copied in: communes before the land
-// cover their indicators derive from, roads before addresses.
+// cover their indicators derive from, the artificialisation flux after
+// both, roads before addresses.
 var Order = []string{"communes", "roads", "land_cover", "artificialisation", "addresses", "address_candidates", "road_reports"}
 
 // pageSize is how many features one read fetches: large pages, few round
