@@ -206,15 +206,19 @@ func TestDownloadsWarm(t *testing.T) {
 		}
 		return out
 	}
-	// At start: every collection of every dataset, in both formats.
+	// At start: every collection of every dataset, in both formats, and
+	// each whole dataset as one GeoPackage.
 	waitFor(t, "the downloads made at start", func() bool {
-		n := 0
+		n, whole := 0, 0
 		for name := range files() {
-			if strings.HasSuffix(name, ".gpkg") || strings.HasSuffix(name, ".geojson") {
+			switch {
+			case strings.HasPrefix(name, "dataset~") && strings.HasSuffix(name, ".gpkg"):
+				whole++
+			case strings.HasSuffix(name, ".gpkg") || strings.HasSuffix(name, ".geojson"):
 				n++
 			}
 		}
-		return n == 8
+		return n == 8 && whole == 3
 	})
 	before := files()
 	// A change of the roads: their files are made again, the others kept.
@@ -234,16 +238,19 @@ func TestDownloadsWarm(t *testing.T) {
 	defer func() { rows[0].Properties = original; write(rows[0]) }()
 	waitFor(t, "the roads' downloads made again", func() bool {
 		now := files()
-		newRoads := 0
+		newRoads, newWhole := 0, 0
 		for name := range now {
 			if strings.HasPrefix(name, "roads-") && !before[name] {
 				newRoads++
 			}
+			if strings.HasPrefix(name, "dataset~roads-") && !before[name] {
+				newWhole++
+			}
 		}
-		return newRoads == 2 && len(now) == 8
+		return newRoads == 2 && newWhole == 1 && len(now) == 11
 	})
 	for name := range before {
-		if !strings.HasPrefix(name, "roads-") && !files()[name] {
+		if !strings.HasPrefix(name, "roads-") && !strings.HasPrefix(name, "dataset~roads-") && !files()[name] {
 			t.Errorf("%s was made again though its collection did not change", name)
 		}
 	}
