@@ -79,6 +79,17 @@ const ZAN_STEPS = [
 ];
 const ZAN_UNKNOWN = {fr: 'Non calculé', en: 'Not computed', color: '#D9D9D9'};
 
+// Net artificialisation between two millésimes, in ha (artificialisation
+// collection): diverging, ColorBrewer PuOr ends — de-artificialised in
+// purple, artificialised in orange to brown.
+const NET_STEPS = [
+    {min: null, fr: 'désartificialisation nette', en: 'net de-artificialisation', color: '#8073AC'},
+    {min: 0, fr: 'moins de 1 ha', en: 'under 1 ha', color: '#FEE0B6'},
+    {min: 1, fr: '1 à 5 ha', en: '1 to 5 ha', color: '#FDB863'},
+    {min: 5, fr: '5 à 20 ha', en: '5 to 20 ha', color: '#E08214'},
+    {min: 20, fr: 'plus de 20 ha', en: 'over 20 ha', color: '#B35806'},
+];
+
 const BACKGROUND = '#F4F3EF';
 const BOUNDARY = '#3A3A3A';
 const LABEL = '#222222';
@@ -89,7 +100,7 @@ const CENTER = [1.555, 43.479];
 const ZOOM = 10.5;
 
 // Zoom levels at which the tiles hold each layer (the tile contract).
-const ZOOMS = {communes: [8, 16], roads: [10, 16], land_cover: [12, 16], addresses: [15, 16], address_candidates: [15, 16], road_reports: [15, 16]};
+const ZOOMS = {artificialisation: [8, 16], communes: [8, 16], roads: [10, 16], land_cover: [12, 16], addresses: [15, 16], address_candidates: [15, 16], road_reports: [15, 16]};
 
 // Candidate addresses: an open ring, a proposal rather than an address.
 const CANDIDATE = {fr: 'Adresse candidate (à certifier)', en: 'Candidate address (to certify)', color: '#E69F00', outline: '#7A4F00'};
@@ -120,6 +131,11 @@ const hasPct = ['==', ['typeof', get('zan_budget_used_pct')], 'number'];
 const zanColor = ['case', hasPct,
     ['step', get('zan_budget_used_pct'), ZAN_STEPS[0].color, ...ZAN_STEPS.slice(1).flatMap((s) => [s.min, s.color])],
     ZAN_UNKNOWN.color];
+const netColor = ['step', ['to-number', ['coalesce', get('net_ha'), 0]], NET_STEPS[0].color, ...NET_STEPS.slice(1).flatMap((s) => [s.min, s.color])];
+// The communes' rows (the EPCI's covers them all) of the latest period the
+// tiles hold: every period draws the same outline, the latest on top.
+const communeRow = ['==', get('level'), 'commune'];
+
 const numeroText = ['case',
     ['!=', ['coalesce', get('suffixe'), ''], ''],
     ['concat', ['to-string', get('numero')], ' ', get('suffixe')],
@@ -142,6 +158,15 @@ function landCoverLayers(src) {
             paint: {'line-color': '#FFFFFF', 'line-width': 0.6, 'line-opacity': 0.7}},
         {id: 'land_cover-zan-outline', type: 'line', source: src, 'source-layer': 'land_cover', filter: zanParcel,
             paint: {'line-color': ARTIF_ZAN.outline, 'line-width': ['interpolate', ['linear'], ['zoom'], 12, 0.6, 16, 1.5]}},
+    ];
+}
+
+function artificialisationLayers(src, {maxzoom} = {}) {
+    return [
+        {id: 'artificialisation-net', type: 'fill', source: src, 'source-layer': 'artificialisation', filter: communeRow,
+            ...(maxzoom ? {maxzoom} : {}),
+            layout: {'fill-sort-key': ['to-number', ['coalesce', get('to_year'), 0]]},
+            paint: {'fill-color': netColor, 'fill-opacity': 0.75}},
     ];
 }
 
@@ -289,6 +314,8 @@ const legend = {
             {label: T(REPORT_UNSNAPPED), color: REPORT_UNSNAPPED.color, shape: 'circle'}]},
     communes: {title: {fr: 'Communes', en: 'Municipalities'},
         items: [{label: {fr: 'Limite communale', en: 'Municipal boundary'}, color: BOUNDARY, shape: 'line', dashed: true}]},
+    artificialisation: {title: {fr: 'Artificialisation nette entre millésimes (ha)', en: 'Net artificialisation between vintages (ha)'},
+        items: NET_STEPS.map((s) => ({label: T(s), color: s.color, shape: 'fill'}))},
     zan: {title: {fr: 'Enveloppe ZAN 2021–2031 consommée', en: 'ZAN 2021–2031 allowance used'},
         items: [...ZAN_STEPS, ZAN_UNKNOWN].map((s) => ({label: T(s), color: s.color, shape: 'fill'}))},
 };
@@ -328,9 +355,10 @@ const styles = {
             fr: 'Vue d’ensemble du territoire : limites et noms des communes, occupation du sol (artificialisation depuis 2021 en évidence), état de la voirie, avancement de la fibre par adresse et numéros à grande échelle.',
             en: 'Overview of the territory: municipal boundaries and names, land cover (artificialisation since 2021 highlighted), road condition, fibre deployment per address and house numbers at large scales.',
         },
-        collections: ['communes', 'land_cover', 'roads', 'addresses', 'address_candidates', 'road_reports'],
+        collections: ['communes', 'artificialisation', 'land_cover', 'roads', 'addresses', 'address_candidates', 'road_reports'],
         sources: {socle: {type: 'vector', url: '{base}/tiles/WebMercatorQuad?f=tilejson'}, [COMMUNE_LABELS]: communeLabelSource},
         layers: [
+            ...artificialisationLayers('socle', {maxzoom: 12}),
             ...landCoverLayers('socle'),
             ...communeLayers('socle', {choropleth: false}),
             ...roadLayers('socle'),
@@ -342,7 +370,7 @@ const styles = {
             candidateLabel('socle'),
             communeLabel({choropleth: false}),
         ],
-        legends: [legend.roads, legend.addresses, legend.land_cover, legend.communes, legend.address_candidates, legend.road_reports],
+        legends: [legend.roads, legend.addresses, legend.land_cover, legend.artificialisation, legend.communes, legend.address_candidates, legend.road_reports],
     }),
     addresses: style({
         id: 'addresses',
@@ -408,6 +436,19 @@ const styles = {
         sources: {socle: tilesOf('land_cover')},
         layers: landCoverLayers('socle'),
         legends: [legend.land_cover],
+    }),
+    artificialisation: style({
+        id: 'artificialisation',
+        name: 'Artificialisation — solde net entre millésimes',
+        title: {fr: 'Artificialisation', en: 'Artificialisation'},
+        description: {
+            fr: 'Communes colorées selon l’artificialisation nette entre deux millésimes de l’OCS GE (hectares artificialisés moins désartificialisés), avec leurs limites et leurs noms.',
+            en: 'Municipalities coloured by net artificialisation between two OCS GE vintages (hectares artificialised minus de-artificialised), with boundaries and names.',
+        },
+        collections: ['artificialisation', 'communes'],
+        sources: {socle: tilesOf('artificialisation'), communes: tilesOf('communes'), [COMMUNE_LABELS]: communeLabelSource},
+        layers: [...artificialisationLayers('socle'), ...communeLayers('communes', {choropleth: false}), communeLabel({choropleth: false})],
+        legends: [legend.artificialisation, legend.communes],
     }),
     communes: style({
         id: 'communes',
@@ -525,6 +566,7 @@ const qMinor = `"road_class" IN (${MINOR_CLASSES.map(q).join(', ')})`;
 const qArtif = `coalesce(to_int("artificialised"), 0) = 1`;
 const qZan = `${qArtif} AND coalesce(to_int("year_artificialised"), 0) >= ${ZAN_YEAR}`;
 const qPct = `to_real("zan_budget_used_pct")`;
+const qNet = `to_real("net_ha")`;
 
 const qstyle = (s) => ({minZoom: -1, maxZoom: -1, expression: '', ...s});
 
@@ -546,6 +588,18 @@ function qmlLandCover() {
             qstyle({name: ARTIF_ZAN.fr, layer: 'land_cover', geometry: 2, expression: qZan,
                 symbol: ['fill', [fillLayer({color: ARTIF_ZAN.color, alpha: 0.85, outline: ARTIF_ZAN.outline, outlineWidth: 1.2})]]}),
         ],
+        labeling: [],
+    };
+}
+
+function qmlArtificialisation({maxZoom = -1} = {}) {
+    return {
+        renderer: NET_STEPS.map((s, i) => {
+            const next = NET_STEPS[i + 1];
+            const cond = [`"level" = 'commune'`, s.min != null ? `${qNet} >= ${s.min}` : null, next ? `${qNet} < ${next.min}` : null].filter(Boolean);
+            return qstyle({name: `Artificialisation nette : ${s.fr}`, layer: 'artificialisation', geometry: 2, maxZoom, expression: cond.join(' AND '),
+                symbol: ['fill', [fillLayer({color: s.color, alpha: 0.75})]]});
+        }),
         labeling: [],
     };
 }
@@ -725,13 +779,15 @@ const qmls = {
     land_cover: qml({title: styles.land_cover.name, description: styles.land_cover.metadata['socle:description'].fr, parts: [qmlLandCover()]}),
     address_candidates: qml({title: styles.address_candidates.name, description: styles.address_candidates.metadata['socle:description'].fr, parts: [qmlCandidates()]}),
     road_reports: qml({title: styles.road_reports.name, description: styles.road_reports.metadata['socle:description'].fr, parts: [qmlReports()]}),
+    artificialisation: qml({title: styles.artificialisation.name, description: styles.artificialisation.metadata['socle:description'].fr,
+        parts: [qmlArtificialisation(), qmlCommunes({choropleth: false})]}),
     communes: qml({title: styles.communes.name, description: styles.communes.metadata['socle:description'].fr, parts: [qmlCommunes({choropleth: true})]}),
 };
 // territoire.qml: every layer; labels listed so that commune names come last
 // and so take priority over road names and house numbers.
 qmls.territoire = qml({title: styles.territoire.name, description: styles.territoire.metadata['socle:description'].fr,
     parts: [
-        {renderer: [...qmlLandCover().renderer, ...qmlCommunes({choropleth: false}).renderer, ...qmlRoads().renderer, ...qmlReports().renderer,
+        {renderer: [...qmlArtificialisation({maxZoom: 11}).renderer, ...qmlLandCover().renderer, ...qmlCommunes({choropleth: false}).renderer, ...qmlRoads().renderer, ...qmlReports().renderer,
             ...qmlAddresses().renderer, ...qmlCandidates().renderer],
             labeling: [...qmlCandidates().labeling, ...qmlAddresses().labeling, ...qmlRoads().labeling, ...qmlCommunes({choropleth: false}).labeling]},
     ]});

@@ -37,23 +37,6 @@ func changesCmd(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// pruneChanges forgets, at start and then every period, the changes older
-// than retention.
-func pruneChanges(ctx context.Context, feed socle.ChangeFeed, audit socle.AuditLog, retention, period time.Duration, log *slog.Logger) {
-	t := time.NewTicker(period)
-	defer t.Stop()
-	for {
-		if _, err := pruneOnce(ctx, feed, audit, time.Now().Add(-retention), "serve", log); err != nil && ctx.Err() == nil {
-			log.Error("pruning the change log", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
 // pruneOnce forgets the changes of the batches finished before cutoff; a
 // prune that forgets is audited.
 func pruneOnce(ctx context.Context, feed socle.ChangeFeed, audit socle.AuditLog, cutoff time.Time, remote string, log *slog.Logger) (int64, error) {

@@ -43,6 +43,7 @@ var commands = map[string]command{
 	"revert":  {"undo a batch (an import, an update, a copy): revert BATCH", revertCmd},
 	"sync":    {"keep a copy of another Socle in step by its change feeds: sync URL [--collections a,b] [--key KEY] [--territory NAME]", syncCmd},
 	"changes": {"the change log: changes prune --older-than DURATION", changesCmd},
+	"export":  {"the territory's vector tiles as one file: " + exportUsage, exportCmd},
 }
 
 func main() {

@@ -58,6 +58,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		Audit:             store,
 		OIDCIssuer:        oidcIssuer(e),
 		MaxBodyBytes:      e.cfg.MaxBodyBytes,
+		MaxGPKGBytes:      e.cfg.MaxGPKGBytes,
 		RateLimit:         e.cfg.RateLimit,
 		RateLimitAddress:  e.cfg.RateLimitAddress,
 	})
@@ -68,11 +69,18 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if airlock != nil {
 		go airlock.Run(ctx)
 	}
+	// The hourly tasks run in one instance of those sharing the database.
 	if e.cfg.InputRetention > 0 {
-		go purgeInputs(ctx, store, store, e.cfg.InputRetention, time.Hour, log)
+		go every(ctx, store, "purge-inputs", time.Hour, log, func() {
+			purgeOnce(ctx, store, store, time.Now().Add(-e.cfg.InputRetention), log)
+		})
 	}
 	if e.cfg.ChangeRetention > 0 {
-		go pruneChanges(ctx, store, store, e.cfg.ChangeRetention, time.Hour, log)
+		go every(ctx, store, "prune-changes", time.Hour, log, func() {
+			if _, err := pruneOnce(ctx, store, store, time.Now().Add(-e.cfg.ChangeRetention), "serve", log); err != nil && ctx.Err() == nil {
+				log.Error("pruning the change log", "err", err)
+			}
+		})
 	}
 	ln, err := net.Listen("tcp", e.cfg.Addr)
 	if err != nil {
@@ -90,6 +98,9 @@ func serve(ctx context.Context, e *env, args []string) error {
 	where := "embedded GeoPackage " + e.cfg.Data
 	if e.cfg.DatabaseURL != "" {
 		where = "PostGIS " + redact(e.cfg.DatabaseURL)
+		for _, u := range e.cfg.DatabaseReadURLs {
+			where += ", reads from " + redact(u)
+		}
 	}
 	log.Info("serving", "addr", "http://"+ln.Addr().String(), "store", where)
 	select {
@@ -106,14 +117,40 @@ func serve(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// purgeInputs deletes, at start and then every period, the deposited files
-// older than retention: raw road reports hold vehicle ids, which may be kept
-// no longer than the retention period.
-func purgeInputs(ctx context.Context, p socle.Updates, audit socle.AuditLog, retention, period time.Duration, log *slog.Logger) {
+// every runs task at start and then every period until ctx ends. On a
+// store shared by several instances (one with Locks), only the instance
+// that holds the lock name runs it: the first to take it keeps it while it
+// lives, and another takes it at its next turn once it is gone.
+func every(ctx context.Context, store any, name string, period time.Duration, log *slog.Logger, task func()) {
 	t := time.NewTicker(period)
 	defer t.Stop()
+	locks, _ := store.(socle.Locks)
+	var held socle.Lock
+	defer func() {
+		if held != nil {
+			held.Unlock()
+		}
+	}()
 	for {
-		purgeOnce(ctx, p, audit, time.Now().Add(-retention), log)
+		switch {
+		case locks == nil:
+			task()
+		case held != nil && held.Held(ctx):
+			task()
+		default:
+			held = nil
+			l, ok, err := locks.TryLock(ctx, name)
+			switch {
+			case err != nil:
+				if ctx.Err() == nil {
+					log.Warn("periodic task: cannot take its lock; next turn", "task", name, "error", err)
+				}
+			case ok:
+				held = l
+				log.Info("this instance runs the periodic task", "task", name, "every", period)
+				task()
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -121,6 +158,9 @@ func purgeInputs(ctx context.Context, p socle.Updates, audit socle.AuditLog, ret
 		}
 	}
 }
+
+// The deposited files are purged past their retention: raw road reports
+// hold vehicle ids, which may be kept no longer than the retention period.
 
 // purgeOnce deletes the deposited files received before cutoff; a purge that
 // deletes is audited.

@@ -19,11 +19,18 @@ import (
 // exist is created and, for serve, loaded with the sample territory.
 func (e *env) openStore(ctx context.Context, catalog *socle.Catalog, log *slog.Logger, seed bool) (socle.Store, error) {
 	if e.cfg.DatabaseURL != "" {
-		st, err := postgis.Open(ctx, e.cfg.DatabaseURL, catalog, postgis.Options{
+		opts := postgis.Options{
 			MaxConns:         int32(e.cfg.MaxConns),
 			AcquireTimeout:   e.cfg.AcquireTimeout,
 			StatementTimeout: e.cfg.StatementTimeout,
-		})
+		}
+		if seed {
+			// Only serve reads from standbys: its caches follow the
+			// primary's notifications, which keep those reads fresh; a
+			// command reads what it is about to write, on the primary.
+			opts.ReadURLs = e.cfg.DatabaseReadURLs
+		}
+		st, err := postgis.Open(ctx, e.cfg.DatabaseURL, catalog, opts)
 		if err != nil {
 			return nil, err
 		}

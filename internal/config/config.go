@@ -46,6 +46,7 @@ type Config struct {
 	ConfigFile string
 	// Limits against abuse (see Flags).
 	MaxBodyBytes     int64
+	MaxGPKGBytes     int64
 	RateLimit        int
 	WarmDownloads    bool
 	RateLimitAddress int
@@ -55,6 +56,8 @@ type Config struct {
 	ChangeRetention time.Duration
 	// Security is the file's security section (ReadSecurity).
 	Security Security
+	// DatabaseReadURLs are hot standbys of DatabaseURL that serve reads.
+	DatabaseReadURLs URLList
 }
 
 // Flags registers the configuration's flags on fs. Every flag is also read
@@ -64,6 +67,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.ConfigFile, "config", "", "YAML configuration file (keys are the flag names; access levels in its security section)")
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL/PostGIS URL, e.g. postgres://user@127.0.0.1:5432/socle (empty: the embedded store)")
+	fs.Var(&c.DatabaseReadURLs, "database-read-url", "PostgreSQL URL of a hot standby of --database-url to serve reads (repeatable, or several separated by spaces; a multi-host URL with target_session_attrs=prefer-standby works too)")
 	fs.StringVar(&c.Data, "data", "./socle.gpkg", "GeoPackage file of the embedded store")
 	fs.StringVar(&c.BaseURL, "base-url", "", "public URL of the API root, for links (empty: derived from each request)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
@@ -81,6 +85,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "grace period for in-flight requests on SIGTERM")
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "time a client has to send its request headers (slow clients are cut off)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 32<<20, "largest request body accepted (413 beyond)")
+	fs.Int64Var(&c.MaxGPKGBytes, "max-gpkg-bytes", 512<<20, "largest GeoPackage made for a query (items?f=gpkg); a larger selection is refused")
 	fs.IntVar(&c.RateLimit, "rate-limit", 6000, "requests per minute per credential, and per address for anonymous callers (0: no limit); a web map asks tens of tiles a second")
 	fs.BoolVar(&c.WarmDownloads, "warm-downloads", false, "make the datasets' bulk downloads at start and after every change, in the background (else when first asked for)")
 	fs.IntVar(&c.RateLimitAddress, "rate-limit-address", 0, "requests per minute per client address, whatever the credential (0: no limit; many users may share an address behind a proxy)")
@@ -112,6 +117,15 @@ func (c *Config) Validate() error {
 			bad("database-url: expected postgres://user@host:port/dbname")
 		}
 	}
+	for _, r := range c.DatabaseReadURLs {
+		u, err := url.Parse(r)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("database-read-url: expected postgres://user@host:port/dbname")
+		}
+	}
+	if len(c.DatabaseReadURLs) > 0 && c.DatabaseURL == "" {
+		bad("database-read-url needs database-url (the primary: writes and change notifications)")
+	}
 	if c.BaseURL != "" {
 		u, err := url.Parse(c.BaseURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -138,6 +152,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1 {
 		bad("max-body-bytes must be positive")
+	}
+	if c.MaxGPKGBytes < 1 {
+		bad("max-gpkg-bytes must be positive")
 	}
 	if c.RateLimit < 0 || c.RateLimitAddress < 0 {
 		bad("rate limits must not be negative")
@@ -177,4 +194,16 @@ func (c *Config) Logger() *slog.Logger {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// URLList is a repeatable flag of URLs; one value may hold several,
+// separated by spaces (as an environment variable does).
+type URLList []string
+
+func (l *URLList) String() string { return strings.Join(*l, " ") }
+
+// Set adds the URLs of v.
+func (l *URLList) Set(v string) error {
+	*l = append(*l, strings.Fields(v)...)
+	return nil
 }

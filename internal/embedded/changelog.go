@@ -255,7 +255,7 @@ func (s *Store) Revert(ctx context.Context, batch, actor string) (socle.RevertRe
 	res.RevertBatch = rb.ID
 	err := s.inTx(ctx, rb, func(im *batchWriter) error {
 		conn := ledger.SQLiteTx(im.tx, storeError)
-		_, coll, err := ledger.RevertTarget(ctx, conn, batch)
+		kind, coll, err := ledger.RevertTarget(ctx, conn, batch)
 		if err != nil {
 			return err
 		}
@@ -278,6 +278,13 @@ func (s *Store) Revert(ctx context.Context, batch, actor string) (socle.RevertRe
 		}
 		if err := ledger.MarkReverted(ctx, conn, batch, actor, now, res); err != nil {
 			return err
+		}
+		// The ZAN figures follow what the revert put back (a Cerema file
+		// reverted gives way to the one before it).
+		if kind == socle.KindConsommation || res.Collections["land_cover"]+res.Collections["communes"] > 0 {
+			if err := im.derive(ctx, rb.ID); err != nil {
+				return err
+			}
 		}
 		return im.finishCounts(ctx, res)
 	})
@@ -362,11 +369,6 @@ func (im *batchWriter) revertCollection(ctx context.Context, t *table, plan []le
 			return 0, err
 		}
 		if err := im.notifyChange(ctx, t.c.ID, changedAreas(back)); err != nil {
-			return 0, err
-		}
-	}
-	if removed+len(back) > 0 && (t.c.ID == "land_cover" || t.c.ID == "communes") {
-		if err := im.indicatorsFollow(ctx); err != nil {
 			return 0, err
 		}
 	}

@@ -349,6 +349,9 @@ func TestStoresAgree(t *testing.T) {
 			if a.Count != b.Count || a.Version != b.Version {
 				t.Errorf("%s: count/version PostGIS %d/%d, embedded %d/%d", c.ID, a.Count, a.Version, b.Count, b.Version)
 			}
+			if a.BBox == nil && b.BBox == nil && a.Count == 0 {
+				continue // an empty collection (artificialisation, with one millésime)
+			}
 			if a.BBox == nil || b.BBox == nil || math.Abs(a.BBox.MinX-b.BBox.MinX) > 1e-9 || math.Abs(a.BBox.MinY-b.BBox.MinY) > 1e-9 ||
 				math.Abs(a.BBox.MaxX-b.BBox.MaxX) > 1e-9 || math.Abs(a.BBox.MaxY-b.BBox.MaxY) > 1e-9 {
 				t.Errorf("%s: bbox PostGIS %+v, embedded %+v", c.ID, a.BBox, b.BBox)

@@ -68,6 +68,7 @@ var (
 	intBits = map[string]int{
 		"addresses.numero": 32, "communes.population": 32, "roads.condition": 16, "roads.report_count": 32,
 		"land_cover.year": 16, "land_cover.year_artificialised": 16,
+		"artificialisation.from_year": 16, "artificialisation.to_year": 16,
 	}
 	inseeCode = regexp.MustCompile(`^[0-9][0-9AB][0-9]{3}$`)
 	checks    = map[string]func(any) bool{
@@ -435,7 +436,8 @@ INSERT INTO sequences (name) VALUES ('addresses_id_seq');
 
 // changeLogSQL is the change log, as in the PostGIS schema (migrations
 // 00009 and 00011): every change a batch makes to a feature, with the
-// columns it replaced; where the kept log starts; the feeds followed.
+// columns it replaced; where the kept log starts; the feeds followed; and
+// the Cerema files of the ZAN reference, per batch (migration 00014).
 const changeLogSQL = `
 CREATE TABLE IF NOT EXISTS feature_changes (
   seq INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
@@ -461,6 +463,14 @@ CREATE TABLE IF NOT EXISTS sync_state (
   PRIMARY KEY (source, collection)
 );
 CREATE INDEX IF NOT EXISTS batches_finished_idx ON batches (finished_at);
+CREATE TABLE IF NOT EXISTS consommation (
+  batch TEXT NOT NULL,
+  insee TEXT NOT NULL,
+  nom TEXT NOT NULL DEFAULT '',
+  year SMALLINT NOT NULL,
+  m2 DOUBLE NOT NULL,
+  PRIMARY KEY (batch, insee, year)
+);
 `
 
 var socleTables = []struct{ name, description string }{

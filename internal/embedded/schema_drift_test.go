@@ -115,7 +115,7 @@ func TestSchemasAgree(t *testing.T) {
 		}
 	}
 	// The books: the same columns in both databases.
-	for _, table := range []string{"batches", "batch_rejects", "update_inputs", "feature_changes", "update_reverts", "ingest_jobs", "api_keys", "audit_log", "layer_state", "change_log_floor", "sync_state"} {
+	for _, table := range []string{"batches", "batch_rejects", "update_inputs", "feature_changes", "update_reverts", "ingest_jobs", "api_keys", "audit_log", "layer_state", "change_log_floor", "sync_state", "consommation"} {
 		pc, sc := pgColumns(table), sqliteColumns(table)
 		var a, b []string
 		for n := range pc {

@@ -44,6 +44,7 @@ import (
 
 	"github.com/socle-geo/socle/internal/ledger"
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/zan"
 )
 
 // Store is the embedded store of a territory's layers.
@@ -62,6 +63,19 @@ type Store struct {
 	now func() time.Time
 
 	changes broker
+
+	// allowance is the share of the 2011–2021 reference each commune may
+	// consume 2021–2031 (SetAllowance).
+	allowance zan.Allowance
+}
+
+// SetAllowance sets the share of the 2011–2021 reference each commune may
+// consume 2021–2031, when a regional plan (SRADDET) set another than the
+// law's half; the next recomputation of the ZAN figures applies it.
+func (s *Store) SetAllowance(a zan.Allowance) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	s.allowance = a
 }
 
 // The embedded store keeps everything Socle keeps.

@@ -271,3 +271,9 @@ func TestChangeFeed(t *testing.T) {
 	loadFixtures(t, s, fixturesDir())
 	storetest.ChangeFeed(t, s, socle.DefaultCatalog())
 }
+
+// TestZAN runs the ZAN suite on the embedded store.
+func TestZAN(t *testing.T) {
+	s, _ := openTemp(t)
+	storetest.ZAN(t, s, socle.DefaultCatalog())
+}

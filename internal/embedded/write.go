@@ -242,23 +242,12 @@ func (im *batchWriter) run(ctx context.Context, t *table, rows socle.RowStream, 
 			return err
 		}
 	}
-	if len(changes)+len(gone) > 0 && (c.ID == "land_cover" || c.ID == "communes") {
-		if err := im.indicatorsFollow(ctx); err != nil {
+	if len(changes)+len(gone) > 0 && derives(c.ID) {
+		if err := im.derive(ctx, im.batch.ID); err != nil {
 			return err
 		}
 	}
 	return im.finishCounts(ctx, *res)
-}
-
-// indicatorsFollow recomputes the communes' indicators after the land
-// cover or the communes changed; the communes whose figures changed change
-// in their whole extent.
-func (im *batchWriter) indicatorsFollow(ctx context.Context) error {
-	areas, err := im.refreshIndicators(ctx)
-	if err != nil {
-		return err
-	}
-	return im.notifyChange(ctx, "communes", areas)
 }
 
 // finishCounts records the batch as done with its counts.

@@ -37,11 +37,13 @@ type Building struct {
 	// CleInterop is the BAL key, for files that carry one (a cle_interop
 	// column): the identifier the join tries first.
 	CleInterop string
-	Insee      string // empty in files without code_insee
-	Postcode   string // 5 digits, zero-padded
-	Commune    string
-	State      string // one of States
-	Operator   string // code_l331
+	// Insee is empty in files without code_insee: the updater then finds
+	// the commune by the building's position.
+	Insee    string
+	Postcode string // 5 digits, zero-padded
+	Commune  string
+	State    string // one of States
+	Operator string // code_l331
 	// X, Y are Lambert-93 metres.
 	X, Y float64
 	// Coords says how x/y were read: "wgs84", "wgs84-swapped", "lambert93",
@@ -104,14 +106,8 @@ func Read(data []byte) ([]Building, []socle.Reject, Info, error) {
 			return nil, nil, info, socle.Errorf(socle.EINVALID, "fibre: the header lacks the column %s (found %s)", name, strings.Join(header, info.Delimiter))
 		}
 	}
-	_, hasInsee := col["code_insee"]
-	if !hasInsee {
-		for _, name := range []string{"code_poste", "nom_com"} {
-			if _, ok := col[name]; !ok {
-				return nil, nil, info, socle.Errorf(socle.EINVALID, "fibre: the header has neither code_insee nor code_poste and nom_com to find the commune")
-			}
-		}
-	}
+	// A file without code_insee (nor code_poste and nom_com) is read: the
+	// updater finds each building's commune by its position.
 	var out []Building
 	var rejects []socle.Reject
 	for {
@@ -168,10 +164,6 @@ func Read(data []byte) ([]Building, []socle.Reject, Info, error) {
 				reject("code_poste", fmt.Sprintf("code_poste %q is not a postcode", b.Postcode))
 				continue
 			}
-		}
-		if b.Insee == "" && (b.Postcode == "" || b.Commune == "") {
-			reject("code_insee", "no commune: code_insee is empty and code_poste or nom_com too")
-			continue
 		}
 		if b.ImbID == "" {
 			reject("imb_id", "imb_id is empty")

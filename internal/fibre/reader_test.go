@@ -77,16 +77,16 @@ func TestReadRejects(t *testing.T) {
 		"200,43.43,IMB4,12,,R,DU MOULIN,,31004,31750,Ayguesvives,,deploye,,,FTEL,,\n" + // 5: coords
 		"1.59,43.43,IMB5,12,,R,DU MOULIN\n" + // 6: short
 		"1.59,43.43,,12,,R,DU MOULIN,,31004,31750,Ayguesvives,,deploye,,,FTEL,,\n" + // 7: no id
-		"1.59,43.43,IMB7,12,,R,DU MOULIN,,,,,,deploye,,,FTEL,,\n" + // 8: no commune
+		"1.59,43.43,IMB7,12,,R,DU MOULIN,,,,,,deploye,,,FTEL,,\n" + // 8: no commune: found by position
 		"1.59,43.43,IMB8,12,,R,DU MOULIN,,3100X,31750,Ayguesvives,,deploye,,,FTEL,,\n" // 9: insee
 	bs, rej, info, err := Read([]byte(in))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(bs) != 1 || info.Rows != 8 {
-		t.Fatalf("%d buildings of %d rows", len(bs), info.Rows)
+	if len(bs) != 2 || info.Rows != 8 || bs[1].ImbID != "IMB7" || bs[1].Insee != "" {
+		t.Fatalf("%d buildings of %d rows: %+v", len(bs), info.Rows, bs)
 	}
-	wantLines := []int{3, 4, 5, 6, 7, 8, 9}
+	wantLines := []int{3, 4, 5, 6, 7, 9}
 	if len(rej) != len(wantLines) {
 		t.Fatalf("rejects %+v", rej)
 	}

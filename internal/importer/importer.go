@@ -42,6 +42,7 @@ type Importer struct {
 type Report struct {
 	Collection string             `json:"collection"`
 	File       string             `json:"file"`
+	Profile    string             `json:"profile,omitempty"`
 	Result     socle.ImportResult `json:"result"`
 	Rejects    []socle.Reject     `json:"rejects,omitempty"`
 	Duration   time.Duration      `json:"duration_ns"`
@@ -49,9 +50,53 @@ type Report struct {
 
 // String is the summary printed at the end of an import.
 func (r Report) String() string {
-	return fmt.Sprintf("%s ← %s: read %d, loaded %d (inserted %d, updated %d, unchanged %d), rejected %d, in %s (batch %s)",
+	retired, dry := "", ""
+	if r.Result.Retired > 0 {
+		retired = fmt.Sprintf(", retired %d", r.Result.Retired)
+	}
+	if r.Result.DryRun {
+		dry = " — dry run, nothing written"
+	}
+	return fmt.Sprintf("%s ← %s: read %d, loaded %d (inserted %d, updated %d, unchanged %d)%s, rejected %d, in %s (batch %s)%s",
 		r.Collection, filepath.Base(r.File), r.Result.Read, r.Result.Inserted+r.Result.Updated+r.Result.Unchanged,
-		r.Result.Inserted, r.Result.Updated, r.Result.Unchanged, r.Result.Rejected, r.Duration.Round(time.Millisecond), r.Result.BatchID)
+		r.Result.Inserted, r.Result.Updated, r.Result.Unchanged, retired, r.Result.Rejected, r.Duration.Round(time.Millisecond), r.Result.BatchID, dry)
+}
+
+// Summary is the JSON report of `socle import layer --report`: the batch,
+// the counts, and every rejected record with its number and reason.
+type Summary struct {
+	Batch      string           `json:"batch"`
+	Collection string           `json:"collection"`
+	File       string           `json:"file"`
+	Profile    string           `json:"profile,omitempty"`
+	DryRun     bool             `json:"dry_run"`
+	Read       int              `json:"read"`
+	Inserted   int              `json:"inserted"`
+	Updated    int              `json:"updated"`
+	Unchanged  int              `json:"unchanged"`
+	Retired    int              `json:"retired"`
+	Rejected   []RejectedRecord `json:"rejected"`
+	Seconds    float64          `json:"seconds"`
+}
+
+// RejectedRecord is a record that was not loaded: its 1-based number in
+// the file (the Shapefile record, the GeoJSON feature, the CSV data row),
+// the field at fault when one is, and why.
+type RejectedRecord struct {
+	Record int    `json:"record"`
+	Field  string `json:"field,omitempty"`
+	Reason string `json:"reason"`
+}
+
+// Summary returns the report as `--report` writes it.
+func (r Report) Summary() Summary {
+	s := Summary{Batch: r.Result.BatchID, Collection: r.Collection, File: r.File, Profile: r.Profile, DryRun: r.Result.DryRun,
+		Read: r.Result.Read, Inserted: r.Result.Inserted, Updated: r.Result.Updated, Unchanged: r.Result.Unchanged,
+		Retired: r.Result.Retired, Rejected: []RejectedRecord{}, Seconds: r.Duration.Seconds()}
+	for _, rej := range r.Rejects {
+		s.Rejected = append(s.Rejected, RejectedRecord{Record: rej.Line, Field: rej.Column, Reason: rej.Reason})
+	}
+	return s
 }
 
 func (im *Importer) now() time.Time {

@@ -14,7 +14,8 @@ import (
 // RevertTarget checks, inside the transaction of a revert, that batch may
 // be reverted now, and returns its kind and collection. It must exist and
 // be revertable (socle.CheckRevertable), and what it changed must be what
-// is stored: no later batch (but one reverted since, or a revert) may have
+// is stored: no later batch (but one reverted since, a revert, or a
+// recomputation of derived figures, which follows whatever is stored) may have
 // changed a feature it changed — revert that one first. An updater batch
 // also waits for the later batches of its kind that changed anything: their
 // aggregates (a road's condition over every report) rest on it.
@@ -49,8 +50,8 @@ func RevertTarget(ctx context.Context, tx Conn, batch string) (kind, collection 
 	err = l.queryRow(ctx, tx, `SELECT c2.batch FROM feature_changes c1
 		JOIN feature_changes c2 ON c2.collection = c1.collection AND c2.feature_id = c1.feature_id AND c2.seq > c1.seq
 		JOIN batches b2 ON b2.id = c2.batch
-		WHERE c1.batch = ? AND c2.batch <> ? AND b2.status <> 'reverted' AND b2.kind <> ?
-		ORDER BY c2.seq DESC LIMIT 1`, []any{batch, batch, socle.KindRevert}, &later)
+		WHERE c1.batch = ? AND c2.batch <> ? AND b2.status <> 'reverted' AND b2.kind <> ? AND b2.kind <> ?
+		ORDER BY c2.seq DESC LIMIT 1`, []any{batch, batch, socle.KindRevert, socle.KindDerive}, &later)
 	if err == nil {
 		return "", "", laterFirst(batch, later)
 	}

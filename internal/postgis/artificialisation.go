@@ -32,6 +32,10 @@ type FluxTables struct {
 	// ByFlag takes the artificialised column as it is instead of deciding
 	// from the codes with the matrix.
 	ByFlag bool
+	// UnknownByFlag lets the artificialised column decide for the code
+	// pairs the matrix does not know (a land cover in a local
+	// nomenclature) instead of refusing them.
+	UnknownByFlag bool
 }
 
 // FluxQuerier is what ComputeFluxSQL needs of a database: a pool, a
@@ -94,7 +98,10 @@ ORDER BY c.insee`
 // artificialised.
 const (
 	artByCodes = `EXISTS (SELECT 1 FROM k WHERE k.code_cs = coalesce(l.code_cs, '') AND k.code_us = coalesce(l.code_us, '') AND k.art)`
-	artByFlag  = `l.artificialised`
+	// artByCodesOrFlag: the matrix for the pairs it knows (in k), the
+	// stored flag for the others.
+	artByCodesOrFlag = `coalesce((SELECT k.art FROM k WHERE k.code_cs = coalesce(l.code_cs, '') AND k.code_us = coalesce(l.code_us, '')), l.artificialised)`
+	artByFlag        = `l.artificialised`
 )
 
 // ComputeFluxSQL computes in PostGIS what zan.ComputeFlux computes in Go:
@@ -122,6 +129,9 @@ func ComputeFluxSQL(ctx context.Context, db FluxQuerier, t FluxTables, from, to 
 	filter := artByFlag
 	if !t.ByFlag {
 		filter = artByCodes
+		if t.UnknownByFlag {
+			filter = artByCodesOrFlag
+		}
 		pairs, err := collectFlux(ctx, db, `SELECT DISTINCT coalesce(code_cs, ''), coalesce(code_us, '') FROM `+lc+` WHERE year IN ($1, $2)`,
 			func(r pgx.Rows) ([2]string, error) {
 				var p [2]string
@@ -132,6 +142,9 @@ func ComputeFluxSQL(ctx context.Context, db FluxQuerier, t FluxTables, from, to 
 		}
 		for _, p := range pairs {
 			a, err := m.Artificialised(p[0], p[1])
+			if err != nil && t.UnknownByFlag {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("postgis: land cover of %d or %d: %w", from, to, err)
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/socle-geo/socle/internal/ledger"
 	"github.com/socle-geo/socle/internal/socle"
@@ -14,11 +15,19 @@ import (
 // socle.ChangeFeed) in one read-only snapshot: the log and the stored
 // features it is completed with are read as of one instant.
 func (s *Store) Changes(ctx context.Context, q *socle.ChangesQuery, fn func(*socle.ChangeEntry) error) (socle.ChangesPage, error) {
-	conn, err := s.acquire(ctx)
-	if err != nil {
-		return socle.ChangesPage{}, err
-	}
-	defer conn.Release()
+	var page socle.ChangesPage
+	sent := false
+	err := s.read(ctx, &sent, func(conn *pgxpool.Conn) (err error) {
+		page, err = s.changesOn(ctx, conn, q, func(e *socle.ChangeEntry) error {
+			sent = true
+			return fn(e)
+		})
+		return err
+	})
+	return page, err
+}
+
+func (s *Store) changesOn(ctx context.Context, conn *pgxpool.Conn, q *socle.ChangesQuery, fn func(*socle.ChangeEntry) error) (socle.ChangesPage, error) {
 	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return socle.ChangesPage{}, dbError(ctx, err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/socle-geo/socle/internal/socle"
@@ -113,12 +114,23 @@ func (s *Store) walk(ctx context.Context, q *socle.ItemsQuery, cols string, row 
 	sql := "SELECT " + cols + " FROM " + table(q.Collection) + " t" + b.where() +
 		orderBy(keys, q.Backwards()) + fmt.Sprintf(" LIMIT %d", q.Limit+1)
 
-	conn, err := s.acquire(ctx)
-	if err != nil {
-		return socle.Page{}, err
-	}
-	defer conn.Release()
-	rows, err := conn.Query(ctx, sql, b.args)
+	// A connection lost before the first row is retried on a fresh one.
+	var page socle.Page
+	sent := false
+	err := s.read(ctx, &sent, func(conn *pgxpool.Conn) (err error) {
+		page, err = s.walkOn(ctx, conn, q, sql, b.args, countSQL, countArgs, func(rows pgx.Rows) error {
+			sent = true
+			return row(rows)
+		}, flush)
+		return err
+	})
+	return page, err
+}
+
+// walkOn runs walk's statements on conn.
+func (s *Store) walkOn(ctx context.Context, conn *pgxpool.Conn, q *socle.ItemsQuery, sql string, args pgx.NamedArgs,
+	countSQL string, countArgs pgx.NamedArgs, row func(pgx.Rows) error, flush func() error) (socle.Page, error) {
+	rows, err := conn.Query(ctx, sql, args)
 	if err != nil {
 		return socle.Page{}, dbError(ctx, err)
 	}
@@ -166,21 +178,24 @@ func (s *Store) walk(ctx context.Context, q *socle.ItemsQuery, cols string, row 
 	// numberMatched: a first page that is not full holds every match, and
 	// most bbox pages are (the kit's 1 km² boxes hold ~300 addresses);
 	// otherwise count, from the cached summary when nothing filters.
-	switch {
-	case q.Cursor == nil && !more:
+	if q.Cursor == nil && !more {
 		page.NumberMatched = int64(n)
-	case q.Filtered():
-		if err := conn.QueryRow(ctx, countSQL, countArgs).Scan(&page.NumberMatched); err != nil {
-			return page, dbError(ctx, err)
-		}
-	default:
-		sum, err := s.summary(ctx, conn.Conn(), q.Collection)
-		if err != nil {
-			return page, err
-		}
-		page.NumberMatched = sum.Count
+		return page, nil
 	}
-	return page, nil
+	count := func(conn *pgxpool.Conn) error {
+		if q.Filtered() {
+			return dbError(ctx, conn.QueryRow(ctx, countSQL, countArgs).Scan(&page.NumberMatched))
+		}
+		sum, err := s.summary(ctx, conn.Conn(), q.Collection)
+		page.NumberMatched = sum.Count
+		return err
+	}
+	err = count(conn)
+	if err != nil && ctx.Err() == nil && (connLost(err) || conn.Conn().IsClosed()) {
+		// The rows are sent: count on a fresh connection rather than fail.
+		err = s.read(ctx, nil, count)
+	}
+	return page, err
 }
 
 // rowKeys types a row's order keys, read as one JSON array.
@@ -302,27 +317,24 @@ func (s *Store) one(ctx context.Context, fq *socle.FeatureQuery, cols string, sc
 	if !ok {
 		return fq.NotFound()
 	}
-	conn, err := s.acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Release()
 	c := fq.Collection
 	sql := "SELECT " + cols + " FROM " + table(c) + " t WHERE t." + ident(idColumn(c)) + " = $1"
-	rows, err := conn.Query(ctx, sql, key)
-	if err != nil {
-		return dbError(ctx, err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
+	return s.read(ctx, nil, func(conn *pgxpool.Conn) error {
+		rows, err := conn.Query(ctx, sql, key)
+		if err != nil {
 			return dbError(ctx, err)
 		}
-		return fq.NotFound()
-	}
-	if err := scan(rows); err != nil {
-		return err
-	}
-	rows.Close()
-	return dbError(ctx, rows.Err())
+		defer rows.Close()
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return dbError(ctx, err)
+			}
+			return fq.NotFound()
+		}
+		if err := scan(rows); err != nil {
+			return err
+		}
+		rows.Close()
+		return dbError(ctx, rows.Err())
+	})
 }

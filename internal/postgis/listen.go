@@ -16,6 +16,7 @@ import (
 // ctx ends. It holds one connection of its own (outside the pool) and
 // reconnects when it drops; since notifications sent meanwhile are lost,
 // onReset is called after every (re)connection so that caches start afresh.
+// It listens on the primary: notifications are not replicated to standbys.
 func (s *Store) ListenChanges(ctx context.Context, log *slog.Logger, onChange func(socle.Change), onReset func()) {
 	cfg := s.pool.Config().ConnConfig.Copy()
 	delay := 100 * time.Millisecond
@@ -43,10 +44,18 @@ func (s *Store) listen(ctx context.Context, cfg *pgx.ConnConfig, onChange func(s
 	if _, err := conn.Exec(ctx, "LISTEN "+ident(ChangesChannel)); err != nil {
 		return err
 	}
+	// With read replicas, reads after a reset or a change wait for the
+	// standbys to replay up to now (see readRouter).
+	if err := s.noteCommitted(ctx, conn); err != nil {
+		return err
+	}
 	onReset()
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
+			return err
+		}
+		if err := s.noteCommitted(ctx, conn); err != nil {
 			return err
 		}
 		var ch socle.Change

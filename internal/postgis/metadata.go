@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/socle-geo/socle/internal/socle"
 )
 
@@ -18,42 +20,41 @@ const batchesSQL = `SELECT id, kind, coalesce(collection, ''), source, file_sha2
 // Batches returns the batches written to the given collections, newest
 // first, at most limit of them (limit ≤ 0: all).
 func (s *Store) Batches(ctx context.Context, collections []string, limit int) ([]socle.BatchRecord, error) {
-	conn, err := s.acquire(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Release()
 	var lim *int
 	if limit > 0 {
 		lim = &limit
 	}
-	rows, err := conn.Query(ctx, batchesSQL, collections, lim)
-	if err != nil {
-		return nil, dbError(ctx, err)
-	}
-	defer rows.Close()
 	var out []socle.BatchRecord
-	for rows.Next() {
-		var (
-			b        socle.BatchRecord
-			finished *time.Time
-			counts   []byte
-		)
-		if err := rows.Scan(&b.ID, &b.Kind, &b.Collection, &b.Source, &b.FileSHA256, &b.Actor, &b.Status, &b.StartedAt, &finished, &counts); err != nil {
-			return nil, dbError(ctx, err)
+	err := s.read(ctx, nil, func(conn *pgxpool.Conn) error {
+		out = out[:0]
+		rows, err := conn.Query(ctx, batchesSQL, collections, lim)
+		if err != nil {
+			return dbError(ctx, err)
 		}
-		b.StartedAt = b.StartedAt.UTC()
-		if finished != nil {
-			f := finished.UTC()
-			b.FinishedAt = &f
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				b        socle.BatchRecord
+				finished *time.Time
+				counts   []byte
+			)
+			if err := rows.Scan(&b.ID, &b.Kind, &b.Collection, &b.Source, &b.FileSHA256, &b.Actor, &b.Status, &b.StartedAt, &finished, &counts); err != nil {
+				return dbError(ctx, err)
+			}
+			b.StartedAt = b.StartedAt.UTC()
+			if finished != nil {
+				f := finished.UTC()
+				b.FinishedAt = &f
+			}
+			if err := json.Unmarshal(counts, &b.Counts); err != nil {
+				return &socle.Error{Code: socle.EINTERNAL, Message: "database error", Err: err}
+			}
+			out = append(out, b)
 		}
-		if err := json.Unmarshal(counts, &b.Counts); err != nil {
-			return nil, &socle.Error{Code: socle.EINTERNAL, Message: "database error", Err: err}
+		if err := rows.Err(); err != nil {
+			return dbError(ctx, err)
 		}
-		out = append(out, b)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, dbError(ctx, err)
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }

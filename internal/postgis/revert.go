@@ -46,7 +46,7 @@ func (s *Store) Revert(ctx context.Context, batch, actor string) (socle.RevertRe
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
 	conn := ledger.PostgresTx(tx, dbError)
-	_, coll, err := ledger.RevertTarget(ctx, conn, batch)
+	kind, coll, err := ledger.RevertTarget(ctx, conn, batch)
 	if err != nil {
 		return res, err
 	}
@@ -72,6 +72,13 @@ func (s *Store) Revert(ctx context.Context, batch, actor string) (socle.RevertRe
 	}
 	if err := ledger.MarkReverted(ctx, conn, batch, actor, now, res); err != nil {
 		return res, err
+	}
+	// The ZAN figures follow what the revert put back (a Cerema file
+	// reverted gives way to the one before it).
+	if kind == socle.KindConsommation || res.Collections["land_cover"]+res.Collections["communes"] > 0 {
+		if err := s.derive(ctx, tx, rb.ID); err != nil {
+			return res, err
+		}
 	}
 	if err := finishBatch(ctx, tx, rb.ID, res); err != nil {
 		return res, err

@@ -24,6 +24,7 @@ import (
 
 	"github.com/socle-geo/socle/internal/ledger"
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/zan"
 )
 
 // Schema is the PostgreSQL schema that holds Socle's tables.
@@ -41,6 +42,13 @@ type Options struct {
 	AcquireTimeout time.Duration
 	// StatementTimeout bounds every statement on the server side.
 	StatementTimeout time.Duration
+	// Allowance is the share of the 2011–2021 reference each commune may
+	// consume 2021–2031 (the law's half unless a regional plan set another).
+	Allowance zan.Allowance
+	// ReadURLs are servers for reads (hot standbys of the primary): each a
+	// URL, possibly multi-host with target_session_attrs. None: every
+	// read goes to the primary.
+	ReadURLs []string
 }
 
 // Store is a PostGIS-backed store of the territory's layers.
@@ -50,14 +58,46 @@ type Store struct {
 	pool    *pgxpool.Pool
 	catalog *socle.Catalog
 	opts    Options
+	// reads routes reads to standbys; nil without any.
+	reads *readRouter
 
 	mu sync.Mutex
 	// summaries caches each collection's summary, valid while its version holds.
 	summaries map[string]socle.Summary
 }
 
-// Open connects to the database at url. It does not migrate.
+// Open connects to the database at url (the primary: writes, change
+// notifications, the books). With opts.ReadURLs, reads of the data go to
+// those servers (hot standbys) while they answer and have replayed the
+// changes the caches were told of. It does not migrate.
 func Open(ctx context.Context, url string, catalog *socle.Catalog, opts Options) (*Store, error) {
+	if opts.AcquireTimeout == 0 {
+		opts.AcquireTimeout = 2 * time.Second
+	}
+	if opts.StatementTimeout == 0 {
+		opts.StatementTimeout = 30 * time.Second
+	}
+	pool, err := newPool(ctx, url, "socle", opts)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{Ledger: ledger.New(ledger.Postgres(pool, dbError)), pool: pool, catalog: catalog, opts: opts, summaries: map[string]socle.Summary{}}
+	if len(opts.ReadURLs) > 0 {
+		s.reads = &readRouter{}
+		for _, u := range opts.ReadURLs {
+			rp, err := newPool(ctx, u, "socle-read", opts)
+			if err != nil {
+				s.Close()
+				return nil, err
+			}
+			s.reads.replicas = append(s.reads.replicas, &replica{name: hosts(rp.Config().ConnConfig), pool: rp})
+		}
+	}
+	return s, nil
+}
+
+// newPool makes the connection pool of one database URL.
+func newPool(ctx context.Context, url, app string, opts Options) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgis: invalid database URL: %w", err)
@@ -65,14 +105,8 @@ func Open(ctx context.Context, url string, catalog *socle.Catalog, opts Options)
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}
-	if opts.AcquireTimeout == 0 {
-		opts.AcquireTimeout = 2 * time.Second
-	}
-	if opts.StatementTimeout == 0 {
-		opts.StatementTimeout = 30 * time.Second
-	}
 	rp := cfg.ConnConfig.RuntimeParams
-	rp["application_name"] = "socle"
+	rp["application_name"] = app
 	rp["search_path"] = Schema + ",public"
 	rp["TimeZone"] = "UTC"
 	rp["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
@@ -93,7 +127,7 @@ func Open(ctx context.Context, url string, catalog *socle.Catalog, opts Options)
 	if err != nil {
 		return nil, fmt.Errorf("postgis: %w", err)
 	}
-	return &Store{Ledger: ledger.New(ledger.Postgres(pool, dbError)), pool: pool, catalog: catalog, opts: opts, summaries: map[string]socle.Summary{}}, nil
+	return pool, nil
 }
 
 // The PostGIS store keeps everything Socle keeps.
@@ -101,6 +135,11 @@ var _ socle.Store = (*Store)(nil)
 
 // Close closes the pool.
 func (s *Store) Close() error {
+	if s.reads != nil {
+		for _, r := range s.reads.replicas {
+			r.pool.Close()
+		}
+	}
 	s.pool.Close()
 	return nil
 }
@@ -118,10 +157,19 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // acquire takes a connection, waiting at most AcquireTimeout: a full pool
 // queues briefly, then the caller is told to retry rather than left hanging.
+// A server that refuses connections (restarting, or a failover under way)
+// is asked again every 100 ms within the same time.
 func (s *Store) acquire(ctx context.Context) (*pgxpool.Conn, error) {
 	actx, cancel := context.WithTimeout(ctx, s.opts.AcquireTimeout)
 	defer cancel()
 	c, err := s.pool.Acquire(actx)
+	for err != nil && actx.Err() == nil && connLost(err) {
+		select {
+		case <-actx.Done():
+		case <-time.After(100 * time.Millisecond):
+			c, err = s.pool.Acquire(actx)
+		}
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -149,13 +197,16 @@ func dbError(ctx context.Context, err error) error {
 			// invalid power or logarithm argument, bad LIKE escape; XX000 is
 			// what PostGIS raises for a geometry it cannot process
 			return &socle.Error{Code: socle.EINVALID, Message: "a value in the request is out of range or malformed", Err: err}
-		case "53300", "57P03": // too many connections, cannot connect now
+		case "53300": // too many connections
 			return &socle.Error{Code: socle.EUNAVAILABLE, Message: "the database is busy, retry shortly", Err: err}
+		case "25006": // read_only_sql_transaction: a write reached a standby (no primary yet)
+			return &socle.Error{Code: socle.EUNAVAILABLE, Message: "the database accepts no writes now (failover); retry shortly", Err: err}
 		}
 	}
-	var connErr *pgconn.ConnectError
-	if errors.As(err, &connErr) {
-		return &socle.Error{Code: socle.EUNAVAILABLE, Message: "the database does not answer", Err: err}
+	if connLost(err) {
+		// A restart, a stop or a failover of the server is not an error of
+		// Socle's: the caller may retry.
+		return &socle.Error{Code: socle.EUNAVAILABLE, Message: "the database does not answer; retry shortly", Err: err}
 	}
 	return &socle.Error{Code: socle.EINTERNAL, Message: "database error", Err: err}
 }

@@ -477,3 +477,9 @@ func TestChangeFeed(t *testing.T) {
 	}
 	storetest.ChangeFeed(t, s, socle.DefaultCatalog())
 }
+
+// TestZAN runs the ZAN suite on the PostGIS store.
+func TestZAN(t *testing.T) {
+	s := open(t, Options{})
+	storetest.ZAN(t, s, socle.DefaultCatalog())
+}

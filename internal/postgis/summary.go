@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/socle-geo/socle/internal/socle"
 )
@@ -13,12 +14,12 @@ import (
 // Summary returns a collection's count, extents and version. The costly part
 // is computed once per data version.
 func (s *Store) Summary(ctx context.Context, c *socle.Collection) (socle.Summary, error) {
-	conn, err := s.acquire(ctx)
-	if err != nil {
-		return socle.Summary{}, err
-	}
-	defer conn.Release()
-	return s.summary(ctx, conn.Conn(), c)
+	var sum socle.Summary
+	err := s.read(ctx, nil, func(conn *pgxpool.Conn) (err error) {
+		sum, err = s.summary(ctx, conn.Conn(), c)
+		return err
+	})
+	return sum, err
 }
 
 func (s *Store) summary(ctx context.Context, conn *pgx.Conn, c *socle.Collection) (socle.Summary, error) {

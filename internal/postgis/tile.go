@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/socle-geo/socle/internal/socle"
@@ -59,14 +60,9 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 		return nil, nil
 	}
 	sql := fmt.Sprintf("WITH e AS (SELECT %s AS env, %s AS search) SELECT %s", env, search, strings.Join(layers, " || "))
-	conn, err := s.acquire(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Release()
 	var mvt []byte
-	if err := conn.QueryRow(ctx, sql, b.args).Scan(&mvt); err != nil {
-		return nil, dbError(ctx, err)
-	}
-	return mvt, nil
+	err = s.read(ctx, nil, func(conn *pgxpool.Conn) error {
+		return dbError(ctx, conn.QueryRow(ctx, sql, b.args).Scan(&mvt))
+	})
+	return mvt, err
 }

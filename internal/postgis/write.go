@@ -172,6 +172,11 @@ func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, 
 		if err := s.announce(ctx, tx, c.ID, b.ID, changedAreasSQL); err != nil {
 			return res, err
 		}
+		if derives(c.ID) {
+			if err := s.derive(ctx, tx, b.ID); err != nil {
+				return res, err
+			}
+		}
 	}
 	if err := finishBatch(ctx, tx, b.ID, res); err != nil {
 		return res, err
@@ -183,19 +188,10 @@ func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, 
 }
 
 // announce tells the caches what a batch changed in a collection (areas is
-// a query of Lambert-93 envelopes), and, for the land cover or the
-// communes, refreshes the communes' indicators and announces those that
-// moved.
+// a query of Lambert-93 envelopes). The ZAN figures that rest on the land
+// cover and the communes follow in derive, once per batch.
 func (s *Store) announce(ctx context.Context, tx pgx.Tx, collection, batch, areas string) error {
-	if err := notifyChange(ctx, tx, collection, batch, areas); err != nil {
-		return err
-	}
-	if collection == "land_cover" || collection == "communes" {
-		// Indicators follow the parcels; the communes whose figures
-		// changed change in their whole extent.
-		return notifyChange(ctx, tx, "communes", batch, communesAreasSQL)
-	}
-	return nil
+	return notifyChange(ctx, tx, collection, batch, areas)
 }
 
 func propNames(cols []socle.Property) []string {
@@ -473,11 +469,6 @@ const changedAreasSQL = `
 	SELECT e FROM ch, n WHERE n.n <= 100
 	UNION ALL
 	SELECT ST_SetSRID(ST_Extent(e)::geometry, 2154) FROM ch, n WHERE n.n > 100 GROUP BY n.n`
-
-// communesAreasSQL refreshes the artificialisation indicators and returns
-// the envelopes of the communes whose figures changed.
-const communesAreasSQL = `
-	SELECT ST_Envelope(c.geom) AS e FROM communes c WHERE c.insee IN (SELECT refresh_commune_indicators())`
 
 // notifyChange bumps a collection's version and, on commit, tells every
 // Socle instance listening (and this one) which areas changed, in each tile

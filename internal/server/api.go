@@ -6,6 +6,7 @@ import (
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/ogc/crs"
 	"github.com/socle-geo/socle/ogc/features"
+	"github.com/socle-geo/socle/ogc/jsonfg"
 )
 
 // obj is a JSON object in the OpenAPI document.
@@ -58,17 +59,19 @@ func (s *Server) openAPI(r *http.Request, lang string) obj {
 	}
 	paths["/collections/{collectionId}/items"] = get("getFeatures", t(lang, "Les objets d’une collection", "The features of a collection"),
 		[]any{obj{"name": "collectionId", "in": "path", "required": true, "schema": obj{"type": "string", "enum": ids}},
-			ref("parameters", "f"), ref("parameters", "lang"), ref("parameters", "bbox"), ref("parameters", "bbox-crs"), ref("parameters", "crs"),
+			ref("parameters", "f-items"), ref("parameters", "lang"), ref("parameters", "bbox"), ref("parameters", "bbox-crs"), ref("parameters", "crs"),
 			ref("parameters", "limit"), ref("parameters", "cursor"), ref("parameters", "properties"), ref("parameters", "sortby"),
-			ref("parameters", "datetime"), ref("parameters", "filter"), ref("parameters", "filter-lang"), ref("parameters", "filter-crs")},
-		resp(t(lang, "Une page d’objets", "A page of features"), features.MediaGeoJSON, features.MediaHTML))
+			ref("parameters", "datetime"), ref("parameters", "filter"), ref("parameters", "filter-lang"), ref("parameters", "filter-crs"),
+			ref("parameters", "geometry"), ref("parameters", "separator"), ref("parameters", "bom")},
+		resp(t(lang, "Une page d’objets", "A page of features"), itemsMediaTypes()...))
 	for _, c := range s.visibleCollections(r) {
 		base := "/collections/" + c.ID
 		paths[base] = get("describe_"+c.ID, c.Title.In(lang), common,
 			resp(c.Description.In(lang), features.MediaJSON, features.MediaHTML))
-		params := []any{ref("parameters", "f"), ref("parameters", "lang"), ref("parameters", "bbox"), ref("parameters", "bbox-crs"), ref("parameters", "crs"), ref("parameters", "limit"),
+		params := []any{ref("parameters", "f-items"), ref("parameters", "lang"), ref("parameters", "bbox"), ref("parameters", "bbox-crs"), ref("parameters", "crs"), ref("parameters", "limit"),
 			ref("parameters", "cursor"), ref("parameters", "properties"), ref("parameters", "sortby"),
-			ref("parameters", "filter"), ref("parameters", "filter-lang"), ref("parameters", "filter-crs")}
+			ref("parameters", "filter"), ref("parameters", "filter-lang"), ref("parameters", "filter-crs"),
+			ref("parameters", "geometry"), ref("parameters", "separator"), ref("parameters", "bom")}
 		if c.Temporal != "" {
 			params = append(params, ref("parameters", "datetime"))
 		}
@@ -79,14 +82,14 @@ func (s *Server) openAPI(r *http.Request, lang string) obj {
 			}
 		}
 		paths[base+"/items"] = get("getFeatures_"+c.ID, t(lang, "Les objets de ", "The features of ")+c.Title.In(lang), params,
-			resp(t(lang, "Une page d’objets", "A page of features"), features.MediaGeoJSON, features.MediaHTML))
+			resp(t(lang, "Une page d’objets", "A page of features"), itemsMediaTypes()...))
 		paths[base+"/queryables"] = get("getQueryables_"+c.ID, t(lang, "Propriétés interrogeables de ", "Queryables of ")+c.Title.In(lang), common,
 			resp("JSON Schema", features.MediaSchema, features.MediaHTML))
 		paths[base+"/schema"] = get("getSchema_"+c.ID, t(lang, "Schéma des objets de ", "Schema of the features of ")+c.Title.In(lang), common,
 			resp("JSON Schema", features.MediaSchema, features.MediaHTML))
 		paths[base+"/items/{featureId}"] = get("getFeature_"+c.ID, t(lang, "Un objet de ", "One feature of ")+c.Title.In(lang),
-			[]any{ref("parameters", "featureId"), ref("parameters", "f"), ref("parameters", "lang"), ref("parameters", "properties"), ref("parameters", "crs")},
-			resp(t(lang, "Un objet", "A feature"), features.MediaGeoJSON, features.MediaHTML))
+			[]any{ref("parameters", "featureId"), ref("parameters", "f-feature"), ref("parameters", "lang"), ref("parameters", "properties"), ref("parameters", "crs")},
+			resp(t(lang, "Un objet", "A feature"), features.MediaGeoJSON, features.MediaHTML, jsonfg.MediaType))
 	}
 	// The change feeds (a Socle extension: no OGC standard has one yet).
 	for _, c := range s.visibleCollections(r) {
@@ -110,7 +113,7 @@ func (s *Server) openAPI(r *http.Request, lang string) obj {
 		p["description"] = d
 		return p
 	}
-	return obj{
+	doc := obj{
 		"openapi": "3.0.3",
 		"info":    s.apiInfo(lang),
 		"servers": []any{obj{"url": s.base(r)}},
@@ -179,6 +182,8 @@ func (s *Server) openAPI(r *http.Request, lang string) obj {
 			},
 		},
 	}
+	addFormatParameters(doc["components"].(obj)["parameters"].(obj), lang)
+	return doc
 }
 
 // propertySchema is the JSON Schema of a property's values.

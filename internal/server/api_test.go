@@ -39,6 +39,11 @@ func TestGolden(t *testing.T) {
 		{"api.json", "/api", nil},
 		{"api.html", "/api?f=html", nil},
 		{"problem-unknown-collection.json", "/collections/nope/items", nil},
+		{"items-addresses.jsonfg.json", "/collections/addresses/items?limit=3&f=jsonfg", nil},
+		{"items-roads.lambert.jsonfg.json", "/collections/roads/items?limit=2&f=jsonfg&crs=http://www.opengis.net/def/crs/EPSG/0/2154", nil},
+		{"feature-communes.jsonfg.json", "/collections/communes/items/31254?f=jsonfg&crs=http://www.opengis.net/def/crs/EPSG/0/4326", nil},
+		{"items-addresses.csv", "/collections/addresses/items?limit=3&f=csv", nil},
+		{"items-addresses.tableur.csv", "/collections/addresses/items?limit=3&f=csv&separator=semicolon&bom=true&geometry=xy&crs=http://www.opengis.net/def/crs/EPSG/0/2154", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, body := get(t, tc.path, tc.headers...)

@@ -59,7 +59,7 @@ func (s *Server) initDatasets() {
 		opts.TileCacheBytes, opts.FeatureCacheBytes = s.opts.TileCacheBytes/4, s.opts.FeatureCacheBytes/4
 		sub := &Server{store: s.store, catalog: cat, served: s.served, log: s.log, opts: opts, tms: s.tms,
 			tiles: newResponseCache(opts.TileCacheBytes), features: newResponseCache(opts.FeatureCacheBytes),
-			meta: s.meta, dataset: d, prefix: "/datasets/" + d.ID, downloads: dl}
+			meta: s.meta, dataset: d, prefix: "/datasets/" + d.ID, downloads: dl, selections: s.selections}
 		s.subs[d.ID] = &datasetAPI{srv: sub, handler: sub.Handler()}
 	}
 	if s.opts.WarmDownloads {
@@ -218,14 +218,15 @@ func (s *Server) collectionLinks(r *http.Request, c *socle.Collection, sum socle
 					Title: t(lang, "API de téléchargement du jeu de données (fichiers complets)", "Download API of the dataset (bulk files)")}), nil
 			}
 		}
-		return nil, nil
+		// In no dataset: the territory's licence still applies.
+		return []features.Link{s.licenceLink(lang)}, nil
 	}
 	links := append(s.describedBy(r, lang), s.licenceLink(lang))
 	for _, fc := range s.dataset.FeatureConcepts[c.ID] {
 		name := fc[strings.LastIndex(fc, "/")+1:]
 		links = append(links, features.Link{Href: fc, Rel: "tag", Type: features.MediaHTML, Title: t(lang, "Concept INSPIRE ", "INSPIRE feature concept ") + name})
 	}
-	for _, f := range s.meta.Formats() {
+	for _, f := range s.bulkFormats(c) {
 		file, _, err := s.downloads.ready(r.Context(), s, c, sum, f, describeWait)
 		if err != nil {
 			return nil, err
@@ -379,7 +380,11 @@ func (dc *downloadCache) make(ctx context.Context, s *Server, b bulk, key, versi
 		if len(b.cols) != 1 {
 			return nil, fmt.Errorf("a %s download holds one collection", f.Name)
 		}
-		err = writeGeoJSON(wctx, s.store, b.cols[0], path)
+		if f.Ext == formatPMTiles.Ext {
+			err = s.writePMTiles(wctx, b.cols[0], path)
+		} else {
+			err = writeGeoJSON(wctx, s.store, b.cols[0], path)
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -434,7 +439,7 @@ func (s *Server) warmDownloads(warm chan string) {
 			}
 			ctx := context.Background()
 			sum, err := s.store.Summary(ctx, c)
-			for _, f := range s.meta.Formats() {
+			for _, f := range s.bulkFormats(c) {
 				if err == nil {
 					_, err = s.downloads.get(ctx, s, c, sum, f)
 				}
@@ -548,17 +553,21 @@ func eachFeature(ctx context.Context, store Store, q *socle.ItemsQuery, fn func(
 func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "file")
 	id, ext, _ := strings.Cut(name, ".")
+	c, ok := s.catalog.Collection(id)
+	ok = ok && visible(principal(r), c)
 	var format *metadata.Format
-	for _, f := range s.meta.Formats() {
-		if f.Ext == ext {
-			format = &f
+	if ok {
+		for _, f := range s.bulkFormats(c) {
+			if f.Ext == ext {
+				format = &f
+			}
 		}
 	}
 	var b bulk
 	var filename string
-	c, ok := s.catalog.Collection(id)
 	switch {
 	case id == wholeDataset && ext == metadata.FormatGeoPackage.Ext:
+		format = &metadata.FormatGeoPackage
 		// The whole dataset: every collection, one GeoPackage layer each.
 		var err error
 		if b, err = s.datasetBulk(r.Context()); err != nil {
@@ -566,7 +575,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		filename = s.dataset.ID + "." + ext
-	case ok && visible(principal(r), c) && format != nil:
+	case ok && format != nil:
 		sum, err := s.store.Summary(r.Context(), c)
 		if err != nil {
 			s.problem(w, r, err)
@@ -577,7 +586,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	default:
 		names := []string{wholeDataset + "." + metadata.FormatGeoPackage.Ext}
 		for _, c := range s.visibleCollections(r) {
-			for _, f := range s.meta.Formats() {
+			for _, f := range s.bulkFormats(c) {
 				names = append(names, c.ID+"."+f.Ext)
 			}
 		}

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -115,8 +116,19 @@ func TestDatasetAPIs(t *testing.T) {
 
 	// The collection: feature concepts, INSPIRE CRS, bulk downloads whose
 	// length is the file's.
-	_, body = get(t, "/datasets/roads/collections/roads")
-	col := decode[features.Collection](t, body)
+	// The description waits 5 s for its files; the tile archive may take
+	// longer on a loaded machine: ask until every length is known.
+	var col features.Collection
+	waitFor(t, "the bulk downloads' lengths", func() bool {
+		_, body = get(t, "/datasets/roads/collections/roads")
+		col = decode[features.Collection](t, body)
+		for _, l := range findLinks(col.Links, "enclosure") {
+			if l.Length <= 0 {
+				return false
+			}
+		}
+		return true
+	})
 	if tags := findLinks(col.Links, "tag"); len(tags) != 1 || tags[0].Href != "http://inspire.ec.europa.eu/featureconcept/RoadLink" {
 		t.Errorf("tag links %+v", tags)
 	}
@@ -129,7 +141,7 @@ func TestDatasetAPIs(t *testing.T) {
 		t.Errorf("collection links %+v", col.Links)
 	}
 	enc := findLinks(col.Links, "enclosure")
-	if len(enc) != 2 {
+	if len(enc) != 3 {
 		t.Fatalf("enclosures %+v", enc)
 	}
 	dir := t.TempDir()
@@ -161,6 +173,10 @@ func TestDatasetAPIs(t *testing.T) {
 			}
 			if out := gdal(t, "ogrinfo", "-ro", "-so", file, "roads"); !strings.Contains(out, "Feature Count: 1467") {
 				t.Errorf("GeoPackage download:\n%s", out)
+			}
+		case "application/vnd.pmtiles":
+			if !bytes.HasPrefix(body, []byte("PMTiles\x03")) {
+				t.Errorf("PMTiles download: %.10q", body)
 			}
 		default:
 			t.Errorf("unexpected enclosure type %s", l.Type)
@@ -206,19 +222,19 @@ func TestDownloadsWarm(t *testing.T) {
 		}
 		return out
 	}
-	// At start: every collection of every dataset, in both formats, and
-	// each whole dataset as one GeoPackage.
+	// At start: every collection of every dataset, in the three formats,
+	// and each whole dataset as one GeoPackage.
 	waitFor(t, "the downloads made at start", func() bool {
 		n, whole := 0, 0
 		for name := range files() {
 			switch {
 			case strings.HasPrefix(name, "dataset~") && strings.HasSuffix(name, ".gpkg"):
 				whole++
-			case strings.HasSuffix(name, ".gpkg") || strings.HasSuffix(name, ".geojson"):
+			case strings.HasSuffix(name, ".gpkg") || strings.HasSuffix(name, ".geojson") || strings.HasSuffix(name, ".pmtiles"):
 				n++
 			}
 		}
-		return n == 8 && whole == 3
+		return n == 12 && whole == 3
 	})
 	before := files()
 	// A change of the roads: their files are made again, the others kept.
@@ -247,7 +263,7 @@ func TestDownloadsWarm(t *testing.T) {
 				newWhole++
 			}
 		}
-		return newRoads == 2 && newWhole == 1 && len(now) == 11
+		return newRoads == 3 && newWhole == 1 && len(now) == 15
 	})
 	for name := range before {
 		if !strings.HasPrefix(name, "roads-") && !strings.HasPrefix(name, "dataset~roads-") && !files()[name] {

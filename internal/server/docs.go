@@ -16,6 +16,7 @@ import (
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/ogc/crs"
 	"github.com/socle-geo/socle/ogc/features"
+	"github.com/socle-geo/socle/ogc/jsonfg"
 )
 
 // conformsTo lists the conformance classes Socle passes.
@@ -30,6 +31,9 @@ var conformsTo = []string{
 	features.ConfSchemas,
 	features.ConfFilter,
 	features.ConfFeaturesFilter,
+	// JSON-FG (OGC 21-045, draft 0.2): the items and features in f=jsonfg.
+	jsonfg.ConfCore,
+	jsonfg.ConfTypesSchemas,
 	// CQL2 (OGC 21-065r2): every class the ATS of the standard passes on
 	// both the PostGIS compiler and the Go evaluator (internal/postgis
 	// TestCQL2ATSThroughPostGIS). Not array-functions: no collection has

@@ -225,7 +225,7 @@ func (s *Server) itemsHTML(w http.ResponseWriter, r *http.Request, c *socle.Coll
 		s.problem(w, r, err)
 		return
 	}
-	extra := map[string]any{"Collection": c, "Columns": cols, "Rows": rows, "Page": page, "From": 0, "To": 0}
+	extra := map[string]any{"Collection": c, "Columns": cols, "Rows": rows, "Page": page, "From": 0, "To": 0, "Downloads": s.downloadMenu(r, lang)}
 	fj := r.URL.Query()
 	fj.Set("f", "json")
 	fj.Set("crs", crs.CRS84.URI)
@@ -265,7 +265,8 @@ func (s *Server) featureHTML(w http.ResponseWriter, r *http.Request, fq *socle.F
 	b, ok := lonLatBound(rec.Geometry)
 	mv := mapView{BBox: bboxString(b, ok), Style: styleFor(c), Collection: c.ID, IDs: fmt.Sprint(hr.ID),
 		FeaturesURL: s.base(r) + r.URL.Path + "?f=json"}
-	s.respond(w, r, FormatHTML, lang, links, "feature", map[string]any{"Collection": c, "Columns": fq.Properties, "Row": hr, "Geometry": geom, "Map": mv})
+	s.respond(w, r, FormatHTML, lang, links, "feature", map[string]any{"Collection": c, "Columns": fq.Properties, "Row": hr, "Geometry": geom, "Map": mv,
+		"Downloads": s.featureDownloads(r), "ZAN": s.zanCharts(r.Context(), r, c, rec, fq.Properties, lang)})
 }
 
 // assets serves the embedded stylesheet and scripts.

@@ -55,6 +55,9 @@ type Airlock struct {
 	MaxPending int
 	// Window is the road-condition window (0: the updater's default).
 	Window time.Duration
+	// Poll is how often the queue is read besides uploads to this process:
+	// jobs deposited through another instance, or left by one that died.
+	Poll time.Duration
 	// beforeRun, when set (tests), is called once a start is recorded,
 	// before the job runs.
 	beforeRun func(socle.IngestJob)
@@ -63,7 +66,7 @@ type Airlock struct {
 // NewAirlock returns an airlock over store; pseudonymKey may be empty,
 // and then road reports are refused (they could not be pseudonymised).
 func NewAirlock(store IngestStore, catalog *socle.Catalog, pseudonymKey []byte, log *slog.Logger) (*Airlock, error) {
-	a := &Airlock{store: store, catalog: catalog, log: log, wake: make(chan struct{}, 1), MaxPending: 64}
+	a := &Airlock{store: store, catalog: catalog, log: log, wake: make(chan struct{}, 1), MaxPending: 64, Poll: 10 * time.Second}
 	if len(pseudonymKey) > 0 {
 		p, err := roadreport.NewPseudonymizer(pseudonymKey)
 		if err != nil {
@@ -85,13 +88,25 @@ func (a *Airlock) kick() {
 // then each new one as it arrives. A job interrupted by the end of ctx
 // stays pending (its batch was not applied: batches are whole or nothing)
 // and runs again at the next start.
+//
+// Several instances on one database share the queue: on a store with
+// Locks, a job runs in the process that holds its lock (a PostgreSQL
+// advisory lock, released when that process dies, and the job then taken
+// up by another instance at its next poll), so each job runs once.
 func (a *Airlock) Run(ctx context.Context) {
+	poll := a.Poll
+	if poll <= 0 {
+		poll = 10 * time.Second
+	}
+	t := time.NewTicker(poll)
+	defer t.Stop()
 	for {
 		a.drain(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-a.wake:
+		case <-t.C:
 		}
 	}
 }
@@ -105,13 +120,50 @@ func (a *Airlock) drain(ctx context.Context) {
 			}
 			return
 		}
-		if err := a.process(ctx, jobs[0]); err != nil {
-			if ctx.Err() == nil {
-				a.log.Error("ingest: recording a job", "job", jobs[0].ID, "error", err)
+		ran := false
+		for _, j := range jobs {
+			j, unlock, ok := a.take(ctx, j)
+			if !ok {
+				continue // another instance runs it
 			}
-			return // retried at the next upload or start
+			err := a.process(ctx, j)
+			unlock()
+			if err != nil {
+				if ctx.Err() == nil {
+					a.log.Error("ingest: recording a job", "job", j.ID, "error", err)
+				}
+				return // retried at the next upload, poll or start
+			}
+			ran = true
+			break
+		}
+		if !ran {
+			return
 		}
 	}
+}
+
+// take takes job j for this process: on a store with Locks, its lock, and
+// then j as it is now (another instance may have finished it since it was
+// listed).
+func (a *Airlock) take(ctx context.Context, j socle.IngestJob) (socle.IngestJob, func(), bool) {
+	locks, ok := a.store.(socle.Locks)
+	if !ok {
+		return j, func() {}, true
+	}
+	l, ok, err := locks.TryLock(ctx, "ingest-job:"+j.ID)
+	if err != nil || !ok {
+		if err != nil && ctx.Err() == nil {
+			a.log.Warn("ingest: taking a job", "job", j.ID, "error", err)
+		}
+		return j, nil, false
+	}
+	now, err := a.store.IngestJob(ctx, j.ID)
+	if err != nil || (now.Status != socle.JobQueued && now.Status != socle.JobRunning) {
+		l.Unlock()
+		return j, nil, false
+	}
+	return now, l.Unlock, true
 }
 
 // process runs one job and records how it ended. Each start is counted

@@ -20,12 +20,13 @@ import (
 	"github.com/socle-geo/socle/ogc/cql2"
 	"github.com/socle-geo/socle/ogc/crs"
 	"github.com/socle-geo/socle/ogc/features"
+	"github.com/socle-geo/socle/ogc/jsonfg"
 )
 
 // itemsParams are the standard parameters of /items; the collection's
 // queryables are accepted too, as simple property filters.
 var itemsParams = []string{"f", "lang", "bbox", "bbox-crs", "crs", "datetime", "limit", "cursor", "properties", "sortby",
-	"filter", "filter-lang", "filter-crs"}
+	"filter", "filter-lang", "filter-crs", "geometry", "separator", "bom"}
 
 // checkParams answers 400 when the request has a parameter the resource does
 // not know: a typo would otherwise silently return unfiltered data.
@@ -190,11 +191,14 @@ func parseList(list string) []string {
 }
 
 func (s *Server) items(w http.ResponseWriter, r *http.Request) {
-	c, f, ok := s.collectionRoute(w, r, FormatJSON, FormatHTML)
+	c, f, ok := s.collectionRoute(w, r, itemsOffered...)
 	if !ok {
 		return
 	}
 	req, err := s.itemsRequest(r, c)
+	if err == nil {
+		err = checkFormatParams(r, f)
+	}
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -204,8 +208,15 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	if f == FormatHTML {
+	switch f {
+	case FormatHTML:
 		s.itemsHTML(w, r, c, q)
+		return
+	case FormatCSV, FormatFGB, FormatJSONFG:
+		s.itemsFormat(w, r, c, q, f)
+		return
+	case FormatGPKG:
+		s.itemsGeoPackage(w, r, c, q)
 		return
 	}
 	lang := language(r)
@@ -297,6 +308,9 @@ func (s *Server) itemsLinks(r *http.Request, c *socle.Collection, q *socle.Items
 		s.link(r, path, self, "self", features.MediaGeoJSON, t(lang, "Cette page en GeoJSON", "This page as GeoJSON")),
 		s.link(r, path, params("html", q.Cursor), "alternate", features.MediaHTML, t(lang, "Cette page en HTML", "This page as HTML")),
 	}
+	for _, ff := range itemsFormats {
+		links = append(links, s.link(r, path, params(string(ff.Format), q.Cursor), "alternate", ff.MediaType, t(lang, ff.FR, ff.EN)))
+	}
 	if page.Next != nil {
 		links = append(links, s.link(r, path, params("json", page.Next), "next", features.MediaGeoJSON, t(lang, "Page suivante", "Next page")))
 	}
@@ -308,7 +322,7 @@ func (s *Server) itemsLinks(r *http.Request, c *socle.Collection, q *socle.Items
 }
 
 func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
-	c, f, ok := s.collectionRoute(w, r, FormatJSON, FormatHTML)
+	c, f, ok := s.collectionRoute(w, r, FormatJSON, FormatHTML, FormatJSONFG)
 	if !ok {
 		return
 	}
@@ -345,7 +359,18 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 	}
 	path := "/collections/" + c.ID + "/items/" + url.PathEscape(fq.ID)
 	links := s.selfAndAlternate(r, path, f, features.MediaGeoJSON, lang)
+	fg := s.link(r, path, url.Values{"f": {string(FormatJSONFG)}}, "alternate", jsonfg.MediaType, t(lang, "Cet objet en JSON-FG", "This feature as JSON-FG"))
+	if f == FormatJSONFG {
+		fg.Rel, links[0].Rel = "self", "alternate"
+		links = append([]features.Link{fg}, links...)
+	} else {
+		links = append(links, fg)
+	}
 	links = append(links, s.link(r, "/collections/"+c.ID, nil, "collection", features.MediaJSON, c.Title.In(lang)))
+	if f == FormatJSONFG {
+		s.featureJSONFG(w, r, fq, links)
+		return
+	}
 	if f == FormatHTML {
 		s.featureHTML(w, r, fq, links, lang)
 		return

@@ -5,13 +5,16 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/socle-geo/socle/internal/format/flatgeobuf"
 	"github.com/socle-geo/socle/ogc/features"
+	"github.com/socle-geo/socle/ogc/jsonfg"
 )
 
 // Format is an output encoding a resource offers.
 type Format string
 
-// Formats: JSON (GeoJSON for features), HTML, OpenAPI.
+// Formats: JSON (GeoJSON for features), HTML, OpenAPI; the feature
+// formats are in formats.go.
 const (
 	FormatJSON Format = "json"
 	FormatHTML Format = "html"
@@ -26,6 +29,14 @@ func negotiate(r *http.Request, offered ...Format) (Format, bool) {
 			f = string(FormatJSON)
 		case "html", "text/html":
 			f = string(FormatHTML)
+		case "csv", "text/csv":
+			f = string(FormatCSV)
+		case "fgb", "flatgeobuf", flatgeobuf.MediaType:
+			f = string(FormatFGB)
+		case "jsonfg", "json-fg", jsonfg.MediaType:
+			f = string(FormatJSONFG)
+		case "gpkg", "geopackage", MediaGeoPackage:
+			f = string(FormatGPKG)
 		}
 		for _, o := range offered {
 			if string(o) == f {
@@ -50,6 +61,14 @@ func negotiate(r *http.Request, offered ...Format) (Format, bool) {
 			f = FormatHTML
 		case features.MediaGeoJSON, features.MediaJSON, "application/vnd.oai.openapi+json", "application/schema+json", "application/*":
 			f = FormatJSON
+		case "text/csv":
+			f = FormatCSV
+		case flatgeobuf.MediaType:
+			f = FormatFGB
+		case jsonfg.MediaType:
+			f = FormatJSONFG
+		case MediaGeoPackage:
+			f = FormatGPKG
 		case "*/*":
 			f = offered[0]
 		default:

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -166,11 +167,11 @@ var badCredential = map[string]bool{"expired key": true, "revoked key": true, "f
 // address_candidates and road_reports keep their default levels (DESIGN.md):
 // internal, and restricted to the role roads.
 var sees = map[string][]string{
-	"anonymous":       {"addresses", "communes"},
-	"internal":        {"addresses", "land_cover", "communes", "address_candidates"},
-	"restricted role": {"addresses", "land_cover", "communes", "roads", "address_candidates", "road_reports"},
-	"ingest-only":     {"addresses", "land_cover", "communes", "address_candidates"},
-	"admin":           {"addresses", "roads", "land_cover", "communes", "address_candidates", "road_reports"},
+	"anonymous":       {"addresses", "communes", "artificialisation"},
+	"internal":        {"addresses", "land_cover", "communes", "artificialisation", "address_candidates"},
+	"restricted role": {"addresses", "land_cover", "communes", "artificialisation", "roads", "address_candidates", "road_reports"},
+	"ingest-only":     {"addresses", "land_cover", "communes", "artificialisation", "address_candidates"},
+	"admin":           {"addresses", "roads", "land_cover", "communes", "artificialisation", "address_candidates", "road_reports"},
 }
 
 func TestSecurityMatrix(t *testing.T) {
@@ -191,7 +192,9 @@ func TestSecurityMatrix(t *testing.T) {
 	all := []string{"addresses", "roads", "land_cover", "communes", "address_candidates", "road_reports"}
 	perCollection := []string{"", "/items?limit=2", "/items/{id}", "/queryables", "/schema", "/tiles",
 		"/tiles/WebMercatorQuad", "/tiles/WebMercatorQuad?f=tilejson", fmt.Sprintf("/tiles/WebMercatorQuad/14/%d/%d", y, x), "?f=html", "/items?f=html&limit=2",
-		"/changes?limit=2", "/changes?since=latest", "/changes?coalesce=true&limit=2"}
+		"/changes?limit=2", "/changes?since=latest", "/changes?coalesce=true&limit=2",
+		"/items?limit=2&f=csv", "/items?limit=2&f=fgb", "/items?limit=2&f=jsonfg", "/items/{id}?f=jsonfg",
+		"/items?limit=2&separator=semicolon&f=csv", "/items?limit=2&f=gpkg"}
 	ids := map[string]string{"addresses": "1", "roads": roadID, "land_cover": "1", "communes": "31254", "address_candidates": "sec-c1", "road_reports": "sec-r1"}
 
 	for _, caller := range callers {
@@ -437,6 +440,60 @@ func TestPersonalProperties(t *testing.T) {
 			t.Errorf("%s %s: other properties are missing: %.300s", tc.caller, tc.path, body)
 		}
 	}
+	// Nor in any other format: CSV (its header), FlatGeobuf (its columns),
+	// JSON-FG.
+	for _, tc := range []struct {
+		caller, collection, prop string
+		shown                    bool
+	}{
+		{"anonymous", "addresses", "voie_nom", false},
+		{"admin", "addresses", "voie_nom", false},
+		{"internal", "land_cover", "code_us", false},
+		{"restricted role", "roads", "name", true},
+	} {
+		for _, f := range []string{"csv", "fgb", "jsonfg", "gpkg"} {
+			path := "/collections/" + tc.collection + "/items?limit=3&f=" + f
+			resp, body := s.get(t, tc.caller, path)
+			if resp.StatusCode != 200 {
+				t.Fatalf("%s %s: %d %.200s", tc.caller, path, resp.StatusCode, body)
+			}
+			if bytes.Contains(body, []byte(tc.prop)) != tc.shown {
+				t.Errorf("%s %s: %s shown: %v", tc.caller, path, tc.prop, !tc.shown)
+			}
+			if !bytes.Contains(body, []byte("commune_insee")) {
+				t.Errorf("%s %s: other properties are missing: %.300q", tc.caller, path, body)
+			}
+		}
+	}
+	// Nor in the tile archive of the bulk downloads: every gzip member of
+	// it (tiles, directories, metadata) read.
+	resp, archive := s.get(t, "admin", "/datasets/addresses/download/addresses.pmtiles")
+	if resp.StatusCode != 200 || !bytes.HasPrefix(archive, []byte("PMTiles")) {
+		t.Fatalf("addresses.pmtiles: %d", resp.StatusCode)
+	}
+	members, numero := 0, false
+	for i := 0; i+3 < len(archive); i++ {
+		if archive[i] != 0x1f || archive[i+1] != 0x8b || archive[i+2] != 8 {
+			continue
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(archive[i:]))
+		if err != nil {
+			continue
+		}
+		zr.Multistream(false)
+		data, err := io.ReadAll(zr)
+		if err != nil {
+			continue
+		}
+		members++
+		numero = numero || bytes.Contains(data, []byte("numero"))
+		if bytes.Contains(data, []byte("voie_nom")) {
+			t.Fatal("a personal property reached the tile archive")
+		}
+	}
+	if members < 3 || !numero {
+		t.Errorf("the archive's %d gzip members hold no addresses", members)
+	}
 	// Nor through selection, filters, sorting, schemas or HTML.
 	for _, path := range []string{
 		"/collections/addresses/items?properties=voie_nom",
@@ -444,6 +501,10 @@ func TestPersonalProperties(t *testing.T) {
 		"/collections/addresses/items?voie_nom=x",
 		"/collections/addresses/items?sortby=voie_nom",
 		"/collections/addresses/changes?properties=voie_nom",
+		"/collections/addresses/items?properties=voie_nom&f=csv",
+		"/collections/addresses/items?properties=voie_nom&f=fgb",
+		"/collections/addresses/items?sortby=voie_nom&f=jsonfg",
+		"/collections/addresses/items?voie_nom=x&f=gpkg",
 	} {
 		if resp, body := s.get(t, "admin", path); resp.StatusCode != 400 {
 			t.Errorf("%s: %d %.200s", path, resp.StatusCode, body)
@@ -671,7 +732,8 @@ func TestSecurityMetadata(t *testing.T) {
 				record := "fr-243100633-" + id
 				status := map[bool]int{true: http.StatusOK, false: http.StatusNotFound}[want]
 				for _, path := range []string{"/datasets/" + id + "/", "/datasets/" + id + "/collections", "/metadata/" + record + "?f=xml",
-					"/collections/catalogue/items/" + record, "/datasets/" + id + "/download/" + cols[0] + ".geojson"} {
+					"/collections/catalogue/items/" + record, "/datasets/" + id + "/download/" + cols[0] + ".geojson",
+					"/datasets/" + id + "/download/" + cols[0] + ".pmtiles"} {
 					if resp, _ := s.get(t, caller, path); resp.StatusCode != status {
 						t.Errorf("%s: %d, want %d", path, resp.StatusCode, status)
 					}

@@ -10,6 +10,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -71,6 +72,8 @@ type Options struct {
 	OIDCIssuer string
 	// MaxBodyBytes bounds request bodies (0: 32 MiB).
 	MaxBodyBytes int64
+	// MaxGPKGBytes bounds a GeoPackage made for a query (0: 512 MiB).
+	MaxGPKGBytes int64
 	// RateLimit is the requests per minute of one credential (anonymous
 	// callers: of one address); RateLimitAddress of one address whatever
 	// the credential. 0: no limit.
@@ -104,6 +107,9 @@ type Server struct {
 	prefix    string
 	subs      map[string]*datasetAPI
 	downloads *downloadCache
+	// selections lets each caller make one GeoPackage of a query at a
+	// time (shared with the datasets' APIs).
+	selections *callerGate
 }
 
 // New returns a server over store.
@@ -132,6 +138,9 @@ func New(store Store, catalog *socle.Catalog, log *slog.Logger, opts Options) *S
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = 32 << 20
 	}
+	if opts.MaxGPKGBytes == 0 {
+		opts.MaxGPKGBytes = 512 << 20
+	}
 	opts.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
 	tms, err := tiles.Load()
 	if err != nil {
@@ -139,7 +148,7 @@ func New(store Store, catalog *socle.Catalog, log *slog.Logger, opts Options) *S
 	}
 	served, selections := servedCatalog(catalog)
 	s := &Server{store: store, catalog: served, served: selections, log: log, opts: opts, tms: tms, tiles: newResponseCache(opts.TileCacheBytes),
-		features: newResponseCache(opts.FeatureCacheBytes)}
+		features: newResponseCache(opts.FeatureCacheBytes), selections: &callerGate{busy: map[string]bool{}}}
 	s.initMetadata()
 	return s
 }
@@ -150,7 +159,7 @@ func (s *Server) Handler() http.Handler {
 	if s.dataset == nil { // a dataset's API runs under its parent's middleware
 		byAddress, byCaller := s.rateLimits()
 		r.Use(s.requestID, s.recoverer, s.accessLog, s.cors, s.timeout, s.limitBody, byAddress, s.authenticate, byCaller)
-		r.Use(middleware.Compress(5, "application/json", "application/geo+json", "text/html", "text/css",
+		r.Use(middleware.Compress(5, "application/json", "application/geo+json", "text/html", "text/css", "text/csv", "application/vnd.ogc.fg+json",
 			"application/vnd.oai.openapi+json", "application/schema+json", "application/problem+json",
 			"application/xml", "text/xml"))
 	}
@@ -216,4 +225,24 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = w.Write([]byte("ready\n"))
+	// The read servers (hot standbys), when there are some: a standby down
+	// leaves the instance ready, its reads go elsewhere.
+	if rs, ok := s.store.(replicaReporter); ok {
+		for _, st := range rs.ReplicaStatus(r.Context()) {
+			switch {
+			case st.Error != "":
+				fmt.Fprintf(w, "replica %s: down (%s)\n", st.Name, st.Error)
+			case st.Primary:
+				fmt.Fprintf(w, "replica %s: not a standby (promoted)\n", st.Name)
+			default:
+				fmt.Fprintf(w, "replica %s: lag %d bytes, %.3f s%s\n", st.Name, st.LagBytes, st.LagSeconds, map[bool]string{true: ", set aside"}[st.Down])
+			}
+		}
+	}
+}
+
+// replicaReporter is a store with read servers (PostGIS with
+// --database-read-url).
+type replicaReporter interface {
+	ReplicaStatus(ctx context.Context) []socle.ReplicaStatus
 }

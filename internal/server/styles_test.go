@@ -19,7 +19,7 @@ func TestStyles(t *testing.T) {
 	if err := json.Unmarshal(body, &list); err != nil || resp.StatusCode != 200 || len(list.Styles) < 5 || list.Default == "" {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
-	layers := map[string]bool{"addresses": true, "roads": true, "land_cover": true, "communes": true}
+	layers := map[string]bool{"addresses": true, "roads": true, "land_cover": true, "communes": true, "artificialisation": true}
 	for _, st := range list.Styles {
 		resp, body := get(t, "/styles/"+st.ID)
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/vnd.mapbox.style+json" {

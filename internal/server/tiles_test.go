@@ -243,7 +243,7 @@ func TestTileJSONAndTilesets(t *testing.T) {
 	if err := json.Unmarshal(body, &tj); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
-	if tj.TileJSON != "3.0.0" || len(tj.Tiles) != 1 || tj.Tiles[0] != goldenBase+"/tiles/WebMercatorQuad/{z}/{y}/{x}?f=mvt" || len(tj.VectorLayers) != 4 {
+	if tj.TileJSON != "3.0.0" || len(tj.Tiles) != 1 || tj.Tiles[0] != goldenBase+"/tiles/WebMercatorQuad/{z}/{y}/{x}?f=mvt" || len(tj.VectorLayers) != 5 {
 		t.Errorf("TileJSON: %s", body)
 	}
 	if tj.Bounds[0] < 1.3 || tj.Bounds[2] > 1.8 || tj.Bounds[1] < 43.3 || tj.Bounds[3] > 43.7 {

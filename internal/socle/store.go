@@ -139,3 +139,39 @@ type SyncPositions interface {
 	SyncToken(ctx context.Context, source, collection string) (string, error)
 	SetSyncToken(ctx context.Context, source, collection, token, batch string, at time.Time) error
 }
+
+// ReplicaStatus is the state of one read server (a hot standby) of a
+// store: for /readyz and the metrics.
+type ReplicaStatus struct {
+	// Name is the server's host:port (several for a multi-host URL).
+	Name string `json:"name"`
+	// Down is true while reads avoid it (it refused or lost a connection).
+	Down bool `json:"down"`
+	// Primary is true when the server is no longer a standby (promoted).
+	Primary bool `json:"primary,omitempty"`
+	// LagBytes is how much WAL the primary wrote that it has not replayed.
+	LagBytes int64 `json:"lag_bytes"`
+	// LagSeconds is how old its last replayed transaction is while it has
+	// WAL left to replay; 0 when it has replayed all it received.
+	LagSeconds float64 `json:"lag_seconds"`
+	Error      string  `json:"error,omitempty"`
+}
+
+// Locks are locks shared by every process of one store (for PostgreSQL,
+// advisory locks): a job or a periodic task taken by one Socle instance is
+// not run by another at the same time, and a lock dies with its holder. A
+// store without them (the embedded one) has one serving process.
+type Locks interface {
+	// TryLock takes the lock name if no process holds it; ok is false
+	// when another does.
+	TryLock(ctx context.Context, name string) (l Lock, ok bool, err error)
+}
+
+// Lock is a lock taken with Locks.TryLock.
+type Lock interface {
+	// Held tells whether the lock is still held: false once its holding
+	// connection was lost (a restart or a failover of the database).
+	Held(ctx context.Context) bool
+	// Unlock releases the lock.
+	Unlock()
+}

@@ -116,6 +116,9 @@ func CheckRevertable(kind, status, batch string) error {
 	if kind == KindRevert {
 		return Errorf(EINVALID, "batch %s is itself a revert: import or update again instead", batch)
 	}
+	if kind == KindDerive {
+		return Errorf(EINVALID, "batch %s is a recomputation of derived figures: revert the batch it follows (its source) instead", batch)
+	}
 	if status == "reverted" {
 		return &Error{Code: ECONFLICT, Message: fmt.Sprintf("batch %s is already reverted", batch)}
 	}
@@ -127,3 +130,13 @@ func CheckRevertable(kind, status, batch string) error {
 
 // KindRevert is the kind of the batch that logs a revert's changes.
 const KindRevert = "revert"
+
+// KindDerive is the kind of the batch that logs what a batch's
+// recomputation of derived figures changed (the artificialisation flux,
+// the communes' ZAN indicators): its source is the batch it follows. It is
+// never reverted itself: reverting its source recomputes them again.
+const KindDerive = "derive"
+
+// KindConsommation is the kind of the batch that loads a Cerema
+// NAF-consumption file (socle import consommation).
+const KindConsommation = "import-consommation"

@@ -128,6 +128,9 @@ func (ix *fibreIndex) match(b *fibre.Building, opts FibreOptions) FibreMatch {
 		switch len(codes) {
 		case 0:
 			none.Reason = fmt.Sprintf("unknown commune %q (no code_insee in the file)", b.Commune)
+			if b.Commune == "" {
+				none.Reason = "no commune: no code_insee nor nom_com, and the building lies in no commune of the communes layer"
+			}
 		case 1:
 			insee = codes[0]
 		default:

@@ -27,6 +27,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/socle-geo/socle/internal/fibre"
+	"github.com/socle-geo/socle/internal/locate"
+	"github.com/socle-geo/socle/internal/normalize"
 	"github.com/socle-geo/socle/internal/roadreport"
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/internal/transfer"
@@ -39,6 +41,27 @@ type Store interface {
 	Records(ctx context.Context, q *socle.ItemsQuery, fn func(*socle.Record) error) (socle.Page, error)
 	socle.Updates
 	socle.Reverter
+}
+
+// locateBuildings gives the buildings whose row has no code_insee, and no
+// commune name that names one commune, the commune their position lies in
+// (from the communes layer).
+func (u *Updater) locateBuildings(ctx context.Context, ix *fibreIndex, buildings []fibre.Building) error {
+	var loc *locate.Locator
+	for i := range buildings {
+		b := &buildings[i]
+		if b.Insee != "" || len(ix.communes[normalize.Name(b.Commune)]) == 1 {
+			continue
+		}
+		if loc == nil {
+			var err error
+			if loc, err = locate.Load(ctx, u.Store, u.Catalog); err != nil {
+				return err
+			}
+		}
+		b.Insee = loc.Commune(orb.Point{b.X, b.Y})
+	}
+	return nil
 }
 
 // Updater runs update batches.
@@ -186,6 +209,9 @@ func (u *Updater) Fibre(ctx context.Context, source string, data []byte, dry boo
 		opts = DefaultFibreOptions
 	}
 	ix := newFibreIndex(addrs)
+	if err := u.locateBuildings(ctx, ix, buildings); err != nil {
+		return rep, err
+	}
 	bar := u.bar(len(buildings), "joining buildings")
 	up := &socle.Update{Batch: b, Collection: "addresses", Rejects: rejects}
 	// best holds, per address, the building that sets it: the most

@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/socle-geo/socle/internal/socle"
 )
 
 // The Cerema file "consommation d'espaces naturels, agricoles et
@@ -341,3 +343,67 @@ func (c *Consommation) References(a Allowance) ([]Reference, Reference) {
 	}
 	return out, total
 }
+
+// ConsommationResult is what loading a Cerema file did: the rows read,
+// the communes of the territory stored, the communes the file has that the
+// territory does not (kept apart, in the batch's rejects, not stored), the
+// rows refused (a bad code or cell, with line and column, in the batch's
+// rejects too) and the years of the reference period some stored commune
+// has no value for.
+type ConsommationResult struct {
+	BatchID  string   `json:"batch"`
+	Read     int      `json:"read"`
+	Stored   int      `json:"stored"`
+	Unknown  []string `json:"unknown_communes,omitempty"`
+	Rejected int      `json:"rejected"`
+	Missing  []int    `json:"missing_years,omitempty"`
+	// Absent are the territory's communes the file has no row for: their
+	// indicators keep the land-cover estimate.
+	Absent []string `json:"absent_communes,omitempty"`
+	DryRun bool     `json:"dry_run,omitempty"`
+}
+
+// Split sorts the good rows of c between the communes of the territory
+// (known, by INSEE code) and the others; it fills r's counts but Stored
+// and the batch, and returns the rows to store and the records to keep in
+// the batch's rejects: the rows refused and those of unknown communes.
+func (c *Consommation) Split(known map[string]bool, r *ConsommationResult) ([]ConsommationRow, []socle.Reject) {
+	var keep []ConsommationRow
+	var rejects []socle.Reject
+	for _, e := range c.Rejects {
+		rejects = append(rejects, socle.Reject{Line: e.Line, Column: e.Header, Reason: e.Error(), Raw: e.Value})
+	}
+	seen := map[string]bool{}
+	missing := map[int]bool{}
+	for _, row := range c.Rows {
+		if !known[row.INSEE] {
+			r.Unknown = append(r.Unknown, row.INSEE)
+			rejects = append(rejects, socle.Reject{Line: row.Line, Column: "idcom", Reason: UnknownReason, Raw: row.INSEE})
+			continue
+		}
+		seen[row.INSEE] = true
+		keep = append(keep, row)
+		for y := ReferenceFrom; y < ReferenceTo; y++ {
+			if _, ok := row.M2[y]; !ok {
+				missing[y] = true
+			}
+		}
+	}
+	for code := range known {
+		if !seen[code] {
+			r.Absent = append(r.Absent, code)
+		}
+	}
+	slices.Sort(r.Absent)
+	r.Read = len(c.Rows) + len(c.Rejects)
+	r.Rejected = len(c.Rejects)
+	for y := range missing {
+		r.Missing = append(r.Missing, y)
+	}
+	slices.Sort(r.Missing)
+	return keep, rejects
+}
+
+// UnknownReason is the reason a row of a commune outside the territory is
+// kept apart with.
+const UnknownReason = "the commune is not one of the territory's: kept apart, not stored"

@@ -432,3 +432,25 @@ func toOrb(g geom.Geometry) orb.MultiPolygon {
 	}
 	return out
 }
+
+// Union is the area of all the polygons gs cover, each made valid first,
+// as a MultiPolygon: the EPCI's outline from its communes, as PostGIS's
+// ST_Union.
+func Union(gs []orb.Geometry) (orb.MultiPolygon, error) {
+	parts := make([]geom.Geometry, 0, len(gs))
+	for _, g := range gs {
+		s, _, err := makeValid(g)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, s)
+	}
+	if len(parts) == 0 {
+		return orb.MultiPolygon{}, nil
+	}
+	u, err := geom.UnaryUnion(geom.NewGeometryCollection(parts).AsGeometry())
+	if err != nil {
+		return nil, fmt.Errorf("zan: union: %w", err)
+	}
+	return toOrb(u), nil
+}

@@ -431,7 +431,20 @@ func (e *Encoder) Encode(f *featurestream.Feature) error {
 
 // Close ends the collection with "numberReturned" (and
 // "geometryDimension" when every geometry had the same) and flushes.
-func (e *Encoder) Close() error {
+func (e *Encoder) Close() error { return e.CloseWith(Trailer{}) }
+
+// Trailer holds the members of a collection known only once its features
+// are written: a server learns whether there is a next page, and how many
+// features matched, when the store has streamed the page.
+type Trailer struct {
+	NumberMatched *int64
+	Links         []features.Link
+}
+
+// CloseWith is Close, writing t's members after the features (JSON
+// objects are unordered; a member given in Options too is written once,
+// from Options).
+func (e *Encoder) CloseWith(t Trailer) error {
 	if e.closed {
 		return nil
 	}
@@ -440,6 +453,16 @@ func (e *Encoder) Close() error {
 		return err
 	}
 	b := strconv.AppendInt(append(e.w.buf[:0], `],"numberReturned":`...), e.n, 10)
+	if t.NumberMatched != nil && e.w.opts.NumberMatched == nil {
+		b = strconv.AppendInt(append(b, `,"numberMatched":`...), *t.NumberMatched, 10)
+	}
+	if t.Links != nil && e.w.opts.Links == nil {
+		js, err := json.Marshal(t.Links)
+		if err != nil {
+			return err
+		}
+		b = append(append(b, `,"links":`...), js...)
+	}
 	if e.w.opts.FeatureType != "" && e.dim >= 0 {
 		b = strconv.AppendInt(append(b, `,"geometryDimension":`...), int64(e.dim), 10)
 	}

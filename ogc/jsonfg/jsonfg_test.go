@@ -442,6 +442,39 @@ func TestGeometryDimension(t *testing.T) {
 	}
 }
 
+// TestTrailer: the members a server knows only after the page (its
+// links, numberMatched) come after the features, and the document stays
+// valid.
+func TestTrailer(t *testing.T) {
+	var buf bytes.Buffer
+	e, err := jsonfg.NewEncoder(&buf, featurestreamtest.Columns, jsonfg.Options{CRS: crs.Lambert, Decimals: 2, FeatureType: "sample"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feats := sample(t, 2154)
+	for i := range feats {
+		if err := e.Encode(&feats[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	matched := int64(99)
+	links := []features.Link{{Href: "https://socle.example/items?cursor=x&f=jsonfg", Rel: "next", Type: jsonfg.MediaType}}
+	if err := e.CloseWith(jsonfg.Trailer{NumberMatched: &matched, Links: links}); err != nil {
+		t.Fatal(err)
+	}
+	validate(t, "featurecollection", buf.Bytes())
+	var d doc
+	if err := json.Unmarshal(buf.Bytes(), &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.NumberMatched == nil || *d.NumberMatched != 99 || len(d.Links) != 1 || d.Links[0].Rel != "next" || *d.NumberReturned != int64(len(feats)) {
+		t.Errorf("trailer members: %+v", d)
+	}
+	if i, j := strings.Index(buf.String(), `"features"`), strings.Index(buf.String(), `"links"`); j < i {
+		t.Errorf("links before the features: %s", buf.Bytes())
+	}
+}
+
 func TestOptionErrors(t *testing.T) {
 	for _, tm := range []jsonfg.Time{
 		{Instant: "name"},
