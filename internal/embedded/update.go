@@ -47,6 +47,9 @@ func ensureUpdaterSchema(ctx context.Context, db *sql.DB, tables map[string]*tab
 	if _, err := db.ExecContext(ctx, updaterTablesSQL+ingestJobsSQL+changeLogSQL); err != nil {
 		return fmt.Errorf("embedded: create updater tables: %w", err)
 	}
+	if err := ensureIngestAttempts(ctx, db); err != nil {
+		return err
+	}
 	if err := moveUpdateHistory(ctx, db, tables); err != nil {
 		return err
 	}

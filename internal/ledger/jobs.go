@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/socle-geo/socle/internal/socle"
@@ -44,13 +45,13 @@ func (l *Ledger) CreateIngestJob(ctx context.Context, j socle.IngestJob, data []
 	}))
 }
 
-const jobColumns = `id, kind, source, actor, sha256, size, status, report, error, created_at, updated_at`
+const jobColumns = `id, kind, source, actor, sha256, size, status, report, error, created_at, updated_at, attempts`
 
 func scanJob(rows Rows) (socle.IngestJob, error) {
 	var j socle.IngestJob
 	var report JSON
 	var created, updated Time
-	err := rows.Scan(&j.ID, &j.Kind, &j.Source, &j.Actor, &j.SHA256, &j.Size, &j.Status, &report, &j.Error, &created, &updated)
+	err := rows.Scan(&j.ID, &j.Kind, &j.Source, &j.Actor, &j.SHA256, &j.Size, &j.Status, &report, &j.Error, &created, &updated, &j.Attempts)
 	if len(report) > 0 {
 		j.Report = []byte(report)
 	}
@@ -108,7 +109,33 @@ func (l *Ledger) SetIngestJob(ctx context.Context, j socle.IngestJob) error {
 	if len(j.Report) > 0 {
 		report = string(j.Report)
 	}
-	_, err := l.db.Exec(ctx, `UPDATE ingest_jobs SET status = ?, report = `+l.db.Dialect().JSONArg+`, error = ?, updated_at = ? WHERE id = ?`,
-		j.Status, report, j.Error, j.Updated, j.ID)
+	_, err := l.db.Exec(ctx, `UPDATE ingest_jobs SET status = ?, report = `+l.db.Dialect().JSONArg+`, error = ?, updated_at = ?, attempts = ? WHERE id = ?`,
+		j.Status, report, j.Error, j.Updated, j.Attempts, j.ID)
 	return l.db.Err(ctx, err)
+}
+
+// IngestJobs lists the jobs q selects, newest first, and how many it
+// matches in all.
+func (l *Ledger) IngestJobs(ctx context.Context, q socle.IngestJobQuery) ([]socle.IngestJob, int, error) {
+	var conds []string
+	var args []any
+	if q.Actor != "" {
+		conds, args = append(conds, "actor = ?"), append(args, q.Actor)
+	}
+	if len(q.Status) > 0 {
+		conds = append(conds, "status IN (?"+strings.Repeat(", ?", len(q.Status)-1)+")")
+		for _, st := range q.Status {
+			args = append(args, st)
+		}
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = "WHERE " + strings.Join(conds, " AND ")
+	}
+	var matched int64
+	if err := l.queryRow(ctx, l.db, `SELECT count(*) FROM ingest_jobs `+where, args, &matched); err != nil {
+		return nil, 0, l.db.Err(ctx, err)
+	}
+	js, err := l.jobs(ctx, where+` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, q.Limit, q.Offset)...)
+	return js, int(matched), err
 }

@@ -104,7 +104,11 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				return
 			}
 		}
-		cl := &call{caller: p, lang: negotiateLanguage(r)}
+		lang, ok := s.answerLanguage(w, r)
+		if !ok {
+			return
+		}
+		cl := &call{caller: p, lang: lang}
 		ctx := context.WithValue(r.Context(), callKey{}, cl)
 		// Metadata (records, CSW, catalogue, DCAT, dataset APIs) shows
 		// only the datasets the caller may read.

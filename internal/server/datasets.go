@@ -152,16 +152,26 @@ func (s *Server) landingLinks(r *http.Request, lang string) []features.Link {
 	files := s.meta.Files()
 	if s.dataset == nil {
 		rec := base + "/metadata/" + files.RecordID(metadata.ServiceDownload)
-		return []features.Link{
+		return append([]features.Link{
 			{Href: rec + "?f=xml", Rel: "describedby", Type: "application/xml", Title: t(lang, "Fiche de métadonnées du service (ISO 19139)", "Metadata record of the service (ISO 19139)")},
 			{Href: rec + "?f=html", Rel: "describedby", Type: features.MediaHTML, Title: t(lang, "Fiche de métadonnées du service", "Metadata record of the service")},
 			{Href: base + "/datasets", Rel: "related", Type: features.MediaJSON, Title: t(lang, "Les jeux de données et leurs API de téléchargement", "The datasets and their download APIs")},
 			{Href: base + "/csw?service=CSW&request=GetCapabilities", Rel: "search", Type: "application/xml", Title: t(lang, "Catalogue CSW 2.0.2", "CSW 2.0.2 catalogue")},
 			{Href: base + cataloguePath, Rel: "http://www.opengis.net/def/rel/ogc/1.0/ogc-catalog", Type: features.MediaJSON, Title: t(lang, "Catalogue des fiches de métadonnées (OGC API – Records)", "Catalogue of the metadata records (OGC API – Records)")},
 			s.licenceLink(lang),
-		}
+		}, s.dcatLinks(r, lang)...)
 	}
-	return append(s.describedBy(r, lang), s.licenceLink(lang))
+	return append(append(s.describedBy(r, lang), s.licenceLink(lang)), s.dcatLinks(r, lang)...)
+}
+
+// dcatLinks link the DCAT-AP description of the API's data (the whole
+// catalogue, or the dataset's) in JSON-LD and RDF/XML.
+func (s *Server) dcatLinks(r *http.Request, lang string) []features.Link {
+	u := s.base(r) + "/dcat"
+	return []features.Link{
+		{Href: u, Rel: "alternate", Type: "application/ld+json", Title: t(lang, "Description DCAT-AP (JSON-LD)", "DCAT-AP description (JSON-LD)")},
+		{Href: u + "?f=rdf", Rel: "alternate", Type: "application/rdf+xml", Title: t(lang, "Description DCAT-AP (RDF/XML)", "DCAT-AP description (RDF/XML)")},
+	}
 }
 
 // describedBy links to the dataset's metadata record, in XML and HTML.
@@ -208,7 +218,8 @@ func (s *Server) collectionLinks(r *http.Request, c *socle.Collection, sum socle
 					Title: t(lang, "API de téléchargement du jeu de données (fichiers complets)", "Download API of the dataset (bulk files)")}), nil
 			}
 		}
-		return nil, nil
+		// In no dataset: the territory's licence still applies.
+		return []features.Link{s.licenceLink(lang)}, nil
 	}
 	links := append(s.describedBy(r, lang), s.licenceLink(lang))
 	for _, fc := range s.dataset.FeatureConcepts[c.ID] {
@@ -250,6 +261,9 @@ type downloadCache struct {
 	// warm names collections whose downloads to make in the background
 	// (nil: made on demand).
 	warm chan string
+	// making lets one file be made at a time: each reads a whole
+	// collection (or dataset), and requests need the connections too.
+	making chan struct{}
 }
 
 // How long a collection's description and a download wait for a bulk file
@@ -261,19 +275,58 @@ const (
 	downloadWait = 30 * time.Second
 )
 
+// bulk is what a download file holds: one collection, or every
+// collection of a dataset (name is then the dataset's file name).
+type bulk struct {
+	name string
+	cols []*socle.Collection
+	sums []socle.Summary
+}
+
+// oneCollection is the bulk of c alone.
+func oneCollection(c *socle.Collection, sum socle.Summary) bulk {
+	return bulk{name: c.ID, cols: []*socle.Collection{c}, sums: []socle.Summary{sum}}
+}
+
+// version names the data version of the bulk: it changes with any of its
+// collections.
+func (b bulk) version() string {
+	var parts []string
+	for _, sum := range b.sums {
+		parts = append(parts, fmt.Sprintf("%d-%d", sum.Version, sum.UpdatedAt.UnixNano()))
+	}
+	return strings.Join(parts, "_")
+}
+
+// mod is the time of the bulk's last change.
+func (b bulk) mod() time.Time {
+	var m time.Time
+	for _, sum := range b.sums {
+		if sum.UpdatedAt.After(m) {
+			m = sum.UpdatedAt
+		}
+	}
+	return m
+}
+
 // ready returns the file of c in format f for the data version of sum,
 // starting to make it when missing or stale and waiting at most wait for
 // it; ok is false when it is still being made.
 func (dc *downloadCache) ready(ctx context.Context, s *Server, c *socle.Collection, sum socle.Summary, f metadata.Format, wait time.Duration) (file downloadFile, ok bool, err error) {
-	key := c.ID + "." + f.Ext
-	version := fmt.Sprintf("%d-%d", sum.Version, sum.UpdatedAt.UnixNano())
+	return dc.readyBulk(ctx, s, oneCollection(c, sum), f, wait)
+}
+
+// readyBulk is ready for any bulk.
+func (dc *downloadCache) readyBulk(ctx context.Context, s *Server, b bulk, f metadata.Format, wait time.Duration) (file downloadFile, ok bool, err error) {
+	key := b.name + "." + f.Ext
+	version := b.version()
 	dc.mu.Lock()
 	cur, have := dc.files[key]
 	dc.mu.Unlock()
 	if have && cur.version == version {
 		return cur, true, nil
 	}
-	ch := dc.flight.DoChan(key+"@"+version, func() (any, error) { return dc.make(ctx, s, c, key, version, sum, f) })
+	ch := dc.flight.DoChan(key+"@"+version, func() (any, error) { return dc.make(ctx, s, b, key, version, f) })
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	select {
@@ -296,7 +349,7 @@ func (dc *downloadCache) get(ctx context.Context, s *Server, c *socle.Collection
 }
 
 // make writes the file of one data version.
-func (dc *downloadCache) make(ctx context.Context, s *Server, c *socle.Collection, key, version string, sum socle.Summary, f metadata.Format) (any, error) {
+func (dc *downloadCache) make(ctx context.Context, s *Server, b bulk, key, version string, f metadata.Format) (any, error) {
 	dc.mu.Lock()
 	if dc.dir == "" {
 		dir, err := os.MkdirTemp("", "socle-downloads-")
@@ -307,20 +360,31 @@ func (dc *downloadCache) make(ctx context.Context, s *Server, c *socle.Collectio
 		dc.dir = dir
 	}
 	dir := dc.dir
+	if dc.making == nil {
+		dc.making = make(chan struct{}, 1)
+	}
+	making := dc.making
 	dc.mu.Unlock()
-	path := filepath.Join(dir, c.ID+"-"+version+"."+f.Ext)
+	making <- struct{}{}
+	defer func() { <-making }()
+	path := filepath.Join(dir, b.name+"-"+version+"."+f.Ext)
 	// The file is made apart from the request: a client that leaves
 	// does not waste the work of the others waiting for it.
 	wctx := context.WithoutCancel(ctx)
 	var err error
 	switch f.Ext {
 	case metadata.FormatGeoPackage.Ext:
-		_, err = transfer.WriteGeoPackage(wctx, s.store, &socle.Catalog{Collections: []*socle.Collection{c}}, path,
+		_, err = transfer.WriteGeoPackage(wctx, s.store, &socle.Catalog{Collections: b.cols}, path,
 			transfer.Options{Source: "socle", Actor: "download"})
-	case formatPMTiles.Ext:
-		err = s.writePMTiles(wctx, c, path)
 	default:
-		err = writeGeoJSON(wctx, s.store, c, path)
+		if len(b.cols) != 1 {
+			return nil, fmt.Errorf("a %s download holds one collection", f.Name)
+		}
+		if f.Ext == formatPMTiles.Ext {
+			err = s.writePMTiles(wctx, b.cols[0], path)
+		} else {
+			err = writeGeoJSON(wctx, s.store, b.cols[0], path)
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -329,7 +393,7 @@ func (dc *downloadCache) make(ctx context.Context, s *Server, c *socle.Collectio
 	if err != nil {
 		return nil, err
 	}
-	file := downloadFile{version: version, path: path, size: st.Size(), mod: sum.UpdatedAt}
+	file := downloadFile{version: version, path: path, size: st.Size(), mod: b.mod()}
 	dc.mu.Lock()
 	if old, ok := dc.files[key]; ok && old.path != path {
 		os.Remove(old.path)
@@ -382,6 +446,20 @@ func (s *Server) warmDownloads(warm chan string) {
 			}
 			if err != nil {
 				s.log.Warn("bulk download not made", "collection", c.ID, "err", err)
+			}
+		}
+		// The whole datasets that hold a changed collection.
+		for _, sub := range s.subs {
+			if !slices.ContainsFunc(sub.srv.dataset.Collections, func(id string) bool { return pending[id] }) {
+				continue
+			}
+			ctx := context.Background()
+			b, err := sub.srv.datasetBulk(ctx)
+			if err == nil {
+				_, _, err = s.downloads.readyBulk(ctx, sub.srv, b, metadata.FormatGeoPackage, 24*time.Hour)
+			}
+			if err != nil {
+				s.log.Warn("bulk download not made", "dataset", sub.srv.dataset.ID, "err", err)
 			}
 		}
 	}
@@ -485,8 +563,28 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if !ok || format == nil {
-		var names []string
+	var b bulk
+	var filename string
+	switch {
+	case id == wholeDataset && ext == metadata.FormatGeoPackage.Ext:
+		format = &metadata.FormatGeoPackage
+		// The whole dataset: every collection, one GeoPackage layer each.
+		var err error
+		if b, err = s.datasetBulk(r.Context()); err != nil {
+			s.problem(w, r, err)
+			return
+		}
+		filename = s.dataset.ID + "." + ext
+	case ok && format != nil:
+		sum, err := s.store.Summary(r.Context(), c)
+		if err != nil {
+			s.problem(w, r, err)
+			return
+		}
+		b = oneCollection(c, sum)
+		filename = s.dataset.ID + "-" + c.ID + "." + ext
+	default:
+		names := []string{wholeDataset + "." + metadata.FormatGeoPackage.Ext}
 		for _, c := range s.visibleCollections(r) {
 			for _, f := range s.bulkFormats(c) {
 				names = append(names, c.ID+"."+f.Ext)
@@ -498,12 +596,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	if !s.checkParams(w, r, nil) {
 		return
 	}
-	sum, err := s.store.Summary(r.Context(), c)
-	if err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	file, ok, err := s.downloads.ready(r.Context(), s, c, sum, *format, downloadWait)
+	file, ok, err := s.downloads.readyBulk(r.Context(), s, b, *format, downloadWait)
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -522,11 +615,73 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	defer fh.Close()
 	h := w.Header()
 	h.Set("Content-Type", format.MediaType)
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.%s"`, s.dataset.ID, c.ID, format.Ext))
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, filename))
 	h.Set("Content-Language", "fr")
-	h.Set("ETag", `"`+c.ID+"-"+file.version+`"`)
+	h.Set("ETag", `"`+b.name+"-"+file.version+`"`)
 	h.Set("Cache-Control", "public, max-age=60")
 	http.ServeContent(w, r, "", file.mod, fh)
+}
+
+// wholeDataset names the download of a whole dataset (all.gpkg): no
+// collection has that id.
+const wholeDataset = "all"
+
+// datasetBulk is the bulk of the whole dataset of a dataset's API, at the
+// data version of now.
+func (s *Server) datasetBulk(ctx context.Context) (bulk, error) {
+	b := bulk{name: "dataset~" + s.dataset.ID}
+	for _, c := range s.catalog.Collections {
+		sum, err := s.store.Summary(ctx, c)
+		if err != nil {
+			return bulk{}, err
+		}
+		b.cols = append(b.cols, c)
+		b.sums = append(b.sums, sum)
+	}
+	return b, nil
+}
+
+// collectionsLinks are the links the /collections document adds
+// (INSPIRE good practice for download services on OGC API – Features):
+// on a dataset's API, its metadata record (/req/pre-defined/
+// spatial-data-set-metadata: rel describedby, type application/xml), its
+// licence (/req/pre-defined/licence) and the whole dataset as one
+// GeoPackage (rel enclosure, with its length when ready); on the
+// whole-territory API, the record of each dataset it serves, and the
+// licence.
+func (s *Server) collectionsLinks(r *http.Request, lang string) ([]features.Link, error) {
+	if s.meta == nil {
+		return nil, nil
+	}
+	if s.dataset == nil {
+		var links []features.Link
+		for _, d := range s.meta.Files().Datasets {
+			if metadata.Visible(r.Context(), d) {
+				l := s.datasetRecordLinks(r, d, lang)[0]
+				l.Title = t(lang, "Fiche de métadonnées ISO 19139 : ", "ISO 19139 metadata record: ") + d.Title.In(lang)
+				links = append(links, l)
+			}
+		}
+		return append(links, s.licenceLink(lang)), nil
+	}
+	links := append(s.describedBy(r, lang), s.licenceLink(lang))
+	b, err := s.datasetBulk(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	f := metadata.FormatGeoPackage
+	file, _, err := s.downloads.readyBulk(r.Context(), s, b, f, describeWait)
+	if err != nil {
+		return nil, err
+	}
+	return append(links, features.Link{
+		Href:     s.rootBase(r) + "/datasets/" + s.dataset.ID + "/download/" + wholeDataset + "." + f.Ext,
+		Rel:      "enclosure",
+		Type:     f.MediaType,
+		Title:    fmt.Sprintf(t(lang, "%s : le jeu de données entier (%s, une couche par collection)", "%s: the whole dataset (%s, one layer per collection)"), s.dataset.Title.In(lang), f.Name),
+		Length:   file.size,
+		Hreflang: "fr",
+	}), nil
 }
 
 // apiInfo is the info object of the OpenAPI definition: the licence and

@@ -222,15 +222,19 @@ func TestDownloadsWarm(t *testing.T) {
 		}
 		return out
 	}
-	// At start: every collection of every dataset, in the three formats.
+	// At start: every collection of every dataset, in the three formats,
+	// and each whole dataset as one GeoPackage.
 	waitFor(t, "the downloads made at start", func() bool {
-		n := 0
+		n, whole := 0, 0
 		for name := range files() {
-			if strings.HasSuffix(name, ".gpkg") || strings.HasSuffix(name, ".geojson") || strings.HasSuffix(name, ".pmtiles") {
+			switch {
+			case strings.HasPrefix(name, "dataset~") && strings.HasSuffix(name, ".gpkg"):
+				whole++
+			case strings.HasSuffix(name, ".gpkg") || strings.HasSuffix(name, ".geojson") || strings.HasSuffix(name, ".pmtiles"):
 				n++
 			}
 		}
-		return n == 15 // 5 collections in 3 datasets, 3 formats
+		return n == 15 && whole == 3 // 5 collections in 3 datasets, 3 formats
 	})
 	before := files()
 	// A change of the roads: their files are made again, the others kept.
@@ -250,16 +254,19 @@ func TestDownloadsWarm(t *testing.T) {
 	defer func() { rows[0].Properties = original; write(rows[0]) }()
 	waitFor(t, "the roads' downloads made again", func() bool {
 		now := files()
-		newRoads := 0
+		newRoads, newWhole := 0, 0
 		for name := range now {
 			if strings.HasPrefix(name, "roads-") && !before[name] {
 				newRoads++
 			}
+			if strings.HasPrefix(name, "dataset~roads-") && !before[name] {
+				newWhole++
+			}
 		}
-		return newRoads == 3 && len(now) == 15
+		return newRoads == 3 && newWhole == 1 && len(now) == 18
 	})
 	for name := range before {
-		if !strings.HasPrefix(name, "roads-") && !files()[name] {
+		if !strings.HasPrefix(name, "roads-") && !strings.HasPrefix(name, "dataset~roads-") && !files()[name] {
 			t.Errorf("%s was made again though its collection did not change", name)
 		}
 	}

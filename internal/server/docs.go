@@ -94,6 +94,10 @@ func t(lang, fr, en string) string {
 }
 
 func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
+	if s.meta != nil && wantsDCAT(r) {
+		s.dcat(w, r) // the catalogue in DCAT-AP, for DCAT harvesters
+		return
+	}
 	f, ok := s.format(w, r, FormatJSON, FormatHTML)
 	if !ok || !s.checkParams(w, r, nil) {
 		return
@@ -203,6 +207,12 @@ func (s *Server) collections(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := language(r)
 	doc := features.Collections{Links: s.selfAndAlternate(r, "/collections", f, features.MediaJSON, lang), Collections: []features.Collection{}}
+	links, err := s.collectionsLinks(r, lang)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	doc.Links = append(doc.Links, links...)
 	for _, c := range s.visibleCollections(r) {
 		sum, err := s.store.Summary(r.Context(), c)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -23,6 +24,7 @@ import (
 	"github.com/socle-geo/socle/internal/roadreport"
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/internal/updater"
+	"github.com/socle-geo/socle/ogc/features"
 )
 
 // IngestStore is what the airlock needs of a store: the updater's methods
@@ -34,6 +36,7 @@ type IngestStore interface {
 	PendingIngestJobs(ctx context.Context) ([]socle.IngestJob, error)
 	IngestJobData(ctx context.Context, id string) ([]byte, error)
 	SetIngestJob(ctx context.Context, j socle.IngestJob) error
+	IngestJobs(ctx context.Context, q socle.IngestJobQuery) ([]socle.IngestJob, int, error)
 }
 
 // Airlock takes the files contractors deposit (POST /ingest/fibre,
@@ -55,6 +58,9 @@ type Airlock struct {
 	// Poll is how often the queue is read besides uploads to this process:
 	// jobs deposited through another instance, or left by one that died.
 	Poll time.Duration
+	// beforeRun, when set (tests), is called once a start is recorded,
+	// before the job runs.
+	beforeRun func(socle.IngestJob)
 }
 
 // NewAirlock returns an airlock over store; pseudonymKey may be empty,
@@ -160,15 +166,37 @@ func (a *Airlock) take(ctx context.Context, j socle.IngestJob) (socle.IngestJob,
 	return now, l.Unlock, true
 }
 
-// process runs one job and records how it ended.
+// process runs one job and records how it ended. Each start is counted
+// before the run: a job found pending with MaxIngestAttempts starts
+// already made them all without ending (each killed the process: a
+// recovered panic fails the job at once), so it ends failed, its file
+// kept for an administrator, instead of taking the server down at every
+// start.
 func (a *Airlock) process(ctx context.Context, j socle.IngestJob) error {
+	if j.Attempts >= socle.MaxIngestAttempts {
+		j.Status, j.Updated = socle.JobFailed, time.Now().UTC()
+		j.Error = fmt.Sprintf("the job was started %d times and never finished (the server stopped during each run): it is not retried; the file is kept for an administrator (sha256 %s)", j.Attempts, j.SHA256)
+		a.log.Error("ingest: job abandoned after its attempts", "job", j.ID, "kind", j.Kind, "attempts", j.Attempts, "sha256", j.SHA256)
+		return a.store.SetIngestJob(ctx, j)
+	}
 	j.Status, j.Updated = socle.JobRunning, time.Now().UTC()
+	j.Attempts++
 	if err := a.store.SetIngestJob(ctx, j); err != nil {
 		return err
 	}
+	if a.beforeRun != nil {
+		a.beforeRun(j)
+	}
 	rep, err := a.run(ctx, j)
 	if ctx.Err() != nil {
-		return ctx.Err() // stopped: left running, taken up again at the next start
+		// Stopped by a shutdown, not by the job: this start does not
+		// count; the job is taken up again at the next start.
+		j.Attempts--
+		j.Status, j.Updated = socle.JobQueued, time.Now().UTC()
+		if err := a.store.SetIngestJob(context.WithoutCancel(ctx), j); err != nil {
+			a.log.Error("ingest: recording a job stopped by the shutdown", "job", j.ID, "error", err)
+		}
+		return ctx.Err()
 	}
 	j.Updated = time.Now().UTC()
 	if err != nil {
@@ -227,6 +255,84 @@ func (s *Server) ingestRoutes(r chi.Router) {
 	r.With(s.Require(auth.RightIngestFibre)).Post("/ingest/fibre", s.ingest("fibre"))
 	r.With(s.Require(auth.RightIngestRoadReports)).Post("/ingest/road-reports", s.ingest("road-reports"))
 	r.Get("/ingest/jobs/{jobId}", s.ingestJob)
+	r.Get("/ingest/jobs", s.ingestJobs)
+}
+
+// ingestJobs lists the caller's jobs (an admin's: everyone's), newest
+// first, paged by limit and offset, filtered by status.
+func (s *Server) ingestJobs(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	if !p.Authenticated() {
+		s.unauthorized(w, r, "ingest jobs are shown to their uploader and to admins", "")
+		return
+	}
+	if !s.checkParams(w, r, []string{"status", "limit", "offset"}) {
+		return
+	}
+	v := r.URL.Query()
+	limit, err := features.ParseLimit(v.Get("limit"), 20, 100)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	offset := 0
+	if v.Has("offset") {
+		if offset, err = strconv.Atoi(v.Get("offset")); err != nil || offset < 0 {
+			s.problem(w, r, &features.ParamError{Param: "offset", Msg: "a non-negative integer is expected"})
+			return
+		}
+	}
+	states := []string{socle.JobQueued, socle.JobRunning, socle.JobDone, socle.JobFailed}
+	q := socle.IngestJobQuery{Limit: limit, Offset: offset, Status: parseList(v.Get("status"))}
+	for _, st := range q.Status {
+		if !slices.Contains(states, st) {
+			s.problem(w, r, &socle.Error{Code: socle.EINVALID, Message: "unknown job status " + strconv.Quote(st), Allowed: states})
+			return
+		}
+	}
+	if !p.Has(auth.RightAdmin) {
+		q.Actor = p.ID
+	}
+	jobs := []socle.IngestJob{}
+	matched := 0
+	if a := s.opts.Airlock; a != nil {
+		var list []socle.IngestJob
+		if list, matched, err = a.store.IngestJobs(r.Context(), q); err != nil {
+			s.problem(w, r, err)
+			return
+		}
+		jobs = append(jobs, list...)
+	}
+	type entry struct {
+		socle.IngestJob
+		Links []features.Link `json:"links"`
+	}
+	list := []entry{}
+	for _, j := range jobs {
+		j.Report = nil // the list is short: each job's report is at its own URL
+		list = append(list, entry{j, []features.Link{{Href: s.base(r) + "/ingest/jobs/" + j.ID, Rel: "self", Type: features.MediaJSON}}})
+	}
+	page := func(rel string, off int) features.Link {
+		q := r.URL.Query()
+		q.Set("offset", strconv.Itoa(off))
+		q.Set("limit", strconv.Itoa(limit))
+		return features.Link{Href: s.base(r) + "/ingest/jobs?" + q.Encode(), Rel: rel, Type: features.MediaJSON}
+	}
+	links := []features.Link{page("self", offset)}
+	if offset+limit < matched {
+		links = append(links, page("next", offset+limit))
+	}
+	if offset > 0 {
+		links = append(links, page("prev", max(0, offset-limit)))
+	}
+	b, err := json.Marshal(map[string]any{"jobs": list, "numberMatched": matched, "numberReturned": len(list), "links": links})
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "private, no-store")
+	_, _ = w.Write(b)
 }
 
 // ingestTypes are the media types each kind of deposit accepts.
@@ -381,7 +487,8 @@ func (s *Server) declareIngest(paths obj, required []any, lang string) {
 		"id": obj{"type": "string"}, "kind": obj{"type": "string", "enum": []string{"fibre", "road-reports"}},
 		"status": obj{"type": "string", "enum": []string{socle.JobQueued, socle.JobRunning, socle.JobDone, socle.JobFailed}},
 		"sha256": obj{"type": "string"}, "size": obj{"type": "integer"}, "source": obj{"type": "string"},
-		"report": obj{"type": "object"}, "error": obj{"type": "string"}}}
+		"report": obj{"type": "object"}, "error": obj{"type": "string"},
+		"attempts": obj{"type": "integer", "description": t(lang, "Démarrages du traitement (au plus 3)", "Starts of the processing (at most 3)")}}}
 	for _, kind := range []string{"fibre", "road-reports"} {
 		content := obj{}
 		for _, m := range append(ingestTypes[kind], "application/octet-stream") {
@@ -404,6 +511,23 @@ func (s *Server) declareIngest(paths obj, required []any, lang string) {
 				"503": problem("Deposits not accepted now", "Dépôts non acceptés pour l’instant"),
 			}}}
 	}
+	paths["/ingest/jobs"] = obj{"get": obj{"operationId": "getIngestJobs",
+		"summary":  t(lang, "Les dépôts de l’appelant (tous pour un admin), les plus récents d’abord", "The caller's deposits (everyone's for an admin), newest first"),
+		"security": required,
+		"parameters": []any{
+			obj{"name": "status", "in": "query", "style": "form", "explode": false,
+				"schema": obj{"type": "array", "items": obj{"type": "string", "enum": []string{socle.JobQueued, socle.JobRunning, socle.JobDone, socle.JobFailed}}}},
+			obj{"name": "limit", "in": "query", "schema": obj{"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+			obj{"name": "offset", "in": "query", "schema": obj{"type": "integer", "minimum": 0, "default": 0}},
+		},
+		"responses": obj{
+			"200": obj{"description": t(lang, "Une page de tâches (sans leurs rapports)", "A page of jobs (without their reports)"),
+				"content": obj{"application/json": obj{"schema": obj{"type": "object", "properties": obj{
+					"jobs": obj{"type": "array", "items": job}, "numberMatched": obj{"type": "integer"}, "numberReturned": obj{"type": "integer"},
+					"links": obj{"type": "array", "items": obj{"type": "object"}}}}}}},
+			"400": problem("Invalid parameter", "Paramètre invalide"),
+			"401": obj{"$ref": "#/components/responses/Unauthorized"},
+		}}}
 	paths["/ingest/jobs/{jobId}"] = obj{"get": obj{"operationId": "getIngestJob",
 		"summary":    t(lang, "État et rapport d’un dépôt (déposant et admins)", "Status and report of a deposit (uploader and admins)"),
 		"security":   required,

@@ -388,7 +388,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 	lb, _ := json.Marshal(links)
 	body = append(append(append(body, `,"links":`...), lb...), "}\n"...)
 	sum := sha256.Sum256(body)
-	e := &cachedResponse{key: key, layers: []string{c.ID}, data: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`,
+	e := &cachedResponse{key: key, layers: []string{c.ID}, data: body, etag: `"` + lang + "-" + hex.EncodeToString(sum[:12]) + `"`,
 		crs: fq.CRS.URI}
 	if key != "" {
 		s.features.put(e, stamp)

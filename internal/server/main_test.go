@@ -69,6 +69,9 @@ func repoRoot() string {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(crashEnv) != "" {
+		crashWorker() // a child process of TestIngestJobThatKillsTheProcess
+	}
 	flag.Parse()
 	env.kind = "postgis"
 	if os.Getenv("SOCLE_TEST_STORE") == "embedded" {

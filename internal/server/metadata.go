@@ -70,6 +70,7 @@ func (s *Server) metadataRoutes(r chi.Router) {
 	}
 	if s.dataset != nil {
 		r.Get("/download/{file}", s.download)
+		r.Get("/dcat", s.dcat)
 		return
 	}
 	r.Get("/metadata", s.metadataList)

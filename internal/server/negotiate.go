@@ -121,22 +121,5 @@ func negotiateLanguage(r *http.Request) string {
 		}
 		return "fr"
 	}
-	best, bestQ := "fr", 0.0
-	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		tag, q := mediaRange(part)
-		if tag == "" || q <= bestQ {
-			continue
-		}
-		switch {
-		case strings.HasPrefix(tag, "fr"):
-			best, bestQ = "fr", q
-		case strings.HasPrefix(tag, "en"):
-			best, bestQ = "en", q
-		case tag == "*":
-			if bestQ == 0 {
-				bestQ = q
-			}
-		}
-	}
-	return best
+	return preferredLanguage(r.Header.Get("Accept-Language"))
 }

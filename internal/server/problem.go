@@ -78,6 +78,7 @@ func writeProblem(w http.ResponseWriter, p Problem) {
 	h.Del("Content-Length")
 	h.Del("ETag")
 	h.Set("Content-Type", features.MediaProblem)
+	h.Set("Content-Language", "en") // problem texts are English
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/socle-geo/socle/internal/shacltest"
 	"github.com/socle-geo/socle/ogc/features"
 )
 
@@ -264,5 +265,57 @@ func TestRecordsSorting(t *testing.T) {
 	resp, body := get(t, "/collections/catalogue/items?sortby=colour")
 	if resp.StatusCode != 400 || !strings.Contains(string(body), "title") {
 		t.Errorf("sortby=colour: %d\n%s", resp.StatusCode, body)
+	}
+}
+
+// TestDCATConformsToDCATAP validates the DCAT-AP document, in each of its
+// syntaxes, against the DCAT-AP 2.1.1 SHACL shapes (base, range, code
+// lists) with a real SHACL validator (internal/shacltest); the four
+// syntaxes hold the same triples.
+func TestDCATConformsToDCATAP(t *testing.T) {
+	triples := map[string]int{}
+	for f, syntax := range map[string]shacltest.Format{"jsonld": shacltest.JSONLD, "ttl": shacltest.Turtle, "rdf": shacltest.RDFXML, "nt": shacltest.NTriples} {
+		for _, path := range []string{"/dcat", "/datasets/roads/dcat"} {
+			resp, body := get(t, path+"?f="+f)
+			if resp.StatusCode != 200 {
+				t.Fatalf("%s?f=%s: %d\n%s", path, f, resp.StatusCode, body)
+			}
+			r := shacltest.Check(t, body, syntax, shacltest.Strict...)
+			if !r.Conforms() {
+				t.Errorf("%s?f=%s does not conform to DCAT-AP 2.1.1:\n%s", path, f, r)
+			}
+			triples[path+" "+strconv.Itoa(r.Triples)]++
+		}
+	}
+	if len(triples) != 2 {
+		t.Errorf("the syntaxes do not hold the same triples: %v", triples)
+	}
+	// Discoverable: linked from the landing pages, and the landing page
+	// answers Accept: application/ld+json with it.
+	for _, api := range []string{"", "/datasets/roads"} {
+		_, body := get(t, api+"/")
+		var found bool
+		for _, l := range findLinks(decode[features.LandingPage](t, body).Links, "alternate") {
+			found = found || (l.Type == "application/ld+json" && l.Href == goldenBase+api+"/dcat")
+		}
+		if !found {
+			t.Errorf("%s/: no alternate application/ld+json link to %s/dcat", api, api)
+		}
+		resp, body := get(t, api+"/", "Accept", "application/ld+json")
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/ld+json" || !strings.Contains(string(body), "dcat:Catalog") {
+			t.Errorf("%s/ with Accept: application/ld+json: %d %s", api, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		for accept, want := range map[string]string{"text/turtle": "text/turtle; charset=utf-8", "application/rdf+xml, */*;q=0.1": "application/rdf+xml; charset=utf-8",
+			"text/html,application/xhtml+xml,*/*;q=0.8": "text/html; charset=utf-8", "application/json": "application/json", "": "application/json"} {
+			if resp, _ := get(t, api+"/", "Accept", accept); resp.Header.Get("Content-Type") != want {
+				t.Errorf("%s/ with Accept %q: %s, want %s", api, accept, resp.Header.Get("Content-Type"), want)
+			}
+		}
+	}
+	if resp, _ := get(t, "/dcat", "Accept", "image/png"); resp.StatusCode != 406 {
+		t.Errorf("/dcat for image/png: %d", resp.StatusCode)
+	}
+	if resp, _ := get(t, "/dcat?f=pdf"); resp.StatusCode != 406 {
+		t.Errorf("/dcat?f=pdf: %d", resp.StatusCode)
 	}
 }

@@ -29,4 +29,23 @@ type IngestJob struct {
 	Error   string          `json:"error,omitempty"`
 	Created time.Time       `json:"created"`
 	Updated time.Time       `json:"updated"`
+	// Attempts counts the runs started; a run that never ended (the
+	// process stopped in it) is taken up again at the next start, at most
+	// MaxIngestAttempts times.
+	Attempts int `json:"attempts"`
+}
+
+// MaxIngestAttempts bounds the starts of an ingest job: a file whose run
+// kills the process ends failed after that many, instead of being retried
+// at every start for ever.
+const MaxIngestAttempts = 3
+
+// IngestJobQuery selects jobs for the list GET /ingest/jobs, newest first.
+type IngestJobQuery struct {
+	// Actor keeps the jobs of one uploader; empty: everyone's (admins).
+	Actor string
+	// Status keeps the jobs in these states; empty: all.
+	Status []string
+	// Limit and Offset page the list.
+	Limit, Offset int
 }

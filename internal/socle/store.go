@@ -98,6 +98,9 @@ type IngestJobs interface {
 	PendingIngestJobs(ctx context.Context) ([]IngestJob, error)
 	IngestJobData(ctx context.Context, id string) ([]byte, error)
 	SetIngestJob(ctx context.Context, j IngestJob) error
+	// IngestJobs lists jobs, newest first, with the number q matches in
+	// all.
+	IngestJobs(ctx context.Context, q IngestJobQuery) (jobs []IngestJob, matched int, err error)
 }
 
 // Keys stores API keys (their hashes, never the keys).
