@@ -229,7 +229,13 @@ func (s *Server) collectionLinks(r *http.Request, c *socle.Collection, sum socle
 	for _, f := range s.bulkFormats(c) {
 		file, _, err := s.downloads.ready(r.Context(), s, c, sum, f, describeWait)
 		if err != nil {
-			return nil, err
+			if r.Context().Err() != nil {
+				return nil, err
+			}
+			// A file that cannot be made is left out of the links; the
+			// record, the licence and the other files stay.
+			s.log.Error("bulk download not made", "collection", c.ID, "format", f.Ext, "err", err)
+			continue
 		}
 		links = append(links, features.Link{
 			Href:     metadata.DownloadURL(s.rootBase(r), s.dataset.ID, c.ID, f),
