@@ -226,7 +226,7 @@ func (s *Server) collectionLinks(r *http.Request, c *socle.Collection, sum socle
 		name := fc[strings.LastIndex(fc, "/")+1:]
 		links = append(links, features.Link{Href: fc, Rel: "tag", Type: features.MediaHTML, Title: t(lang, "Concept INSPIRE ", "INSPIRE feature concept ") + name})
 	}
-	for _, f := range s.bulkFormats(c) {
+	for _, f := range s.bulkFormats(c, sum) {
 		file, _, err := s.downloads.ready(r.Context(), s, c, sum, f, describeWait)
 		if err != nil {
 			if r.Context().Err() != nil {
@@ -445,7 +445,7 @@ func (s *Server) warmDownloads(warm chan string) {
 			}
 			ctx := context.Background()
 			sum, err := s.store.Summary(ctx, c)
-			for _, f := range s.bulkFormats(c) {
+			for _, f := range s.bulkFormats(c, sum) {
 				if err == nil {
 					_, err = s.downloads.get(ctx, s, c, sum, f)
 				}
@@ -562,8 +562,14 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.catalog.Collection(id)
 	ok = ok && visible(principal(r), c)
 	var format *metadata.Format
+	var sum socle.Summary
 	if ok {
-		for _, f := range s.bulkFormats(c) {
+		var err error
+		if sum, err = s.store.Summary(r.Context(), c); err != nil {
+			s.problem(w, r, err)
+			return
+		}
+		for _, f := range s.bulkFormats(c, sum) {
 			if f.Ext == ext {
 				format = &f
 			}
@@ -582,17 +588,13 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		}
 		filename = s.dataset.ID + "." + ext
 	case ok && format != nil:
-		sum, err := s.store.Summary(r.Context(), c)
-		if err != nil {
-			s.problem(w, r, err)
-			return
-		}
 		b = oneCollection(c, sum)
 		filename = s.dataset.ID + "-" + c.ID + "." + ext
 	default:
 		names := []string{wholeDataset + "." + metadata.FormatGeoPackage.Ext}
 		for _, c := range s.visibleCollections(r) {
-			for _, f := range s.bulkFormats(c) {
+			sum, _ := s.store.Summary(r.Context(), c)
+			for _, f := range s.bulkFormats(c, sum) {
 				names = append(names, c.ID+"."+f.Ext)
 			}
 		}

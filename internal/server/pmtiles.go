@@ -17,10 +17,12 @@ var formatPMTiles = metadata.Format{Ext: "pmtiles", MediaType: pmtiles.MediaType
 	Href: "https://github.com/protomaps/PMTiles/blob/main/spec/v3/spec.md"}
 
 // bulkFormats are the bulk downloads of c: the metadata's formats, and its
-// tiles as PMTiles when it has a tile layer.
-func (s *Server) bulkFormats(c *socle.Collection) []metadata.Format {
+// tiles as PMTiles when it has a tile layer and features (an archive holds
+// at least one tile: an empty collection, as artificialisation with one
+// millésime, has none to offer).
+func (s *Server) bulkFormats(c *socle.Collection, sum socle.Summary) []metadata.Format {
 	out := s.meta.Formats()
-	if c.Tiles.MaxResolution > 0 {
+	if c.Tiles.MaxResolution > 0 && sum.Count > 0 {
 		out = append(append([]metadata.Format(nil), out...), formatPMTiles)
 	}
 	return out
