@@ -33,7 +33,7 @@ TILE_ZOOM="${TILE_ZOOM:-14}"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 SOCLE_FLAGS="${SOCLE_FLAGS:-}"
 OUT_DIR="${OUT_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/socle-replicas-$(date -u +%Y%m%dT%H%M%SZ).XXXXXX")}"
-WORK="${WORK:-$(mktemp -d /tmp/socle-replicas-work.XXXXXX)}"
+WORK="${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/socle-replicas-work.XXXXXX")}"
 mkdir -p "$OUT_DIR"
 for tool in wrk haproxy python3 curl "$PG_BIN/initdb" "$PG_BIN/pg_basebackup"; do
   command -v "$tool" >/dev/null || { echo "bench/replicas.sh: $tool is missing" >&2; exit 2; }

@@ -220,18 +220,7 @@ func (s *Server) tileJSON(r *http.Request, set *tiles.TileMatrixSet, layers []*s
 	minz := 24
 	bounds := []float64{-180, -85.05, 180, 85.05}
 	for i, c := range layers {
-		fields := map[string]string{}
-		for _, name := range c.Tiles.Properties {
-			p, _ := c.Property(name)
-			switch p.Type {
-			case socle.TypeInteger, socle.TypeNumber:
-				fields[name] = "Number"
-			case socle.TypeBoolean:
-				fields[name] = "Boolean"
-			default:
-				fields[name] = "String"
-			}
-		}
+		fields := c.TileFields()
 		z := minZoom(set, c)
 		minz = min(minz, z)
 		vls = append(vls, vl{ID: c.ID, Description: c.Title.In(lang), Fields: fields, MinZoom: z, MaxZoom: 16})

@@ -132,6 +132,25 @@ func (c *Collection) GeometryTypes() []string {
 // FromUpdater says whether updater batches alone write the collection.
 func (c *Collection) FromUpdater() bool { return c.BatchProperty != "" }
 
+// TileFields are the properties of the collection's tiles with their
+// TileJSON vector_layers types (Number, Boolean or String), for the
+// served TileJSON and the PMTiles archives alike.
+func (c *Collection) TileFields() map[string]string {
+	fields := map[string]string{}
+	for _, name := range c.Tiles.Properties {
+		p, _ := c.Property(name)
+		switch p.Type {
+		case TypeInteger, TypeNumber:
+			fields[name] = "Number"
+		case TypeBoolean:
+			fields[name] = "Boolean"
+		default:
+			fields[name] = "String"
+		}
+	}
+	return fields
+}
+
 // Computed says whether Socle computes the whole collection from others
 // (every property derived, as the artificialisation flux from land cover):
 // no file or remote writes it.

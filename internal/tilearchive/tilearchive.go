@@ -201,19 +201,7 @@ func Tiles(b orb.Bound, minZ, maxZ int) []maptile.Tile {
 func vectorLayers(cols []*socle.Collection) []pmtiles.VectorLayer {
 	var out []pmtiles.VectorLayer
 	for _, c := range cols {
-		fields := map[string]string{}
-		for _, name := range c.Tiles.Properties {
-			p, _ := c.Property(name)
-			switch p.Type {
-			case socle.TypeInteger, socle.TypeNumber:
-				fields[name] = "Number"
-			case socle.TypeBoolean:
-				fields[name] = "Boolean"
-			default:
-				fields[name] = "String"
-			}
-		}
-		out = append(out, pmtiles.VectorLayer{ID: c.ID, Description: c.Title.FR, Fields: fields})
+		out = append(out, pmtiles.VectorLayer{ID: c.ID, Description: c.Title.FR, Fields: c.TileFields()})
 	}
 	return out
 }
