@@ -389,7 +389,15 @@ func TestFailover(t *testing.T) {
 	if st := s.ReplicaStatus(ctx); len(st) != 1 || !st[0].Primary {
 		t.Errorf("status of the promoted standby: %+v", st)
 	}
-	// The notifications come from the new primary.
+	// The notifications come from the new primary, once the listener has
+	// reconnected to it (its backoff may outlast the writes' retries: a
+	// change committed before it listens again is not notified, the reset
+	// that follows the reconnection stands for it).
+	select {
+	case <-ready:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the listener did not reconnect to the promoted standby")
+	}
 	for len(changes) > 0 {
 		<-changes
 	}
