@@ -119,24 +119,62 @@ func TestOWSLibFindsTheCatalogue(t *testing.T) {
 	}
 }
 
-// TestGDALListsTheCatalogue: GDAL's OAPIF driver (3.6 to 3.10 at least)
-// reads no itemType and lists every collection that is not a raster, the
-// catalogue too. So the catalogue must be a layer GDAL loads: its records
-// are GeoJSON features with a polygon; ogr2ogr copies them all, with
-// their titles. The feature collections are listed as before
-// (TestGDALReadsTheAPI reads them).
+// TestGDALListsTheCatalogue: GDAL's OAPIF driver lists the catalogue as a
+// layer, and there is no standard way for a Records collection to be left
+// out of its list. In ogr/ogrsf_frmts/wfs/ogroapifdriver.cpp (3.6, the
+// Debian package here, to the current master),
+// OGROAPIFDataset::LoadJSONCollection keeps every entry of /collections
+// that has an id, skipping only those with "layerDataType": "Raster" or
+// "Coverage" (a member no OGC standard defines, which would call the
+// records a raster); it never reads itemType (the string is not in
+// libgdal 3.6), and the OGROAPIFLayer constructor takes
+// /collections/{id}/items as the layer's URL whatever the links say (an
+// items link of type application/geo+json only replaces it). A Records
+// client needs the catalogue in /collections with itemType record and an
+// items link, so GDAL sees it too; QGIS's OAPIF provider
+// (QgsOapifCollection::deserialize) lists it likewise. What the issue asks
+// then holds this way: the layer GDAL is offered loads. Records are
+// GeoJSON features with their extent as a polygon; ogr2ogr copies them
+// all, with their titles. The feature collections are listed as before
+// (TestGDALReadsTheAPI reads them), and a dataset's download API
+// (/datasets/{id}/) lists its feature collections only.
 func TestGDALListsTheCatalogue(t *testing.T) {
 	url, _ := liveServer(t)
-	out := gdal(t, "ogrinfo", "-ro", "-q", "OAPIF:"+url)
-	var layers []string
-	for _, line := range strings.Split(out, "\n") {
-		if _, name, ok := strings.Cut(line, ": "); ok {
-			layers = append(layers, strings.Fields(name)[0])
+	layers := func(api string) ([]string, string) {
+		out := gdal(t, "ogrinfo", "-ro", "-q", "OAPIF:"+api)
+		var names []string
+		for _, line := range strings.Split(out, "\n") {
+			if _, name, ok := strings.Cut(line, ": "); ok {
+				names = append(names, strings.Fields(name)[0])
+			}
 		}
+		slices.Sort(names)
+		return names, out
 	}
-	slices.Sort(layers)
-	if want := slices.Sorted(slices.Values(append(publicFeatureCollections(t), "catalogue"))); !slices.Equal(layers, want) {
-		t.Errorf("GDAL lists %v, want %v:\n%s", layers, want, out)
+	if got, out := layers(url); !slices.Equal(got, slices.Sorted(slices.Values(append(publicFeatureCollections(t), "catalogue")))) {
+		t.Errorf("GDAL lists %v, want the feature collections and the catalogue:\n%s", got, out)
+	}
+	// Each dataset's download API: exactly its feature collections.
+	_, body := get(t, "/datasets")
+	var list struct {
+		Datasets []struct{ ID string } `json:"datasets"`
+	}
+	if err := json.Unmarshal(body, &list); err != nil || len(list.Datasets) == 0 {
+		t.Fatalf("/datasets: %v %s", err, body)
+	}
+	for _, d := range list.Datasets {
+		_, body := get(t, "/datasets/"+d.ID+"/collections")
+		var want []string
+		for _, c := range decode[features.Collections](t, body).Collections {
+			if c.ItemType != "feature" {
+				t.Errorf("dataset %s serves %s, itemType %q", d.ID, c.ID, c.ItemType)
+			}
+			want = append(want, c.ID)
+		}
+		slices.Sort(want)
+		if got, out := layers(url + "/datasets/" + d.ID + "/"); len(want) == 0 || !slices.Equal(got, want) {
+			t.Errorf("GDAL lists %v in dataset %s, want %v:\n%s", got, d.ID, want, out)
+		}
 	}
 	dst := filepath.Join(t.TempDir(), "catalogue.geojson")
 	gdal(t, "ogr2ogr", "-f", "GeoJSON", dst, "OAPIF:"+url, "catalogue")
