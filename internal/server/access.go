@@ -244,7 +244,7 @@ func (s *Server) declareSecurity(doc obj, r *http.Request, lang string) obj {
 		// The generic path serves public collections without a credential.
 		secure("/collections/{collectionId}/items", append([]any{obj{}}, required...), false)
 	}
-	if s.opts.Audit != nil {
+	if s.dataset == nil { // without an audit log (Options.Audit), it answers 404
 		paths["/admin/audit"] = obj{"get": obj{"operationId": "getAuditLog", "summary": t(lang, "Journal d’audit (droit admin)", "Audit log (admin right)"),
 			"parameters": []any{
 				obj{"name": "actor", "in": "query", "schema": obj{"type": "string"}},
@@ -260,7 +260,7 @@ func (s *Server) declareSecurity(doc obj, r *http.Request, lang string) obj {
 				"400": obj{"$ref": "#/components/responses/BadRequest"}}}}
 		secure("/admin/audit", required, true)
 	}
-	s.declareIngest(paths, required, lang)
+	s.declareIngest(paths, components["schemas"].(obj), required, lang)
 	s.declareCatalogue(paths, lang)
 	return doc
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/ogc/crs"
@@ -94,9 +95,7 @@ func (s *Server) openAPI(r *http.Request, lang string) obj {
 	// The change feeds (a Socle extension: no OGC standard has one yet).
 	for _, c := range s.visibleCollections(r) {
 		op := get("getChanges_"+c.ID, t(lang, "Les modifications de ", "The changes of ")+c.Title.In(lang),
-			[]any{ref("parameters", "since"), obj{"name": "limit", "in": "query", "required": false,
-				"description": t(lang, "Nombre maximal de modifications par page", "Maximum number of changes per page"),
-				"schema":      obj{"type": "integer", "minimum": 1, "maximum": s.opts.MaxLimit, "default": min(feedLimit, s.opts.MaxLimit)}}, ref("parameters", "coalesce"), ref("parameters", "properties"), ref("parameters", "crs"), ref("parameters", "lang")},
+			[]any{ref("parameters", "since"), ref("parameters", "feedLimit"), ref("parameters", "coalesce"), ref("parameters", "properties"), ref("parameters", "crs"), ref("parameters", "lang")},
 			obj{"description": t(lang, "Une page du journal des modifications", "A page of the change feed"),
 				"content": obj{features.MediaJSON: obj{"schema": ref("schemas", "ChangeFeed")}}})
 		op["get"].(obj)["responses"].(obj)["410"] = ref("responses", "Gone")
@@ -162,6 +161,9 @@ func (s *Server) openAPI(r *http.Request, lang string) obj {
 					"description": t(lang, "Les modifications après : le jeton d’une page précédente (token), un instant RFC 3339, ou latest (aucune modification, le jeton de maintenant) ; absent : depuis le début du journal conservé",
 						"The changes after: the token of an earlier page, an RFC 3339 instant, or latest (no change, the token of now); absent: from the start of the log kept"),
 					"schema": obj{"type": "string"}},
+				"feedLimit": obj{"name": "limit", "in": "query", "required": false,
+					"description": t(lang, "Nombre maximal de modifications par page", "Maximum number of changes per page"),
+					"schema":      obj{"type": "integer", "minimum": 1, "maximum": s.opts.MaxLimit, "default": min(feedLimit, s.opts.MaxLimit)}},
 				"coalesce": obj{"name": "coalesce", "in": "query", "required": false,
 					"description": t(lang, "Une entrée par objet : sa modification nette depuis since, l’objet tel qu’il est", "One entry per feature: its net change since, the feature as it is"),
 					"schema":      obj{"type": "boolean", "default": false}},
@@ -183,6 +185,7 @@ func (s *Server) openAPI(r *http.Request, lang string) obj {
 		},
 	}
 	addFormatParameters(doc["components"].(obj)["parameters"].(obj), lang)
+	s.declareServedPaths(r, paths, doc["components"].(obj), lang)
 	return doc
 }
 
@@ -203,8 +206,8 @@ func propertySchema(p socle.Property) obj {
 
 // apiOp is one operation as the HTML documentation lists it.
 type apiOp struct {
-	Path, Summary string
-	Params        []string
+	Method, Path, Summary string
+	Params                []string
 }
 
 func (s *Server) api(w http.ResponseWriter, r *http.Request) {
@@ -220,20 +223,25 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 	if f == FormatHTML {
 		var ops []apiOp
 		for _, path := range sortedKeys(doc["paths"].(obj)) {
-			op := doc["paths"].(obj)[path].(obj)["get"].(obj)
-			var params []string
-			for _, p := range op["parameters"].([]any) {
-				if m, ok := p.(obj); ok {
-					if name, ok := m["name"].(string); ok {
-						params = append(params, name)
-						continue
-					}
-					if ref, ok := m["$ref"].(string); ok {
-						params = append(params, ref[len("#/components/parameters/"):])
+			for _, method := range []string{"get", "post"} {
+				op, ok := doc["paths"].(obj)[path].(obj)[method].(obj)
+				if !ok {
+					continue
+				}
+				var params []string
+				for _, p := range op["parameters"].([]any) {
+					if m, ok := p.(obj); ok {
+						if name, ok := m["name"].(string); ok {
+							params = append(params, name)
+							continue
+						}
+						if ref, ok := m["$ref"].(string); ok {
+							params = append(params, ref[len("#/components/parameters/"):])
+						}
 					}
 				}
+				ops = append(ops, apiOp{Method: strings.ToUpper(method), Path: path, Summary: op["summary"].(string), Params: params})
 			}
-			ops = append(ops, apiOp{Path: path, Summary: op["summary"].(string), Params: params})
 		}
 		s.respond(w, r, f, lang, nil, "api", map[string]any{"Ops": ops})
 		return

@@ -476,8 +476,8 @@ func (s *Server) writeJob(w http.ResponseWriter, r *http.Request, status int, j 
 
 // declareIngest adds the airlock's operations to the OpenAPI document,
 // with the credential they need, when this server takes deposits.
-func (s *Server) declareIngest(paths obj, required []any, lang string) {
-	if s.opts.Airlock == nil || s.dataset != nil {
+func (s *Server) declareIngest(paths, schemas obj, required []any, lang string) {
+	if s.dataset != nil { // without an airlock (Options.Airlock), deposits answer 503
 		return
 	}
 	problem := func(en, fr string) obj {
@@ -489,6 +489,8 @@ func (s *Server) declareIngest(paths obj, required []any, lang string) {
 		"sha256": obj{"type": "string"}, "size": obj{"type": "integer"}, "source": obj{"type": "string"},
 		"report": obj{"type": "object"}, "error": obj{"type": "string"},
 		"attempts": obj{"type": "integer", "description": t(lang, "Démarrages du traitement (au plus 3)", "Starts of the processing (at most 3)")}}}
+	schemas["IngestJob"] = job
+	job = obj{"$ref": "#/components/schemas/IngestJob"}
 	for _, kind := range []string{"fibre", "road-reports"} {
 		content := obj{}
 		for _, m := range append(ingestTypes[kind], "application/octet-stream") {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,8 +74,9 @@ func TestResponsesMatchOGCSchemas(t *testing.T) {
 	}
 }
 
-// TestOpenAPIIsValid loads /api with an OpenAPI 3 validator and checks it
-// states the real limits and every collection's items path.
+// TestOpenAPIIsValid loads /api, and each dataset API's, with an OpenAPI 3
+// validator and checks it states the real limits and every collection's
+// items path (TestOpenAPIStatesEveryRoute checks it states every route).
 func TestOpenAPIIsValid(t *testing.T) {
 	_, body := get(t, "/api")
 	loader := openapi3.NewLoader()
@@ -93,8 +96,35 @@ func TestOpenAPIIsValid(t *testing.T) {
 			t.Errorf("no items path for %s", c)
 		}
 	}
-	if len(body) > 64<<10 {
+	// QGIS downloads it on every layer open: keep it compact. It states
+	// every path served (70 KB for the sample's five collections, about a
+	// quarter of it tiles, styles, metadata, deposits and the service's
+	// health), and goes gzip-compressed to clients that accept it, as Qt's
+	// do (9 KB).
+	if len(body) > 80<<10 {
 		t.Errorf("the OpenAPI document is %d bytes: QGIS downloads it on every layer open, keep it compact", len(body))
+	}
+	req, _ := http.NewRequest(http.MethodGet, base(t)+"/api", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := (&http.Client{Transport: &http.Transport{DisableCompression: true}}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gz, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.Header.Get("Content-Encoding") != "gzip" || len(gz) > 16<<10 {
+		t.Errorf("the OpenAPI document goes as %d bytes, Content-Encoding %q: want gzip, at most 16 KiB", len(gz), resp.Header.Get("Content-Encoding"))
+	}
+	// Each dataset's download API has a valid document of its own.
+	for _, d := range []string{"addresses", "roads", "artificialisation"} {
+		_, body := get(t, "/datasets/"+d+"/api")
+		doc, err := openapi3.NewLoader().LoadFromData(body)
+		if err == nil {
+			err = doc.Validate(context.Background())
+		}
+		if err != nil {
+			t.Errorf("/datasets/%s/api: invalid OpenAPI document: %v", d, err)
+		}
 	}
 }
 

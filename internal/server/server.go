@@ -176,10 +176,11 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Allow", "GET, HEAD, OPTIONS")
 		s.problemStatus(w, r, http.StatusMethodNotAllowed, "this resource is read-only: use GET")
 	})
-	r.Get("/healthz", s.healthz)
-	r.Get("/readyz", s.readyz)
-	if s.dataset == nil {
+	if s.dataset == nil { // the service's, not a dataset API's
+		r.Get("/healthz", s.healthz)
+		r.Get("/readyz", s.readyz)
 		s.metricsRoute(r)
+		r.With(s.Require(auth.RightAdmin)).Get("/admin/audit", s.adminAudit)
 	}
 	r.Get("/", s.landing)
 	r.Get("/conformance", s.conformance)
@@ -204,7 +205,6 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/styles/{styleId}", s.style)
 	r.Get("/assets/*", s.assets)
 	s.metadataRoutes(r)
-	r.With(s.Require(auth.RightAdmin)).Get("/admin/audit", s.adminAudit)
 	s.ingestRoutes(r)
 	return r
 }
