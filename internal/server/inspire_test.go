@@ -1,10 +1,13 @@
 package server_test
 
 import (
+	"bytes"
+	"encoding/xml"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -35,20 +38,27 @@ var datasetIDs = map[string]string{"addresses": "fr-243100633-addresses", "roads
 func TestINSPIRE_req_pre_defined_spatial_data_set_metadata(t *testing.T) {
 	for id, rec := range datasetIDs {
 		doc := collectionsOf(t, "/datasets/"+id+"/collections")
-		var xml []features.Link
+		var recs []features.Link
 		for _, l := range findLinks(doc.Links, "describedby") {
 			if l.Type == "application/xml" {
-				xml = append(xml, l)
+				recs = append(recs, l)
 			}
 		}
-		if len(xml) != 1 || !strings.HasPrefix(xml[0].Href, goldenBase+"/metadata/"+rec+"?f=xml") {
-			t.Errorf("%s: /collections describedby application/xml links %+v", id, xml)
+		if len(recs) != 1 || !strings.HasPrefix(recs[0].Href, goldenBase+"/metadata/"+rec+"?f=xml") {
+			t.Errorf("%s: /collections describedby application/xml links %+v", id, recs)
 			continue
 		}
-		// The record is there, in XML.
-		resp, _ := get(t, strings.TrimPrefix(xml[0].Href, goldenBase))
+		// The record is there (HEAD, then GET): an ISO 19139 gmd:MD_Metadata.
+		path := strings.TrimPrefix(recs[0].Href, goldenBase)
+		if resp, _ := do(t, http.MethodHead, path); resp.StatusCode != 200 {
+			t.Errorf("HEAD %s: %d", path, resp.StatusCode)
+		}
+		resp, body := get(t, path)
 		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/xml") {
-			t.Errorf("%s: the record answers %d %s", xml[0].Href, resp.StatusCode, resp.Header.Get("Content-Type"))
+			t.Errorf("%s: the record answers %d %s", recs[0].Href, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if root := xmlRoot(t, body); root != (xml.Name{Space: "http://www.isotc211.org/2005/gmd", Local: "MD_Metadata"}) {
+			t.Errorf("%s: root element %v, want gmd:MD_Metadata", path, root)
 		}
 		for _, c := range doc.Collections {
 			if len(findLinks(c.Links, "describedby")) == 0 {
@@ -74,6 +84,21 @@ func TestINSPIRE_req_pre_defined_spatial_data_set_metadata(t *testing.T) {
 	}
 }
 
+// xmlRoot returns the name of the root element of an XML document.
+func xmlRoot(t *testing.T, body []byte) xml.Name {
+	t.Helper()
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatalf("no root element: %v\n%.200s", err, body)
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			return se.Name
+		}
+	}
+}
+
 // /req/pre-defined/licence: the response of /collections SHALL include a
 // link to the licence, rel license; each collection keeps its own.
 func TestINSPIRE_req_pre_defined_licence(t *testing.T) {
@@ -90,11 +115,29 @@ func TestINSPIRE_req_pre_defined_licence(t *testing.T) {
 	}
 }
 
-// /req/pre-defined/bulk-download (with the per-collection enclosures the
-// API already had): the response of /collections links the whole data set
-// as one file, rel enclosure, with its media type and length; the file is
-// a GeoPackage with one layer per collection, each holding every feature.
-func TestINSPIRE_req_pre_defined_bulk_download(t *testing.T) {
+// /req/pre-defined/enclosure (requirements class bulk-download): the
+// response of /collections links the whole data set as one file, rel
+// enclosure, with its media type and length (/rec/pre-defined/
+// enclosure-length, enclosure-title); the file is a GeoPackage with one
+// layer per collection, each holding every feature. Each collection links
+// its own files too, and a HEAD of each answers 200 with its length.
+func TestINSPIRE_req_pre_defined_enclosure(t *testing.T) {
+	for id := range datasetIDs {
+		api := "/datasets/" + id
+		for _, c := range collectionsOf(t, api+"/collections").Collections {
+			enc := findLinks(c.Links, "enclosure")
+			if len(enc) == 0 {
+				t.Errorf("%s/collections/%s: no enclosure link", api, c.ID)
+			}
+			for _, l := range enc {
+				resp, _ := do(t, http.MethodHead, strings.TrimPrefix(l.Href, goldenBase))
+				if resp.StatusCode != 200 || resp.ContentLength <= 0 || resp.ContentLength != l.Length || l.Title == "" {
+					t.Errorf("HEAD %s: %d, Content-Length %d (link: length %d, title %q)", l.Href, resp.StatusCode, resp.ContentLength, l.Length, l.Title)
+				}
+			}
+		}
+	}
+
 	doc := collectionsOf(t, "/datasets/artificialisation/collections")
 	enc := findLinks(doc.Links, "enclosure")
 	if len(enc) != 1 {
@@ -181,17 +224,92 @@ func TestINSPIRE_req_multilinguality_accept_language_header(t *testing.T) {
 			t.Errorf("%s?lang=en: %d %s", path, resp.StatusCode, resp.Header.Get("Content-Language"))
 		}
 	}
+	// As the requirement's test does: every feature collection of every
+	// download API, its description and a page of items, answers 200 to a
+	// language list and 406 to *;q=0.0.
+	for _, api := range []string{"", "/datasets/addresses", "/datasets/roads", "/datasets/artificialisation"} {
+		for _, c := range collectionsOf(t, api+"/collections").Collections {
+			if c.ItemType != "feature" {
+				continue
+			}
+			for _, path := range []string{api + "/collections/" + c.ID, api + "/collections/" + c.ID + "/items?limit=5"} {
+				for header, want := range map[string]int{"en-GB, en;q=0.9, fr;q=0.5": 200, "de": 200, "*;q=0.0": 406} {
+					if resp, _ := get(t, path, "Accept-Language", header); resp.StatusCode != want {
+						t.Errorf("%s with Accept-Language %q: %d, want %d", path, header, resp.StatusCode, want)
+					}
+				}
+			}
+		}
+	}
 	// Elsewhere (tiles, metadata…) the header changes nothing.
 	if resp, _ := get(t, "/conformance", "Accept-Language", "*;q=0"); resp.StatusCode != 200 {
 		t.Errorf("/conformance: %d", resp.StatusCode)
 	}
 }
 
-// /req/multilinguality/content-language (with the language-specific ETag
-// of the same requirements class): every answer says its language in
-// Content-Language and, where it depends on Accept-Language, says so in
-// Vary; an ETag never serves one language's answer for the other.
-func TestINSPIRE_req_multilinguality_content_language(t *testing.T) {
+// /req/multilinguality/content-language-root: the landing page of every
+// download API (the whole territory's and each dataset's) says its
+// language in Content-Language, whether the request names languages or
+// not, for GET and HEAD.
+func TestINSPIRE_req_multilinguality_content_language_root(t *testing.T) {
+	roots := []string{"/"}
+	for id := range datasetIDs {
+		roots = append(roots, "/datasets/"+id+"/")
+	}
+	for _, root := range roots {
+		for header, want := range map[string]string{"": "fr", "fr": "fr", "en": "en", "en-GB,en;q=0.8": "en", "de": "fr", "es, *;q=0.1": "fr"} {
+			for _, method := range []string{http.MethodGet, http.MethodHead} {
+				var hs []string
+				if header != "" {
+					hs = []string{"Accept-Language", header}
+				}
+				resp, _ := do(t, method, root, hs...)
+				if resp.StatusCode != 200 || resp.Header.Get("Content-Language") != want {
+					t.Errorf("%s %s, Accept-Language %q: %d, Content-Language %q, want 200 %q", method, root, header, resp.StatusCode, resp.Header.Get("Content-Language"), want)
+				}
+			}
+		}
+	}
+}
+
+// languageTag is the shape of an RFC 5646 language tag (language, then
+// subtags), as hreflang and Content-Language carry them.
+var languageTag = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
+
+// /req/multilinguality/hreflang: every enclosure link (the whole data set
+// in /collections, each collection's files) says the language of its
+// distribution in hreflang, a language tag.
+func TestINSPIRE_req_multilinguality_hreflang(t *testing.T) {
+	for id := range datasetIDs {
+		api := "/datasets/" + id
+		for _, lang := range []string{"fr", "en"} {
+			doc := collectionsOf(t, api+"/collections", "Accept-Language", lang)
+			links := findLinks(doc.Links, "enclosure")
+			if len(links) == 0 {
+				t.Errorf("%s/collections: no enclosure", api)
+			}
+			for _, c := range doc.Collections {
+				links = append(links, findLinks(c.Links, "enclosure")...)
+				resp, body := get(t, api+"/collections/"+c.ID, "Accept-Language", lang)
+				if resp.StatusCode != 200 {
+					t.Fatalf("%s/collections/%s: %d", api, c.ID, resp.StatusCode)
+				}
+				links = append(links, findLinks(decode[features.Collection](t, body).Links, "enclosure")...)
+			}
+			for _, l := range links {
+				if !languageTag.MatchString(l.Hreflang) {
+					t.Errorf("%s (%s): enclosure %s has hreflang %q", api, lang, l.Href, l.Hreflang)
+				}
+			}
+		}
+	}
+}
+
+// /rec/multilinguality/content-negotiation (and the language-specific
+// ETag it implies): every answer says its language in Content-Language
+// and, where it depends on Accept-Language, says so in Vary; an ETag never
+// serves one language's answer for the other.
+func TestINSPIRE_rec_multilinguality_content_negotiation(t *testing.T) {
 	paths := append(languagePaths(t), "/conformance", "/api", "/collections/roads/queryables", "/collections/roads/schema",
 		"/tiles/WebMercatorQuad", "/styles", "/metadata/fr-243100633-roads", "/csw?service=CSW&request=GetCapabilities",
 		"/collections/catalogue", "/collections/catalogue/items", "/dcat", "/datasets", "/changes.atom", "/collections/roads/changes?since=latest",
