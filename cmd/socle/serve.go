@@ -32,7 +32,13 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer func() {
+		// Audit entries held while no primary accepted writes, if any are
+		// left, are said lost.
+		if err := store.Close(); err != nil {
+			log.Error("closing the store", "err", err)
+		}
+	}()
 	var meta *metadata.Files
 	if e.cfg.Metadata != "" {
 		if meta, err = metadata.Load(os.DirFS(e.cfg.Metadata), catalog); err != nil {

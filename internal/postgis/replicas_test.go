@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -423,5 +426,101 @@ func TestStaleness(t *testing.T) {
 		if got := rr.staleness(replayed, now); got != want {
 			t.Errorf("replayed %d: %s, want %s", replayed, got, want)
 		}
+	}
+}
+
+// TestAuditHeldWhileNoPrimary: audit entries written while no primary
+// accepts writes (it stopped, no standby promoted yet) are held in memory,
+// in order, and written with their own times once the standby is promoted;
+// past the hold's bound an entry is refused, and the log then says how many
+// were not kept. Entries written after come after them.
+func TestAuditHeldWhileNoPrimary(t *testing.T) {
+	p := pgcluster.Primary(t)
+	sb := p.Standby("standby1")
+	p.Exec("postgres", "CREATE DATABASE socle")
+	primaryURL := fmt.Sprintf("postgres://postgres@127.0.0.1:%d,127.0.0.1:%d/socle?sslmode=disable&target_session_attrs=read-write&connect_timeout=2", p.Port, sb.Port)
+	ctx := context.Background()
+	const hold = 4
+	s, err := Open(ctx, primaryURL, socle.DefaultCatalog(), Options{AcquireTimeout: 2 * time.Second, ReadURLs: []string{sb.URL("socle")}, AuditHold: hold})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx, quiet); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	entry := func(i int) socle.AuditEntry {
+		return socle.AuditEntry{Time: t0.Add(time.Duration(i) * time.Second), Actor: "k1", Action: "read", Target: "cadastre", Remote: "203.0.113.7", Status: 200, Detail: fmt.Sprintf("GET /collections/cadastre/items?n=%d", i)}
+	}
+	if err := s.AppendAudit(ctx, entry(0)); err != nil {
+		t.Fatal(err)
+	}
+
+	p.Stop("fast")
+	for i := 1; i <= hold; i++ {
+		if err := s.AppendAudit(ctx, entry(i)); err != nil {
+			t.Fatalf("entry %d with no primary: %v, want it held", i, err)
+		}
+	}
+	if n := s.AuditHeld(); n != hold {
+		t.Fatalf("%d entries held, want %d", n, hold)
+	}
+	// The hold is full: two more are refused, and said to be.
+	for i := hold + 1; i <= hold+2; i++ {
+		if err := s.AppendAudit(ctx, entry(i)); socle.ErrorCode(err) != socle.EUNAVAILABLE {
+			t.Fatalf("entry %d past the hold: %v, want EUNAVAILABLE", i, err)
+		}
+	}
+
+	sb.Promote()
+	deadline := time.Now().Add(60 * time.Second)
+	for s.AuditHeld() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d entries still held 60 s after the promotion", s.AuditHeld())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Written after the held ones and the count of those not kept.
+	if err := s.AppendAudit(ctx, entry(99)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Audit(ctx, socle.AuditQuery{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Reverse(got) // oldest first
+	var order []string
+	for _, e := range got {
+		if e.Action == "audit.lost" {
+			order = append(order, "lost")
+			if !strings.HasPrefix(e.Detail, "2 audit entries not kept between "+entry(hold+1).Time.Format(time.RFC3339)+" and "+entry(hold+2).Time.Format(time.RFC3339)) {
+				t.Errorf("the entry of those not kept: %+v", e)
+			}
+			continue
+		}
+		order = append(order, e.Detail[strings.LastIndex(e.Detail, "=")+1:])
+		if i, _ := strconv.Atoi(order[len(order)-1]); !e.Time.Equal(entry(i).Time) || e.Actor != "k1" || e.Remote != "203.0.113.7" {
+			t.Errorf("entry %d written as %+v", i, e)
+		}
+	}
+	if want := []string{"0", "1", "2", "3", "4", "lost", "99"}; !slices.Equal(order, want) {
+		t.Errorf("audit log %v, want %v", order, want)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("close with nothing held: %v", err)
+	}
+}
+
+// TestAuditHeldLostAtClose: entries still held when the store closes (no
+// primary came back) are reported by Close, not silently dropped.
+func TestAuditHeldLostAtClose(t *testing.T) {
+	s, p, _ := replicated(t, Options{AcquireTimeout: time.Second})
+	p.Stop("fast")
+	if err := s.AppendAudit(context.Background(), socle.AuditEntry{Time: time.Now().UTC(), Actor: "k1", Action: "read", Target: "cadastre"}); err != nil {
+		t.Fatalf("entry with no primary: %v, want it held", err)
+	}
+	if err := s.Close(); err == nil || !strings.Contains(err.Error(), "1 audit entries not written") {
+		t.Errorf("close with an entry held: %v", err)
 	}
 }

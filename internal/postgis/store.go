@@ -49,6 +49,9 @@ type Options struct {
 	// URL, possibly multi-host with target_session_attrs. None: every
 	// read goes to the primary.
 	ReadURLs []string
+	// AuditHold bounds the audit entries held in memory while no primary
+	// accepts writes (0: 10,000); see AppendAudit.
+	AuditHold int
 }
 
 // Store is a PostGIS-backed store of the territory's layers.
@@ -60,6 +63,9 @@ type Store struct {
 	opts    Options
 	// reads routes reads to standbys; nil without any.
 	reads *readRouter
+	// audit holds the audit entries written while no primary accepts
+	// writes.
+	audit *auditHold
 
 	mu sync.Mutex
 	// summaries caches each collection's summary, valid while its version holds.
@@ -82,6 +88,10 @@ func Open(ctx context.Context, url string, catalog *socle.Catalog, opts Options)
 		return nil, err
 	}
 	s := &Store{Ledger: ledger.New(ledger.Postgres(pool, dbError)), pool: pool, catalog: catalog, opts: opts, summaries: map[string]socle.Summary{}}
+	if opts.AuditHold <= 0 {
+		opts.AuditHold = defaultAuditHold
+	}
+	s.audit = &auditHold{max: opts.AuditHold, write: s.Ledger.AppendAudit}
 	if len(opts.ReadURLs) > 0 {
 		s.reads = &readRouter{}
 		for _, u := range opts.ReadURLs {
@@ -134,15 +144,20 @@ func newPool(ctx context.Context, url, app string, opts Options) (*pgxpool.Pool,
 // The PostGIS store keeps everything Socle keeps.
 var _ socle.Store = (*Store)(nil)
 
-// Close closes the pool.
+// Close closes the pools, once the audit entries held while no primary
+// accepted writes are written (it tries for a few seconds, and says how
+// many are lost).
 func (s *Store) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	err := s.audit.close(ctx)
 	if s.reads != nil {
 		for _, r := range s.reads.replicas {
 			r.pool.Close()
 		}
 	}
 	s.pool.Close()
-	return nil
+	return err
 }
 
 // Ping checks that the database answers. With read servers, one of them

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/socle-geo/socle/internal/auth"
 	"github.com/socle-geo/socle/internal/importer"
 	"github.com/socle-geo/socle/internal/pgcluster"
 	"github.com/socle-geo/socle/internal/postgis"
@@ -151,4 +152,71 @@ func TestTwoInstancesOnAStandbyServeNoStaleCache(t *testing.T) {
 	sb.Exec("postgres", "SELECT pg_wal_replay_resume()")
 	sb.WaitReplay(p)
 	check("standby replayed")
+}
+
+// TestRestrictedReadsAuditedAcrossFailover: with the primary stopped and no
+// standby promoted yet, a key's read of a restricted collection is served
+// from the standby and its audit entry held (/readyz says so); once the
+// standby is promoted the entry is in the audit log, with the read's time
+// and status.
+func TestRestrictedReadsAuditedAcrossFailover(t *testing.T) {
+	postgisOnly(t)
+	p := pgcluster.Primary(t)
+	sb := p.Standby("standby1")
+	p.Exec("postgres", "CREATE DATABASE socle")
+	ctx := context.Background()
+	catalog := securedCatalog(t)
+	primaryURL := fmt.Sprintf("postgres://postgres@127.0.0.1:%d,127.0.0.1:%d/socle?sslmode=disable&target_session_attrs=read-write&connect_timeout=2", p.Port, sb.Port)
+	st, err := postgis.Open(ctx, primaryURL, catalog, postgis.Options{AcquireTimeout: 2 * time.Second, ReadURLs: []string{sb.URL("socle")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx, quiet); err != nil {
+		t.Fatal(err)
+	}
+	im := &importer.Importer{Store: st, Catalog: catalog, Log: quiet, Actor: "test"}
+	if _, err := im.ImportFixtures(ctx, filepath.Join(repoRoot(), "fixtures")); err != nil {
+		t.Fatal(err)
+	}
+	secret, key, err := auth.NewKey("voirie", []string{"roads"}, nil, time.Now(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateAPIKey(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.New(st, catalog, quiet, server.Options{Auth: &auth.Authenticator{Keys: st}, Audit: st}).Handler())
+	defer srv.Close()
+	sb.WaitReplay(p)
+
+	p.Stop("fast")
+	before := time.Now().UTC()
+	resp, body := tileGet(t, srv.URL, "/collections/roads/items?limit=3", "Authorization", "Bearer "+secret)
+	if resp.StatusCode != 200 {
+		t.Fatalf("a restricted read with no primary: %d %s", resp.StatusCode, body)
+	}
+	if n := st.AuditHeld(); n != 1 {
+		t.Fatalf("%d audit entries held, want the read's", n)
+	}
+	if resp, body := tileGet(t, srv.URL, "/readyz"); resp.StatusCode != 200 || !bytes.Contains(body, []byte("audit: 1 entries held until a primary accepts writes")) {
+		t.Errorf("/readyz: %d\n%s", resp.StatusCode, body)
+	}
+
+	sb.Promote()
+	deadline := time.Now().Add(60 * time.Second)
+	for st.AuditHeld() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the held audit entry is not written 60 s after the promotion")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	entries, err := st.Audit(ctx, socle.AuditQuery{Target: "roads", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Actor != "key:"+key.ID || entries[0].Status != 200 || entries[0].Action != "read" ||
+		entries[0].Time.Before(before.Add(-time.Second)) || entries[0].Time.After(before.Add(30*time.Second)) {
+		t.Errorf("audit log after the promotion: %+v", entries)
+	}
 }

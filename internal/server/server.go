@@ -240,6 +240,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		if len(replicas) > 0 && !rs.PrimaryAnswers(r.Context()) {
 			fmt.Fprintf(w, "primary: does not answer (reads go on; writes answer 503 until a primary is back)\n")
 		}
+		if ah, ok := s.store.(auditHolder); ok {
+			if n := ah.AuditHeld(); n > 0 {
+				fmt.Fprintf(w, "audit: %d entries held until a primary accepts writes\n", n)
+			}
+		}
 		for _, st := range replicas {
 			switch {
 			case st.Error != "":
@@ -252,6 +257,10 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 }
+
+// auditHolder is a store that holds audit entries while no primary
+// accepts writes (PostGIS).
+type auditHolder interface{ AuditHeld() int }
 
 // replicaReporter is a store with read servers (PostGIS with
 // --database-read-url).
