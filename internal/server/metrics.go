@@ -98,6 +98,7 @@ var (
 	replicaLagSecondsDesc = prometheus.NewDesc("socle_replica_lag_seconds", "Age of the standby's last replayed transaction while it has WAL to replay (0: caught up).", []string{"server"}, nil)
 	readsBehindDesc       = prometheus.NewDesc("socle_reads_behind_total", "Reads sent past a standby that had not replayed a notified change yet.", nil, nil)
 	jobsPendingDesc       = prometheus.NewDesc("socle_ingest_jobs_pending", "Airlock jobs queued or running (all instances).", nil, nil)
+	auditHeldDesc         = prometheus.NewDesc("socle_audit_held", "Audit entries held in memory until a primary accepts writes.", nil, nil)
 )
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) { prometheus.DescribeByCollect(c, ch) }
@@ -128,6 +129,9 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	if rb, ok := st.(interface{ ReadsBehind() int64 }); ok {
 		ch <- prometheus.MustNewConstMetric(readsBehindDesc, prometheus.CounterValue, float64(rb.ReadsBehind()))
+	}
+	if ah, ok := st.(auditHolder); ok {
+		ch <- prometheus.MustNewConstMetric(auditHeldDesc, prometheus.GaugeValue, float64(ah.AuditHeld()))
 	}
 	if a := c.s.opts.Airlock; a != nil {
 		if jobs, err := a.store.PendingIngestJobs(ctx); err == nil {

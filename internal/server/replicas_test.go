@@ -188,6 +188,8 @@ func TestRestrictedReadsAuditedAcrossFailover(t *testing.T) {
 	}
 	srv := httptest.NewServer(server.New(st, catalog, quiet, server.Options{Auth: &auth.Authenticator{Keys: st}, Audit: st}).Handler())
 	defer srv.Close()
+	metrics := httptest.NewServer(server.New(st, catalog, quiet, server.Options{Metrics: server.MetricsOpen}).Handler())
+	defer metrics.Close()
 	sb.WaitReplay(p)
 
 	p.Stop("fast")
@@ -201,6 +203,9 @@ func TestRestrictedReadsAuditedAcrossFailover(t *testing.T) {
 	}
 	if resp, body := tileGet(t, srv.URL, "/readyz"); resp.StatusCode != 200 || !bytes.Contains(body, []byte("audit: 1 entries held until a primary accepts writes")) {
 		t.Errorf("/readyz: %d\n%s", resp.StatusCode, body)
+	}
+	if resp, body := tileGet(t, metrics.URL, "/metrics"); resp.StatusCode != 200 || !bytes.Contains(body, []byte("\nsocle_audit_held 1\n")) {
+		t.Errorf("/metrics: %d, no socle_audit_held 1", resp.StatusCode)
 	}
 
 	sb.Promote()
