@@ -2,7 +2,6 @@ package server
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -31,8 +30,17 @@ var itemsParams = []string{"f", "lang", "bbox", "bbox-crs", "crs", "datetime", "
 // checkParams answers 400 when the request has a parameter the resource does
 // not know: a typo would otherwise silently return unfiltered data.
 func (s *Server) checkParams(w http.ResponseWriter, r *http.Request, extra []string) bool {
+	return s.checkParamsIn(w, r, r.URL.Query(), extra)
+}
+
+// checkParamsIn is checkParams on the request's parameters v, parsed once
+// by the caller.
+func (s *Server) checkParamsIn(w http.ResponseWriter, r *http.Request, v url.Values, extra []string) bool {
+	if len(v) == 0 {
+		return true
+	}
 	known := append([]string{"f", "lang"}, extra...)
-	for name := range r.URL.Query() {
+	for name := range v {
 		if !slices.Contains(known, name) {
 			slices.Sort(known)
 			s.problem(w, r, &socle.Error{Code: socle.EINVALID, Message: "unknown parameter " + name, Allowed: known})
@@ -340,14 +348,15 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 		}
 		stamp = s.features.stamp([]string{c.ID})
 	}
-	if !s.checkParams(w, r, []string{"properties", "crs"}) {
+	v := r.URL.Query()
+	if !s.checkParamsIn(w, r, v, []string{"properties", "crs"}) {
 		return
 	}
 	var props []string
-	if r.URL.Query().Has("properties") {
-		props = parseList(r.URL.Query().Get("properties"))
+	if v.Has("properties") {
+		props = parseList(v.Get("properties"))
 	}
-	out, err := parseCRS(r.URL.Query(), "crs")
+	out, err := parseCRS(v, "crs")
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -380,12 +389,15 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	var buf bytes.Buffer
-	bw := bufio.NewWriter(&buf)
-	writeFeature(bw, ft)
-	bw.Flush()
-	body := bytes.TrimSuffix(buf.Bytes(), []byte("}"))
+	// The feature's object without its closing brace, then its links.
 	lb, _ := json.Marshal(links)
+	body := make([]byte, 0, len(ft.ID)+len(ft.Geometry)+len(ft.Properties)+len(lb)+64)
+	body = append(body, `{"type":"Feature","id":`...)
+	body = append(body, ft.ID...)
+	body = append(body, `,"geometry":`...)
+	body = append(body, ft.Geometry...)
+	body = append(body, `,"properties":`...)
+	body = append(body, ft.Properties...)
 	body = append(append(append(body, `,"links":`...), lb...), "}\n"...)
 	sum := sha256.Sum256(body)
 	e := &cachedResponse{key: key, layers: []string{c.ID}, data: body, etag: `"` + lang + "-" + hex.EncodeToString(sum[:12]) + `"`,
