@@ -131,8 +131,8 @@ func (s *Store) Records(ctx context.Context, q *socle.ItemsQuery, fn func(*socle
 // q's order), and counts the matches.
 //
 // It is the page's statement, then a count when the page cannot tell
-// numberMatched itself; or, for a box expected to hold more than the page,
-// one statement that does both (narrowPage).
+// numberMatched itself; or, for a box (and no other filter) expected to
+// hold more than the page, one statement that does both (narrowPage).
 func (s *Store) walk(ctx context.Context, q *socle.ItemsQuery, cols string, row func(pgx.Rows) error, flush func() error) (socle.Page, error) {
 	keys := sortKeys(q)
 	ks := make([]string, len(keys))
@@ -169,7 +169,7 @@ func (s *Store) walk(ctx context.Context, q *socle.ItemsQuery, cols string, row 
 		}, flush)
 		return err
 	})
-	if err == nil && q.Area != nil {
+	if err == nil && q.Area != nil && q.Datetime == nil && q.Filter == nil && len(q.Equals) == 0 {
 		s.noteDensity(q, page.NumberMatched)
 	}
 	return page, err
@@ -223,10 +223,10 @@ func narrowPage(q *socle.ItemsQuery, keys []sortKey, cols, where string, b *buil
 const narrowMax = 10000
 
 // expectedMatches estimates how many features q's box holds from the
-// density of its collection seen on earlier boxes (false: no box, or none
-// seen yet).
+// density of its collection seen on earlier boxes (false: no box, none
+// seen yet, or other filters, which the density does not foresee).
 func (s *Store) expectedMatches(q *socle.ItemsQuery) (float64, bool) {
-	if q.Area == nil {
+	if q.Area == nil || q.Datetime != nil || q.Filter != nil || len(q.Equals) > 0 {
 		return 0, false
 	}
 	s.mu.Lock()
@@ -236,11 +236,8 @@ func (s *Store) expectedMatches(q *socle.ItemsQuery) (float64, bool) {
 }
 
 // noteDensity learns the collection's features per square metre from a
-// page of a box with no other filter whose count is known.
+// page of a box with no other filter, whose count is known.
 func (s *Store) noteDensity(q *socle.ItemsQuery, matched int64) {
-	if q.Datetime != nil || q.Filter != nil || len(q.Equals) > 0 {
-		return
-	}
 	a := boxArea(q.Area)
 	if a <= 0 {
 		return
@@ -435,8 +432,12 @@ func (s *Store) Feature(ctx context.Context, fq *socle.FeatureQuery) (*socle.Fea
 	var f *socle.Feature
 	err := s.one(ctx, fq, cols, func(rows pgx.Rows) error {
 		raw := rows.RawValues()
+		size := 2
+		for i, p := range fq.Properties { // room for the object, grown once
+			size += len(p.Name) + len(raw[2+i]) + 8
+		}
 		f = &socle.Feature{ID: appendID(nil, fq.Collection.IDType != socle.TypeInteger, raw[0]), Geometry: clone(raw[1]),
-			Properties: appendProperties(nil, fq.Properties, raw[2:])}
+			Properties: appendProperties(make([]byte, 0, size), fq.Properties, raw[2:])}
 		return nil
 	})
 	return f, err

@@ -52,8 +52,7 @@ func (s *Server) checkParamsIn(w http.ResponseWriter, r *http.Request, v url.Val
 
 // itemsRequest parses the request's parameters: their syntax only; what
 // they mean for c is checked by socle.ResolveItems.
-func (s *Server) itemsRequest(r *http.Request, c *socle.Collection) (socle.ItemsRequest, error) {
-	v := r.URL.Query()
+func (s *Server) itemsRequest(v url.Values, c *socle.Collection) (socle.ItemsRequest, error) {
 	var q socle.ItemsRequest
 	for name, vals := range v {
 		if len(vals) > 1 {
@@ -203,9 +202,10 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	req, err := s.itemsRequest(r, c)
+	v := r.URL.Query()
+	req, err := s.itemsRequest(v, c)
 	if err == nil {
-		err = checkFormatParams(r, f)
+		err = checkFormatParams(v, f)
 	}
 	if err != nil {
 		s.problem(w, r, err)
@@ -298,9 +298,10 @@ func (t *trackingWriter) Write(b []byte) (int, error) {
 // and prev keep every parameter of the request but the cursor.
 func (s *Server) itemsLinks(r *http.Request, c *socle.Collection, q *socle.ItemsQuery, page socle.Page, lang string) []features.Link {
 	path := "/collections/" + c.ID + "/items"
+	query := r.URL.Query() // once for every link
 	params := func(f string, cur *socle.Cursor) url.Values {
 		v := url.Values{}
-		for k, vals := range r.URL.Query() {
+		for k, vals := range query {
 			if k != "f" && k != "cursor" {
 				v[k] = vals
 			}
