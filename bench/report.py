@@ -104,6 +104,26 @@ for sc, label in names.items():
               f"{ratio(a['p99_ms'], b['p99_ms'])} | {ratio(a['peak_rss_mb'], b['peak_rss_mb'])} |")
 print("\n(per-round range: Socle's rate of each round over pg_featureserv's of each round, lowest and highest.)")
 
+UC = rounds("socle_uncached")
+if UC:
+    print("\n### Socle without the feature cache (`--feature-cache-bytes -1`: every feature read from PostgreSQL)\n")
+    print("| scenario | round | req/s | p50 ms | p99 ms | non-2xx | errors | bytes/req | ÷ pg_featureserv mean req/s | p99 ÷ pg_featureserv's |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for sc, label in names.items():
+        got = []
+        for n in sorted(UC):
+            r = UC[n][1].get(sc)
+            if r:
+                got.append(r)
+                b = avg.get(("pg_featureserv", sc))
+                print(f"| {label} | {n} | {f(r['rps'])} | {f(r['p50_ms'], 2)} | {f(r['p99_ms'], 2)} | {r['non2xx']} | {r['errors']} | "
+                      f"{r['bytes_per_req']} | {ratio(float(r['rps']), b['rps']) if b else '–'} | {ratio(float(r['p99_ms']), b['p99_ms']) if b else '–'} |")
+        if len(got) > 1:
+            b = avg.get(("pg_featureserv", sc))
+            rps, p99 = mean(r["rps"] for r in got), mean(r["p99_ms"] for r in got)
+            print(f"| {label} | **mean** | **{f(rps)}** | | **{f(p99, 2)}** | | | | **{ratio(rps, b['rps']) if b else '–'}** | "
+                  f"**{ratio(p99, b['p99_ms']) if b else '–'}** |")
+
 NP = rounds("pg_featureserv_np")
 if NP:
     print("\n### pg_featureserv with max_parallel_workers_per_gather = 0 (Socle's session setting)\n")

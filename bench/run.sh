@@ -16,6 +16,9 @@
 #           (tile scenarios not run: this comparison is about Features); filter = Socle's simple
 #           property filter
 #   socle_cql2  Socle's filter scenario with the kit's CQL2 template instead, optional
+#   socle_uncached  the socle step's bbox-limit-100 and items/{id} lists with Socle's feature cache
+#           off (--feature-cache-bytes -1): every single feature read from PostgreSQL, as a first
+#           visit is (issue 18), optional; e.g. STEPS="build peers socle_uncached socle_uncached peers report"
 #   pages   first page vs last page of addresses sorted by id, limit 1000: Socle's last page reached
 #           through its next links (bench/walk-pages.py), pg_featureserv's through offset=249000;
 #           wrk on each single URL at 1 and 4 connections ($PAGE_DURATION each, fresh pg_featureserv)
@@ -220,6 +223,21 @@ step_socle() {
   stop_socle
 }
 
+# socle_uncached: the bbox-limit-100 and single-feature scenarios without the feature cache, which
+# would otherwise answer the kit's 200 repeated ids from memory. Not in the default STEPS.
+UNCACHED_ROUND=0
+step_socle_uncached() {
+  UNCACHED_ROUND=$((UNCACHED_ROUND + 1))
+  phase "socle_uncached-$UNCACHED_ROUND"
+  SOCLE_FLAGS="${SOCLE_FLAGS:-} --feature-cache-bytes -1" start_socle
+  BASE_URL="http://$SOCLE_ADDR" SERVER_PID="$SOCLE_PID" NAME=socle OUT_DIR="$OUT_DIR/socle_uncached-$UNCACHED_ROUND" \
+  ITEMS_TPL='/collections/{collection}/items?f=json&limit={limit}&bbox={bbox}' \
+  ITEM_TPL='/collections/{collection}/items/{id}?f=json' \
+  ADDR_COLLECTION=addresses SCENARIOS="items_bbox_l100 item_by_id" \
+    "$KIT/run-server.sh" 2>&1 | tee "$OUT_DIR/socle-uncached-$UNCACHED_ROUND.log"
+  stop_socle
+}
+
 # socle_cql2: the filter scenario with the kit's own CQL2 template (filter=commune_insee='…'), i.e.
 # the very request pg_featureserv gets, now that Socle has CQL2 filters. Not in the default STEPS.
 CQL2_ROUND=0
@@ -375,7 +393,7 @@ step_report() {
 # ------------------------------------------------------------------------------------- main
 # Steps run in the order STEPS lists them (e.g. "socle peers" to measure Socle first).
 for st in $STEPS; do
-  case "$st" in data|build|peers|peers_np|socle|socle_cql2|pages|floor|tileserv|socle_tiles|gpkg|embedded) "step_$st" ;; report) phase end; step_report ;;
+  case "$st" in data|build|peers|peers_np|socle|socle_uncached|socle_cql2|pages|floor|tileserv|socle_tiles|gpkg|embedded) "step_$st" ;; report) phase end; step_report ;;
     *) echo "unknown step $st" >&2; exit 2 ;; esac
 done
 phase end

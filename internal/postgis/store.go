@@ -70,6 +70,11 @@ type Store struct {
 	mu sync.Mutex
 	// summaries caches each collection's summary, valid while its version holds.
 	summaries map[string]socle.Summary
+	// density is each collection's features per square metre, learnt from
+	// the bbox pages served (narrowPage).
+	density map[string]float64
+	// columns caches select lists (jsonColumns).
+	columns sync.Map
 }
 
 // Open connects to the database at url (the primary: writes, change
@@ -87,7 +92,7 @@ func Open(ctx context.Context, url string, catalog *socle.Catalog, opts Options)
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{Ledger: ledger.New(ledger.Postgres(pool, dbError)), pool: pool, catalog: catalog, opts: opts, summaries: map[string]socle.Summary{}}
+	s := &Store{Ledger: ledger.New(ledger.Postgres(pool, dbError)), pool: pool, catalog: catalog, opts: opts, summaries: map[string]socle.Summary{}, density: map[string]float64{}}
 	if opts.AuditHold <= 0 {
 		opts.AuditHold = defaultAuditHold
 	}

@@ -489,3 +489,117 @@ func TestZANChanges(t *testing.T) {
 	s := open(t, Options{})
 	storetest.ZANChanges(t, s, socle.DefaultCatalog())
 }
+
+// TestBoxPageForms walks bbox pages forwards and back, sorted several ways,
+// with the page statement the store chooses when it expects few matches
+// (the page, then a count when it is full) and when it expects many
+// (narrowPage: the matches read narrow, the page's rows by their address,
+// and the count, in one statement): both give the
+// same features, pages, cursors and numberMatched, those of a page without
+// a bbox over the same features.
+func TestBoxPageForms(t *testing.T) {
+	s := open(t, Options{})
+	rows := addressRows(t, 230, 11)
+	load(t, s, "addresses", rows)
+	c, _ := s.catalog.Collection("addresses")
+	ctx := context.Background()
+	// The grid runs from (1.5, 43.53), 50 columns 0.0005° apart: this box
+	// holds the first 3 rows and 41 columns of them, 123 features.
+	box := &socle.BBox{MinX: 1.49999, MinY: 43.52999, MaxX: 1.52001, MaxY: 43.53101}
+	inBox := map[string]bool{}
+	toLonLat, _ := crs.NewTransformer(StorageSRID, 4326)
+	for _, r := range rows {
+		g, _ := crs.TransformGeometry(r.Geometry, toLonLat)
+		p := g.(orb.Point)
+		if p[0] >= box.MinX && p[0] <= box.MaxX && p[1] >= box.MinY && p[1] <= box.MaxY {
+			inBox[fmt.Sprint(r.ID)] = true
+		}
+	}
+	type page struct {
+		ids              string
+		matched          int64
+		next, prev       *socle.Cursor
+		returned         int
+		nextNil, prevNil bool
+	}
+	walk := func(q *socle.ItemsQuery, narrow bool) []page {
+		form := func() {
+			s.mu.Lock()
+			if narrow {
+				s.density[c.ID] = narrowMax / 2 / boxArea(q.Area) // expects many matches, not too many
+			} else {
+				delete(s.density, c.ID)
+			}
+			s.mu.Unlock()
+		}
+		var out []page
+		for {
+			form()
+			var ids []string
+			pg, err := s.Items(ctx, q, func(f *socle.Feature) error {
+				ids = append(ids, string(f.ID)+string(f.Geometry)+string(f.Properties))
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, page{ids: fmt.Sprint(ids), matched: pg.NumberMatched, returned: pg.NumberReturned,
+				next: pg.Next, prev: pg.Prev, nextNil: pg.Next == nil, prevNil: pg.Prev == nil})
+			if pg.Next == nil {
+				break
+			}
+			next := *q
+			next.Cursor = pg.Next
+			q = &next
+		}
+		// And back from the last page to the first.
+		for i := len(out) - 1; i > 0; i-- {
+			prev := *q
+			prev.Cursor = out[i].prev
+			form()
+			var ids []string
+			pg, err := s.Items(ctx, &prev, func(f *socle.Feature) error {
+				ids = append(ids, string(f.ID)+string(f.Geometry)+string(f.Properties))
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprint(ids); got != out[i-1].ids || pg.NumberMatched != out[i-1].matched {
+				t.Errorf("narrow %v: prev of page %d differs from page %d (%d matched, want %d)", narrow, i, i-1, pg.NumberMatched, out[i-1].matched)
+			}
+		}
+		return out
+	}
+	sorts := [][]socle.SortKey{nil, {{Property: "suffixe", Desc: true}, {Property: "numero"}}, {{Property: "date_der_maj"}}}
+	for _, sortBy := range sorts {
+		for _, limit := range []int{10, 123, 500} {
+			q := storetest.Items(t, c, socle.ItemsRequest{BBox: box, SortBy: sortBy, Limit: limit})
+			whole, narrow := walk(q, false), walk(q, true)
+			s.mu.Lock()
+			s.density[c.ID] = narrowMax / 2 / boxArea(q.Area)
+			s.mu.Unlock()
+			if est, ok := s.expectedMatches(q); !ok || est <= float64(limit) || est > narrowMax {
+				t.Fatalf("limit %d: the narrow form is not chosen (%v matches expected)", limit, est)
+			}
+			if len(whole) != len(narrow) {
+				t.Fatalf("sortby %v limit %d: %d pages, narrow %d", sortBy, limit, len(whole), len(narrow))
+			}
+			n := 0
+			for i := range whole {
+				w, nw := whole[i], narrow[i]
+				if w.ids != nw.ids || w.matched != nw.matched || w.returned != nw.returned || w.nextNil != nw.nextNil || w.prevNil != nw.prevNil {
+					t.Errorf("sortby %v limit %d page %d: whole and narrow differ (matched %d/%d, returned %d/%d)",
+						sortBy, limit, i, w.matched, nw.matched, w.returned, nw.returned)
+				}
+				if w.matched != int64(len(inBox)) {
+					t.Errorf("sortby %v limit %d page %d: numberMatched %d, want %d", sortBy, limit, i, w.matched, len(inBox))
+				}
+				n += w.returned
+			}
+			if n != len(inBox) {
+				t.Errorf("sortby %v limit %d: %d features over the pages, want %d", sortBy, limit, n, len(inBox))
+			}
+		}
+	}
+}

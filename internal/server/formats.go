@@ -67,12 +67,12 @@ var csvParams = []string{"geometry", "separator", "bom"}
 
 // checkFormatParams refuses the CSV parameters on another format: they
 // would be silently ignored.
-func checkFormatParams(r *http.Request, f Format) error {
+func checkFormatParams(v url.Values, f Format) error {
 	if f == FormatCSV {
 		return nil
 	}
 	for _, p := range csvParams {
-		if r.URL.Query().Has(p) {
+		if v.Has(p) {
 			return socle.Errorf(socle.EINVALID, "parameter %s applies to f=csv only", p)
 		}
 	}

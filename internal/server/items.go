@@ -2,7 +2,6 @@ package server
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -31,8 +30,17 @@ var itemsParams = []string{"f", "lang", "bbox", "bbox-crs", "crs", "datetime", "
 // checkParams answers 400 when the request has a parameter the resource does
 // not know: a typo would otherwise silently return unfiltered data.
 func (s *Server) checkParams(w http.ResponseWriter, r *http.Request, extra []string) bool {
+	return s.checkParamsIn(w, r, r.URL.Query(), extra)
+}
+
+// checkParamsIn is checkParams on the request's parameters v, parsed once
+// by the caller.
+func (s *Server) checkParamsIn(w http.ResponseWriter, r *http.Request, v url.Values, extra []string) bool {
+	if len(v) == 0 {
+		return true
+	}
 	known := append([]string{"f", "lang"}, extra...)
-	for name := range r.URL.Query() {
+	for name := range v {
 		if !slices.Contains(known, name) {
 			slices.Sort(known)
 			s.problem(w, r, &socle.Error{Code: socle.EINVALID, Message: "unknown parameter " + name, Allowed: known})
@@ -44,8 +52,7 @@ func (s *Server) checkParams(w http.ResponseWriter, r *http.Request, extra []str
 
 // itemsRequest parses the request's parameters: their syntax only; what
 // they mean for c is checked by socle.ResolveItems.
-func (s *Server) itemsRequest(r *http.Request, c *socle.Collection) (socle.ItemsRequest, error) {
-	v := r.URL.Query()
+func (s *Server) itemsRequest(v url.Values, c *socle.Collection) (socle.ItemsRequest, error) {
 	var q socle.ItemsRequest
 	for name, vals := range v {
 		if len(vals) > 1 {
@@ -195,9 +202,10 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	req, err := s.itemsRequest(r, c)
+	v := r.URL.Query()
+	req, err := s.itemsRequest(v, c)
 	if err == nil {
-		err = checkFormatParams(r, f)
+		err = checkFormatParams(v, f)
 	}
 	if err != nil {
 		s.problem(w, r, err)
@@ -290,9 +298,10 @@ func (t *trackingWriter) Write(b []byte) (int, error) {
 // and prev keep every parameter of the request but the cursor.
 func (s *Server) itemsLinks(r *http.Request, c *socle.Collection, q *socle.ItemsQuery, page socle.Page, lang string) []features.Link {
 	path := "/collections/" + c.ID + "/items"
+	query := r.URL.Query() // once for every link
 	params := func(f string, cur *socle.Cursor) url.Values {
 		v := url.Values{}
-		for k, vals := range r.URL.Query() {
+		for k, vals := range query {
 			if k != "f" && k != "cursor" {
 				v[k] = vals
 			}
@@ -340,14 +349,15 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 		}
 		stamp = s.features.stamp([]string{c.ID})
 	}
-	if !s.checkParams(w, r, []string{"properties", "crs"}) {
+	v := r.URL.Query()
+	if !s.checkParamsIn(w, r, v, []string{"properties", "crs"}) {
 		return
 	}
 	var props []string
-	if r.URL.Query().Has("properties") {
-		props = parseList(r.URL.Query().Get("properties"))
+	if v.Has("properties") {
+		props = parseList(v.Get("properties"))
 	}
-	out, err := parseCRS(r.URL.Query(), "crs")
+	out, err := parseCRS(v, "crs")
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -380,12 +390,15 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	var buf bytes.Buffer
-	bw := bufio.NewWriter(&buf)
-	writeFeature(bw, ft)
-	bw.Flush()
-	body := bytes.TrimSuffix(buf.Bytes(), []byte("}"))
+	// The feature's object without its closing brace, then its links.
 	lb, _ := json.Marshal(links)
+	body := make([]byte, 0, len(ft.ID)+len(ft.Geometry)+len(ft.Properties)+len(lb)+64)
+	body = append(body, `{"type":"Feature","id":`...)
+	body = append(body, ft.ID...)
+	body = append(body, `,"geometry":`...)
+	body = append(body, ft.Geometry...)
+	body = append(body, `,"properties":`...)
+	body = append(body, ft.Properties...)
 	body = append(append(append(body, `,"links":`...), lb...), "}\n"...)
 	sum := sha256.Sum256(body)
 	e := &cachedResponse{key: key, layers: []string{c.ID}, data: body, etag: `"` + lang + "-" + hex.EncodeToString(sum[:12]) + `"`,

@@ -41,7 +41,11 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		next.ServeHTTP(ww, r)
 		s.metrics.observe(r, ww.Status(), time.Since(start))
-		s.log.LogAttrs(r.Context(), levelFor(ww.Status()), "request",
+		level := levelFor(ww.Status())
+		if !s.log.Enabled(r.Context(), level) {
+			return // without building the line (served with --log-level warn)
+		}
+		s.log.LogAttrs(r.Context(), level, "request",
 			slog.String("request_id", requestID(r.Context())), slog.String("method", r.Method),
 			slog.String("path", r.URL.RequestURI()), slog.Int("status", ww.Status()),
 			slog.Int("bytes", ww.BytesWritten()), slog.Duration("duration", time.Since(start)),

@@ -158,15 +158,31 @@ func New(store Store, catalog *socle.Catalog, log *slog.Logger, opts Options) *S
 	return s
 }
 
+// compressAsked applies the compression middleware to the requests that
+// accept an encoding only: for the others it would change nothing but
+// still wrap the response (~4 % of a single feature's CPU, issue 18).
+func compressAsked(compress func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		c := compress(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if _, ok := r.Header["Accept-Encoding"]; !ok {
+				next.ServeHTTP(w, r)
+				return
+			}
+			c.ServeHTTP(w, r)
+		})
+	}
+}
+
 // Handler returns the HTTP handler with every route and middleware.
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
 	if s.dataset == nil { // a dataset's API runs under its parent's middleware
 		byAddress, byCaller := s.rateLimits()
 		r.Use(s.requestID, s.recoverer, s.accessLog, s.cors, s.timeout, s.limitBody, byAddress, s.authenticate, byCaller)
-		r.Use(middleware.Compress(5, "application/json", "application/geo+json", "text/html", "text/css", "text/csv", "application/vnd.ogc.fg+json",
+		r.Use(compressAsked(middleware.Compress(5, "application/json", "application/geo+json", "text/html", "text/css", "text/csv", "application/vnd.ogc.fg+json",
 			"application/vnd.oai.openapi+json", "application/schema+json", "application/problem+json",
-			"application/xml", "text/xml"))
+			"application/xml", "text/xml")))
 	}
 	r.Use(middleware.GetHead)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
