@@ -284,3 +284,10 @@ func TestZANChanges(t *testing.T) {
 	s, _ := openTemp(t)
 	storetest.ZANChanges(t, s, socle.DefaultCatalog())
 }
+
+// TestZANIndicatorsOnly checks on the embedded store that a Cerema file's
+// recomputation (indicators only) is a full recomputation's.
+func TestZANIndicatorsOnly(t *testing.T) {
+	s, _ := openTemp(t)
+	storetest.ZANIndicatorsOnly(t, s, socle.DefaultCatalog())
+}

@@ -489,3 +489,10 @@ func TestZANChanges(t *testing.T) {
 	s := open(t, Options{})
 	storetest.ZANChanges(t, s, socle.DefaultCatalog())
 }
+
+// TestZANIndicatorsOnly checks on PostGIS that a Cerema file's
+// recomputation (indicators only) is a full recomputation's.
+func TestZANIndicatorsOnly(t *testing.T) {
+	s := open(t, Options{})
+	storetest.ZANIndicatorsOnly(t, s, socle.DefaultCatalog())
+}
