@@ -19,6 +19,7 @@ import (
 	"github.com/socle-geo/socle/internal/importer"
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/internal/storetest"
+	"github.com/socle-geo/socle/internal/zan"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -290,4 +291,11 @@ func TestZANChanges(t *testing.T) {
 func TestZANIndicatorsOnly(t *testing.T) {
 	s, _ := openTemp(t)
 	storetest.ZANIndicatorsOnly(t, s, socle.DefaultCatalog())
+}
+
+// TestZANEPCIName: the EPCI's rows are named as SetEPCINames says.
+func TestZANEPCIName(t *testing.T) {
+	s, _ := openTemp(t)
+	s.SetEPCINames(zan.EPCINames{"200000001": "Communauté de communes de l’Aval"})
+	storetest.ZANEPCIName(t, s, socle.DefaultCatalog(), "Communauté de communes de l’Aval")
 }

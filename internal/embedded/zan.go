@@ -192,7 +192,7 @@ func (im *batchWriter) epci(coT *table) zan.EPCI {
 			e.Code = s
 		}
 	}
-	e.Name = zan.EPCIName(e.Code)
+	e.Name = zan.EPCIName(e.Code, im.s.epciNames)
 	return e
 }
 

@@ -138,6 +138,13 @@ func CurrentConsommation(ctx context.Context, tx Conn) (*zan.Consommation, strin
 	return c, batch, tx.Err(ctx, rows.Err())
 }
 
+// CurrentConsommation returns the current Cerema file (see the function
+// of that name), nil when none was loaded.
+func (l *Ledger) CurrentConsommation(ctx context.Context) (*zan.Consommation, error) {
+	c, _, err := CurrentConsommation(ctx, l.db)
+	return c, err
+}
+
 // ZANLineage says where the ZAN figures come from (see socle.ZANLineage):
 // the land cover's millésimes, the matrix, the current Cerema file.
 func (l *Ledger) ZANLineage(ctx context.Context) (socle.ZANLineage, error) {

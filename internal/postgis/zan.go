@@ -165,7 +165,7 @@ func (d *deriver) epci(ctx context.Context) (zan.EPCI, error) {
 	if err != nil && err != pgx.ErrNoRows {
 		return e, dbError(ctx, err)
 	}
-	e.Name = zan.EPCIName(e.Code)
+	e.Name = zan.EPCIName(e.Code, d.s.opts.EPCINames)
 	return e, nil
 }
 

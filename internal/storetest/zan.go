@@ -329,6 +329,31 @@ func ZANIndicatorsOnly(t *testing.T, s ZANStore, cat *socle.Catalog) {
 	unchanged("after the Cerema file's revert")
 }
 
+// ZANEPCIName checks, on an empty store told that SIREN 200000001 is
+// named name, that the EPCI's rows of the artificialisation collection
+// carry that name (the communes give only the SIREN).
+func ZANEPCIName(t *testing.T, s ZANStore, cat *socle.Catalog, name string) {
+	ctx := context.Background()
+	communes, _ := cat.Collection("communes")
+	landCover, _ := cat.Collection("land_cover")
+	art, _ := cat.Collection("artificialisation")
+	for i, step := range []struct {
+		c    *socle.Collection
+		rows []socle.Row
+	}{{communes, ZANCommunes()}, {landCover, ZANMillesime(2016)}, {landCover, ZANMillesime(2019)}} {
+		if _, err := s.Import(ctx, socle.Batch{ID: fmt.Sprintf("test-zanname-%d", i), Kind: "import-layer", Actor: "test"}, step.c, socle.RowsOf(step.rows, nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := ZANFigures(t, s, art)
+	if r := got["200000001-2016-2019"]; r["nom"] != name || r["level"] != zan.LevelEPCI {
+		t.Errorf("the EPCI's row: %v, want nom %q", r, name)
+	}
+	if r := got["31001-2016-2019"]; r["nom"] != "Aval" {
+		t.Errorf("a commune's row: %v", r)
+	}
+}
+
 func checkFlux(t testing.TB, got map[string]map[string]any, want map[string]map[string]float64) {
 	t.Helper()
 	if len(got) != len(want) {

@@ -43,9 +43,17 @@ type EPCI struct {
 	Name string
 }
 
-// EPCIName is the name of the EPCI's row when the store knows only its
-// SIREN.
-func EPCIName(siren string) string {
+// EPCINames are names of intercommunalities by SIREN, as the territory's
+// metadata give them (its publisher, when it is the EPCI itself): the
+// communes carry only their EPCI's SIREN.
+type EPCINames map[string]string
+
+// EPCIName is the name of the EPCI's row: the one names give its SIREN,
+// else "Intercommunalité" and the SIREN.
+func EPCIName(siren string, names EPCINames) string {
+	if n := names[siren]; n != "" && siren != "" {
+		return n
+	}
 	if siren == "" || siren == LevelEPCI {
 		return "Intercommunalité"
 	}
