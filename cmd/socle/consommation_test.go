@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -119,5 +120,21 @@ func TestConsommationRegionalShare(t *testing.T) {
 	}
 	if code, _, stderr := runCLI(t, "serve", "--data", data, "--metadata", meta, "--addr", "127.0.0.1:0", "--log-level", "error"); code == 0 || !strings.Contains(stderr, "zan_allowance.share 1.5") {
 		t.Errorf("a share of 1.5: %d %s", code, stderr)
+	}
+}
+
+// TestZANSettingsNameTheEPCI: the publisher of service.yaml names the
+// intercommunality of its SIREN, for the EPCI's rows of the
+// artificialisation collection.
+func TestZANSettingsNameTheEPCI(t *testing.T) {
+	e := &env{}
+	e.cfg.Metadata = "../../fixtures/metadata"
+	a, names := e.zanSettings(socle.DefaultCatalog(), slog.New(slog.DiscardHandler))
+	if a.Share != 0 || len(names) != 1 || names["243100633"] != "Communauté d'agglomération du Sicoval" {
+		t.Errorf("settings from the sample metadata: %+v %v", a, names)
+	}
+	e.cfg.Metadata = ""
+	if _, names := e.zanSettings(socle.DefaultCatalog(), slog.New(slog.DiscardHandler)); names != nil {
+		t.Errorf("no metadata, names %v", names)
 	}
 }

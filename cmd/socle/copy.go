@@ -110,8 +110,8 @@ func copyCmd(ctx context.Context, e *env, args []string) error {
 			r.Collection, r.Read, r.Inserted, r.Updated, r.Unchanged, r.BatchID)
 	}
 	if history != nil {
-		fmt.Fprintf(e.stdout, "history: %d batches (%d rejected records), %d updater changes, %d reverts added\n",
-			history.Result.Batches, history.Result.Rejects, history.Result.Changes, history.Result.Reverts)
+		fmt.Fprintf(e.stdout, "history: %d batches (%d rejected records), %d updater changes, %d reverts, %d Cerema consumption rows added\n",
+			history.Result.Batches, history.Result.Rejects, history.Result.Changes, history.Result.Reverts, history.Result.Consommation)
 	}
 	fmt.Fprintf(e.stdout, "copy to %s done in %s\n", redactTarget(target), time.Since(start).Round(time.Millisecond))
 	// The whole territory left this store: the audit says where to.

@@ -20,13 +20,14 @@ import (
 // when --migrate), else the GeoPackage file --data. A GeoPackage that did not
 // exist is created and, for serve, loaded with the sample territory.
 func (e *env) openStore(ctx context.Context, catalog *socle.Catalog, log *slog.Logger, seed bool) (socle.Store, error) {
-	allowance := e.zanAllowance(catalog, log)
+	allowance, epciNames := e.zanSettings(catalog, log)
 	if e.cfg.DatabaseURL != "" {
 		opts := postgis.Options{
 			MaxConns:         int32(e.cfg.MaxConns),
 			AcquireTimeout:   e.cfg.AcquireTimeout,
 			StatementTimeout: e.cfg.StatementTimeout,
 			Allowance:        allowance,
+			EPCINames:        epciNames,
 		}
 		if seed {
 			// Only serve reads from standbys: its caches follow the
@@ -53,6 +54,7 @@ func (e *env) openStore(ctx context.Context, catalog *socle.Catalog, log *slog.L
 		return nil, err
 	}
 	st.SetAllowance(allowance)
+	st.SetEPCINames(epciNames)
 	if fresh && seed {
 		log.Info("creating the embedded store with the sample territory", "file", e.cfg.Data)
 		im := &importer.Importer{Store: st, Catalog: catalog, Log: log, Actor: actor()}
@@ -69,23 +71,29 @@ func (e *env) openStore(ctx context.Context, catalog *socle.Catalog, log *slog.L
 	return st, nil
 }
 
-// zanAllowance is the territorialisation of the ZAN allowance the metadata
-// files set (zan_allowance in the artificialisation dataset), which the
-// stores apply when they recompute the communes' indicators; the law's
-// half when the files set none. Files that do not load leave the law's
-// half, with a warning: serve refuses them on its own.
-func (e *env) zanAllowance(catalog *socle.Catalog, log *slog.Logger) zan.Allowance {
+// zanSettings is what the metadata files say of the ZAN figures, which the
+// stores apply when they recompute them: the territorialisation of the
+// allowance (zan_allowance in the artificialisation dataset; the law's
+// half when the files set none), and the name of the intercommunality
+// when it publishes the data itself (the organisation of service.yaml, by
+// its SIREN). Files that do not load leave the law's half and no name,
+// with a warning: serve refuses them on its own.
+func (e *env) zanSettings(catalog *socle.Catalog, log *slog.Logger) (zan.Allowance, zan.EPCINames) {
 	if e.cfg.Metadata == "" {
-		return zan.Allowance{}
+		return zan.Allowance{}, nil
 	}
 	files, err := metadata.Load(os.DirFS(e.cfg.Metadata), catalog)
 	if err != nil {
 		log.Warn("metadata files not read: the ZAN allowance is the law's half", "err", err)
-		return zan.Allowance{}
+		return zan.Allowance{}, nil
+	}
+	var names zan.EPCINames
+	if o := files.Organisation; o.SIREN != "" && o.Name.FR != "" {
+		names = zan.EPCINames{o.SIREN: o.Name.FR}
 	}
 	a := files.ZANAllowance()
 	if a == nil {
-		return zan.Allowance{}
+		return zan.Allowance{}, names
 	}
-	return zan.Allowance{Share: a.Share, PerCommune: a.Communes}
+	return zan.Allowance{Share: a.Share, PerCommune: a.Communes}, names
 }

@@ -93,21 +93,39 @@ func (s *Store) ExportHistory(ctx context.Context) (*socle.History, error) {
 		h.Reverts = append(h.Reverts, r)
 	}
 	rows.Close()
-	return h, storeError(ctx, rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, storeError(ctx, err)
+	}
+	h.Consommation, err = ledger.ExportConsommation(ctx, ledger.SQLiteTx(tx, storeError))
+	return h, err
 }
 
 // ImportHistory adds the history of another store, in one transaction, as
 // the PostGIS store's ImportHistory does: batches already recorded are
-// left as they are, with their rejects; importing twice adds nothing.
+// left as they are, with their rejects and Cerema rows; importing twice
+// adds nothing. A Cerema file it adds sets the communes' ZAN indicators
+// again (their flux is the stored one: a copy brings it in the
+// artificialisation collection).
 func (s *Store) ImportHistory(ctx context.Context, h *socle.History) (socle.HistoryResult, error) {
 	var res socle.HistoryResult
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return res, storeError(ctx, err)
-	}
-	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	err := s.inTx(ctx, socle.Batch{}, func(im *batchWriter) error {
+		var err error
+		if res, err = importHistory(ctx, im.tx, h); err != nil || res.Consommation == 0 {
+			return err
+		}
+		_, current, err := ledger.CurrentConsommation(ctx, ledger.SQLiteTx(im.tx, storeError))
+		if err != nil {
+			return err
+		}
+		return im.derive(ctx, current, deriveIndicators)
+	})
+	return res, err
+}
+
+// importHistory writes h in tx (see ImportHistory), the figures left as
+// they are.
+func importHistory(ctx context.Context, tx *sql.Tx, h *socle.History) (socle.HistoryResult, error) {
+	var res socle.HistoryResult
 	jsonOr := func(b json.RawMessage) string {
 		if len(b) == 0 {
 			return "{}"
@@ -201,10 +219,12 @@ func (s *Store) ImportHistory(ctx context.Context, h *socle.History) (socle.Hist
 		}
 		res.Reverts += n
 	}
+	conn := ledger.SQLiteTx(tx, storeError)
 	if res.Changes > 0 {
-		if err := ledger.FloorAtHead(ctx, ledger.SQLiteTx(tx, storeError)); err != nil {
+		if err := ledger.FloorAtHead(ctx, conn); err != nil {
 			return res, err
 		}
 	}
-	return res, storeError(ctx, tx.Commit())
+	res.Consommation, err = ledger.ImportConsommation(ctx, conn, h.Consommation, added)
+	return res, err
 }

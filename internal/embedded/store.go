@@ -67,6 +67,9 @@ type Store struct {
 	// allowance is the share of the 2011–2021 reference each commune may
 	// consume 2021–2031 (SetAllowance).
 	allowance zan.Allowance
+	// epciNames name the intercommunality's row of the artificialisation
+	// collection (SetEPCINames).
+	epciNames zan.EPCINames
 }
 
 // SetAllowance sets the share of the 2011–2021 reference each commune may
@@ -76,6 +79,15 @@ func (s *Store) SetAllowance(a zan.Allowance) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	s.allowance = a
+}
+
+// SetEPCINames sets the names of intercommunalities by SIREN, which the
+// communes know only by SIREN; the next recomputation of the ZAN figures
+// names the EPCI's row of the artificialisation collection with them.
+func (s *Store) SetEPCINames(n zan.EPCINames) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	s.epciNames = n
 }
 
 // The embedded store keeps everything Socle keeps.

@@ -19,6 +19,7 @@ import (
 	"github.com/socle-geo/socle/internal/importer"
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/internal/storetest"
+	"github.com/socle-geo/socle/internal/zan"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -283,4 +284,18 @@ func TestZAN(t *testing.T) {
 func TestZANChanges(t *testing.T) {
 	s, _ := openTemp(t)
 	storetest.ZANChanges(t, s, socle.DefaultCatalog())
+}
+
+// TestZANIndicatorsOnly checks on the embedded store that a Cerema file's
+// recomputation (indicators only) is a full recomputation's.
+func TestZANIndicatorsOnly(t *testing.T) {
+	s, _ := openTemp(t)
+	storetest.ZANIndicatorsOnly(t, s, socle.DefaultCatalog())
+}
+
+// TestZANEPCIName: the EPCI's rows are named as SetEPCINames says.
+func TestZANEPCIName(t *testing.T) {
+	s, _ := openTemp(t)
+	s.SetEPCINames(zan.EPCINames{"200000001": "Communauté de communes de l’Aval"})
+	storetest.ZANEPCIName(t, s, socle.DefaultCatalog(), "Communauté de communes de l’Aval")
 }

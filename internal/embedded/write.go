@@ -244,7 +244,7 @@ func (im *batchWriter) run(ctx context.Context, t *table, rows socle.RowStream, 
 		}
 	}
 	if len(changes)+len(gone) > 0 && zan.Moves(c.ID, im.batch.WithDerived) {
-		if err := im.derive(ctx, im.batch.ID); err != nil {
+		if err := im.derive(ctx, im.batch.ID, deriveAll); err != nil {
 			return err
 		}
 	}
@@ -987,9 +987,24 @@ func Create(ctx context.Context, path string, catalog *socle.Catalog) (*Writer, 
 func (w *Writer) Close() error { return w.s.Close() }
 
 // ImportHistory adds another store's history to the file, as
-// Store.ImportHistory does.
+// Store.ImportHistory does, but for the recomputation of the ZAN
+// indicators a Cerema file calls for: the communes written carry the
+// indicators their source computed with that file, and a Writer, which
+// keeps no collection in memory, recomputes nothing.
 func (w *Writer) ImportHistory(ctx context.Context, h *socle.History) (socle.HistoryResult, error) {
-	return w.s.ImportHistory(ctx, h)
+	s := w.s
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return socle.HistoryResult{}, storeError(ctx, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	res, err := importHistory(ctx, tx, h)
+	if err != nil {
+		return res, err
+	}
+	return res, storeError(ctx, tx.Commit())
 }
 
 // Write writes the rows of collection c, which the file must not hold yet,
@@ -1105,12 +1120,12 @@ func (im *batchWriter) stream(ctx context.Context, t *table, rows iter.Seq2[socl
 		if _, err := im.bumpVersion(ctx, c.ID, st); err != nil {
 			return err
 		}
-		// A stream carries the communes' figures: they follow the land cover only.
-		if zan.Moves(c.ID, true) {
-			if err := im.streamDerive(ctx); err != nil {
-				return err
-			}
-		}
+		// No recomputation of the ZAN figures: a stream carries its
+		// source's, the communes' indicators with the communes and the flux
+		// in the artificialisation collection, written after the land
+		// cover. Recomputing them here would read every parcel into memory
+		// (what a Writer exists not to do) and write flux rows that the
+		// source's would then collide with.
 	}
 	if err := im.streamSequence(ctx, t); err != nil {
 		return err
@@ -1223,23 +1238,3 @@ func (r *rtreeFill) close() {
 // sqliteConstraint is SQLite's primary result code for a constraint
 // violation.
 const sqliteConstraint = 19
-
-// streamDerive recomputes the ZAN figures as an Import does (derive),
-// from the file rather than from snapshots: the land cover, the communes
-// and the flux rows are read whole (the overlay needs every parcel
-// anyway), the rest is the same derive batch, logged the same way.
-func (im *batchWriter) streamDerive(ctx context.Context) error {
-	for _, id := range []string{"land_cover", "communes", "artificialisation"} {
-		t, ok := im.s.tables[id]
-		if !ok {
-			return nil
-		}
-		l, err := loadLayer(ctx, im.tx, t)
-		if err != nil {
-			return err
-		}
-		im.base[id] = l
-		delete(im.next, id)
-	}
-	return im.derive(ctx, im.batch.ID)
-}

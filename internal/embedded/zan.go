@@ -29,9 +29,23 @@ type deriveWriter struct {
 	counts map[string]int
 }
 
+// deriveScope says what a recomputation redoes.
+type deriveScope int
+
+const (
+	// deriveAll: the flux and the indicators (the land cover or the
+	// communes changed).
+	deriveAll deriveScope = iota
+	// deriveIndicators: the communes' indicators only (only the Cerema
+	// file changed): the flux, which does not rest on it, is read back
+	// from the artificialisation collection (zan.StoredFluxes) rather than
+	// overlaid again — the same figures, without the overlay.
+	deriveIndicators
+)
+
 // derive recomputes the ZAN figures after batch source, in its
 // transaction, and writes and logs what changed under a derive batch.
-func (im *batchWriter) derive(ctx context.Context, source string) error {
+func (im *batchWriter) derive(ctx context.Context, source string, scope deriveScope) error {
 	artT, ok1 := im.s.tables["artificialisation"]
 	lcT, ok2 := im.s.tables["land_cover"]
 	coT, ok3 := im.s.tables["communes"]
@@ -44,13 +58,18 @@ func (im *batchWriter) derive(ctx context.Context, source string) error {
 		dw.close()
 		im.changes = append(im.changes, dw.changes...)
 	}()
-	communes := im.communes(coT)
-	results, err := im.fluxes(lcT, communes)
-	if err != nil {
-		return err
-	}
-	if err := dw.writeFlux(ctx, artT, coT, communes, results); err != nil {
-		return err
+	var results []*zan.Result
+	if scope == deriveIndicators {
+		results = im.storedFluxes(artT)
+	} else {
+		communes := im.communes(coT)
+		var err error
+		if results, err = im.fluxes(lcT, communes); err != nil {
+			return err
+		}
+		if err := dw.writeFlux(ctx, artT, coT, communes, results); err != nil {
+			return err
+		}
 	}
 	if err := dw.writeIndicators(ctx, lcT, coT, results); err != nil {
 		return err
@@ -135,6 +154,28 @@ func (im *batchWriter) fluxes(lcT *table, communes []zan.Commune) ([]*zan.Result
 	return out, nil
 }
 
+// storedFluxes reads the flux back from the artificialisation collection.
+func (im *batchWriter) storedFluxes(t *table) []*zan.Result {
+	col := func(f *feature, name string) any { return f.vals[t.byName[name]] }
+	var rows []zan.FluxRow
+	for _, f := range im.current("artificialisation").feats {
+		var r zan.FluxRow
+		r.Level, _ = col(f, "level").(string)
+		r.INSEE, _ = col(f, "insee").(string)
+		r.Name, _ = col(f, "nom").(string)
+		from, _ := col(f, "from_year").(int64)
+		to, _ := col(f, "to_year").(int64)
+		r.FromYear, r.ToYear = int(from), int(to)
+		r.ArtificialisedHa, _ = col(f, "artificialised_ha").(float64)
+		r.DeartificialisedHa, _ = col(f, "deartificialised_ha").(float64)
+		r.NetHa, _ = col(f, "net_ha").(float64)
+		r.Source, _ = col(f, "source").(string)
+		r.MatrixVersion, _ = col(f, "matrix_version").(string)
+		rows = append(rows, r)
+	}
+	return zan.StoredFluxes(rows)
+}
+
 // epci names the intercommunality the communes form: the SIREN most of
 // them give.
 func (im *batchWriter) epci(coT *table) zan.EPCI {
@@ -151,7 +192,7 @@ func (im *batchWriter) epci(coT *table) zan.EPCI {
 			e.Code = s
 		}
 	}
-	e.Name = zan.EPCIName(e.Code)
+	e.Name = zan.EPCIName(e.Code, im.s.epciNames)
 	return e
 }
 
@@ -372,7 +413,9 @@ func (s *Store) ImportConsommation(ctx context.Context, b socle.Batch, c *zan.Co
 		if err := im.finishCounts(ctx, res); err != nil {
 			return err
 		}
-		if err := im.derive(ctx, b.ID); err != nil {
+		// The flux does not rest on the Cerema file: only the indicators
+		// move.
+		if err := im.derive(ctx, b.ID, deriveIndicators); err != nil {
 			return err
 		}
 		if b.DryRun {
@@ -388,3 +431,11 @@ func (s *Store) ImportConsommation(ctx context.Context, b socle.Batch, c *zan.Co
 
 // errDryRun rolls back the transaction of a dry run.
 var errDryRun = errors.New("embedded: dry run")
+
+// RecomputeZAN recomputes every derived ZAN figure in full, in one
+// transaction, as the PostGIS store's RecomputeZAN does.
+func (s *Store) RecomputeZAN(ctx context.Context) error {
+	return s.inTx(ctx, socle.Batch{}, func(im *batchWriter) error {
+		return im.derive(ctx, zan.RecomputeSource, deriveAll)
+	})
+}

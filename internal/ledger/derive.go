@@ -61,6 +61,45 @@ func SaveConsommation(ctx context.Context, tx Conn, batch string, rows []zan.Con
 	return nil
 }
 
+// ExportConsommation reads every stored row of the Cerema files, by batch,
+// commune and year, for a copy of the territory's history.
+func ExportConsommation(ctx context.Context, tx Conn) ([]socle.HistoryConsommation, error) {
+	rows, err := tx.Query(ctx, `SELECT batch, insee, nom, year, m2 FROM consommation ORDER BY batch, insee, year`)
+	if err != nil {
+		return nil, tx.Err(ctx, err)
+	}
+	defer rows.Close()
+	var out []socle.HistoryConsommation
+	for rows.Next() {
+		var r socle.HistoryConsommation
+		var year int64
+		if err := rows.Scan(&r.Batch, &r.INSEE, &r.Name, &year, &r.M2); err != nil {
+			return nil, tx.Err(ctx, err)
+		}
+		r.Year = int(year)
+		out = append(out, r)
+	}
+	return out, tx.Err(ctx, rows.Err())
+}
+
+// ImportConsommation stores the rows of another store's Cerema files whose
+// batch is in added (the batches a history import recorded: a file already
+// here stays as it is), and returns how many it stored.
+func ImportConsommation(ctx context.Context, tx Conn, rows []socle.HistoryConsommation, added map[string]bool) (int, error) {
+	n := 0
+	for _, r := range rows {
+		if !added[r.Batch] {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO consommation (batch, insee, nom, year, m2) VALUES (?, ?, ?, ?, ?)`,
+			r.Batch, r.INSEE, r.Name, r.Year, r.M2); err != nil {
+			return n, tx.Err(ctx, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
 // CurrentConsommation returns the current Cerema file (the rows of the
 // latest import-consommation batch done and not reverted) and its batch;
 // nil and "" when none was loaded.
@@ -97,6 +136,13 @@ func CurrentConsommation(ctx context.Context, tx Conn) (*zan.Consommation, strin
 	}
 	c.Years = slices.Sorted(maps.Keys(years))
 	return c, batch, tx.Err(ctx, rows.Err())
+}
+
+// CurrentConsommation returns the current Cerema file (see the function
+// of that name), nil when none was loaded.
+func (l *Ledger) CurrentConsommation(ctx context.Context) (*zan.Consommation, error) {
+	c, _, err := CurrentConsommation(ctx, l.db)
+	return c, err
 }
 
 // ZANLineage says where the ZAN figures come from (see socle.ZANLineage):

@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -27,6 +29,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/zan"
 	"github.com/socle-geo/socle/ogc/crs"
 )
 
@@ -89,6 +92,7 @@ func Sync(ctx context.Context, st Store, cat *socle.Catalog, opt Options) ([]Res
 	}
 	var out []Result
 	var errs []error
+	communes := false
 	for _, c := range cols {
 		res, err := m.syncCollection(ctx, st, c)
 		if err != nil {
@@ -99,8 +103,143 @@ func Sync(ctx context.Context, st Store, cat *socle.Catalog, opt Options) ([]Res
 			continue
 		}
 		out = append(out, res)
+		communes = communes || c.ID == "communes"
+	}
+	if ref, ok := st.(Reference); ok && communes {
+		c, _ := cat.Collection("communes")
+		res, err := m.syncReference(ctx, ref, c)
+		if err != nil {
+			if ctx.Err() != nil {
+				return out, ctx.Err()
+			}
+			errs = append(errs, fmt.Errorf("the ZAN reference: %w", err))
+		} else if res != nil {
+			out = append(out, *res)
+		}
 	}
 	return out, errors.Join(errs...)
+}
+
+// Reference is what a store needs to take the remote's 2011–2021
+// reference consumption (the Cerema file, which sets the communes' ZAN
+// allowance): both stores have it.
+type Reference interface {
+	CurrentConsommation(ctx context.Context) (*zan.Consommation, error)
+	ImportConsommation(ctx context.Context, b socle.Batch, c *zan.Consommation) (zan.ConsommationResult, error)
+}
+
+// ReferenceCollection is the Collection of the Result of the ZAN
+// reference's sync.
+const ReferenceCollection = "consommation"
+
+// syncReference brings the remote's Cerema reference here. The remote
+// serves no Cerema file, but each commune whose indicators come from one
+// (zan_source "cerema") carries its consumption per year in
+// artificialised_ha_by_year, in hectares to 4 decimals: the file's square
+// metres, exactly. Without this, the land cover synced would be
+// recomputed here without the file, and the communes' allowance fall back
+// to the land-cover estimate. The remote's communes replace theirs in the
+// local file (with --territory, other territories' stay); when that
+// changes it, the result is loaded as a Cerema file of its own (a batch of
+// kind import-consommation, source the remote, revertible), which
+// recomputes the indicators. Nil when nothing changed.
+func (m *mirror) syncReference(ctx context.Context, st Reference, c *socle.Collection) (*Result, error) {
+	res := Result{Collection: ReferenceCollection, Mode: "reference"}
+	next := fmt.Sprintf("%s/collections/%s/items?limit=%d&properties=insee,nom,zan_source,artificialised_ha_by_year", m.base, url.PathEscape(c.ID), m.opt.PageSize)
+	remote := map[string]bool{}
+	var rows []zan.ConsommationRow
+	for next != "" {
+		var page struct {
+			Features []struct {
+				Properties struct {
+					INSEE  string             `json:"insee"`
+					Nom    string             `json:"nom"`
+					Source *string            `json:"zan_source"`
+					ByYear map[string]float64 `json:"artificialised_ha_by_year"`
+				} `json:"properties"`
+			} `json:"features"`
+			Links []struct {
+				Href string `json:"href"`
+				Rel  string `json:"rel"`
+			} `json:"links"`
+		}
+		n, err := m.getJSON(ctx, next, &page)
+		res.Bytes += n
+		if err != nil {
+			return nil, err
+		}
+		next = ""
+		for _, l := range page.Links {
+			if l.Rel == "next" {
+				next = l.Href
+			}
+		}
+		for _, f := range page.Features {
+			p := f.Properties
+			res.Entries++
+			remote[p.INSEE] = true
+			if p.Source == nil || *p.Source != zan.IndicatorsCerema {
+				continue
+			}
+			row := zan.ConsommationRow{INSEE: p.INSEE, Name: p.Nom, M2: map[int]float64{}}
+			for y, ha := range p.ByYear {
+				year, err := strconv.Atoi(y)
+				if err != nil {
+					return nil, fmt.Errorf("commune %s: artificialised_ha_by_year has a year %q", p.INSEE, y)
+				}
+				row.M2[year] = math.Round(ha * 10000)
+			}
+			rows = append(rows, row)
+		}
+	}
+	cur, err := st.CurrentConsommation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if cur != nil {
+		for _, r := range cur.Rows {
+			if !remote[r.INSEE] {
+				rows = append(rows, r)
+			}
+		}
+	}
+	slices.SortFunc(rows, func(a, b zan.ConsommationRow) int { return strings.Compare(a.INSEE, b.INSEE) })
+	if sameReference(rows, cur) {
+		return nil, nil
+	}
+	years := map[int]bool{}
+	for i := range rows {
+		rows[i].Line = i + 2
+		for y := range rows[i].M2 {
+			years[y] = true
+		}
+	}
+	file := &zan.Consommation{Rows: rows, Years: slices.Sorted(maps.Keys(years))}
+	b := socle.Batch{ID: socle.NewBatchID(socle.KindConsommation, time.Now()), Kind: socle.KindConsommation,
+		Source: m.base + " (the communes' artificialised_ha_by_year)", Actor: m.opt.Actor}
+	cr, err := st.ImportConsommation(ctx, b, file)
+	if err != nil {
+		return nil, err
+	}
+	res.BatchID, res.Read, res.Inserted, res.Rejected = cr.BatchID, cr.Read, cr.Stored, cr.Rejected+len(cr.Unknown)
+	return &res, nil
+}
+
+// sameReference says whether rows (by INSEE) are the file cur holds.
+func sameReference(rows []zan.ConsommationRow, cur *zan.Consommation) bool {
+	if cur == nil {
+		return len(rows) == 0
+	}
+	if len(rows) != len(cur.Rows) {
+		return false
+	}
+	for i, r := range rows {
+		c := cur.Rows[i]
+		if r.INSEE != c.INSEE || !maps.Equal(r.M2, c.M2) {
+			return false
+		}
+	}
+	return true
 }
 
 type mirror struct {

@@ -19,6 +19,7 @@ import (
 	"github.com/socle-geo/socle/internal/server"
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/internal/storetest"
+	"github.com/socle-geo/socle/internal/zan"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -138,6 +139,77 @@ func TestRefusals(t *testing.T) {
 		_, err := mirror.Sync(context.Background(), st, socle.DefaultCatalog(), tc.opt)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: %v, want %q", tc.opt, err, tc.want)
+		}
+	}
+}
+
+// TestReferenceFollows: the remote's Cerema reference reaches the copy. The
+// copy recomputes its ZAN figures from the land cover it synced, so without
+// the file its communes' allowance would fall back to the land-cover
+// estimate; the sync rebuilds the file from the communes' yearly figures,
+// loads it once (a second sync with nothing new loads nothing), and
+// follows a new file on the remote.
+func TestReferenceFollows(t *testing.T) {
+	ctx := context.Background()
+	rem, url := remote(t)
+	communes, _ := socle.DefaultCatalog().Collection("communes")
+	load := func(id, body string) {
+		t.Helper()
+		cons, err := zan.ReadConsommation(strings.NewReader("idcom;idcomtxt;naf11art12;naf12art13;naf13art14;naf14art15;naf15art16;naf16art17;naf17art18;naf18art19;naf19art20;naf20art21;naf21art22\n" + body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rem.ImportConsommation(ctx, socle.Batch{ID: id, Source: "cerema.csv", Actor: "test"}, cons); err != nil {
+			t.Fatal(err)
+		}
+	}
+	load("cerema-1", "31004;Auzeville-Tolosane;12345;23456;34567;45678;56789;67890;78901;89012;90123;11111;2222\n"+
+		"31025;Belberaud;1000;2000;3000;4000;5000;6000;7000;8000;9000;10000;500\n")
+	zanProps := func(s socle.FeatureReader) map[string]string {
+		t.Helper()
+		out := map[string]string{}
+		for id, p := range storetest.ZANFigures(t, s, communes) {
+			out[id] = fmt.Sprintf("%v %s %v %v %v", p["zan_source"], p["artificialised_ha_by_year"], p["artificialised_ha_2011_2021"], p["zan_budget_ha_2021_2031"], p["zan_budget_used_pct"])
+		}
+		return out
+	}
+	want := zanProps(rem)
+	if !strings.HasPrefix(want["31004"], "cerema ") || !strings.HasPrefix(want["31025"], "cerema ") {
+		t.Fatalf("the remote's figures: %v", want)
+	}
+	st := local(t)
+	res := syncOnce(t, st, mirror.Options{URL: url, PageSize: 1000})
+	ref, ok := res[mirror.ReferenceCollection]
+	if !ok || ref.Inserted != 2 || ref.BatchID == "" {
+		t.Fatalf("the reference's sync: %+v", res)
+	}
+	if got := zanProps(st); !maps.Equal(got, want) {
+		for id := range want {
+			if got[id] != want[id] {
+				t.Errorf("commune %s: %s, want %s", id, got[id], want[id])
+			}
+		}
+	}
+	if res := syncOnce(t, st, mirror.Options{URL: url, PageSize: 1000}); len(res) == 0 {
+		t.Fatal("no result")
+	} else if r, ok := res[mirror.ReferenceCollection]; ok {
+		t.Errorf("a sync with nothing new loaded the reference again: %+v", r)
+	}
+	// A new file on the remote: only 31025, other figures.
+	load("cerema-2", "31025;Belberaud;1100;2000;3000;4000;5000;6000;7000;8000;9000;10000;500\n")
+	want = zanProps(rem)
+	if strings.HasPrefix(want["31004"], "cerema ") {
+		t.Fatalf("the remote's 31004 after the second file: %s", want["31004"])
+	}
+	res = syncOnce(t, st, mirror.Options{URL: url, PageSize: 1000})
+	if r := res[mirror.ReferenceCollection]; r.Inserted != 1 {
+		t.Errorf("the new reference's sync: %+v", r)
+	}
+	if got := zanProps(st); !maps.Equal(got, want) {
+		for id := range want {
+			if got[id] != want[id] {
+				t.Errorf("after the second file, commune %s: %s, want %s", id, got[id], want[id])
+			}
 		}
 	}
 }

@@ -84,12 +84,19 @@ func (s *Store) ExportHistory(ctx context.Context) (*socle.History, error) {
 		h.Reverts = append(h.Reverts, r)
 	}
 	rows.Close()
-	return h, dbError(ctx, rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, dbError(ctx, err)
+	}
+	h.Consommation, err = ledger.ExportConsommation(ctx, ledger.PostgresTx(tx, dbError))
+	return h, err
 }
 
 // ImportHistory adds the history of another store, in one transaction:
 // batches already recorded (same id) are left as they are, with their
-// rejects; importing the same history twice adds nothing.
+// rejects and Cerema rows; importing the same history twice adds nothing.
+// A Cerema file it adds sets the communes' ZAN indicators again (their
+// flux is the stored one: a copy brings it in the artificialisation
+// collection).
 func (s *Store) ImportHistory(ctx context.Context, h *socle.History) (socle.HistoryResult, error) {
 	var res socle.HistoryResult
 	tx, err := s.beginBatch(ctx)
@@ -162,9 +169,35 @@ func (s *Store) ImportHistory(ctx context.Context, h *socle.History) (socle.Hist
 		}
 		*st.count = int(tag.RowsAffected())
 	}
+	conn := ledger.PostgresTx(tx, dbError)
 	if res.Changes > 0 {
-		if err := ledger.FloorAtHead(ctx, ledger.PostgresTx(tx, dbError)); err != nil {
+		if err := ledger.FloorAtHead(ctx, conn); err != nil {
 			return res, err
+		}
+	}
+	if len(h.Consommation) > 0 && res.Batches > 0 {
+		ids, err := collectFlux(ctx, tx, `SELECT id FROM hist_added`, func(r pgx.Rows) (string, error) {
+			var s string
+			return s, r.Scan(&s)
+		})
+		if err != nil {
+			return res, err
+		}
+		added := map[string]bool{}
+		for _, id := range ids {
+			added[id] = true
+		}
+		if res.Consommation, err = ledger.ImportConsommation(ctx, conn, h.Consommation, added); err != nil {
+			return res, err
+		}
+		if res.Consommation > 0 {
+			_, current, err := ledger.CurrentConsommation(ctx, conn)
+			if err != nil {
+				return res, err
+			}
+			if err := s.derive(ctx, tx, current, deriveIndicators); err != nil {
+				return res, err
+			}
 		}
 	}
 	return res, dbError(ctx, tx.Commit(ctx))

@@ -75,8 +75,12 @@ func (s *Store) Revert(ctx context.Context, batch, actor string) (socle.RevertRe
 	}
 	// The ZAN figures follow what the revert put back (a Cerema file
 	// reverted gives way to the one before it).
-	if kind == socle.KindConsommation || res.Collections["land_cover"]+res.Collections["communes"] > 0 {
-		if err := s.derive(ctx, tx, rb.ID); err != nil {
+	if moved := res.Collections["land_cover"]+res.Collections["communes"] > 0; moved || kind == socle.KindConsommation {
+		scope := deriveAll
+		if !moved {
+			scope = deriveIndicators
+		}
+		if err := s.derive(ctx, tx, rb.ID, scope); err != nil {
 			return res, err
 		}
 	}

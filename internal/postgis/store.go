@@ -45,6 +45,9 @@ type Options struct {
 	// Allowance is the share of the 2011–2021 reference each commune may
 	// consume 2021–2031 (the law's half unless a regional plan set another).
 	Allowance zan.Allowance
+	// EPCINames name the intercommunality's row of the artificialisation
+	// collection, which the communes know only by SIREN.
+	EPCINames zan.EPCINames
 	// ReadURLs are servers for reads (hot standbys of the primary): each a
 	// URL, possibly multi-host with target_session_attrs. None: every
 	// read goes to the primary.

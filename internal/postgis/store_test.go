@@ -22,6 +22,7 @@ import (
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/internal/storetest"
 	"github.com/socle-geo/socle/internal/testdb"
+	"github.com/socle-geo/socle/internal/zan"
 	"github.com/socle-geo/socle/ogc/crs"
 	"github.com/socle-geo/socle/ogc/tiles"
 )
@@ -602,4 +603,17 @@ func TestBoxPageForms(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestZANIndicatorsOnly checks on PostGIS that a Cerema file's
+// recomputation (indicators only) is a full recomputation's.
+func TestZANIndicatorsOnly(t *testing.T) {
+	s := open(t, Options{})
+	storetest.ZANIndicatorsOnly(t, s, socle.DefaultCatalog())
+}
+
+// TestZANEPCIName: the EPCI's rows are named as Options.EPCINames say.
+func TestZANEPCIName(t *testing.T) {
+	s := open(t, Options{EPCINames: zan.EPCINames{"200000001": "Communauté de communes de l’Aval"}})
+	storetest.ZANEPCIName(t, s, socle.DefaultCatalog(), "Communauté de communes de l’Aval")
 }

@@ -174,7 +174,7 @@ func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, 
 			return res, err
 		}
 		if zan.Moves(c.ID, b.WithDerived) {
-			if err := s.derive(ctx, tx, b.ID); err != nil {
+			if err := s.derive(ctx, tx, b.ID, deriveAll); err != nil {
 				return res, err
 			}
 		}

@@ -34,19 +34,40 @@ type deriver struct {
 	counts map[string]int
 }
 
+// deriveScope says what a recomputation redoes.
+type deriveScope int
+
+const (
+	// deriveAll: the flux and the indicators (the land cover or the
+	// communes changed).
+	deriveAll deriveScope = iota
+	// deriveIndicators: the communes' indicators only (only the Cerema
+	// file changed): the flux, which does not rest on it, is read back
+	// from the artificialisation collection (zan.StoredFluxes) rather than
+	// overlaid again — the same figures, at the cost of a read.
+	deriveIndicators
+)
+
 // derive recomputes the ZAN figures after batch source, in its
 // transaction, and writes and logs what changed under a derive batch.
-func (s *Store) derive(ctx context.Context, tx pgx.Tx, source string) error {
+func (s *Store) derive(ctx context.Context, tx pgx.Tx, source string, scope deriveScope) error {
 	if _, ok := s.catalog.Collection("artificialisation"); !ok {
 		return nil
 	}
 	d := &deriver{s: s, tx: tx, conn: ledger.PostgresTx(tx, dbError), source: source, counts: map[string]int{}}
-	results, err := d.fluxes(ctx)
-	if err != nil {
-		return err
-	}
-	if err := d.writeFlux(ctx, results); err != nil {
-		return err
+	var results []*zan.Result
+	var err error
+	if scope == deriveIndicators {
+		if results, err = d.storedFluxes(ctx); err != nil {
+			return err
+		}
+	} else {
+		if results, err = d.fluxes(ctx); err != nil {
+			return err
+		}
+		if err := d.writeFlux(ctx, results); err != nil {
+			return err
+		}
 	}
 	if err := d.writeIndicators(ctx, results); err != nil {
 		return err
@@ -115,6 +136,27 @@ func (d *deriver) fluxes(ctx context.Context) ([]*zan.Result, error) {
 	return out, nil
 }
 
+// storedFluxes reads the flux back from the artificialisation collection.
+func (d *deriver) storedFluxes(ctx context.Context) ([]*zan.Result, error) {
+	rows, err := collectFlux(ctx, d.tx, `SELECT insee, nom, level, from_year::int, to_year::int, artificialised_ha, deartificialised_ha, net_ha,
+		source, matrix_version FROM artificialisation WHERE level = 'commune'`, func(r pgx.Rows) (zan.FluxRow, error) {
+		var f zan.FluxRow
+		var src, mv *string
+		err := r.Scan(&f.INSEE, &f.Name, &f.Level, &f.FromYear, &f.ToYear, &f.ArtificialisedHa, &f.DeartificialisedHa, &f.NetHa, &src, &mv)
+		if src != nil {
+			f.Source = *src
+		}
+		if mv != nil {
+			f.MatrixVersion = *mv
+		}
+		return f, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return zan.StoredFluxes(rows), nil
+}
+
 // epci names the intercommunality the communes form: the SIREN most of
 // them give.
 func (d *deriver) epci(ctx context.Context) (zan.EPCI, error) {
@@ -123,7 +165,7 @@ func (d *deriver) epci(ctx context.Context) (zan.EPCI, error) {
 	if err != nil && err != pgx.ErrNoRows {
 		return e, dbError(ctx, err)
 	}
-	e.Name = zan.EPCIName(e.Code)
+	e.Name = zan.EPCIName(e.Code, d.s.opts.EPCINames)
 	return e, nil
 }
 
@@ -367,11 +409,30 @@ func (s *Store) ImportConsommation(ctx context.Context, b socle.Batch, c *zan.Co
 	if err := finishBatch(ctx, tx, b.ID, res); err != nil {
 		return res, err
 	}
-	if err := s.derive(ctx, tx, b.ID); err != nil {
+	// The flux does not rest on the Cerema file: only the indicators move.
+	if err := s.derive(ctx, tx, b.ID, deriveIndicators); err != nil {
 		return res, err
 	}
 	if b.DryRun {
 		return res, nil // rolled back
 	}
 	return res, dbError(ctx, tx.Commit(ctx))
+}
+
+// RecomputeZAN recomputes every derived ZAN figure in full — the flux of
+// each pair of millésimes, its rows, the communes' indicators — in one
+// transaction, as a land-cover batch does, and writes what changed under a
+// derive batch whose source is zan.RecomputeSource. Nothing changes when the
+// figures are current; after an upgrade that changed the matrix, or to
+// check that they are, it is the way to bring them back to the data.
+func (s *Store) RecomputeZAN(ctx context.Context) error {
+	tx, err := s.beginBatch(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+	if err := s.derive(ctx, tx, zan.RecomputeSource, deriveAll); err != nil {
+		return err
+	}
+	return dbError(ctx, tx.Commit(ctx))
 }

@@ -10,12 +10,24 @@ import (
 // to a feature, with what it replaced), and the reverts. A copy between
 // stores carries it, so that the metadata lineage, `socle revert` and the
 // change feed survive the move. Deposited files (which hold personal data)
-// and credentials are not part of it.
+// and credentials are not part of it. The Cerema files a territory loaded
+// (its 2011–2021 reference consumption, which sets the communes' ZAN
+// allowance) are kept under their batches, so they travel with them.
 type History struct {
-	Batches []HistoryBatch
-	Rejects []HistoryReject
-	Changes []FeatureChange
-	Reverts []HistoryRevert
+	Batches      []HistoryBatch
+	Rejects      []HistoryReject
+	Changes      []FeatureChange
+	Reverts      []HistoryRevert
+	Consommation []HistoryConsommation
+}
+
+// HistoryConsommation is one row of a Cerema NAF-consumption file as a
+// store keeps it: the NAF space a commune consumed in a year, in m², under
+// the batch that loaded the file.
+type HistoryConsommation struct {
+	Batch, INSEE, Name string
+	Year               int
+	M2                 float64
 }
 
 // HistoryBatch is one row of batches, its counts as stored.
@@ -66,4 +78,6 @@ type HistoryRevert struct {
 // HistoryResult counts what an import of history added.
 type HistoryResult struct {
 	Batches, Rejects, Changes, Reverts int
+	// Consommation counts the rows of Cerema files added (commune-years).
+	Consommation int
 }

@@ -3,7 +3,9 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,12 +13,15 @@ import (
 
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/internal/zan"
+	"github.com/socle-geo/socle/internal/zan/zantest"
 )
 
 // ZANStore is what the ZAN suite needs of a store.
 type ZANStore interface {
 	FeedStore
 	ImportConsommation(ctx context.Context, b socle.Batch, c *zan.Consommation) (zan.ConsommationResult, error)
+	// RecomputeZAN recomputes every derived figure in full.
+	RecomputeZAN(ctx context.Context) error
 }
 
 // The hand-made territory of the suite, in Lambert-93 metres: two square
@@ -239,6 +244,113 @@ func ZAN(t *testing.T, s ZANStore, cat *socle.Catalog) {
 	// the derived writes in between do not hold it back.
 	if _, err := s.Revert(ctx, "test-zan-02", "test"); err != nil {
 		t.Errorf("revert of the first millésime: %v", err)
+	}
+}
+
+// ZANIndicatorsOnly checks, on an empty store, that what a Cerema file
+// and its revert recompute — the communes' indicators alone, from the flux
+// as stored — is what a full recomputation gives: after each, RecomputeZAN
+// changes nothing. The territory is generated (fractional hectares, spread
+// over three years) and the file covers only some communes, so that the
+// others' indicators come from the flux.
+func ZANIndicatorsOnly(t *testing.T, s ZANStore, cat *socle.Catalog) {
+	ctx := context.Background()
+	communes, _ := cat.Collection("communes")
+	landCover, _ := cat.Collection("land_cover")
+	art, _ := cat.Collection("artificialisation")
+	tr := zantest.Generate(zantest.Config{Parcels: 1500, Communes: 6, Change: 0.05, Seed: 23})
+	coRows, lcRows := ZANTerritory(tr.Communes, tr.Parcels)
+	n := 0
+	imp := func(c *socle.Collection, rs []socle.Row) {
+		t.Helper()
+		n++
+		if _, err := s.Import(ctx, socle.Batch{ID: fmt.Sprintf("test-zanind-%02d", n), Kind: "import-layer", Actor: "test"}, c, socle.RowsOf(rs, nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	imp(communes, coRows)
+	for _, y := range slices.Sorted(maps.Keys(lcRows)) {
+		imp(landCover, lcRows[y])
+	}
+	// Nothing to do right after the land cover's own recomputation.
+	unchanged := func(when string) {
+		t.Helper()
+		artMark, comMark := latest(t, s, art), latest(t, s, communes)
+		if err := s.RecomputeZAN(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if e, _ := ReadFeed(t, s, art, artMark, 100, false); len(e) != 0 {
+			t.Errorf("%s: a full recomputation changed %d flux rows, first %+v", when, len(e), e[0])
+		}
+		if e, _ := ReadFeed(t, s, communes, comMark, 100, false); len(e) != 0 {
+			t.Errorf("%s: a full recomputation changed the indicators of %d communes, first %s: %v", when, len(e), e[0].FeatureID,
+				value(communes, e[0].Record, "artificialised_ha_by_year"))
+		}
+	}
+	unchanged("after the land cover")
+	codes := make([]string, 0, len(tr.Communes))
+	for _, c := range tr.Communes {
+		codes = append(codes, c.INSEE)
+	}
+	slices.Sort(codes)
+	var csv strings.Builder
+	csv.WriteString("idcom;idcomtxt;naf11art12;naf12art13;naf13art14;naf14art15;naf15art16;naf16art17;naf17art18;naf18art19;naf19art20;naf20art21;naf21art22\n")
+	for i, c := range codes[:len(codes)/2] {
+		fmt.Fprintf(&csv, "%s;C%d;1234;2345;3456;4567;5678;6789;7890;8901;9012;10123;%d\n", c, i, 1111*(i+1))
+	}
+	cons, err := zan.ReadConsommation(strings.NewReader(csv.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb := socle.Batch{ID: "test-zanind-cerema", Source: "cerema.csv", Actor: "test"}
+	if _, err := s.ImportConsommation(ctx, cb, cons); err != nil {
+		t.Fatal(err)
+	}
+	ind := communeIndicators(t, s, communes)
+	fromFlux := 0
+	for _, c := range codes {
+		switch src := ind[c]["zan_source"]; src {
+		case zan.IndicatorsCerema:
+		case zan.IndicatorsMillesimes:
+			if f, _ := ind[c]["artificialised_ha_2011_2021"].(float64); f > 0 {
+				fromFlux++
+			}
+		default:
+			t.Errorf("commune %s: zan_source %v", c, src)
+		}
+	}
+	if fromFlux == 0 {
+		t.Fatalf("no commune's indicators come from the flux: %v", ind)
+	}
+	unchanged("after the Cerema file")
+	if _, err := s.Revert(ctx, cb.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	unchanged("after the Cerema file's revert")
+}
+
+// ZANEPCIName checks, on an empty store told that SIREN 200000001 is
+// named name, that the EPCI's rows of the artificialisation collection
+// carry that name (the communes give only the SIREN).
+func ZANEPCIName(t *testing.T, s ZANStore, cat *socle.Catalog, name string) {
+	ctx := context.Background()
+	communes, _ := cat.Collection("communes")
+	landCover, _ := cat.Collection("land_cover")
+	art, _ := cat.Collection("artificialisation")
+	for i, step := range []struct {
+		c    *socle.Collection
+		rows []socle.Row
+	}{{communes, ZANCommunes()}, {landCover, ZANMillesime(2016)}, {landCover, ZANMillesime(2019)}} {
+		if _, err := s.Import(ctx, socle.Batch{ID: fmt.Sprintf("test-zanname-%d", i), Kind: "import-layer", Actor: "test"}, step.c, socle.RowsOf(step.rows, nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := ZANFigures(t, s, art)
+	if r := got["200000001-2016-2019"]; r["nom"] != name || r["level"] != zan.LevelEPCI {
+		t.Errorf("the EPCI's row: %v, want nom %q", r, name)
+	}
+	if r := got["31001-2016-2019"]; r["nom"] != "Aval" {
+		t.Errorf("a commune's row: %v", r)
 	}
 }
 

@@ -43,9 +43,17 @@ type EPCI struct {
 	Name string
 }
 
-// EPCIName is the name of the EPCI's row when the store knows only its
-// SIREN.
-func EPCIName(siren string) string {
+// EPCINames are names of intercommunalities by SIREN, as the territory's
+// metadata give them (its publisher, when it is the EPCI itself): the
+// communes carry only their EPCI's SIREN.
+type EPCINames map[string]string
+
+// EPCIName is the name of the EPCI's row: the one names give its SIREN,
+// else "Intercommunalité" and the SIREN.
+func EPCIName(siren string, names EPCINames) string {
+	if n := names[siren]; n != "" && siren != "" {
+		return n
+	}
 	if siren == "" || siren == LevelEPCI {
 		return "Intercommunalité"
 	}
@@ -261,8 +269,12 @@ func CommuneIndicators(in IndicatorInputs) map[string]Indicators {
 				m = map[int]float64{}
 				spread[f.INSEE] = m
 			}
+			// The hectares as the artificialisation collection stores
+			// them, so that indicators recomputed from its rows
+			// (StoredFluxes) are those of a full recomputation.
+			ha := Round(f.ArtificialisedHa, 4)
 			for y := r.FromYear; y < r.ToYear; y++ {
-				m[y] += f.ArtificialisedHa / float64(years)
+				m[y] += ha / float64(years)
 			}
 			if spreadSource[f.INSEE] != SourceMillesimes {
 				spreadSource[f.INSEE] = r.Source
@@ -314,6 +326,42 @@ func indicators(byYear map[int]float64, source string, share float64) Indicators
 	}
 	return ind
 }
+
+// StoredFluxes rebuilds, from the communes' rows of the artificialisation
+// collection as stored (level commune; the EPCI's are ignored), what
+// CommuneIndicators needs of the flux: each period's artificialised
+// hectares per commune and its source. A store uses it when only the
+// Cerema file changed: the flux does not rest on it, and reading it back
+// costs nothing where recomputing it overlays every parcel.
+func StoredFluxes(rows []FluxRow) []*Result {
+	type period struct{ from, to int }
+	by := map[period]*Result{}
+	for _, r := range rows {
+		if r.Level != LevelCommune {
+			continue
+		}
+		p := period{r.FromYear, r.ToYear}
+		res := by[p]
+		if res == nil {
+			res = &Result{FromYear: r.FromYear, ToYear: r.ToYear, Source: r.Source, MatrixVersion: r.MatrixVersion}
+			by[p] = res
+		}
+		res.Communes = append(res.Communes, Flux{INSEE: r.INSEE, Name: r.Name, FromYear: r.FromYear, ToYear: r.ToYear,
+			ArtificialisedHa: r.ArtificialisedHa, DeartificialisedHa: r.DeartificialisedHa, NetHa: r.NetHa})
+	}
+	out := slices.Collect(maps.Values(by))
+	slices.SortFunc(out, func(a, b *Result) int {
+		return cmp.Or(cmp.Compare(a.FromYear, b.FromYear), cmp.Compare(a.ToYear, b.ToYear))
+	})
+	for _, r := range out {
+		slices.SortFunc(r.Communes, func(a, b Flux) int { return cmp.Compare(a.INSEE, b.INSEE) })
+	}
+	return out
+}
+
+// RecomputeSource is the source of the derive batch of a recomputation
+// asked for itself (the stores' RecomputeZAN), which follows no batch.
+const RecomputeSource = "recompute"
 
 // Moves says whether a batch written to collection makes the ZAN figures
 // (the artificialisation flux and the communes' indicators) move, so that
