@@ -84,7 +84,7 @@ func copyCmd(ctx context.Context, e *env, args []string) error {
 				return errors.New("the target is the source")
 			}
 			// An existing GeoPackage is updated in place, feature by key.
-			dst, err := embedded.Open(ctx, target, catalog)
+			dst, err := embedded.OpenLazy(ctx, target, catalog)
 			if err != nil {
 				return err
 			}

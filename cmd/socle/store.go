@@ -49,7 +49,14 @@ func (e *env) openStore(ctx context.Context, catalog *socle.Catalog, log *slog.L
 	}
 	_, statErr := os.Stat(e.cfg.Data)
 	fresh := errors.Is(statErr, fs.ErrNotExist)
-	st, err := embedded.Open(ctx, e.cfg.Data, catalog)
+	// Only serve reads everything at once; a command reads a collection
+	// when it needs it, and a small import or sync only the features its
+	// rows touch.
+	open := embedded.OpenLazy
+	if seed {
+		open = embedded.Open
+	}
+	st, err := open(ctx, e.cfg.Data, catalog)
 	if err != nil {
 		return nil, err
 	}

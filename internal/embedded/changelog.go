@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/socle-geo/socle/internal/ledger"
@@ -160,7 +161,11 @@ func (im *batchWriter) remove(ctx context.Context, t *table, gone []*feature) (i
 		changes[i] = change{f: f}
 	}
 	im.next[t.c.ID] = im.current(t.c.ID).without(gone)
-	if err := im.writeExtent(ctx, t.c.ID); err != nil {
+	removed := make([]orb.Bound, len(gone))
+	for i, f := range gone {
+		removed[i] = f.bound
+	}
+	if err := im.writeExtent(ctx, t.c.ID, removed, nil); err != nil {
 		return 0, err
 	}
 	return len(gone), im.notifyChange(ctx, t.c.ID, changedAreas(changes))
@@ -369,7 +374,7 @@ func (im *batchWriter) revertCollection(ctx context.Context, t *table, plan []le
 			return 0, err
 		}
 		im.next[t.c.ID] = n
-		if err := im.writeExtent(ctx, t.c.ID); err != nil {
+		if err := im.writeExtent(ctx, t.c.ID, nil, nil); err != nil {
 			return 0, err
 		}
 		if err := im.notifyChange(ctx, t.c.ID, changedAreas(back)); err != nil {

@@ -12,7 +12,7 @@ import (
 // changes: a feature seen in its new state has its change seen too.
 func (s *Store) Changes(ctx context.Context, q *socle.ChangesQuery, fn func(*socle.ChangeEntry) error) (socle.ChangesPage, error) {
 	current := func(ctx context.Context, ids []string, props []socle.Property) (map[string]*socle.Record, error) {
-		l, err := s.layer(q.Collection)
+		l, err := s.layer(ctx, q.Collection)
 		if err != nil {
 			return nil, err
 		}

@@ -133,7 +133,7 @@ func firstN(fs []*feature, n int, cmp func(a, b *feature) int) []*feature {
 // page returns the features of q's page, in q's order, and the page's
 // links and counts.
 func (s *Store) page(ctx context.Context, q *socle.ItemsQuery) (*layer, []*feature, socle.Page, error) {
-	l, err := s.layer(q.Collection)
+	l, err := s.layer(ctx, q.Collection)
 	if err != nil {
 		return nil, nil, socle.Page{}, err
 	}
@@ -256,8 +256,8 @@ func (s *Store) Records(ctx context.Context, q *socle.ItemsQuery, fn func(*socle
 }
 
 // find returns the feature fq names, or ENOTFOUND.
-func (s *Store) find(fq *socle.FeatureQuery) (*layer, *feature, error) {
-	l, err := s.layer(fq.Collection)
+func (s *Store) find(ctx context.Context, fq *socle.FeatureQuery) (*layer, *feature, error) {
+	l, err := s.layer(ctx, fq.Collection)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -274,7 +274,7 @@ func (s *Store) find(fq *socle.FeatureQuery) (*layer, *feature, error) {
 
 // Feature returns one feature by id, or ENOTFOUND.
 func (s *Store) Feature(ctx context.Context, fq *socle.FeatureQuery) (*socle.Feature, error) {
-	l, f, err := s.find(fq)
+	l, f, err := s.find(ctx, fq)
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +291,7 @@ func (s *Store) Feature(ctx context.Context, fq *socle.FeatureQuery) (*socle.Fea
 
 // FeatureRecord returns one feature by id as Go values, or ENOTFOUND.
 func (s *Store) FeatureRecord(ctx context.Context, fq *socle.FeatureQuery) (*socle.Record, error) {
-	l, f, err := s.find(fq)
+	l, f, err := s.find(ctx, fq)
 	if err != nil {
 		return nil, err
 	}

@@ -41,6 +41,10 @@ type layer struct {
 	sum   socle.Summary
 	// eq holds an equality index per column, built on first use.
 	eq []equalIndex
+	// partial: the layer holds only the stored features a batch looked up
+	// (see lookUp); it is never published, and what needs every feature
+	// (the extent, the sequence) is read from the file instead.
+	partial bool
 }
 
 // layerState is the collection's row of layer_state.
@@ -82,7 +86,7 @@ func newLayer(t *table, feats []*feature, st layerState) (*layer, error) {
 // those of the same id, and the others added. l is left untouched; the
 // R-tree is copied on write.
 func (l *layer) withChanges(changed []*feature, st layerState) (*layer, error) {
-	n := &layer{t: l.t, feats: slices.Clone(l.feats), tree: l.tree.Copy(), state: st, eq: make([]equalIndex, len(l.t.cols))}
+	n := &layer{t: l.t, feats: slices.Clone(l.feats), tree: l.tree.Copy(), state: st, eq: make([]equalIndex, len(l.t.cols)), partial: l.partial}
 	var added []*feature
 	for _, f := range changed {
 		i, ok := slices.BinarySearchFunc(n.feats, f.id, func(g *feature, id any) int { return compareIDs(g.id, id) })
@@ -105,7 +109,7 @@ func (l *layer) withChanges(changed []*feature, st layerState) (*layer, error) {
 // without returns a new layer: l less the features gone (features of l).
 func (l *layer) without(gone []*feature) *layer {
 	drop := make(map[*feature]bool, len(gone))
-	n := &layer{t: l.t, tree: l.tree.Copy(), state: l.state, sum: l.sum, eq: make([]equalIndex, len(l.t.cols))}
+	n := &layer{t: l.t, tree: l.tree.Copy(), state: l.state, sum: l.sum, eq: make([]equalIndex, len(l.t.cols)), partial: l.partial}
 	for _, f := range gone {
 		drop[f] = true
 		n.tree.Delete(f.bound.Min, f.bound.Max, f)
@@ -160,6 +164,11 @@ func (l *layer) summarise() error {
 // properties in catalog order. Dates and times are read as text, as they are
 // stored, rather than as the driver's guess at a time.
 func (t *table) selectSQL() string {
+	return t.selectFrom() + " ORDER BY " + quote(t.idCol)
+}
+
+// selectFrom is selectSQL without its order, for a WHERE to follow.
+func (t *table) selectFrom() string {
 	cols := []string{quote(t.idCol), "geom"}
 	for _, c := range t.cols {
 		if c.kind == kDate || c.kind == kTime {
@@ -168,7 +177,7 @@ func (t *table) selectSQL() string {
 			cols = append(cols, quote(c.name))
 		}
 	}
-	return "SELECT " + strings.Join(cols, ", ") + " FROM " + quote(t.c.ID) + " ORDER BY " + quote(t.idCol)
+	return "SELECT " + strings.Join(cols, ", ") + " FROM " + quote(t.c.ID)
 }
 
 // interner shares the bytes of repeated strings (commune names, street
@@ -197,6 +206,16 @@ func loadLayer(ctx context.Context, q interface {
 		return nil, fmt.Errorf("embedded: read %s: %w", t.c.ID, err)
 	}
 	defer rows.Close()
+	feats, err := t.scan(rows, nil)
+	if err != nil {
+		return nil, err
+	}
+	return newLayer(t, feats, st)
+}
+
+// scan reads the rows of a selectFrom query as features, appended to
+// feats.
+func (t *table) scan(rows *sql.Rows, feats []*feature) ([]*feature, error) {
 	n := len(t.cols)
 	raw := make([]any, n+2)
 	dest := make([]any, n+2)
@@ -207,7 +226,6 @@ func loadLayer(ctx context.Context, q interface {
 	for i := range interners {
 		interners[i] = interner{}
 	}
-	var feats []*feature
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("embedded: read %s: %w", t.c.ID, err)
@@ -222,6 +240,7 @@ func loadLayer(ctx context.Context, q interface {
 			return nil, fmt.Errorf("embedded: %s: unexpected id %v", t.c.ID, raw[0])
 		}
 		blob, _ := raw[1].([]byte)
+		var err error
 		if f.geom, err = decodeBlob(blob); err != nil {
 			return nil, fmt.Errorf("embedded: %s %v: geometry: %w", t.c.ID, f.id, err)
 		}
@@ -236,7 +255,7 @@ func loadLayer(ctx context.Context, q interface {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("embedded: read %s: %w", t.c.ID, err)
 	}
-	return newLayer(t, feats, st)
+	return feats, nil
 }
 
 func readState(ctx context.Context, q interface {

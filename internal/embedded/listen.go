@@ -136,6 +136,9 @@ func (s *Store) reloadChanged(ctx context.Context) error {
 	for _, id := range stale {
 		p := s.layers[id]
 		old := p.Load()
+		if old == nil {
+			continue // not read yet: it will be read as it is
+		}
 		st, err := readState(ctx, tx, id)
 		if err != nil {
 			return err
@@ -177,7 +180,11 @@ func (s *Store) staleCollections(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		if st := p.Load().state; st.version != version || !st.updatedAt.Equal(t) {
+		l := p.Load()
+		if l == nil {
+			continue // not read yet (OpenLazy)
+		}
+		if st := l.state; st.version != version || !st.updatedAt.Equal(t) {
 			stale = append(stale, id)
 		}
 	}

@@ -70,6 +70,13 @@ type Store struct {
 	// epciNames name the intercommunality's row of the artificialisation
 	// collection (SetEPCINames).
 	epciNames zan.EPCINames
+
+	// lazy: the collections are read into memory when first needed, not
+	// at Open (OpenLazy); a layer not yet read is a nil snapshot.
+	lazy bool
+	// loadMu serialises reading a collection not read yet with the
+	// publishing of batches (layer, publish).
+	loadMu sync.Mutex
 }
 
 // SetAllowance sets the share of the 2011–2021 reference each commune may
@@ -96,6 +103,21 @@ var _ socle.Store = (*Store)(nil)
 // Open opens the GeoPackage at path, creating it (with its schema) when it
 // is missing, and loads every collection of the catalog into memory.
 func Open(ctx context.Context, path string, catalog *socle.Catalog) (*Store, error) {
+	return open(ctx, path, catalog, false)
+}
+
+// OpenLazy opens the GeoPackage at path as Open does, but reads each
+// collection into memory only when something first needs it: for commands
+// that mostly write (import, sync, revert, copy), which then read only
+// what their batches touch. A small Import of a collection not yet read
+// (see Store.Import) looks up the stored features its rows may match in
+// the file rather than reading the collection whole; everything else — the
+// rules, the change log, the answers — is that of a Store opened by Open.
+func OpenLazy(ctx context.Context, path string, catalog *socle.Catalog) (*Store, error) {
+	return open(ctx, path, catalog, true)
+}
+
+func open(ctx context.Context, path string, catalog *socle.Catalog, lazy bool) (*Store, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("embedded: %s is a directory", path)
 	}
@@ -103,7 +125,7 @@ func Open(ctx context.Context, path string, catalog *socle.Catalog) (*Store, err
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, path: path, catalog: catalog, tables: map[string]*table{}, layers: map[string]*atomic.Pointer[layer]{}, now: time.Now}
+	s := &Store{db: db, path: path, catalog: catalog, tables: map[string]*table{}, layers: map[string]*atomic.Pointer[layer]{}, now: time.Now, lazy: lazy}
 	s.Ledger = ledger.New(ledger.SQLite(db, &s.writeMu, storeError))
 	s.Ledger.Now = func() time.Time { return s.now() }
 	var tables []*table
@@ -136,6 +158,9 @@ func Open(ctx context.Context, path string, catalog *socle.Catalog) (*Store, err
 	if err := ensureSecurity(ctx, db); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if lazy {
+		return s, nil
 	}
 	// Collections load in parallel, each through a connection of its own.
 	g, gctx := errgroup.WithContext(ctx)
@@ -188,8 +213,9 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// layer returns the current snapshot of a collection.
-func (s *Store) layer(c *socle.Collection) (*layer, error) {
+// layer returns the current snapshot of a collection, read from the file
+// first when the store is lazy and nothing has read it yet.
+func (s *Store) layer(ctx context.Context, c *socle.Collection) (*layer, error) {
 	if c == nil {
 		return nil, socle.Errorf(socle.ENOTFOUND, "no collection")
 	}
@@ -197,12 +223,29 @@ func (s *Store) layer(c *socle.Collection) (*layer, error) {
 	if !ok {
 		return nil, socle.Errorf(socle.ENOTFOUND, "no collection %s", c.ID)
 	}
-	return p.Load(), nil
+	if l := p.Load(); l != nil {
+		return l, nil
+	}
+	// Under loadMu, which a batch's publish takes too: a batch that
+	// commits while the collection is read then replaces what was read,
+	// or, when it kept no snapshot of it, drops it (see publish). Not
+	// writeMu: the ledger holds it while it asks for features.
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
+	if l := p.Load(); l != nil {
+		return l, nil
+	}
+	l, err := loadLayer(ctx, s.db, s.tables[c.ID])
+	if err != nil {
+		return nil, err
+	}
+	p.Store(l)
+	return l, nil
 }
 
 // Summary returns a collection's count, extents and version.
 func (s *Store) Summary(ctx context.Context, c *socle.Collection) (socle.Summary, error) {
-	l, err := s.layer(c)
+	l, err := s.layer(ctx, c)
 	if err != nil {
 		return socle.Summary{}, err
 	}

@@ -53,7 +53,7 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 				return nil, &socle.Error{Code: socle.EINVALID, Message: "a value in the request is out of range or malformed", Err: err}
 			}
 		}
-		l, err := s.layer(c)
+		l, err := s.layer(ctx, c)
 		if err != nil {
 			return nil, err
 		}

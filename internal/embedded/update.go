@@ -119,11 +119,14 @@ func (s *Store) updaterTable(id string) (*table, error) {
 // RoadReports streams the stored reports snapped to a segment, from the
 // current snapshot.
 func (s *Store) RoadReports(ctx context.Context, fn func(socle.StoredReport) error) error {
-	p, ok := s.layers["road_reports"]
-	if !ok {
+	c, ok := s.catalog.Collection("road_reports")
+	if _, held := s.layers["road_reports"]; !ok || !held {
 		return nil
 	}
-	l := p.Load()
+	l, err := s.layer(ctx, c)
+	if err != nil {
+		return err
+	}
 	t := l.t
 	road, at, cond := t.byName["road_id"], t.byName["observed_at"], t.byName["condition"]
 	for i, f := range l.feats {
@@ -342,6 +345,10 @@ func (s *Store) inTx(ctx context.Context, b socle.Batch, fn func(im *batchWriter
 		tx.Rollback() //nolint:errcheck // the error that matters is err
 		return err
 	}
+	if err := im.needAll(ctx); err != nil {
+		tx.Rollback() //nolint:errcheck // the error that matters is err
+		return err
+	}
 	if err := fn(im); err != nil {
 		im.close()
 		tx.Rollback() //nolint:errcheck // the error that matters is err
@@ -351,10 +358,7 @@ func (s *Store) inTx(ctx context.Context, b socle.Batch, fn func(im *batchWriter
 	if err := tx.Commit(); err != nil {
 		return storeError(ctx, err)
 	}
-	for id, l := range im.next {
-		s.layers[id].Store(l)
-	}
-	s.changes.publish(im.changes)
+	im.publish()
 	return nil
 }
 

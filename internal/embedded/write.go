@@ -83,6 +83,9 @@ func (im *batchWriter) advance(ctx context.Context, t *table) error {
 	if t.seq == "" {
 		return nil
 	}
+	if im.current(t.c.ID).partial {
+		return im.streamSequence(ctx, t)
+	}
 	feats := im.current(t.c.ID).feats
 	if len(feats) == 0 {
 		return nil
@@ -192,11 +195,24 @@ func (s *Store) Import(ctx context.Context, b socle.Batch, c *socle.Collection, 
 	if err := tx.Commit(); err != nil {
 		return res, storeError(ctx, err)
 	}
-	for id, l := range im.next {
-		s.layers[id].Store(l)
-	}
-	s.changes.publish(im.changes)
+	im.publish()
 	return res, nil
+}
+
+// publish makes the batch's snapshots current, after its commit, and
+// announces its changes. A partial snapshot is not published: the
+// collection, not read yet, stays to be read from the file (what a reader
+// read of it meanwhile, perhaps before the commit, is dropped).
+func (im *batchWriter) publish() {
+	im.s.loadMu.Lock()
+	for id, l := range im.next {
+		if l.partial {
+			l = nil
+		}
+		im.s.layers[id].Store(l)
+	}
+	im.s.loadMu.Unlock()
+	im.s.changes.publish(im.changes)
 }
 
 // run does the import within the transaction; the caller commits.
@@ -291,6 +307,9 @@ const (
 func (im *batchWriter) sync(ctx context.Context) error {
 	for id, p := range im.s.layers {
 		l := p.Load()
+		if l == nil {
+			continue // not read yet (OpenLazy): need reads it in the transaction
+		}
 		st, err := readState(ctx, im.tx, id)
 		if err != nil {
 			return err
@@ -308,7 +327,41 @@ func (im *batchWriter) sync(ctx context.Context) error {
 	return nil
 }
 
-// current returns the collection's state within the import.
+// need makes sure the batch holds the state of collections a lazy store
+// has not read yet: each is read whole, within the transaction. Every
+// batch calls it for the collections it will take the current state of.
+func (im *batchWriter) need(ctx context.Context, ids ...string) error {
+	for _, id := range ids {
+		if _, ok := im.next[id]; ok {
+			continue
+		}
+		if _, ok := im.base[id]; ok {
+			continue
+		}
+		t, ok := im.s.tables[id]
+		if !ok {
+			continue
+		}
+		l, err := loadLayer(ctx, im.tx, t)
+		if err != nil {
+			return err
+		}
+		im.base[id] = l
+	}
+	return nil
+}
+
+// needAll is need for every collection.
+func (im *batchWriter) needAll(ctx context.Context) error {
+	for id := range im.s.tables {
+		if err := im.need(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// current returns the collection's state within the import (see need).
 func (im *batchWriter) current(id string) *layer {
 	if l, ok := im.next[id]; ok {
 		return l
@@ -355,102 +408,91 @@ func idText(id any) string {
 // hold. It returns the changes, the features gone, those rows retired and
 // the number of rows read.
 func (im *batchWriter) upsert(ctx context.Context, t *table, rows socle.RowStream) (changes []change, gone []*feature, retired map[any]bool, n int, err error) {
-	l := im.current(t.c.ID)
-	byKey := map[string]*feature{}
-	if len(t.keys) > 0 {
-		byKey = make(map[string]*feature, len(l.feats))
-		for _, f := range l.feats {
-			if k := t.keyOf(f); k != "" {
-				byKey[k] = f
+	// A lazy store's small batch into a collection not read yet reads the
+	// rows first, then only the stored features they may match.
+	var items []rowItem
+	var itemErr error
+	lookUp, exhausted := im.mayLookUp(t), false
+	if lookUp {
+		for {
+			if !rows.Next() {
+				exhausted = true
+				break
+			}
+			n++
+			if n%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, nil, nil, n, err
+				}
+			}
+			it, err := im.item(t, n, rows.Row())
+			if err != nil {
+				itemErr = err
+				break
+			}
+			items = append(items, it)
+			if len(items) > partialLimit {
+				lookUp = false
+				break
 			}
 		}
 	}
-	seen := map[any]int{}       // ids of the batch, with their row
-	seenKey := map[string]int{} // keys of the batch, with their row
-	retired = map[any]bool{}    // the features rows retire
-	for rows.Next() {
-		n++
-		if n%1024 == 0 {
-			if err := ctx.Err(); err != nil {
+	var l *layer
+	if lookUp {
+		if itemErr == nil {
+			if err := rows.Err(); err != nil {
 				return nil, nil, nil, n, err
 			}
 		}
-		if r := rows.Row(); r.Retire {
-			f, err := im.retiree(t, n, r, l, byKey)
+		if l, err = im.lookUp(ctx, t, items); err != nil {
+			return nil, nil, nil, n, err
+		}
+		im.base[t.c.ID] = l
+	} else {
+		if err := im.need(ctx, t.c.ID); err != nil {
+			return nil, nil, nil, n, err
+		}
+		l = im.current(t.c.ID)
+	}
+	m := &matcher{im: im, t: t, l: l, byKey: map[string]*feature{}, seen: map[any]int{}, seenKey: map[string]int{}, retired: map[any]bool{}}
+	if len(t.keys) > 0 {
+		m.byKey = make(map[string]*feature, len(l.feats))
+		for _, f := range l.feats {
+			if k := t.keyOf(f); k != "" {
+				m.byKey[k] = f
+			}
+		}
+	}
+	for _, it := range items {
+		if err := m.match(ctx, it); err != nil {
+			return nil, nil, nil, it.n, err
+		}
+	}
+	if itemErr != nil {
+		return nil, nil, nil, n, itemErr
+	}
+	if !exhausted {
+		for rows.Next() {
+			n++
+			if n%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, nil, nil, n, err
+				}
+			}
+			it, err := im.item(t, n, rows.Row())
 			if err != nil {
 				return nil, nil, nil, n, err
 			}
-			if f == nil || retired[f.id] {
-				continue
-			}
-			if first, twice := seen[f.id]; twice {
-				return nil, nil, nil, n, conflict("row %d: the id %v is twice in the batch (row %d)", n, f.id, first)
-			}
-			seen[f.id] = n
-			retired[f.id] = true
-			if k := t.keyOf(f); k != "" {
-				delete(byKey, k) // free for another row
-			}
-			gone = append(gone, f)
-			continue
-		}
-		f, err := im.feature(t, n, rows.Row())
-		if err != nil {
-			return nil, nil, nil, n, err
-		}
-		key := t.keyOf(f)
-		var old *feature
-		switch {
-		case f.id != nil:
-			old = l.find(f.id)
-			if other := byKey[key]; key != "" && other != nil && other != old {
-				return nil, nil, nil, n, conflict("row %d: the key %s is another feature's (%v)", n, key, other.id)
-			}
-		case key != "":
-			if old = byKey[key]; old != nil {
-				f.id = old.id
-			}
-		}
-		if f.id == nil {
-			if !t.intID {
-				return nil, nil, nil, n, conflict("row %d has no id (%s)", n, t.idCol)
-			}
-			if f.id, err = im.nextID(ctx, t); err != nil {
+			if err := m.match(ctx, it); err != nil {
 				return nil, nil, nil, n, err
 			}
 		}
-		if t.idProp >= 0 {
-			f.vals[t.idProp] = f.id
+		if err := rows.Err(); err != nil {
+			return nil, nil, nil, n, err
 		}
-		if first, twice := seen[f.id]; twice {
-			return nil, nil, nil, n, conflict("row %d: the id %v is twice in the batch (row %d)", n, f.id, first)
-		}
-		seen[f.id] = n
-		if key != "" {
-			if first, twice := seenKey[key]; twice {
-				return nil, nil, nil, n, conflict("row %d: the key %s is twice in the batch (row %d)", n, key, first)
-			}
-			seenKey[key] = n
-		}
-		if old != nil {
-			if t.sameRow(old, f, im.batch.WithDerived) {
-				continue
-			}
-			// An update keeps the derived values, unless the batch carries
-			// them.
-			for j, c := range t.cols {
-				if c.derived && !im.batch.WithDerived {
-					f.vals[j] = old.vals[j]
-				}
-			}
-			changes = append(changes, change{f: f, prev: old})
-			continue
-		}
-		changes = append(changes, change{f: f, inserted: true})
 	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, nil, n, err
-	}
+	changes, gone, retired = m.changes, m.gone, m.retired
+	seen := m.seen
 	if im.batch.Replace {
 		scope := make([]equalsCond, 0, len(im.batch.Scope))
 		for _, e := range im.batch.Scope {
@@ -487,9 +529,28 @@ func (im *batchWriter) upsert(ctx context.Context, t *table, rows socle.RowStrea
 	return changes, gone, retired, n, nil
 }
 
-// retiree returns the stored feature row n retires (nil: none), named by
-// the row's id, else its key's values.
-func (im *batchWriter) retiree(t *table, n int, r *socle.Row, l *layer, byKey map[string]*feature) (*feature, error) {
+// partialLimit is the most rows for which a lazy store's Import into a
+// collection not read yet looks up the features they may match (lookUp)
+// rather than reading the collection whole.
+const partialLimit = 20000
+
+// rowItem is a row of a batch as upsert matches it: the feature it
+// stores, or, for a row that retires one, the id it names (rid) or a probe
+// holding its key's values (f).
+type rowItem struct {
+	n      int
+	f      *feature
+	retire bool
+	rid    any
+}
+
+// item reads row n of a batch (see feature).
+func (im *batchWriter) item(t *table, n int, r *socle.Row) (rowItem, error) {
+	if !r.Retire {
+		f, err := im.feature(t, n, r)
+		return rowItem{n: n, f: f}, err
+	}
+	it := rowItem{n: n, retire: true}
 	id := r.ID
 	if id == nil && t.idProp >= 0 {
 		id = r.Properties[t.idCol]
@@ -497,22 +558,221 @@ func (im *batchWriter) retiree(t *table, n int, r *socle.Row, l *layer, byKey ma
 	if id != nil {
 		v, err := rowValue(t.intID, id)
 		if err != nil {
-			return nil, malformed("row %d: id: %v", n, err)
+			return it, malformed("row %d: id: %v", n, err)
 		}
-		return l.find(v), nil
+		it.rid = v
+		return it, nil
 	}
-	probe := &feature{vals: make([]any, len(t.cols))}
+	it.f = &feature{vals: make([]any, len(t.cols))}
 	for _, k := range t.keys {
 		v := r.Properties[t.cols[k].name]
 		if err := socle.CheckValue(t.c.Properties[k], v); err != nil {
-			return nil, malformed("row %d: %s", n, socle.ErrorMessage(err))
+			return it, malformed("row %d: %s", n, socle.ErrorMessage(err))
 		}
-		probe.vals[k] = v
+		it.f.vals[k] = v
 	}
-	if key := t.keyOf(probe); key != "" {
-		return byKey[key], nil
+	return it, nil
+}
+
+// matcher matches the rows of a batch, in their order, with the stored
+// features of l.
+type matcher struct {
+	im      *batchWriter
+	t       *table
+	l       *layer
+	byKey   map[string]*feature // stored features by key
+	seen    map[any]int         // ids of the batch, with their row
+	seenKey map[string]int      // keys of the batch, with their row
+	retired map[any]bool        // the features rows retire
+	changes []change
+	gone    []*feature
+}
+
+// retiree returns the stored feature a retiring row names (nil: none), by
+// its id, else its key's values.
+func (m *matcher) retiree(it rowItem) *feature {
+	if it.rid != nil {
+		return m.l.find(it.rid)
 	}
-	return nil, nil
+	if key := m.t.keyOf(it.f); key != "" {
+		return m.byKey[key]
+	}
+	return nil
+}
+
+// match works out what one row changes.
+func (m *matcher) match(ctx context.Context, it rowItem) error {
+	t, n := m.t, it.n
+	if it.retire {
+		f := m.retiree(it)
+		if f == nil || m.retired[f.id] {
+			return nil
+		}
+		if first, twice := m.seen[f.id]; twice {
+			return conflict("row %d: the id %v is twice in the batch (row %d)", n, f.id, first)
+		}
+		m.seen[f.id] = n
+		m.retired[f.id] = true
+		if k := t.keyOf(f); k != "" {
+			delete(m.byKey, k) // free for another row
+		}
+		m.gone = append(m.gone, f)
+		return nil
+	}
+	f := it.f
+	key := t.keyOf(f)
+	var old *feature
+	switch {
+	case f.id != nil:
+		old = m.l.find(f.id)
+		if other := m.byKey[key]; key != "" && other != nil && other != old {
+			return conflict("row %d: the key %s is another feature's (%v)", n, key, other.id)
+		}
+	case key != "":
+		if old = m.byKey[key]; old != nil {
+			f.id = old.id
+		}
+	}
+	if f.id == nil {
+		if !t.intID {
+			return conflict("row %d has no id (%s)", n, t.idCol)
+		}
+		var err error
+		if f.id, err = m.im.nextID(ctx, t); err != nil {
+			return err
+		}
+	}
+	if t.idProp >= 0 {
+		f.vals[t.idProp] = f.id
+	}
+	if first, twice := m.seen[f.id]; twice {
+		return conflict("row %d: the id %v is twice in the batch (row %d)", n, f.id, first)
+	}
+	m.seen[f.id] = n
+	if key != "" {
+		if first, twice := m.seenKey[key]; twice {
+			return conflict("row %d: the key %s is twice in the batch (row %d)", n, key, first)
+		}
+		m.seenKey[key] = n
+	}
+	if old != nil {
+		if t.sameRow(old, f, m.im.batch.WithDerived) {
+			return nil
+		}
+		// An update keeps the derived values, unless the batch carries
+		// them.
+		for j, c := range t.cols {
+			if c.derived && !m.im.batch.WithDerived {
+				f.vals[j] = old.vals[j]
+			}
+		}
+		m.changes = append(m.changes, change{f: f, prev: old})
+		return nil
+	}
+	m.changes = append(m.changes, change{f: f, inserted: true})
+	return nil
+}
+
+// mayLookUp says whether upsert may look up the stored features its rows
+// match (lookUp) rather than read t whole: in a lazy store that has not
+// read t, for a batch that does not retire what it does not hold
+// (Replace) and whose collection the ZAN figures do not follow (they are
+// computed from every feature); never for what the updater or Socle
+// writes.
+func (im *batchWriter) mayLookUp(t *table) bool {
+	if !im.s.lazy || im.batch.Replace || t.c.FromUpdater() || t.c.Computed() || zan.Moves(t.c.ID, im.batch.WithDerived) {
+		return false
+	}
+	if _, ok := im.base[t.c.ID]; ok {
+		return false
+	}
+	if _, ok := im.next[t.c.ID]; ok {
+		return false
+	}
+	return im.s.layers[t.c.ID].Load() == nil
+}
+
+// lookUp reads, within the transaction, the stored features of t that
+// the rows of items may match — by id, and by key — as a partial layer.
+// Keys compare in SQL on their stored values, as keyOf compares them.
+func (im *batchWriter) lookUp(ctx context.Context, t *table, items []rowItem) (*layer, error) {
+	st, err := readState(ctx, im.tx, t.c.ID)
+	if err != nil {
+		return nil, err
+	}
+	var ids []any
+	var keys [][]any
+	seenKey := map[string]bool{}
+	for _, it := range items {
+		switch {
+		case it.rid != nil:
+			ids = append(ids, it.rid)
+		case it.f != nil && it.f.id != nil && !it.retire:
+			ids = append(ids, it.f.id)
+		}
+		if it.f == nil {
+			continue
+		}
+		if k := t.keyOf(it.f); k != "" && !seenKey[k] {
+			seenKey[k] = true
+			vals := make([]any, len(t.keys))
+			for i, c := range t.keys {
+				vals[i] = toSQLite(t.cols[c].kind, it.f.vals[c])
+			}
+			keys = append(keys, vals)
+		}
+	}
+	var feats []*feature
+	const chunk = 500
+	for len(ids) > 0 {
+		part := ids[:min(chunk, len(ids))]
+		ids = ids[len(part):]
+		q := t.selectFrom() + " WHERE " + quote(t.idCol) + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ") + ")"
+		rows, err := im.tx.QueryContext(ctx, q, part...)
+		if err != nil {
+			return nil, storeError(ctx, err)
+		}
+		feats, err = t.scan(rows, feats)
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(keys) > 0 {
+		conds := make([]string, len(t.keys))
+		for i, c := range t.keys {
+			conds[i] = quote(t.cols[c].name) + " = ?"
+		}
+		byKey, err := im.tx.PrepareContext(ctx, t.selectFrom()+" WHERE "+strings.Join(conds, " AND "))
+		if err != nil {
+			return nil, storeError(ctx, err)
+		}
+		defer byKey.Close()
+		for i, k := range keys {
+			if i%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
+			rows, err := byKey.QueryContext(ctx, k...)
+			if err != nil {
+				return nil, storeError(ctx, err)
+			}
+			feats, err = t.scan(rows, feats)
+			rows.Close()
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	slices.SortFunc(feats, func(a, b *feature) int { return compareIDs(a.id, b.id) })
+	feats = slices.CompactFunc(feats, func(a, b *feature) bool { return compareIDs(a.id, b.id) == 0 })
+	l, err := newLayer(t, feats, st)
+	if err != nil {
+		return nil, err
+	}
+	l.partial = true
+	return l, nil
 }
 
 // feature turns row n of a batch into the feature it stores, with the
@@ -909,7 +1169,16 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 			return err
 		}
 	}
-	return im.writeExtent(ctx, t.c.ID)
+	var removed, added []orb.Bound
+	if im.current(t.c.ID).partial {
+		for _, ch := range changes {
+			added = append(added, ch.f.bound)
+			if ch.prev != nil {
+				removed = append(removed, ch.prev.bound)
+			}
+		}
+	}
+	return im.writeExtent(ctx, t.c.ID, removed, added)
 }
 
 // rtreeEntry is a row to index: its rowid and its bounds.
@@ -934,9 +1203,19 @@ func morton(p orb.Point) uint64 {
 }
 
 // writeExtent records a feature table's extent and change time in
-// gpkg_contents.
-func (im *batchWriter) writeExtent(ctx context.Context, collection string) error {
+// gpkg_contents. For a partial snapshot, the extent is the one recorded
+// grown by the bounds the batch added, unless a bound it removed or
+// replaced reached the recorded extent's edge, which that edge's features
+// no longer hold: then it is read from the file's rows.
+func (im *batchWriter) writeExtent(ctx context.Context, collection string, removed, added []orb.Bound) error {
 	l := im.current(collection)
+	if l.partial {
+		ext, err := im.partialExtent(ctx, l.t, removed, added)
+		if err != nil {
+			return err
+		}
+		return im.saveExtent(ctx, collection, ext)
+	}
 	var ext *orb.Bound
 	if len(l.feats) > 0 {
 		b := l.feats[0].bound
@@ -946,6 +1225,70 @@ func (im *batchWriter) writeExtent(ctx context.Context, collection string) error
 		ext = &b
 	}
 	return im.saveExtent(ctx, collection, ext)
+}
+
+// partialExtent is the extent of t after a batch, for writeExtent.
+func (im *batchWriter) partialExtent(ctx context.Context, t *table, removed, added []orb.Bound) (*orb.Bound, error) {
+	var x [4]sql.NullFloat64
+	if err := im.tx.QueryRowContext(ctx, "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = ?", t.c.ID).
+		Scan(&x[0], &x[1], &x[2], &x[3]); err != nil {
+		return nil, storeError(ctx, err)
+	}
+	if x[0].Valid && x[1].Valid && x[2].Valid && x[3].Valid {
+		old := orb.Bound{Min: orb.Point{x[0].Float64, x[1].Float64}, Max: orb.Point{x[2].Float64, x[3].Float64}}
+		ext := old
+		for _, b := range added {
+			ext = ext.Union(b)
+		}
+		// An edge the batch's own bounds hold, or that no removed bound
+		// reached, is still held by a feature.
+		edges := func(b orb.Bound) [4]float64 { return [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]} }
+		e := edges(ext)
+		sure := true
+		for i := range 4 {
+			if e[i] != edges(old)[i] {
+				continue // moved out by an added bound
+			}
+			held := slices.ContainsFunc(added, func(b orb.Bound) bool { return edges(b)[i] == e[i] })
+			lost := slices.ContainsFunc(removed, func(b orb.Bound) bool { return edges(b)[i] == e[i] })
+			if lost && !held {
+				sure = false
+			}
+		}
+		if sure {
+			return &ext, nil
+		}
+	}
+	// Read every geometry's bound, as a snapshot holds it.
+	rows, err := im.tx.QueryContext(ctx, "SELECT geom FROM "+quote(t.c.ID))
+	if err != nil {
+		return nil, storeError(ctx, err)
+	}
+	defer rows.Close()
+	var ext *orb.Bound
+	for rows.Next() {
+		var blob []byte
+		if err := rows.Scan(&blob); err != nil {
+			return nil, storeError(ctx, err)
+		}
+		b, nonEmpty, err := blobBound(blob)
+		if err != nil {
+			return nil, err
+		}
+		if !nonEmpty {
+			g, err := decodeBlob(blob)
+			if err != nil {
+				return nil, err
+			}
+			b = g.Bound()
+		}
+		if ext == nil {
+			ext = &b
+		} else {
+			*ext = ext.Union(b)
+		}
+	}
+	return ext, storeError(ctx, rows.Err())
 }
 
 // saveExtent records ext (nil: no features) as a feature table's extent,

@@ -52,6 +52,9 @@ func (im *batchWriter) derive(ctx context.Context, source string, scope deriveSc
 	if !ok1 || !ok2 || !ok3 {
 		return nil
 	}
+	if err := im.need(ctx, "artificialisation", "land_cover", "communes"); err != nil {
+		return err
+	}
 	dw := &deriveWriter{batchWriter: &batchWriter{s: im.s, tx: im.tx, now: im.now, base: im.base, next: im.next, seqs: im.seqs, dirty: im.dirty,
 		batch: socle.Batch{Kind: socle.KindDerive, Source: source, Actor: "socle", WithDerived: true}}, counts: map[string]int{}}
 	defer func() {
