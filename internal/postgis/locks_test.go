@@ -40,8 +40,12 @@ func TestLocksAreExclusiveAndDieWithTheirHolder(t *testing.T) {
 	if !la.Held(ctx) {
 		t.Fatal("the holder lost its lock")
 	}
-	// The holder's session ends as when its process dies.
-	if _, err := b.pool.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"); err != nil {
+	// The holder's session ends as when its process dies. Only this test's
+	// database: other packages' tests share the server and hold advisory
+	// locks of their own.
+	if _, err := b.pool.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks
+		WHERE locktype = 'advisory' AND pid <> pg_backend_pid()
+		  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`); err != nil {
 		t.Fatal(err)
 	}
 	if la.Held(ctx) {
