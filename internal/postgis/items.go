@@ -186,7 +186,9 @@ func (s *Store) walk(ctx context.Context, q *socle.ItemsQuery, cols string, row 
 // this form touched a third fewer buffers and took PostgreSQL a quarter to
 // a third less time, and a round trip less (docs/benchmarks.md, issue 18). Row
 // addresses are those of the statement's snapshot: the rows read by them
-// are the ones matched.
+// are the ones matched. A collection's table is a plain table of the
+// migrations, where ctid names one row (a view has none, a partitioned
+// table one per partition: neither would do here).
 //
 // It is chosen only when the page is expected to be full: a page that holds
 // every match needs no count, and reading its rows twice cost more than
