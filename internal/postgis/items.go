@@ -65,7 +65,7 @@ func (s *Store) Items(ctx context.Context, q *socle.ItemsQuery, fn func(*socle.F
 // jsonColumns returns the select list of Items and Feature: the id and
 // the properties as text, the geometry as GeoJSON in out with decimals
 // digits. The list of a collection's every property is made once per CRS
-// (a single feature's Go time went ~8 % to remaking it).
+// (remaking it took ~3.5 % of a single feature's Go time).
 func (s *Store) jsonColumns(c *socle.Collection, out crs.CRS, decimals int, props []socle.Property) string {
 	all := len(props) == len(c.Properties) && (len(props) == 0 || &props[0] == &c.Properties[0])
 	key := columnsKey{c: c, out: out, decimals: decimals, n: len(props)}
@@ -183,10 +183,12 @@ func (s *Store) walk(ctx context.Context, q *socle.ItemsQuery, cols string, row 
 // CTE m; the count is m's size and only the page's rows are read whole, by
 // their row address. A page and then a count searched the box twice and
 // read every match whole: on the kit's limit-100 bbox pages (~300 matches)
-// this form touched a third fewer buffers and took PostgreSQL about a third
-// less time, and a round trip less (docs/benchmarks.md, issue 18). Row
+// this form touched a third fewer buffers and took PostgreSQL a quarter to
+// a third less time, and a round trip less (docs/benchmarks.md, issue 18). Row
 // addresses are those of the statement's snapshot: the rows read by them
-// are the ones matched.
+// are the ones matched. A collection's table is a plain table of the
+// migrations, where ctid names one row (a view has none, a partitioned
+// table one per partition: neither would do here).
 //
 // It is chosen only when the page is expected to be full: a page that holds
 // every match needs no count, and reading its rows twice cost more than
@@ -217,9 +219,9 @@ func narrowPage(q *socle.ItemsQuery, keys []sortKey, cols, where string, b *buil
 		"WHERE t.ctid = ANY(ARRAY(SELECT t.socle_tid FROM m t" + page.where() + order + " LIMIT " + strconv.Itoa(q.Limit+1) + "))" + order
 }
 
-// narrowMax is the most matches for which a box's page reads them narrow: on the
-// kit's territory a box of ~39,000 addresses cost 20 % more that way than
-// page + count, one of ~2,000 less than half.
+// narrowMax is the most matches for which a box's page reads them narrow:
+// on the kit's territory a box of ~39,000 addresses cost 20 % more that
+// way than page + count, one of ~2,000 less than half.
 const narrowMax = 10000
 
 // expectedMatches estimates how many features q's box holds from the
@@ -256,8 +258,7 @@ func boxArea(a *socle.Area) float64 {
 }
 
 // walkOn runs walk's statements on conn. counted: the page's statement
-// gives numberMatched in its last column (NULL when the page tells it),
-// after the order keys.
+// gives numberMatched in its last column, after the order keys.
 func (s *Store) walkOn(ctx context.Context, conn *pgxpool.Conn, q *socle.ItemsQuery, sql string, args pgx.NamedArgs,
 	counted bool, countSQL string, countArgs pgx.NamedArgs, row func(pgx.Rows) error, flush func() error) (socle.Page, error) {
 	rows, err := conn.Query(ctx, sql, args)
