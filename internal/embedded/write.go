@@ -701,7 +701,11 @@ func (im *batchWriter) lookUp(ctx context.Context, t *table, items []rowItem) (*
 		return nil, err
 	}
 	var ids []any
-	var keys [][]any
+	type keyVals struct {
+		text string
+		vals []any
+	}
+	var keys []keyVals
 	seenKey := map[string]bool{}
 	for _, it := range items {
 		switch {
@@ -719,7 +723,7 @@ func (im *batchWriter) lookUp(ctx context.Context, t *table, items []rowItem) (*
 			for i, c := range t.keys {
 				vals[i] = toSQLite(t.cols[c].kind, it.f.vals[c])
 			}
-			keys = append(keys, vals)
+			keys = append(keys, keyVals{k, vals})
 		}
 	}
 	var feats []*feature
@@ -738,6 +742,15 @@ func (im *batchWriter) lookUp(ctx context.Context, t *table, items []rowItem) (*
 			return nil, err
 		}
 	}
+	// A key is unique in the file (its unique index): one a feature read
+	// by its id holds is no other's.
+	held := make(map[string]bool, len(feats))
+	for _, f := range feats {
+		if k := t.keyOf(f); k != "" {
+			held[k] = true
+		}
+	}
+	keys = slices.DeleteFunc(keys, func(k keyVals) bool { return held[k.text] })
 	if len(keys) > 0 {
 		conds := make([]string, len(t.keys))
 		for i, c := range t.keys {
@@ -754,7 +767,7 @@ func (im *batchWriter) lookUp(ctx context.Context, t *table, items []rowItem) (*
 					return nil, err
 				}
 			}
-			rows, err := byKey.QueryContext(ctx, k...)
+			rows, err := byKey.QueryContext(ctx, k.vals...)
 			if err != nil {
 				return nil, storeError(ctx, err)
 			}
@@ -1085,25 +1098,56 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 		return err
 	}
 	defer ins.st.Close()
-	// Updates set what imports set: not the id or derived values.
-	var sets []string
+	// Updates set what imports set (not the id or derived values), and of
+	// that only what changed, stored, with the batch and time: unchanged
+	// columns leave their indexes be, an unchanged geometry the R-tree's
+	// triggers (callbacks into Go and an R-tree delete and insert).
 	var setIdx []int
 	for j, c := range t.cols {
 		if (c.derived && !im.batch.WithDerived) || j == t.idProp {
 			continue
 		}
-		sets = append(sets, quote(c.name)+" = ?")
 		setIdx = append(setIdx, j)
 	}
-	if ins.updatedCol {
-		sets = append(sets, `"updated_at" = ?`)
+	upds := map[string]*sql.Stmt{}
+	defer func() {
+		for _, st := range upds {
+			st.Close()
+		}
+	}()
+	mask := make([]byte, len(setIdx)+1)
+	update := func(ch change) (*sql.Stmt, bool, error) {
+		for i, j := range setIdx {
+			mask[i] = '0'
+			if !sameStored(t.cols[j].kind, ch.prev.vals[j], ch.f.vals[j]) {
+				mask[i] = '1'
+			}
+		}
+		geom := !orb.Equal(ch.prev.geom, ch.f.geom)
+		mask[len(setIdx)] = map[bool]byte{false: '0', true: '1'}[geom]
+		if st, ok := upds[string(mask)]; ok {
+			return st, geom, nil
+		}
+		var sets []string
+		for i, j := range setIdx {
+			if mask[i] == '1' {
+				sets = append(sets, quote(t.cols[j].name)+" = ?")
+			}
+		}
+		if ins.updatedCol {
+			sets = append(sets, `"updated_at" = ?`)
+		}
+		sets = append(sets, `"batch" = ?`)
+		if geom {
+			sets = append(sets, `"geom" = ?`)
+		}
+		st, err := im.tx.PrepareContext(ctx, "UPDATE "+quote(t.c.ID)+" SET "+strings.Join(sets, ", ")+" WHERE "+quote(t.idCol)+" = ?")
+		if err != nil {
+			return nil, false, storeError(ctx, err)
+		}
+		upds[string(mask)] = st
+		return st, geom, nil
 	}
-	sets = append(sets, `"batch" = ?`, `"geom" = ?`)
-	upd, err := im.tx.PrepareContext(ctx, "UPDATE "+quote(t.c.ID)+" SET "+strings.Join(sets, ", ")+" WHERE "+quote(t.idCol)+" = ?")
-	if err != nil {
-		return storeError(ctx, err)
-	}
-	defer upd.Close()
 	// New rows are indexed after they are all written, in space order:
 	// the R-tree then grows node by node rather than all over, several
 	// times cheaper for a million points, while the rows themselves stay
@@ -1137,18 +1181,28 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 			}
 			continue
 		}
-		blob, err := encodeBlob(ch.f.geom, StorageSRID)
+		upd, geom, err := update(ch)
 		if err != nil {
-			return malformed("geometry: %v", err)
+			return err
 		}
 		var args []any
-		for _, j := range setIdx {
-			args = append(args, toSQLite(t.cols[j].kind, ch.f.vals[j]))
+		for i, j := range setIdx {
+			if mask[i] == '1' {
+				args = append(args, toSQLite(t.cols[j].kind, ch.f.vals[j]))
+			}
 		}
 		if ins.updatedCol {
 			args = append(args, stamp)
 		}
-		args = append(args, im.batch.ID, blob, ch.f.id)
+		args = append(args, im.batch.ID)
+		if geom {
+			blob, err := encodeBlob(ch.f.geom, StorageSRID)
+			if err != nil {
+				return malformed("geometry: %v", err)
+			}
+			args = append(args, blob)
+		}
+		args = append(args, ch.f.id)
 		if _, err := upd.ExecContext(ctx, args...); err != nil {
 			return storeError(ctx, err)
 		}
