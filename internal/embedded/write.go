@@ -45,16 +45,15 @@ type batchWriter struct {
 	// those it moved.
 	seqs  map[string]int64
 	dirty map[string]bool
-	// Statements of the change log, prepared on first use.
-	logStmt    *sql.Stmt
+	// The change log's rows (logChange) and statements, prepared on
+	// first use.
+	log        *multiRow
 	stampStmts map[string]*sql.Stmt
 }
 
 // close releases the batch's prepared statements.
 func (im *batchWriter) close() {
-	if im.logStmt != nil {
-		im.logStmt.Close()
-	}
+	im.log.close()
 	for _, st := range im.stampStmts {
 		st.Close()
 	}
@@ -1487,6 +1486,9 @@ func (im *batchWriter) stream(ctx context.Context, t *table, rows iter.Seq2[socl
 		}
 		n++
 	}
+	if err := im.flushLog(ctx); err != nil {
+		return err
+	}
 	if err := idx.restore(ctx); err != nil {
 		return err
 	}
@@ -1549,8 +1551,9 @@ func (im *batchWriter) streamSequence(ctx context.Context, t *table) error {
 // Writer's garbage. The trigger is dropped for the transaction and created
 // again, the same, at its end.
 type rtreeFill struct {
-	tx      *sql.Tx
-	st      *sql.Stmt
+	tx *sql.Tx
+	// rows are the R-tree's inserts, a chunk at a time.
+	rows    *multiRow
 	trigger string // the insert trigger's CREATE statement
 }
 
@@ -1572,49 +1575,45 @@ func (im *batchWriter) indexDirectly(ctx context.Context, t *table) (*rtreeFill,
 	if _, err := im.tx.ExecContext(ctx, "DROP TRIGGER "+quote(rtree+"_insert")); err != nil {
 		return nil, storeError(ctx, err)
 	}
-	st, err := im.tx.PrepareContext(ctx, "INSERT OR REPLACE INTO "+quote(rtree)+" VALUES (?, ?, ?, ?, ?)")
-	if err != nil {
-		return nil, storeError(ctx, err)
-	}
-	return &rtreeFill{tx: im.tx, st: st, trigger: trigger}, nil
+	return &rtreeFill{tx: im.tx, rows: newMultiRow(im.tx, "INSERT OR REPLACE INTO "+quote(rtree)+" VALUES ", 5, 200), trigger: trigger}, nil
 }
 
 // add indexes the row rowid whose geometry is blob, when the trigger would:
 // its condition and values are those of the trigger's ST_ functions.
 func (r *rtreeFill) add(ctx context.Context, rowid int64, blob []byte) error {
-	if r.st == nil {
+	if r.rows == nil {
 		return nil
 	}
 	b, nonEmpty, err := blobBound(blob)
 	if err != nil || !nonEmpty {
 		return err
 	}
-	_, err = r.st.ExecContext(ctx, rowid, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
-	return storeError(ctx, err)
+	return r.rows.add(ctx, rowid, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
 }
 
 // addBound indexes the row rowid by bounds already known.
 func (r *rtreeFill) addBound(ctx context.Context, rowid int64, b orb.Bound) error {
-	if r.st == nil {
+	if r.rows == nil {
 		return nil
 	}
-	_, err := r.st.ExecContext(ctx, rowid, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
-	return storeError(ctx, err)
+	return r.rows.add(ctx, rowid, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
 }
 
-// restore creates the insert trigger again.
+// restore writes the rows still buffered and creates the insert trigger
+// again.
 func (r *rtreeFill) restore(ctx context.Context) error {
-	if r.st == nil {
+	if r.rows == nil {
 		return nil
+	}
+	if err := r.rows.flush(ctx); err != nil {
+		return err
 	}
 	_, err := r.tx.ExecContext(ctx, r.trigger)
 	return storeError(ctx, err)
 }
 
 func (r *rtreeFill) close() {
-	if r.st != nil {
-		r.st.Close()
-	}
+	r.rows.close()
 }
 
 // sqliteConstraint is SQLite's primary result code for a constraint
