@@ -1023,6 +1023,9 @@ type inserter struct {
 	updatedCol bool
 	// idCol: the id is written to its own column.
 	idCol bool
+	// head and width make a multiRow of the same inserts.
+	head  string
+	width int
 }
 
 func (im *batchWriter) prepareInsert(ctx context.Context, t *table) (*inserter, error) {
@@ -1043,8 +1046,9 @@ func (im *batchWriter) prepareInsert(ctx context.Context, t *table) (*inserter, 
 		cols = append(cols, `"updated_at"`)
 	}
 	cols = append(cols, `"batch"`, `"geom"`)
-	st, err := im.tx.PrepareContext(ctx, "INSERT INTO "+quote(t.c.ID)+" ("+strings.Join(cols, ", ")+") VALUES ("+
-		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")+")")
+	in.head = "INSERT INTO " + quote(t.c.ID) + " (" + strings.Join(cols, ", ") + ") VALUES "
+	in.width = len(cols)
+	st, err := im.tx.PrepareContext(ctx, in.head+"("+strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")+")")
 	if err != nil {
 		return nil, storeError(ctx, err)
 	}
@@ -1052,14 +1056,13 @@ func (im *batchWriter) prepareInsert(ctx context.Context, t *table) (*inserter, 
 	return in, nil
 }
 
-// insert writes one new row; stamp is the batch's time as stored. It
-// returns the row's rowid and its geometry blob.
-func (in *inserter) insert(ctx context.Context, f *feature, stamp, batch string) (int64, []byte, error) {
+// values returns the values of f's row and its geometry blob.
+func (in *inserter) values(f *feature, stamp, batch string) ([]any, []byte, error) {
 	blob, err := encodeBlob(f.geom, StorageSRID)
 	if err != nil {
-		return 0, nil, malformed("geometry: %v", err)
+		return nil, nil, malformed("geometry: %v", err)
 	}
-	args := make([]any, 0, len(in.colIdx)+4)
+	args := make([]any, 0, in.width)
 	if in.idCol {
 		args = append(args, f.id)
 	}
@@ -1069,7 +1072,16 @@ func (in *inserter) insert(ctx context.Context, f *feature, stamp, batch string)
 	if in.updatedCol {
 		args = append(args, stamp)
 	}
-	args = append(args, batch, blob)
+	return append(args, batch, blob), blob, nil
+}
+
+// insert writes one new row; stamp is the batch's time as stored. It
+// returns the row's rowid and its geometry blob.
+func (in *inserter) insert(ctx context.Context, f *feature, stamp, batch string) (int64, []byte, error) {
+	args, blob, err := in.values(f, stamp, batch)
+	if err != nil {
+		return 0, nil, err
+	}
 	r, err := in.st.ExecContext(ctx, args...)
 	if err != nil {
 		return 0, nil, err
@@ -1159,6 +1171,13 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 		}
 		defer fill.close()
 	}
+	// New rows of an integer id, whose rowid it is, go several to an
+	// INSERT (see multiRow).
+	var many *multiRow
+	if t.intID && ins.idCol {
+		many = newMultiRow(im.tx, ins.head, ins.width, max(1, 800/ins.width))
+		defer many.close()
+	}
 	stamp := formatTimestamp(im.now)
 	for i, ch := range changes {
 		if i%1024 == 0 {
@@ -1167,8 +1186,18 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 			}
 		}
 		if ch.inserted {
-			rowid, blob, err := ins.insert(ctx, ch.f, stamp, im.batch.ID)
-			if err != nil {
+			var rowid int64
+			var blob []byte
+			if many != nil {
+				var args []any
+				if args, blob, err = ins.values(ch.f, stamp, im.batch.ID); err != nil {
+					return err
+				}
+				if err := many.add(ctx, args...); err != nil {
+					return err
+				}
+				rowid = ch.f.id.(int64)
+			} else if rowid, blob, err = ins.insert(ctx, ch.f, stamp, im.batch.ID); err != nil {
 				return storeError(ctx, err)
 			}
 			b, nonEmpty, err := blobBound(blob)
@@ -1205,6 +1234,9 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 		if _, err := upd.ExecContext(ctx, args...); err != nil {
 			return storeError(ctx, err)
 		}
+	}
+	if err := many.flush(ctx); err != nil {
+		return err
 	}
 	if fill != nil {
 		slices.SortFunc(entries, func(a, b rtreeEntry) int { return cmp.Compare(morton(a.b.Min), morton(b.b.Min)) })
