@@ -89,21 +89,22 @@ func (im *batchWriter) before(ctx context.Context, t *table, f *feature) (string
 }
 
 // logChange appends a change of the batch to the log (before is "" for an
-// insert).
+// insert). Changes are written a chunk at a time: whatever logs calls
+// flushLog before it returns.
 func (im *batchWriter) logChange(ctx context.Context, t *table, id any, op, before string) error {
-	if im.logStmt == nil {
-		st, err := im.tx.PrepareContext(ctx, "INSERT INTO feature_changes (batch, collection, feature_id, op, before) VALUES (?, ?, ?, ?, ?)")
-		if err != nil {
-			return storeError(ctx, err)
-		}
-		im.logStmt = st
+	if im.log == nil {
+		im.log = newMultiRow(im.tx, "INSERT INTO feature_changes (batch, collection, feature_id, op, before) VALUES ", 5, 100)
 	}
 	var b any
 	if before != "" {
 		b = before
 	}
-	_, err := im.logStmt.ExecContext(ctx, im.batch.ID, t.c.ID, idText(id), op, b)
-	return storeError(ctx, err)
+	return im.log.add(ctx, im.batch.ID, t.c.ID, idText(id), op, b)
+}
+
+// flushLog writes the changes logChange holds.
+func (im *batchWriter) flushLog(ctx context.Context) error {
+	return im.log.flush(ctx)
 }
 
 // logChanges logs the inserts and updates of a batch, in id order, each
@@ -131,7 +132,7 @@ func (im *batchWriter) logChanges(ctx context.Context, t *table, changes []chang
 			return err
 		}
 	}
-	return nil
+	return im.flushLog(ctx)
 }
 
 // remove deletes features of t in the file and the next snapshot, logging
@@ -159,6 +160,9 @@ func (im *batchWriter) remove(ctx context.Context, t *table, gone []*feature) (i
 			return 0, storeError(ctx, err)
 		}
 		changes[i] = change{f: f}
+	}
+	if err := im.flushLog(ctx); err != nil {
+		return 0, err
 	}
 	im.next[t.c.ID] = im.current(t.c.ID).without(gone)
 	removed := make([]orb.Bound, len(gone))

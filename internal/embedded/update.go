@@ -431,6 +431,9 @@ func (im *batchWriter) applySets(ctx context.Context, t *table, sets []socle.Fea
 		}
 		changes = append(changes, change{f: f, prev: old})
 	}
+	if err := im.flushLog(ctx); err != nil {
+		return 0, err
+	}
 	if missing > 0 {
 		return 0, &socle.Error{Code: socle.ECONFLICT, Message: fmt.Sprintf("%d of the features to update are no longer stored; nothing was written, run the update again", missing)}
 	}

@@ -255,3 +255,14 @@ func valueText(v any) (string, bool) {
 	b, _ := json.Marshal(v)
 	return string(b), true
 }
+
+// sameStored reports whether two values of a column are stored alike (the
+// same SQLite value): an update need not set it again.
+func sameStored(k kind, a, b any) bool {
+	x, y := toSQLite(k, a), toSQLite(k, b)
+	if f, ok := x.(float64); ok {
+		g, ok := y.(float64)
+		return ok && math.Float64bits(f) == math.Float64bits(g)
+	}
+	return x == y
+}

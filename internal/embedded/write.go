@@ -45,16 +45,15 @@ type batchWriter struct {
 	// those it moved.
 	seqs  map[string]int64
 	dirty map[string]bool
-	// Statements of the change log, prepared on first use.
-	logStmt    *sql.Stmt
+	// The change log's rows (logChange) and statements, prepared on
+	// first use.
+	log        *multiRow
 	stampStmts map[string]*sql.Stmt
 }
 
 // close releases the batch's prepared statements.
 func (im *batchWriter) close() {
-	if im.logStmt != nil {
-		im.logStmt.Close()
-	}
+	im.log.close()
 	for _, st := range im.stampStmts {
 		st.Close()
 	}
@@ -701,7 +700,11 @@ func (im *batchWriter) lookUp(ctx context.Context, t *table, items []rowItem) (*
 		return nil, err
 	}
 	var ids []any
-	var keys [][]any
+	type keyVals struct {
+		text string
+		vals []any
+	}
+	var keys []keyVals
 	seenKey := map[string]bool{}
 	for _, it := range items {
 		switch {
@@ -719,7 +722,7 @@ func (im *batchWriter) lookUp(ctx context.Context, t *table, items []rowItem) (*
 			for i, c := range t.keys {
 				vals[i] = toSQLite(t.cols[c].kind, it.f.vals[c])
 			}
-			keys = append(keys, vals)
+			keys = append(keys, keyVals{k, vals})
 		}
 	}
 	var feats []*feature
@@ -738,6 +741,15 @@ func (im *batchWriter) lookUp(ctx context.Context, t *table, items []rowItem) (*
 			return nil, err
 		}
 	}
+	// A key is unique in the file (its unique index): one a feature read
+	// by its id holds is no other's.
+	held := make(map[string]bool, len(feats))
+	for _, f := range feats {
+		if k := t.keyOf(f); k != "" {
+			held[k] = true
+		}
+	}
+	keys = slices.DeleteFunc(keys, func(k keyVals) bool { return held[k.text] })
 	if len(keys) > 0 {
 		conds := make([]string, len(t.keys))
 		for i, c := range t.keys {
@@ -754,7 +766,7 @@ func (im *batchWriter) lookUp(ctx context.Context, t *table, items []rowItem) (*
 					return nil, err
 				}
 			}
-			rows, err := byKey.QueryContext(ctx, k...)
+			rows, err := byKey.QueryContext(ctx, k.vals...)
 			if err != nil {
 				return nil, storeError(ctx, err)
 			}
@@ -1011,6 +1023,9 @@ type inserter struct {
 	updatedCol bool
 	// idCol: the id is written to its own column.
 	idCol bool
+	// head and width make a multiRow of the same inserts.
+	head  string
+	width int
 }
 
 func (im *batchWriter) prepareInsert(ctx context.Context, t *table) (*inserter, error) {
@@ -1031,8 +1046,9 @@ func (im *batchWriter) prepareInsert(ctx context.Context, t *table) (*inserter, 
 		cols = append(cols, `"updated_at"`)
 	}
 	cols = append(cols, `"batch"`, `"geom"`)
-	st, err := im.tx.PrepareContext(ctx, "INSERT INTO "+quote(t.c.ID)+" ("+strings.Join(cols, ", ")+") VALUES ("+
-		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")+")")
+	in.head = "INSERT INTO " + quote(t.c.ID) + " (" + strings.Join(cols, ", ") + ") VALUES "
+	in.width = len(cols)
+	st, err := im.tx.PrepareContext(ctx, in.head+"("+strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")+")")
 	if err != nil {
 		return nil, storeError(ctx, err)
 	}
@@ -1040,14 +1056,13 @@ func (im *batchWriter) prepareInsert(ctx context.Context, t *table) (*inserter, 
 	return in, nil
 }
 
-// insert writes one new row; stamp is the batch's time as stored. It
-// returns the row's rowid and its geometry blob.
-func (in *inserter) insert(ctx context.Context, f *feature, stamp, batch string) (int64, []byte, error) {
+// values returns the values of f's row and its geometry blob.
+func (in *inserter) values(f *feature, stamp, batch string) ([]any, []byte, error) {
 	blob, err := encodeBlob(f.geom, StorageSRID)
 	if err != nil {
-		return 0, nil, malformed("geometry: %v", err)
+		return nil, nil, malformed("geometry: %v", err)
 	}
-	args := make([]any, 0, len(in.colIdx)+4)
+	args := make([]any, 0, in.width)
 	if in.idCol {
 		args = append(args, f.id)
 	}
@@ -1057,7 +1072,16 @@ func (in *inserter) insert(ctx context.Context, f *feature, stamp, batch string)
 	if in.updatedCol {
 		args = append(args, stamp)
 	}
-	args = append(args, batch, blob)
+	return append(args, batch, blob), blob, nil
+}
+
+// insert writes one new row; stamp is the batch's time as stored. It
+// returns the row's rowid and its geometry blob.
+func (in *inserter) insert(ctx context.Context, f *feature, stamp, batch string) (int64, []byte, error) {
+	args, blob, err := in.values(f, stamp, batch)
+	if err != nil {
+		return 0, nil, err
+	}
 	r, err := in.st.ExecContext(ctx, args...)
 	if err != nil {
 		return 0, nil, err
@@ -1085,25 +1109,56 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 		return err
 	}
 	defer ins.st.Close()
-	// Updates set what imports set: not the id or derived values.
-	var sets []string
+	// Updates set what imports set (not the id or derived values), and of
+	// that only what changed, stored, with the batch and time: unchanged
+	// columns leave their indexes be, an unchanged geometry the R-tree's
+	// triggers (callbacks into Go and an R-tree delete and insert).
 	var setIdx []int
 	for j, c := range t.cols {
 		if (c.derived && !im.batch.WithDerived) || j == t.idProp {
 			continue
 		}
-		sets = append(sets, quote(c.name)+" = ?")
 		setIdx = append(setIdx, j)
 	}
-	if ins.updatedCol {
-		sets = append(sets, `"updated_at" = ?`)
+	upds := map[string]*sql.Stmt{}
+	defer func() {
+		for _, st := range upds {
+			st.Close()
+		}
+	}()
+	mask := make([]byte, len(setIdx)+1)
+	update := func(ch change) (*sql.Stmt, bool, error) {
+		for i, j := range setIdx {
+			mask[i] = '0'
+			if !sameStored(t.cols[j].kind, ch.prev.vals[j], ch.f.vals[j]) {
+				mask[i] = '1'
+			}
+		}
+		geom := !orb.Equal(ch.prev.geom, ch.f.geom)
+		mask[len(setIdx)] = map[bool]byte{false: '0', true: '1'}[geom]
+		if st, ok := upds[string(mask)]; ok {
+			return st, geom, nil
+		}
+		var sets []string
+		for i, j := range setIdx {
+			if mask[i] == '1' {
+				sets = append(sets, quote(t.cols[j].name)+" = ?")
+			}
+		}
+		if ins.updatedCol {
+			sets = append(sets, `"updated_at" = ?`)
+		}
+		sets = append(sets, `"batch" = ?`)
+		if geom {
+			sets = append(sets, `"geom" = ?`)
+		}
+		st, err := im.tx.PrepareContext(ctx, "UPDATE "+quote(t.c.ID)+" SET "+strings.Join(sets, ", ")+" WHERE "+quote(t.idCol)+" = ?")
+		if err != nil {
+			return nil, false, storeError(ctx, err)
+		}
+		upds[string(mask)] = st
+		return st, geom, nil
 	}
-	sets = append(sets, `"batch" = ?`, `"geom" = ?`)
-	upd, err := im.tx.PrepareContext(ctx, "UPDATE "+quote(t.c.ID)+" SET "+strings.Join(sets, ", ")+" WHERE "+quote(t.idCol)+" = ?")
-	if err != nil {
-		return storeError(ctx, err)
-	}
-	defer upd.Close()
 	// New rows are indexed after they are all written, in space order:
 	// the R-tree then grows node by node rather than all over, several
 	// times cheaper for a million points, while the rows themselves stay
@@ -1116,6 +1171,13 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 		}
 		defer fill.close()
 	}
+	// New rows of an integer id, whose rowid it is, go several to an
+	// INSERT (see multiRow).
+	var many *multiRow
+	if t.intID && ins.idCol {
+		many = newMultiRow(im.tx, ins.head, ins.width, max(1, 800/ins.width))
+		defer many.close()
+	}
 	stamp := formatTimestamp(im.now)
 	for i, ch := range changes {
 		if i%1024 == 0 {
@@ -1124,8 +1186,18 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 			}
 		}
 		if ch.inserted {
-			rowid, blob, err := ins.insert(ctx, ch.f, stamp, im.batch.ID)
-			if err != nil {
+			var rowid int64
+			var blob []byte
+			if many != nil {
+				var args []any
+				if args, blob, err = ins.values(ch.f, stamp, im.batch.ID); err != nil {
+					return err
+				}
+				if err := many.add(ctx, args...); err != nil {
+					return err
+				}
+				rowid = ch.f.id.(int64)
+			} else if rowid, blob, err = ins.insert(ctx, ch.f, stamp, im.batch.ID); err != nil {
 				return storeError(ctx, err)
 			}
 			b, nonEmpty, err := blobBound(blob)
@@ -1137,21 +1209,34 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 			}
 			continue
 		}
-		blob, err := encodeBlob(ch.f.geom, StorageSRID)
+		upd, geom, err := update(ch)
 		if err != nil {
-			return malformed("geometry: %v", err)
+			return err
 		}
 		var args []any
-		for _, j := range setIdx {
-			args = append(args, toSQLite(t.cols[j].kind, ch.f.vals[j]))
+		for i, j := range setIdx {
+			if mask[i] == '1' {
+				args = append(args, toSQLite(t.cols[j].kind, ch.f.vals[j]))
+			}
 		}
 		if ins.updatedCol {
 			args = append(args, stamp)
 		}
-		args = append(args, im.batch.ID, blob, ch.f.id)
+		args = append(args, im.batch.ID)
+		if geom {
+			blob, err := encodeBlob(ch.f.geom, StorageSRID)
+			if err != nil {
+				return malformed("geometry: %v", err)
+			}
+			args = append(args, blob)
+		}
+		args = append(args, ch.f.id)
 		if _, err := upd.ExecContext(ctx, args...); err != nil {
 			return storeError(ctx, err)
 		}
+	}
+	if err := many.flush(ctx); err != nil {
+		return err
 	}
 	if fill != nil {
 		slices.SortFunc(entries, func(a, b rtreeEntry) int { return cmp.Compare(morton(a.b.Min), morton(b.b.Min)) })
@@ -1448,6 +1533,9 @@ func (im *batchWriter) stream(ctx context.Context, t *table, rows iter.Seq2[socl
 		}
 		n++
 	}
+	if err := im.flushLog(ctx); err != nil {
+		return err
+	}
 	if err := idx.restore(ctx); err != nil {
 		return err
 	}
@@ -1510,8 +1598,9 @@ func (im *batchWriter) streamSequence(ctx context.Context, t *table) error {
 // Writer's garbage. The trigger is dropped for the transaction and created
 // again, the same, at its end.
 type rtreeFill struct {
-	tx      *sql.Tx
-	st      *sql.Stmt
+	tx *sql.Tx
+	// rows are the R-tree's inserts, a chunk at a time.
+	rows    *multiRow
 	trigger string // the insert trigger's CREATE statement
 }
 
@@ -1533,49 +1622,45 @@ func (im *batchWriter) indexDirectly(ctx context.Context, t *table) (*rtreeFill,
 	if _, err := im.tx.ExecContext(ctx, "DROP TRIGGER "+quote(rtree+"_insert")); err != nil {
 		return nil, storeError(ctx, err)
 	}
-	st, err := im.tx.PrepareContext(ctx, "INSERT OR REPLACE INTO "+quote(rtree)+" VALUES (?, ?, ?, ?, ?)")
-	if err != nil {
-		return nil, storeError(ctx, err)
-	}
-	return &rtreeFill{tx: im.tx, st: st, trigger: trigger}, nil
+	return &rtreeFill{tx: im.tx, rows: newMultiRow(im.tx, "INSERT OR REPLACE INTO "+quote(rtree)+" VALUES ", 5, 200), trigger: trigger}, nil
 }
 
 // add indexes the row rowid whose geometry is blob, when the trigger would:
 // its condition and values are those of the trigger's ST_ functions.
 func (r *rtreeFill) add(ctx context.Context, rowid int64, blob []byte) error {
-	if r.st == nil {
+	if r.rows == nil {
 		return nil
 	}
 	b, nonEmpty, err := blobBound(blob)
 	if err != nil || !nonEmpty {
 		return err
 	}
-	_, err = r.st.ExecContext(ctx, rowid, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
-	return storeError(ctx, err)
+	return r.rows.add(ctx, rowid, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
 }
 
 // addBound indexes the row rowid by bounds already known.
 func (r *rtreeFill) addBound(ctx context.Context, rowid int64, b orb.Bound) error {
-	if r.st == nil {
+	if r.rows == nil {
 		return nil
 	}
-	_, err := r.st.ExecContext(ctx, rowid, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
-	return storeError(ctx, err)
+	return r.rows.add(ctx, rowid, b.Min[0], b.Max[0], b.Min[1], b.Max[1])
 }
 
-// restore creates the insert trigger again.
+// restore writes the rows still buffered and creates the insert trigger
+// again.
 func (r *rtreeFill) restore(ctx context.Context) error {
-	if r.st == nil {
+	if r.rows == nil {
 		return nil
+	}
+	if err := r.rows.flush(ctx); err != nil {
+		return err
 	}
 	_, err := r.tx.ExecContext(ctx, r.trigger)
 	return storeError(ctx, err)
 }
 
 func (r *rtreeFill) close() {
-	if r.st != nil {
-		r.st.Close()
-	}
+	r.rows.close()
 }
 
 // sqliteConstraint is SQLite's primary result code for a constraint
