@@ -409,23 +409,34 @@ func idText(id any) string {
 func (im *batchWriter) upsert(ctx context.Context, t *table, rows socle.RowStream) (changes []change, gone []*feature, retired map[any]bool, n int, err error) {
 	// A lazy store's small batch into a collection not read yet reads the
 	// rows first, then only the stored features they may match.
+	// next reads the next row as an item; ok is false at the end.
+	next := func() (it rowItem, ok bool, err error) {
+		if !rows.Next() {
+			return it, false, nil
+		}
+		n++
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return it, true, err
+			}
+		}
+		it, err = im.item(t, n, rows.Row())
+		return it, true, err
+	}
 	var items []rowItem
 	var itemErr error
 	lookUp, exhausted := im.mayLookUp(t), false
 	if lookUp {
 		for {
-			if !rows.Next() {
+			it, ok, err := next()
+			if !ok {
 				exhausted = true
 				break
 			}
-			n++
-			if n%1024 == 0 {
-				if err := ctx.Err(); err != nil {
+			if err != nil {
+				if ctx.Err() != nil {
 					return nil, nil, nil, n, err
 				}
-			}
-			it, err := im.item(t, n, rows.Row())
-			if err != nil {
 				itemErr = err
 				break
 			}
@@ -471,14 +482,11 @@ func (im *batchWriter) upsert(ctx context.Context, t *table, rows socle.RowStrea
 		return nil, nil, nil, n, itemErr
 	}
 	if !exhausted {
-		for rows.Next() {
-			n++
-			if n%1024 == 0 {
-				if err := ctx.Err(); err != nil {
-					return nil, nil, nil, n, err
-				}
+		for {
+			it, ok, err := next()
+			if !ok {
+				break
 			}
-			it, err := im.item(t, n, rows.Row())
 			if err != nil {
 				return nil, nil, nil, n, err
 			}

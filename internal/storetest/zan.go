@@ -333,18 +333,7 @@ func ZANIndicatorsOnly(t *testing.T, s ZANStore, cat *socle.Catalog) {
 // named name, that the EPCI's rows of the artificialisation collection
 // carry that name (the communes give only the SIREN).
 func ZANEPCIName(t *testing.T, s ZANStore, cat *socle.Catalog, name string) {
-	ctx := context.Background()
-	communes, _ := cat.Collection("communes")
-	landCover, _ := cat.Collection("land_cover")
-	art, _ := cat.Collection("artificialisation")
-	for i, step := range []struct {
-		c    *socle.Collection
-		rows []socle.Row
-	}{{communes, ZANCommunes()}, {landCover, ZANMillesime(2016)}, {landCover, ZANMillesime(2019)}} {
-		if _, err := s.Import(ctx, socle.Batch{ID: fmt.Sprintf("test-zanname-%d", i), Kind: "import-layer", Actor: "test"}, step.c, socle.RowsOf(step.rows, nil)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	art := loadZANPair(t, s, cat, "test-zanname", ZANMillesime(2016), ZANMillesime(2019))
 	got := ZANFigures(t, s, art)
 	if r := got["200000001-2016-2019"]; r["nom"] != name || r["level"] != zan.LevelEPCI {
 		t.Errorf("the EPCI's row: %v, want nom %q", r, name)
@@ -499,18 +488,7 @@ func ZANChangeLayer(year int) []socle.Row {
 // ZANChanges checks, on an empty store, that a change layer imported once
 // per date gives the flux the two full millésimes give, with no stock.
 func ZANChanges(t *testing.T, s ZANStore, cat *socle.Catalog) {
-	ctx := context.Background()
-	communes, _ := cat.Collection("communes")
-	landCover, _ := cat.Collection("land_cover")
-	art, _ := cat.Collection("artificialisation")
-	for i, step := range []struct {
-		c    *socle.Collection
-		rows []socle.Row
-	}{{communes, ZANCommunes()}, {landCover, ZANChangeLayer(2016)}, {landCover, ZANChangeLayer(2019)}} {
-		if _, err := s.Import(ctx, socle.Batch{ID: fmt.Sprintf("test-zan-changes-%d", i), Kind: "import-layer", Actor: "test"}, step.c, socle.RowsOf(step.rows, nil)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	art := loadZANPair(t, s, cat, "test-zan-changes", ZANChangeLayer(2016), ZANChangeLayer(2019))
 	got := ZANFigures(t, s, art)
 	want := map[string]map[string]float64{}
 	for k, w := range ZANWant {
@@ -522,7 +500,27 @@ func ZANChanges(t *testing.T, s ZANStore, cat *socle.Catalog) {
 			t.Errorf("%s from a change layer: source %v, stock %v, share %v", k, r["source"], r["stock_ha"], r["stock_share"])
 		}
 	}
+	communes, _ := cat.Collection("communes")
 	if c := communeIndicators(t, s, communes)["31001"]; c["zan_source"] != zan.IndicatorsChanges {
 		t.Errorf("31001's indicators from a change layer: %v", c)
 	}
+}
+
+// loadZANPair imports the communes, then the land cover of two dates as
+// batches named prefix-0, -1 and -2, into an empty store, and returns the
+// artificialisation collection they make.
+func loadZANPair(t *testing.T, s ZANStore, cat *socle.Catalog, prefix string, first, second []socle.Row) *socle.Collection {
+	t.Helper()
+	communes, _ := cat.Collection("communes")
+	landCover, _ := cat.Collection("land_cover")
+	art, _ := cat.Collection("artificialisation")
+	for i, step := range []struct {
+		c    *socle.Collection
+		rows []socle.Row
+	}{{communes, ZANCommunes()}, {landCover, first}, {landCover, second}} {
+		if _, err := s.Import(context.Background(), socle.Batch{ID: fmt.Sprintf("%s-%d", prefix, i), Kind: "import-layer", Actor: "test"}, step.c, socle.RowsOf(step.rows, nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return art
 }
