@@ -129,14 +129,23 @@ func TestReadsGoToTheStandbyAndNeverBehindANotifiedChange(t *testing.T) {
 
 // hammer reads with 4 clients until stop is closed and returns the errors
 // seen and the number of reads.
+//
+// A page whose server ends its session after the first rows went to the
+// client cannot be retried (they are the response's first bytes): it
+// fails as unavailable (503), and its HTTP client retries it. That is rare
+// (the server must stop while a 5-row page is on the wire: one read of
+// 16,063 in one run of TestStandbyLostUnderLoad) and counted apart,
+// logged, never an error here; a read that fails before its first row, or
+// with anything but unavailable, is one.
 func hammer(t *testing.T, s *Store, stop <-chan struct{}) (func() ([]error, int), func()) {
 	t.Helper()
 	roads, _ := s.catalog.Collection("roads")
 	var (
-		mu   sync.Mutex
-		errs []error
-		n    int
-		wg   sync.WaitGroup
+		mu        sync.Mutex
+		errs      []error
+		n         int
+		midStream int
+		wg        sync.WaitGroup
 	)
 	for i := range 4 {
 		wg.Add(1)
@@ -155,7 +164,15 @@ func hammer(t *testing.T, s *Store, stop <-chan struct{}) (func() ([]error, int)
 						err = fmt.Errorf("feature: %w", err)
 					}
 				} else {
-					_, err = s.Items(context.Background(), storetest.Items(t, roads, socle.ItemsRequest{Limit: 5}), func(*socle.Feature) error { return nil })
+					rows := 0
+					_, err = s.Items(context.Background(), storetest.Items(t, roads, socle.ItemsRequest{Limit: 5}), func(*socle.Feature) error { rows++; return nil })
+					if err != nil && rows > 0 && socle.ErrorCode(err) == socle.EUNAVAILABLE {
+						mu.Lock()
+						midStream++
+						mu.Unlock()
+						t.Logf("a page lost its connection after %d rows were sent: %v", rows, err)
+						err = nil
+					}
 					if err != nil {
 						err = fmt.Errorf("items: %w", err)
 					}
@@ -173,6 +190,9 @@ func hammer(t *testing.T, s *Store, stop <-chan struct{}) (func() ([]error, int)
 			wg.Wait()
 			mu.Lock()
 			defer mu.Unlock()
+			if midStream > 0 {
+				t.Logf("%d of %d reads lost their connection after their first rows (503 to an HTTP client)", midStream, n)
+			}
 			return errs, n
 		}, func() {
 			mu.Lock()
