@@ -740,12 +740,7 @@ func (im *batchWriter) lookUp(ctx context.Context, t *table, items []rowItem) (*
 		ids = ids[len(part):]
 		q := t.selectFrom() + " WHERE " + quote(t.idCol) + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ") + ")"
 		rows, err := im.tx.QueryContext(ctx, q, part...)
-		if err != nil {
-			return nil, storeError(ctx, err)
-		}
-		feats, err = t.scan(rows, feats)
-		rows.Close()
-		if err != nil {
+		if feats, err = t.scanQuery(ctx, feats, rows, err); err != nil {
 			return nil, err
 		}
 	}
@@ -775,12 +770,7 @@ func (im *batchWriter) lookUp(ctx context.Context, t *table, items []rowItem) (*
 				}
 			}
 			rows, err := byKey.QueryContext(ctx, k.vals...)
-			if err != nil {
-				return nil, storeError(ctx, err)
-			}
-			feats, err = t.scan(rows, feats)
-			rows.Close()
-			if err != nil {
+			if feats, err = t.scanQuery(ctx, feats, rows, err); err != nil {
 				return nil, err
 			}
 		}
@@ -1674,3 +1664,13 @@ func (r *rtreeFill) close() {
 // sqliteConstraint is SQLite's primary result code for a constraint
 // violation.
 const sqliteConstraint = 19
+
+// scanQuery appends to feats the features of a query's rows and closes
+// them; err is the query's own error.
+func (t *table) scanQuery(ctx context.Context, feats []*feature, rows *sql.Rows, err error) ([]*feature, error) {
+	if err != nil {
+		return nil, storeError(ctx, err)
+	}
+	defer rows.Close()
+	return t.scan(rows, feats)
+}

@@ -274,13 +274,18 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) {
 
 // writeFeature copies one feature's JSON fragments into a GeoJSON Feature.
 func writeFeature(bw *bufio.Writer, f *socle.Feature) {
-	bw.WriteString(`{"type":"Feature","id":`)
-	bw.Write(f.ID)
-	bw.WriteString(`,"geometry":`)
-	bw.Write(f.Geometry)
-	bw.WriteString(`,"properties":`)
-	bw.Write(f.Properties)
-	bw.WriteByte('}')
+	bw.Write(append(appendFeatureOpen(bw.AvailableBuffer(), f), '}'))
+}
+
+// appendFeatureOpen appends f as a GeoJSON feature without its closing
+// brace, so that a single feature's response can add its links.
+func appendFeatureOpen(dst []byte, f *socle.Feature) []byte {
+	dst = append(dst, `{"type":"Feature","id":`...)
+	dst = append(dst, f.ID...)
+	dst = append(dst, `,"geometry":`...)
+	dst = append(dst, f.Geometry...)
+	dst = append(dst, `,"properties":`...)
+	return append(dst, f.Properties...)
 }
 
 // trackingWriter notes whether anything reached the client.
@@ -392,13 +397,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 	}
 	// The feature's object without its closing brace, then its links.
 	lb, _ := json.Marshal(links)
-	body := make([]byte, 0, len(ft.ID)+len(ft.Geometry)+len(ft.Properties)+len(lb)+64)
-	body = append(body, `{"type":"Feature","id":`...)
-	body = append(body, ft.ID...)
-	body = append(body, `,"geometry":`...)
-	body = append(body, ft.Geometry...)
-	body = append(body, `,"properties":`...)
-	body = append(body, ft.Properties...)
+	body := appendFeatureOpen(make([]byte, 0, len(ft.ID)+len(ft.Geometry)+len(ft.Properties)+len(lb)+64), ft)
 	body = append(append(append(body, `,"links":`...), lb...), "}\n"...)
 	sum := sha256.Sum256(body)
 	e := &cachedResponse{key: key, layers: []string{c.ID}, data: body, etag: `"` + lang + "-" + hex.EncodeToString(sum[:12]) + `"`,
