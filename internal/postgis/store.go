@@ -121,6 +121,7 @@ func newPool(ctx context.Context, url, app string, opts Options) (*pgxpool.Pool,
 	if err != nil {
 		return nil, fmt.Errorf("postgis: invalid database URL: %w", err)
 	}
+	plainOnLoopback(&cfg.ConnConfig.Config, url)
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}
