@@ -4,11 +4,14 @@
 # the same request lists as the HTTP scenarios. It splits a server's time into "database" and
 # "everything else", and Socle's database time into its parts (count, ordered page).
 #
-# NOTE: the socle_* scripts are the SQL of the builds measured on 2026-11-27 (runs 2 and 3 of
-# docs/benchmarks.md). Since then Socle reads the properties as text and writes their JSON in Go
-# (commit b5b492d) and binds the bbox already projected to Lambert-93 (6ee2bc6); the proposed_*
-# scripts are close to, but not, that new SQL.
-#
+# The socle_* scripts are the SQL of internal/postgis/items.go since the single-statement bbox page
+# (issue 18): properties read as text (their JSON is written in Go), the id as text, the order keys
+# as a JSON array; a limit-100 bbox page is one statement (narrowPage: the matches found once,
+# narrow, counted, and only the page's rows read whole by row address), as Socle sends it for a box
+# expected to hold more than the page; a limit-1000 page is the page, then a count when it is full.
+# One difference: Socle binds the query box already projected and densified in Go; here PostgreSQL
+# computes it (ST_Segmentize then ST_Transform), once per statement.
+
 # Unlike the bench kit's floor-postgis.sh (simple protocol, values inlined), the request values are
 # bound parameters of prepared statements (-M prepared), as pgx sends them; the per-transaction
 # pick of a bbox/id/commune is a pgbench CASE expression, so no extra round trip.
@@ -16,11 +19,12 @@
 # max_parallel_workers_per_gather = 0; see internal/postgis/store.go).
 #
 # Scenarios (one pgbench transaction = the statements one HTTP request costs):
-#   socle_items_bbox_l1000          count(*) in bbox, then the page: ORDER BY id LIMIT 1001
+#   socle_items_bbox_l1000          the page: ORDER BY id LIMIT 1001, then count(*) in bbox (a full page)
 #   socle_items_bbox_l1000_page     the page statement alone
 #   socle_items_bbox_l1000_count    the count statement alone
 #   pgfs_items_bbox_l1000           pg_featureserv's items statement (public.addresses), LIMIT 1000
-#   socle_items_bbox_l100 / pgfs_items_bbox_l100
+#   socle_items_bbox_l100           the one statement of a box's page with its count (narrowPage), LIMIT 101
+#   pgfs_items_bbox_l100
 #   socle_item_by_id / pgfs_item_by_id
 #   socle_filter_commune            count(*) where commune_insee = $1, then ORDER BY id LIMIT 101
 #   pgfs_filter_commune             commune_insee = '...' LIMIT 100 (no order, no count)
@@ -59,25 +63,27 @@ PICK_ID="\\set i random(1, $NI)
 PICK_INSEE="\\set i random(1, $NC)
 \\set insee $(caseexpr "$REQ/communes.txt" 1)"
 
-# Socle's select list for addresses (selectList + propertiesJSON with every catalog property).
+# Socle's select list for addresses (jsonColumns with every catalog property, as text).
 P=""
 for n in cle_interop numero suffixe voie_nom lieudit_complement_nom commune_insee commune_nom \
          commune_deleguee_insee commune_deleguee_nom position cad_parcelles source date_der_maj \
          certification_commune fibre_status fibre_operator fibre_updated_at fibre_batch; do
-  P="$P${P:+, }'$n', t.\"$n\""
+  P="$P${P:+, }t.\"$n\"::text"
 done
-SOCLE_COLS="to_json(t.\"id\")::text, ST_AsGeoJSON(ST_Transform(t.geom, 4326), 7), (json_build_object($P))::text, json_build_array(t.\"id\")::text"
-SOCLE_BBOX="ST_Intersects(t.geom, ST_Transform(ST_Segmentize(ST_MakeEnvelope(:x1, :y1, :x2, :y2, 4326), 0.01), 2154))"
+SOCLE_COLS="t.\"id\"::text, ST_AsGeoJSON(ST_Transform(t.geom, 4326), 7), $P, json_build_array(t.\"id\")::text"
+SOCLE_BBOX="ST_Intersects(t.geom, (SELECT ST_Transform(ST_Segmentize(ST_MakeEnvelope(:x1, :y1, :x2, :y2, 4326), 0.01), 2154)))"
 # pg_featureserv 1.3.1's statement (internal/data/db_sql.go), values bound instead of inlined.
 PGFS_COLS='"id","cle_interop"::text,"numero","suffixe"::text,"voie_nom"::text,"commune_insee"::text,"commune_nom"::text,"position"::text,"source"::text,"updated_at"::text'
 PGFS_SEL="SELECT ST_AsGeoJSON( ST_Transform( (\"geom\")::geometry, 4326)  ) AS _geojson , $PGFS_COLS FROM \"public\".\"addresses\""
 PGFS_BBOX="ST_Intersects(\"geom\", ST_Transform( ST_MakeEnvelope(:x1, :y1, :x2, :y2, 4326), 2154))"
 
 w() { printf '%s\n' "$2" > "$S/$1.sql"; }
+w socle_items_bbox_l1000 "$PICK_BBOX
+SELECT $SOCLE_COLS FROM \"socle\".\"addresses\" t WHERE $SOCLE_BBOX ORDER BY t.\"id\" ASC LIMIT 1001;
+SELECT count(*) FROM \"socle\".\"addresses\" t WHERE $SOCLE_BBOX;"
+w socle_items_bbox_l100 "$PICK_BBOX
+WITH m AS MATERIALIZED (SELECT t.ctid AS socle_tid, t.\"id\" FROM \"socle\".\"addresses\" t WHERE $SOCLE_BBOX) SELECT $SOCLE_COLS, (SELECT count(*) FROM m)::text FROM \"socle\".\"addresses\" t WHERE t.ctid = ANY(ARRAY(SELECT t.socle_tid FROM m t ORDER BY t.\"id\" ASC LIMIT 101)) ORDER BY t.\"id\" ASC;"
 for lim in 1000 100; do
-  w "socle_items_bbox_l$lim" "$PICK_BBOX
-SELECT count(*) FROM \"socle\".\"addresses\" t WHERE $SOCLE_BBOX;
-SELECT $SOCLE_COLS FROM \"socle\".\"addresses\" t WHERE $SOCLE_BBOX ORDER BY t.\"id\" ASC LIMIT $((lim + 1));"
   w "pgfs_items_bbox_l$lim" "$PICK_BBOX
 $PGFS_SEL  WHERE  $PGFS_BBOX LIMIT $lim;"
 done
