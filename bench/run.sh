@@ -57,7 +57,9 @@ CACHE_DIR="${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/socle-bench}"
 STEPS="${STEPS:-build data peers socle socle peers pages floor report}"
 DB_NAME="${DB_NAME:-bench}"
 export PGHOST=127.0.0.1 PGPORT=5432 PGUSER=postgres
-export DATABASE_URL="postgresql://postgres@127.0.0.1:5432/$DB_NAME"
+# DB_URL_QUERY: parameters added to the URL both servers get, e.g. sslmode=disable (without it, pgx
+# in pg_featureserv negotiates TLS on the loopback and Socle does not: see README, --database-url).
+export DATABASE_URL="postgresql://postgres@127.0.0.1:5432/$DB_NAME${DB_URL_QUERY:+?$DB_URL_QUERY}"
 SOCLE_BIN="${SOCLE_BIN:-$CACHE_DIR/socle}"
 SOCLE_ADDR="${SOCLE_ADDR:-127.0.0.1:8090}"
 case "$SOCLE_ADDR" in 127.0.0.1:*) ;; *) echo "SOCLE_ADDR must be on 127.0.0.1" >&2; exit 2;; esac
@@ -192,7 +194,7 @@ step_peers_np() {
   phase "peers_np-$NP_ROUND"
   port_free "127.0.0.1:$FS_PORT" || { echo "something already answers on 127.0.0.1:$FS_PORT" >&2; exit 1; }
   SCENARIOS="fs_items_bbox_l1000 fs_items_bbox_l100 fs_item_by_id fs_filter_commune" \
-  DATABASE_URL="$DATABASE_URL?max_parallel_workers_per_gather=0" \
+  DATABASE_URL="$DATABASE_URL$(if [ -n "${DB_URL_QUERY:-}" ]; then echo '&'; else echo '?'; fi)max_parallel_workers_per_gather=0" \
   PG_TILESERV_BIN="" OUT_DIR="$OUT_DIR/pg_featureserv_np-$NP_ROUND" FS_PORT=$FS_PORT \
     "$KIT/run-peers.sh" 2>&1 | tee "$OUT_DIR/peers_np-$NP_ROUND.log"
 }
