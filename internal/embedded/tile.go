@@ -84,6 +84,8 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 		for i, f := range cands {
 			if i%256 == 0 {
 				if err := ctx.Err(); err != nil {
+					putLayerEncoder(enc)
+					putScratch(sc)
 					return nil, err
 				}
 			}

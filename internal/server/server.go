@@ -18,7 +18,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
-	"golang.org/x/sync/singleflight"
 
 	"github.com/socle-geo/socle/internal/auth"
 	"github.com/socle-geo/socle/internal/metadata"
@@ -96,9 +95,9 @@ type Server struct {
 	log     *slog.Logger
 	opts    Options
 
-	tms        []*tiles.TileMatrixSet
-	tiles      *responseCache
-	tileFlight singleflight.Group
+	tms         []*tiles.TileMatrixSet
+	tiles       *responseCache
+	tileFlights tileFlights
 	// features caches single-feature JSON responses of public collections.
 	features *responseCache
 

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -282,21 +284,22 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) {
 	key := set.ID + "/" + tl.String() + "/" + strings.Join(ids, ",")
 	e, hit := s.tiles.get(key)
 	if !hit {
-		stamp := s.tiles.stamp(ids)
-		v, err, _ := s.tileFlight.Do(key, func() (any, error) {
-			return s.store.Tile(r.Context(), socle.TileQuery{Tile: tl, Collections: layers})
+		e, err = s.tileFlights.do(r.Context(), key, func(ctx context.Context) (*cachedResponse, error) {
+			// The stamp of the render, not of each request that joins it:
+			// a change after it started keeps its tile out of the cache.
+			stamp := s.tiles.stamp(ids)
+			data, err := s.store.Tile(ctx, socle.TileQuery{Tile: tl, Collections: layers})
+			if err != nil {
+				return nil, err
+			}
+			e := cachedTile(key, set, tl, ids, data)
+			s.tiles.put(e, stamp)
+			return e, nil
 		})
 		if err != nil {
-			s.problem(w, r, err)
+			s.problem(w, r, tileFailure(r, err))
 			return
 		}
-		data := v.([]byte)
-		sum := sha256.Sum256(data)
-		x0, y0, x1, y1 := tl.Bounds()
-		m := (x1 - x0) * socle.TileBuffer / socle.TileExtent
-		e = &cachedResponse{key: key, srid: set.SRID, bounds: [4]float64{x0 - m, y0 - m, x1 + m, y1 + m}, layers: ids,
-			data: data, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
-		s.tiles.put(e, stamp)
 	}
 	h := w.Header()
 	h.Set("Content-Type", MediaMVT)
@@ -314,6 +317,31 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Set("Content-Length", fmt.Sprint(len(e.data)))
 	_, _ = w.Write(e.data)
+}
+
+// cachedTile is the cache entry of a tile's data.
+func cachedTile(key string, set *tiles.TileMatrixSet, tl tiles.Tile, ids []string, data []byte) *cachedResponse {
+	sum := sha256.Sum256(data)
+	x0, y0, x1, y1 := tl.Bounds()
+	m := (x1 - x0) * socle.TileBuffer / socle.TileExtent
+	return &cachedResponse{key: key, srid: set.SRID, bounds: [4]float64{x0 - m, y0 - m, x1 + m, y1 + m}, layers: ids,
+		data: data, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+}
+
+// tileFailure is what a failed tile request answers. A tile is a bounded
+// piece of work its client cannot narrow: when it is not made in time (the
+// statement timeout, or the request's time budget while it waited on its
+// connection or its render), the server is busy, and the answer is the
+// 503 with Retry-After of a full pool, never a 500. A client that left gets
+// nothing.
+func tileFailure(r *http.Request, err error) error {
+	if r.Context().Err() == context.Canceled {
+		return err
+	}
+	if socle.ErrorCode(err) == socle.ETIMEOUT || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return &socle.Error{Code: socle.EUNAVAILABLE, Message: "the server is busy, retry shortly", Err: err}
+	}
+	return err
 }
 
 // tilesets lists the tilesets of the dataset or of a collection.
