@@ -45,6 +45,12 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		return // the client left: nobody to answer
 	}
+	if errors.Is(err, context.DeadlineExceeded) && r.Context().Err() != nil && socle.ErrorCode(err) == socle.EINTERNAL {
+		// The request's time budget (--request-timeout) passed while it
+		// waited or worked: the server is too busy for it now, which is
+		// the busy 503 with Retry-After, not a fault of the server.
+		err = &socle.Error{Code: socle.EUNAVAILABLE, Message: "the server is busy, retry shortly", Err: err}
+	}
 	var pe *features.ParamError
 	if errors.As(err, &pe) {
 		err = &socle.Error{Code: socle.EINVALID, Message: pe.Error()}

@@ -330,3 +330,17 @@ func TestTilesUnderLoad(t *testing.T) {
 		t.Error("no tile served")
 	}
 }
+
+// TestPageRequestTimeout: a feature page whose request timeout passes
+// while PostgreSQL holds it gets the busy 503 with Retry-After too, never
+// a 500 (the timeout is the server's load, not its fault).
+func TestPageRequestTimeout(t *testing.T) {
+	url := tileServer(t, postgis.Options{MaxConns: 2, AcquireTimeout: 5 * time.Second}, server.Options{RequestTimeout: 300 * time.Millisecond, FeatureCacheBytes: -1})
+	release := lockRoads(t)
+	isBusy(t, "a page past the request timeout", fetchTile(context.Background(), url+"/collections/roads/items?limit=5"))
+	isBusy(t, "a feature past the request timeout", fetchTile(context.Background(), url+"/collections/roads/items/1"))
+	release()
+	if a := fetchTile(context.Background(), url+"/collections/roads/items?limit=5"); a.err != nil || a.status != http.StatusOK {
+		t.Fatalf("the page once the load is gone: %d %v %.200s", a.status, a.err, a.body)
+	}
+}
