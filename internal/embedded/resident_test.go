@@ -1,0 +1,114 @@
+package embedded
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"testing"
+	"time"
+
+	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/storetest"
+)
+
+// residentFile is the territory's GeoPackage: SOCLE_TERRITORY_GPKG when it
+// names an existing file (no import needed), else territoryFile's.
+func residentFile(b *testing.B) string {
+	if p := os.Getenv("SOCLE_TERRITORY_GPKG"); p != "" {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return territoryFile(b)
+}
+
+// BenchmarkResident opens the territory and reports what its features cost
+// the garbage collector once loaded, in counts per feature: live heap bytes
+// and heap objects after a collection, and the bytes the collector has to
+// scan (pointer-holding memory). The time of a forced collection with the
+// store loaded is reported too (indicative: the machine may be loaded).
+func BenchmarkResident(b *testing.B) {
+	path := residentFile(b)
+	ctx := context.Background()
+	cat := socle.DefaultCatalog()
+	base := liveHeap()
+	s, err := Open(ctx, path, cat)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	var n int64
+	for _, c := range cat.Collections {
+		sum, err := s.Summary(ctx, c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n += sum.Count
+	}
+	loaded := liveHeap()
+	var gc time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t := time.Now()
+		runtime.GC()
+		gc += time.Since(t)
+	}
+	b.StopTimer()
+	perFeature := func(v uint64, base uint64) float64 { return float64(v-base) / float64(n) }
+	b.ReportMetric(float64(n), "features")
+	b.ReportMetric(float64(loaded.bytes)/(1<<20), "live-MiB")
+	b.ReportMetric(perFeature(loaded.bytes, base.bytes), "live-B/feature")
+	b.ReportMetric(perFeature(loaded.objects, base.objects), "objects/feature")
+	b.ReportMetric(perFeature(loaded.scan, base.scan), "scan-B/feature")
+	b.ReportMetric(float64(gc.Microseconds())/float64(b.N)/1000, "ms/forced-GC")
+	runtime.KeepAlive(s)
+}
+
+// heapCounts are the live heap's figures after a collection.
+type heapCounts struct{ bytes, objects, scan uint64 }
+
+func liveHeap() heapCounts {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	sample := []metrics.Sample{{Name: "/gc/scan/heap:bytes"}}
+	metrics.Read(sample)
+	return heapCounts{ms.HeapAlloc, ms.HeapObjects, sample[0].Value.Uint64()}
+}
+
+// BenchmarkPageAllocs counts the allocations of a page of 1000 addresses
+// and of a single address, as the server asks for them (GeoJSON fragments).
+func BenchmarkPageAllocs(b *testing.B) {
+	path := residentFile(b)
+	ctx := context.Background()
+	cat := socle.DefaultCatalog()
+	s, err := Open(ctx, path, cat)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	c, _ := cat.Collection("addresses")
+	l, err := s.layer(ctx, c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := storetest.Items(b, c, socle.ItemsRequest{Limit: 1000})
+	b.Run("page-1000", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := s.Items(ctx, q, func(*socle.Feature) error { return nil }); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	fq := storetest.Feature(b, c, idText(l.feats[len(l.feats)/2].id))
+	b.Run("feature", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := s.Feature(ctx, fq); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
