@@ -61,7 +61,7 @@ func (im *batchWriter) before(ctx context.Context, t *table, f *feature) (string
 	}
 	for j, c := range t.cols {
 		add(c.name)
-		buf = appendProperty(buf, c.kind, f.vals[j])
+		buf = f.appendVal(buf, c.kind, j)
 	}
 	add("batch")
 	buf = socle.AppendJSONString(buf, batch)
@@ -188,7 +188,7 @@ func (t *table) fromBefore(before json.RawMessage, id any, base *feature) (*feat
 	}
 	f := &feature{id: id, vals: make([]any, len(t.cols))}
 	if base != nil {
-		f.vals, f.geom = slices.Clone(base.vals), base.geom
+		f.vals, f.geom = base.values(), base.geom
 	}
 	for j, c := range t.cols {
 		raw, ok := m[c.name]
@@ -423,7 +423,7 @@ func (im *batchWriter) restoreRows(ctx context.Context, t *table, back []change,
 			args = append(args, f.id)
 		}
 		for j, c := range t.cols {
-			args = append(args, toSQLite(c.kind, f.vals[j]))
+			args = append(args, toSQLite(c.kind, f.val(j)))
 		}
 		batch, ts := stamp(f.id)
 		args = append(args, batch)

@@ -162,7 +162,7 @@ func (p *predicate) match(f *feature) (bool, error) {
 		}
 	}
 	if p.dtCol >= 0 {
-		v := f.vals[p.dtCol]
+		v := f.val(p.dtCol)
 		if v == nil {
 			return false, nil
 		}
@@ -175,8 +175,7 @@ func (p *predicate) match(f *feature) (bool, error) {
 		}
 	}
 	for _, e := range p.equals {
-		v := f.vals[e.col]
-		if v == nil || e.val == nil || compareValues(e.kind, v, e.val) != 0 {
+		if e.val == nil || f.isNull(e.col) || f.compareVal(e.kind, e.col, e.val) != 0 {
 			return false, nil
 		}
 	}
@@ -205,10 +204,10 @@ func (e evalFeature) Property(name string) (any, bool) {
 	if !ok {
 		return nil, false
 	}
-	if v, ok := e.f.vals[i].(jsonValue); ok {
+	if v, ok := e.f.val(i).(jsonValue); ok {
 		return string(v), true
 	}
-	return e.f.vals[i], true
+	return e.f.val(i), true
 }
 
 // spatialBounds returns the box outside which a filter cannot hold when it

@@ -43,7 +43,7 @@ func (k sortKey) value(f *feature) any {
 	if k.col < 0 {
 		return f.id
 	}
-	return f.vals[k.col]
+	return f.val(k.col)
 }
 
 // compareKey orders a and b by one key: NULLs last ascending, first
@@ -303,7 +303,7 @@ func (s *Store) FeatureRecord(ctx context.Context, fq *socle.FeatureQuery) (*soc
 func (t *table) record(f *feature, cols []int) *socle.Record {
 	r := &socle.Record{ID: f.id, Geometry: f.geom, Values: make([]any, len(cols))}
 	for j, i := range cols {
-		v := f.vals[i]
+		v := f.val(i)
 		if js, ok := v.(jsonValue); ok {
 			v = json.RawMessage(js)
 		}
@@ -379,7 +379,7 @@ func (e *encoder) appendProperties(buf []byte, f *feature) []byte {
 		c := e.t.cols[i]
 		buf = socle.AppendJSONString(buf, c.name)
 		buf = append(buf, ':')
-		buf = appendProperty(buf, c.kind, f.vals[i])
+		buf = f.appendVal(buf, c.kind, i)
 	}
 	return append(buf, '}')
 }

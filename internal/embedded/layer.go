@@ -21,9 +21,12 @@ import (
 type feature struct {
 	// id is an int64, or a string for collections with string ids.
 	id any
-	// vals holds the properties in catalog order: nil, string, int64,
-	// float64, bool, time.Time or jsonValue (see kind).
+	// vals holds the properties in catalog order while a write builds the
+	// feature: nil, string, int64, float64, bool, time.Time or jsonValue
+	// (see kind). Once the feature is in a layer, they are in row instead
+	// (see seal) and vals is nil: read them with val and its kin.
 	vals  []any
+	row   row
 	geom  orb.Geometry // EPSG:2154
 	bound orb.Bound
 }
@@ -77,6 +80,7 @@ func (l *layer) find(id any) *feature {
 func newLayer(t *table, feats []*feature, st layerState) (*layer, error) {
 	l := &layer{t: t, feats: feats, tree: &rtree.RTreeGN[float64, *feature]{}, state: st, eq: make([]equalIndex, len(t.cols))}
 	for _, f := range feats {
+		f.seal()
 		l.tree.Insert(f.bound.Min, f.bound.Max, f)
 	}
 	return l, l.summarise()
@@ -89,6 +93,7 @@ func (l *layer) withChanges(changed []*feature, st layerState) (*layer, error) {
 	n := &layer{t: l.t, feats: slices.Clone(l.feats), tree: l.tree.Copy(), state: st, eq: make([]equalIndex, len(l.t.cols)), partial: l.partial}
 	var added []*feature
 	for _, f := range changed {
+		f.seal()
 		i, ok := slices.BinarySearchFunc(n.feats, f.id, func(g *feature, id any) int { return compareIDs(g.id, id) })
 		if ok {
 			old := n.feats[i]
@@ -143,7 +148,7 @@ func (l *layer) summarise() error {
 	if i, ok := l.t.byName[l.t.c.Temporal]; ok && l.t.c.Temporal != "" {
 		k := l.t.cols[i].kind
 		for _, f := range l.feats {
-			v := f.vals[i]
+			v := f.val(i)
 			if v == nil {
 				continue
 			}
@@ -185,6 +190,9 @@ func (t *table) selectFrom() string {
 type interner map[string]string
 
 func (in interner) get(s string) string {
+	if in == nil {
+		return s
+	}
 	if v, ok := in[s]; ok {
 		return v
 	}
@@ -222,15 +230,13 @@ func (t *table) scan(rows *sql.Rows, feats []*feature) ([]*feature, error) {
 	for i := range raw {
 		dest[i] = &raw[i]
 	}
-	interners := make([]interner, n)
-	for i := range interners {
-		interners[i] = interner{}
-	}
+	// The values go to a row (which copies them), through one scratch slice.
+	vals := make([]any, n)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("embedded: read %s: %w", t.c.ID, err)
 		}
-		f := &feature{vals: make([]any, n)}
+		f := &feature{}
 		switch id := raw[0].(type) {
 		case int64:
 			f.id = id
@@ -246,10 +252,11 @@ func (t *table) scan(rows *sql.Rows, feats []*feature) ([]*feature, error) {
 		}
 		f.bound = f.geom.Bound()
 		for i, c := range t.cols {
-			if f.vals[i], err = fromSQLite(c, raw[i+2], interners[i]); err != nil {
+			if vals[i], err = fromSQLite(c, raw[i+2], nil); err != nil {
 				return nil, fmt.Errorf("embedded: %s %v: %s: %w", t.c.ID, f.id, c.name, err)
 			}
 		}
+		f.row = encodeRow(vals)
 		feats = append(feats, f)
 	}
 	if err := rows.Err(); err != nil {
@@ -276,7 +283,8 @@ func readState(ctx context.Context, q interface {
 	return st, nil
 }
 
-// fromSQLite converts a stored value to its in-memory form.
+// fromSQLite converts a stored value to its in-memory form, sharing
+// repeated strings through in unless it is nil.
 func fromSQLite(c column, v any, in interner) (any, error) {
 	if v == nil {
 		return nil, nil

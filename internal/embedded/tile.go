@@ -119,7 +119,7 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 			}
 			attrs = attrs[:0]
 			for _, i := range props {
-				if v, ok := tileValue(l.t.cols[i].kind, f.vals[i]); ok {
+				if v, ok := tileValue(l.t.cols[i].kind, f.val(i)); ok {
 					attrs = append(attrs, tag{l.t.cols[i].name, v})
 				}
 			}

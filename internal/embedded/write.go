@@ -376,7 +376,7 @@ func (t *table) keyOf(f *feature) string {
 	}
 	var b []byte
 	for i, k := range t.keys {
-		v := f.vals[k]
+		v := f.val(k)
 		if v == nil {
 			return ""
 		}
@@ -513,7 +513,7 @@ func (im *batchWriter) upsert(ctx context.Context, t *table, rows socle.RowStrea
 	feats:
 		for _, f := range l.feats {
 			for _, e := range scope {
-				if v := f.vals[e.col]; v == nil || compareValues(e.kind, v, e.val) != 0 {
+				if f.isNull(e.col) || f.compareVal(e.kind, e.col, e.val) != 0 {
 					continue feats
 				}
 			}
@@ -670,7 +670,7 @@ func (m *matcher) match(ctx context.Context, it rowItem) error {
 		// them.
 		for j, c := range t.cols {
 			if c.derived && !m.im.batch.WithDerived {
-				f.vals[j] = old.vals[j]
+				f.vals[j] = old.val(j)
 			}
 		}
 		m.changes = append(m.changes, change{f: f, prev: old})
@@ -728,7 +728,7 @@ func (im *batchWriter) lookUp(ctx context.Context, t *table, items []rowItem) (*
 			seenKey[k] = true
 			vals := make([]any, len(t.keys))
 			for i, c := range t.keys {
-				vals[i] = toSQLite(t.cols[c].kind, it.f.vals[c])
+				vals[i] = toSQLite(t.cols[c].kind, it.f.val(c))
 			}
 			keys = append(keys, keyVals{k, vals})
 		}
@@ -836,12 +836,12 @@ func (im *batchWriter) feature(t *table, n int, r *socle.Row) (*feature, error) 
 	}
 	f.geom, f.bound = g, g.Bound()
 	for j, c := range t.cols {
-		if c.notNull && f.vals[j] == nil && j != t.idProp {
+		if c.notNull && f.val(j) == nil && j != t.idProp {
 			return nil, conflict("row %d: null value in column %s", n, c.name)
 		}
 	}
 	for j, c := range t.cols {
-		if c.check != nil && f.vals[j] != nil && !c.check(f.vals[j]) {
+		if c.check != nil && f.val(j) != nil && !c.check(f.val(j)) {
 			return nil, conflict("row %d: %s violates its check constraint", n, c.name)
 		}
 	}
@@ -927,7 +927,7 @@ func (t *table) sameRow(old, f *feature, withDerived bool) bool {
 		if (c.derived && !withDerived) || j == t.idProp || j == t.updatedAt {
 			continue
 		}
-		if !equalValues(c.kind, old.vals[j], f.vals[j]) {
+		if !equalValues(c.kind, old.val(j), f.val(j)) {
 			return false
 		}
 	}
@@ -1065,7 +1065,7 @@ func (in *inserter) values(f *feature, stamp, batch string) ([]any, []byte, erro
 		args = append(args, f.id)
 	}
 	for _, j := range in.colIdx {
-		args = append(args, toSQLite(in.t.cols[j].kind, f.vals[j]))
+		args = append(args, toSQLite(in.t.cols[j].kind, f.val(j)))
 	}
 	if in.updatedCol {
 		args = append(args, stamp)
@@ -1128,7 +1128,7 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 	update := func(ch change) (*sql.Stmt, bool, error) {
 		for i, j := range setIdx {
 			mask[i] = '0'
-			if !sameStored(t.cols[j].kind, ch.prev.vals[j], ch.f.vals[j]) {
+			if !sameStored(t.cols[j].kind, ch.prev.val(j), ch.f.val(j)) {
 				mask[i] = '1'
 			}
 		}
@@ -1214,7 +1214,7 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 		var args []any
 		for i, j := range setIdx {
 			if mask[i] == '1' {
-				args = append(args, toSQLite(t.cols[j].kind, ch.f.vals[j]))
+				args = append(args, toSQLite(t.cols[j].kind, ch.f.val(j)))
 			}
 		}
 		if ins.updatedCol {

@@ -98,7 +98,7 @@ func (im *batchWriter) communes(coT *table) []zan.Commune {
 	feats := im.current("communes").feats
 	out := make([]zan.Commune, 0, len(feats))
 	for _, f := range feats {
-		n, _ := f.vals[name].(string)
+		n, _ := f.val(name).(string)
 		out = append(out, zan.Commune{INSEE: f.id.(string), Name: n, Geom: f.geom})
 	}
 	return out
@@ -115,16 +115,16 @@ func (im *batchWriter) fluxes(lcT *table, communes []zan.Commune) ([]*zan.Result
 	parcels := make([]zan.Parcel, 0, len(feats))
 	cover := map[int]float64{}
 	for _, f := range feats {
-		y, ok := f.vals[year].(int64)
+		y, ok := f.val(year).(int64)
 		if !ok {
 			continue
 		}
 		p := zan.Parcel{ID: f.id.(int64), Year: int(y), Geom: f.geom}
-		p.CodeCS, _ = f.vals[cs].(string)
-		p.CodeUS, _ = f.vals[us].(string)
+		p.CodeCS, _ = f.val(cs).(string)
+		p.CodeUS, _ = f.val(us).(string)
 		if _, err := m.Artificialised(p.CodeCS, p.CodeUS); err != nil {
 			p.Flag = zan.FlagNotArtificialised
-			if a, _ := f.vals[art].(bool); a {
+			if a, _ := f.val(art).(bool); a {
 				p.Flag = zan.FlagArtificialised
 			}
 		}
@@ -159,7 +159,7 @@ func (im *batchWriter) fluxes(lcT *table, communes []zan.Commune) ([]*zan.Result
 
 // storedFluxes reads the flux back from the artificialisation collection.
 func (im *batchWriter) storedFluxes(t *table) []*zan.Result {
-	col := func(f *feature, name string) any { return f.vals[t.byName[name]] }
+	col := func(f *feature, name string) any { return f.val(t.byName[name]) }
 	var rows []zan.FluxRow
 	for _, f := range im.current("artificialisation").feats {
 		var r zan.FluxRow
@@ -185,7 +185,7 @@ func (im *batchWriter) epci(coT *table) zan.EPCI {
 	siren := coT.byName["epci_siren"]
 	n := map[string]int{}
 	for _, f := range im.current("communes").feats {
-		if s, _ := f.vals[siren].(string); s != "" {
+		if s, _ := f.val(siren).(string); s != "" {
 			n[s]++
 		}
 	}
@@ -333,7 +333,7 @@ func (dw *deriveWriter) apply(ctx context.Context, t *table, want map[string]*fe
 // sameFeature says whether a and b hold the same values and geometry.
 func sameFeature(t *table, a, b *feature) bool {
 	for j, c := range t.cols {
-		if !equalValues(c.kind, a.vals[j], b.vals[j]) {
+		if !equalValues(c.kind, a.val(j), b.val(j)) {
 			return false
 		}
 	}
@@ -346,13 +346,13 @@ func (dw *deriveWriter) writeIndicators(ctx context.Context, lcT, coT *table, re
 	in := zan.IndicatorInputs{LandCoverYears: map[string]map[int]float64{}, Fluxes: results, Allowance: dw.s.allowance}
 	art, yearArt, area, insee := lcT.byName["artificialised"], lcT.byName["year_artificialised"], lcT.byName["area_m2"], lcT.byName["commune_insee"]
 	for _, f := range dw.current("land_cover").feats {
-		a, _ := f.vals[art].(bool)
-		y, ok := f.vals[yearArt].(int64)
+		a, _ := f.val(art).(bool)
+		y, ok := f.val(yearArt).(int64)
 		if !a || !ok {
 			continue
 		}
-		c, _ := f.vals[insee].(string)
-		m2, _ := f.vals[area].(float64)
+		c, _ := f.val(insee).(string)
+		m2, _ := f.val(area).(float64)
 		if in.LandCoverYears[c] == nil {
 			in.LandCoverYears[c] = map[int]float64{}
 		}
@@ -373,7 +373,7 @@ func (dw *deriveWriter) writeIndicators(ctx context.Context, lcT, coT *table, re
 	want := map[string]*feature{}
 	for _, f := range feats {
 		x := ind[f.id.(string)]
-		n := &feature{id: f.id, vals: slices.Clone(f.vals), geom: f.geom, bound: f.bound}
+		n := &feature{id: f.id, vals: f.values(), geom: f.geom, bound: f.bound}
 		n.vals[byYear] = jsonValue(x.ByYear)
 		n.vals[ref], n.vals[since], n.vals[budget] = x.ReferenceHa, x.SinceHa, x.AllowanceHa
 		n.vals[used], n.vals[source] = nil, nil
