@@ -128,7 +128,7 @@ func (p *predicate) run(ctx context.Context, l *layer) ([]*feature, error) {
 			cands = append(cands, f)
 			return true
 		})
-		slices.SortFunc(cands, func(a, b *feature) int { return compareIDs(a.id, b.id) })
+		slices.SortFunc(cands, func(a, b *feature) int { return compareFeatureIDs(a, b) })
 	} else if fs, ok, exact := p.candidates(l); exact {
 		return fs, nil
 	} else if ok {
@@ -156,17 +156,16 @@ func (p *predicate) run(ctx context.Context, l *layer) ([]*feature, error) {
 
 func (p *predicate) match(f *feature) (bool, error) {
 	if p.box != nil {
-		ok, err := p.box.intersects(f.geom, f.bound)
+		ok, err := p.box.intersectsFeature(f)
 		if err != nil || !ok {
 			return false, err
 		}
 	}
 	if p.dtCol >= 0 {
-		v := f.val(p.dtCol)
-		if v == nil {
+		t, ok := f.time(p.dtCol)
+		if !ok {
 			return false, nil
 		}
-		t := v.(time.Time)
 		if p.dtStart != nil && t.Before(*p.dtStart) {
 			return false, nil
 		}
@@ -198,7 +197,7 @@ type evalFeature struct {
 
 func (e evalFeature) Property(name string) (any, bool) {
 	if name == socle.GeometryProperty {
-		return e.f.geom, true
+		return e.f.geometry(), true
 	}
 	i, ok := e.t.byName[name]
 	if !ok {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/internal/storetest"
+	"github.com/socle-geo/socle/ogc/cql2"
+	"github.com/socle-geo/socle/ogc/crs"
 )
 
 // residentFile is the territory's GeoPackage: SOCLE_TERRITORY_GPKG when it
@@ -77,8 +79,9 @@ func liveHeap() heapCounts {
 	return heapCounts{ms.HeapAlloc, ms.HeapObjects, sample[0].Value.Uint64()}
 }
 
-// BenchmarkPageAllocs counts the allocations of a page of 1000 addresses
-// and of a single address, as the server asks for them (GeoJSON fragments).
+// BenchmarkPageAllocs counts the allocations of pages of 1000 addresses
+// (plain, by bounding box, by equality, by CQL2, sorted by a property) and
+// of a single address, as the server asks for them (GeoJSON fragments).
 func BenchmarkPageAllocs(b *testing.B) {
 	path := residentFile(b)
 	ctx := context.Background()
@@ -89,20 +92,35 @@ func BenchmarkPageAllocs(b *testing.B) {
 	}
 	defer s.Close()
 	c, _ := cat.Collection("addresses")
-	l, err := s.layer(ctx, c)
+	filter, err := cql2.ParseText("commune_insee = '31555' AND numero > 5")
 	if err != nil {
 		b.Fatal(err)
 	}
-	q := storetest.Items(b, c, socle.ItemsRequest{Limit: 1000})
-	b.Run("page-1000", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			if _, err := s.Items(ctx, q, func(*socle.Feature) error { return nil }); err != nil {
-				b.Fatal(err)
+	for _, tc := range []struct {
+		name string
+		r    socle.ItemsRequest
+	}{
+		{"page-1000", socle.ItemsRequest{Limit: 1000}},
+		{"bbox-1000", socle.ItemsRequest{Limit: 1000, BBox: &socle.BBox{MinX: 1.3, MinY: 43.5, MaxX: 1.6, MaxY: 43.7}, BBoxCRS: crs.CRS84}},
+		{"equals-1000", socle.ItemsRequest{Limit: 1000, Equals: []socle.TextEquals{{Property: "commune_insee", Value: "31555"}}}},
+		{"cql2-1000", socle.ItemsRequest{Limit: 1000, Filter: filter}},
+		{"sortby-1000", socle.ItemsRequest{Limit: 1000, SortBy: []socle.SortKey{{Property: "voie_nom", Desc: true}}}},
+	} {
+		q := storetest.Items(b, c, tc.r)
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var matched int64
+			for i := 0; i < b.N; i++ {
+				page, err := s.Items(ctx, q, func(*socle.Feature) error { return nil })
+				if err != nil {
+					b.Fatal(err)
+				}
+				matched = page.NumberMatched
 			}
-		}
-	})
-	fq := storetest.Feature(b, c, idText(l.feats[len(l.feats)/2].id))
+			b.ReportMetric(float64(matched), "matched")
+		})
+	}
+	fq := storetest.Feature(b, c, "125000")
 	b.Run("feature", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {

@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unsafe"
+
+	"github.com/paulmach/orb"
 
 	"github.com/socle-geo/socle/internal/socle"
 )
@@ -224,13 +227,31 @@ func (f *feature) isNull(i int) bool {
 	return tag == tagNull
 }
 
-// seal moves f's properties into a row: done once, before f is published
-// in a layer (until then, a write fills vals).
+// seal moves f's properties into a row, and drops the geometry of a point
+// (its bound holds it): done before f is published in a layer (until then,
+// a write fills vals and geom).
 func (f *feature) seal() {
 	if f.vals != nil {
 		f.row = encodeRow(f.vals)
 		f.vals = nil
 	}
+	f.dropPoint()
+}
+
+// dropPoint leaves a sealed feature's point in its bound alone: a point
+// in an interface is a heap object of its own, to mark at every cycle.
+func (f *feature) dropPoint() {
+	if _, ok := f.geom.(orb.Point); ok && f.row != nil {
+		f.geom = nil
+	}
+}
+
+// geometry returns f's geometry (EPSG:2154).
+func (f *feature) geometry() orb.Geometry {
+	if f.geom == nil && f.row != nil {
+		return orb.Point(f.bound.Min)
+	}
+	return f.geom
 }
 
 // compareVal is compareValues(k, f.val(i), v) for a non-null property i,
@@ -261,8 +282,15 @@ func compareVals(k kind, i int, a, b *feature) int {
 	if a.vals == nil && b.vals == nil {
 		ta, x := a.row.field(i)
 		tb, y := b.row.field(i)
-		if ta == tagString && tb == tagString {
-			return strings.Compare(bytesString(x), bytesString(y))
+		if ta == tb {
+			switch ta {
+			case tagString:
+				return strings.Compare(bytesString(x), bytesString(y))
+			case tagInt:
+				return cmp.Compare(int64(binary.LittleEndian.Uint64(x)), int64(binary.LittleEndian.Uint64(y)))
+			case tagTime:
+				return decodeTime(x).Compare(decodeTime(y))
+			}
 		}
 	}
 	return a.compareVal(k, i, b.val(i))
@@ -289,6 +317,44 @@ func (f *feature) appendVal(dst []byte, k kind, i int) []byte {
 		return append(dst, "true"...)
 	case tagJSON:
 		return append(dst, b...)
+	case tagTime:
+		return appendTime(dst, k, decodeTime(b))
 	}
-	return appendProperty(dst, k, f.row.value(i))
+	panic("embedded: unknown tag")
+}
+
+// time returns property i of f, a date or date-time, and whether it is
+// not null.
+func (f *feature) time(i int) (time.Time, bool) {
+	if f.vals != nil {
+		t, ok := f.vals[i].(time.Time)
+		return t, ok
+	}
+	tag, b := f.row.field(i)
+	if tag != tagTime {
+		return time.Time{}, false
+	}
+	return decodeTime(b), true
+}
+
+// tileValue is tileValue(k, f.val(i)) without boxing strings and numbers.
+func (f *feature) tileValue(k kind, i int) (tileVal, bool) {
+	if f.vals != nil {
+		return tileValue(k, f.vals[i])
+	}
+	tag, b := f.row.field(i)
+	switch tag {
+	case tagNull:
+		return tileVal{}, false
+	case tagString, tagJSON:
+		return tileVal{typ: valueString, s: bytesString(b)}, true
+	case tagInt:
+		if x := int64(binary.LittleEndian.Uint64(b)); x < 0 {
+			return tileVal{typ: valueSint, n: uint64(x)}, true
+		}
+		return tileVal{typ: valueUint, n: binary.LittleEndian.Uint64(b)}, true
+	case tagFloat:
+		return tileVal{typ: valueDouble, n: binary.LittleEndian.Uint64(b)}, true
+	}
+	return tileValue(k, f.row.value(i))
 }
