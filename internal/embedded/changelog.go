@@ -141,7 +141,7 @@ func (im *batchWriter) remove(ctx context.Context, t *table, gone []*feature) (i
 	if len(gone) == 0 {
 		return 0, nil
 	}
-	slices.SortFunc(gone, func(a, b *feature) int { return compareFeatureIDs(a, b) })
+	slices.SortFunc(gone, compareFeatureIDs)
 	del, err := im.tx.PrepareContext(ctx, "DELETE FROM "+quote(t.c.ID)+" WHERE "+quote(t.idCol)+" = ?")
 	if err != nil {
 		return 0, storeError(ctx, err)

@@ -128,7 +128,7 @@ func (p *predicate) run(ctx context.Context, l *layer) ([]*feature, error) {
 			cands = append(cands, f)
 			return true
 		})
-		slices.SortFunc(cands, func(a, b *feature) int { return compareFeatureIDs(a, b) })
+		slices.SortFunc(cands, compareFeatureIDs)
 	} else if fs, ok, exact := p.candidates(l); exact {
 		return fs, nil
 	} else if ok {

@@ -76,7 +76,8 @@ func (f *feature) ident() any {
 
 func (f *feature) setID(id any) { f.fid = makeID(id) }
 
-// compareID is compareIDs(f.ident(), id) without boxing f's id.
+// compareID orders f's id against id (of the same type), without boxing
+// f's.
 func (f *feature) compareID(id any) int {
 	if f.fid.kind == stringID {
 		return strings.Compare(f.fid.s, id.(string))
@@ -118,16 +119,6 @@ type layerState struct {
 	lastBatch string
 }
 
-func compareIDs(a, b any) int {
-	switch x := a.(type) {
-	case int64:
-		return cmp.Compare(x, b.(int64))
-	case string:
-		return strings.Compare(x, b.(string))
-	}
-	return 0
-}
-
 // find returns the feature with id, or nil.
 func (l *layer) find(id any) *feature {
 	i, ok := slices.BinarySearchFunc(l.feats, id, func(f *feature, id any) int { return f.compareID(id) })
@@ -167,7 +158,7 @@ func (l *layer) withChanges(changed []*feature, st layerState) (*layer, error) {
 	}
 	if len(added) > 0 {
 		n.feats = append(n.feats, added...)
-		slices.SortFunc(n.feats, func(a, b *feature) int { return compareFeatureIDs(a, b) })
+		slices.SortFunc(n.feats, compareFeatureIDs)
 	}
 	return n, n.summarise()
 }

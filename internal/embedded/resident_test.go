@@ -28,17 +28,23 @@ func residentFile(b *testing.B) string {
 // BenchmarkResident opens the territory and reports what its features cost
 // the garbage collector once loaded, in counts per feature: live heap bytes
 // and heap objects after a collection, and the bytes the collector has to
-// scan (pointer-holding memory). The time of a forced collection with the
-// store loaded is reported too (indicative: the machine may be loaded).
+// scan (pointer-holding memory); and the allocations and collections of
+// opening it. The time of the opening and of a forced collection with the
+// store loaded are reported too (indicative: the machine may be loaded).
 func BenchmarkResident(b *testing.B) {
 	path := residentFile(b)
 	ctx := context.Background()
 	cat := socle.DefaultCatalog()
 	base := liveHeap()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
 	s, err := Open(ctx, path, cat)
 	if err != nil {
 		b.Fatal(err)
 	}
+	opening := time.Since(start)
+	runtime.ReadMemStats(&after)
 	defer s.Close()
 	var n int64
 	for _, c := range cat.Collections {
@@ -64,6 +70,9 @@ func BenchmarkResident(b *testing.B) {
 	b.ReportMetric(perFeature(loaded.objects, base.objects), "objects/feature")
 	b.ReportMetric(perFeature(loaded.scan, base.scan), "scan-B/feature")
 	b.ReportMetric(float64(gc.Microseconds())/float64(b.N)/1000, "ms/forced-GC")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(n), "open-allocs/feature")
+	b.ReportMetric(float64(after.NumGC-before.NumGC), "open-GCs")
+	b.ReportMetric(opening.Seconds(), "open-s")
 	runtime.KeepAlive(s)
 }
 

@@ -68,7 +68,7 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 			// No type switch per comparison: most of a large tile's sort.
 			slices.SortFunc(cands, func(a, b *feature) int { return cmp.Compare(a.fid.n, b.fid.n) })
 		} else {
-			slices.SortFunc(cands, func(a, b *feature) int { return compareFeatureIDs(a, b) })
+			slices.SortFunc(cands, compareFeatureIDs)
 		}
 		props := make([]int, 0, len(c.Tiles.Properties))
 		for _, name := range c.Tiles.Properties {

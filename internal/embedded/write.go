@@ -776,7 +776,7 @@ func (im *batchWriter) lookUp(ctx context.Context, t *table, items []rowItem) (*
 			}
 		}
 	}
-	slices.SortFunc(feats, func(a, b *feature) int { return compareFeatureIDs(a, b) })
+	slices.SortFunc(feats, compareFeatureIDs)
 	feats = slices.CompactFunc(feats, func(a, b *feature) bool { return compareFeatureIDs(a, b) == 0 })
 	l, err := newLayer(t, feats, st)
 	if err != nil {
