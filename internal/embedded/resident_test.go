@@ -5,6 +5,9 @@ import (
 	"os"
 	"runtime"
 	"runtime/metrics"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -138,4 +141,62 @@ func BenchmarkPageAllocs(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkConcurrentPages asks for pages of 100 addresses (varying
+// offsets, in GeoJSON fragments) from 32 goroutines, as the load test's
+// connections do, and reports the share of the process's CPU time the
+// collector took and how many collections ran per 1000 pages (counts of
+// the runtime), and the 99th percentile of the pages' latencies
+// (indicative: the machine may be loaded).
+func BenchmarkConcurrentPages(b *testing.B) {
+	path := residentFile(b)
+	ctx := context.Background()
+	cat := socle.DefaultCatalog()
+	s, err := Open(ctx, path, cat)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	c, _ := cat.Collection("addresses")
+	var qs []*socle.ItemsQuery
+	for i := 0; i < 64; i++ {
+		x := 1.30 + 0.005*float64(i)
+		qs = append(qs, storetest.Items(b, c, socle.ItemsRequest{Limit: 100, BBox: &socle.BBox{MinX: x, MinY: 43.55, MaxX: x + 0.01, MaxY: 43.65}, BBoxCRS: crs.CRS84}))
+	}
+	runtime.GC()
+	cpu := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/cpu/classes/total:cpu-seconds"}, {Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(cpu)
+	gc0, total0, cycles0 := cpu[0].Value.Float64(), cpu[1].Value.Float64(), cpu[2].Value.Uint64()
+	var mu sync.Mutex
+	var lat []time.Duration
+	var next atomic.Int64
+	b.SetParallelism(16) // 32 goroutines on 2 cores
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var mine []time.Duration
+		for pb.Next() {
+			q := qs[next.Add(1)%int64(len(qs))]
+			t := time.Now()
+			if _, err := s.Items(ctx, q, func(*socle.Feature) error { return nil }); err != nil {
+				b.Error(err)
+				return
+			}
+			mine = append(mine, time.Since(t))
+		}
+		mu.Lock()
+		lat = append(lat, mine...)
+		mu.Unlock()
+	})
+	b.StopTimer()
+	metrics.Read(cpu)
+	gc, total, cycles := cpu[0].Value.Float64()-gc0, cpu[1].Value.Float64()-total0, cpu[2].Value.Uint64()-cycles0
+	slices.Sort(lat)
+	if len(lat) > 0 {
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	}
+	if total > 0 {
+		b.ReportMetric(100*gc/total, "gc-cpu-%")
+	}
+	b.ReportMetric(float64(cycles)*1000/float64(b.N), "GCs/1000-pages")
 }
