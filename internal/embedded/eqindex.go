@@ -24,7 +24,8 @@ type equalIndex struct {
 // equalIndex: text and integers, ordered as they compare for equality.
 func indexable(k kind) bool { return k == kText || k == kInt }
 
-// equal returns the features whose column col equals v, in id order.
+// equal returns the features whose column col equals v, in id order, in a
+// new slice (the caller's to overwrite).
 func (l *layer) equal(col int, v any) []*feature {
 	ix := &l.eq[col]
 	k := l.t.cols[col].kind

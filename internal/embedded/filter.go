@@ -110,6 +110,8 @@ func (p *predicate) run(ctx context.Context, l *layer) ([]*feature, error) {
 		return l.feats, nil
 	}
 	var cands []*feature
+	// own: cands is this call's, and the matches can overwrite it.
+	own := false
 	var area *orb.Bound
 	if p.box != nil {
 		b := p.boxBound
@@ -129,14 +131,18 @@ func (p *predicate) run(ctx context.Context, l *layer) ([]*feature, error) {
 			return true
 		})
 		slices.SortFunc(cands, compareFeatureIDs)
+		own = true
 	} else if fs, ok, exact := p.candidates(l); exact {
 		return fs, nil
 	} else if ok {
-		cands = fs
+		cands, own = fs, true
 	} else {
 		cands = l.feats
 	}
 	var out []*feature
+	if own {
+		out = cands[:0] // out never passes the feature read
+	}
 	for i, f := range cands {
 		if i%1024 == 0 {
 			if err := ctx.Err(); err != nil {
