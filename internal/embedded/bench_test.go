@@ -173,7 +173,7 @@ func BenchmarkItemsEquals(b *testing.B) {
 	defer s.Close()
 	c, _ := cat.Collection("addresses")
 	l, _ := s.layer(context.Background(), c)
-	insee := l.feats[len(l.feats)/2].vals[l.t.byName["commune_insee"]].(string)
+	insee := l.feats[len(l.feats)/2].val(l.t.byName["commune_insee"]).(string)
 	filter, err := cql2.ParseText("commune_insee = '" + insee + "'")
 	if err != nil {
 		b.Fatal(err)

@@ -41,7 +41,7 @@ func (im *batchWriter) before(ctx context.Context, t *table, f *feature) (string
 	}
 	var batch string
 	var updated sql.NullString
-	if err := st.QueryRowContext(ctx, f.id).Scan(&batch, &updated); err != nil {
+	if err := st.QueryRowContext(ctx, f.ident()).Scan(&batch, &updated); err != nil {
 		return "", storeError(ctx, err)
 	}
 	buf := []byte{'{'}
@@ -54,14 +54,14 @@ func (im *batchWriter) before(ctx context.Context, t *table, f *feature) (string
 	if t.idProp < 0 {
 		add(t.idCol)
 		if t.intID {
-			buf = strconv.AppendInt(buf, f.id.(int64), 10)
+			buf = strconv.AppendInt(buf, f.fid.n, 10)
 		} else {
-			buf = socle.AppendJSONString(buf, f.id.(string))
+			buf = socle.AppendJSONString(buf, f.fid.s)
 		}
 	}
 	for j, c := range t.cols {
 		add(c.name)
-		buf = appendProperty(buf, c.kind, f.vals[j])
+		buf = f.appendVal(buf, c.kind, j)
 	}
 	add("batch")
 	buf = socle.AppendJSONString(buf, batch)
@@ -77,7 +77,7 @@ func (im *batchWriter) before(ctx context.Context, t *table, f *feature) (string
 			buf = append(buf, "null"...)
 		}
 	}
-	w, err := wkb.Marshal(f.geom)
+	w, err := wkb.Marshal(f.geometry())
 	if err != nil {
 		return "", malformed("geometry: %v", err)
 	}
@@ -111,7 +111,7 @@ func (im *batchWriter) flushLog(ctx context.Context) error {
 // update with the row it replaces: before they are written.
 func (im *batchWriter) logChanges(ctx context.Context, t *table, changes []change) error {
 	sorted := slices.Clone(changes)
-	slices.SortFunc(sorted, func(a, b change) int { return compareIDs(a.f.id, b.f.id) })
+	slices.SortFunc(sorted, func(a, b change) int { return compareFeatureIDs(a.f, b.f) })
 	for i, ch := range sorted {
 		if i%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -119,7 +119,7 @@ func (im *batchWriter) logChanges(ctx context.Context, t *table, changes []chang
 			}
 		}
 		if ch.inserted {
-			if err := im.logChange(ctx, t, ch.f.id, socle.OpInsert, ""); err != nil {
+			if err := im.logChange(ctx, t, ch.f.ident(), socle.OpInsert, ""); err != nil {
 				return err
 			}
 			continue
@@ -128,7 +128,7 @@ func (im *batchWriter) logChanges(ctx context.Context, t *table, changes []chang
 		if err != nil {
 			return err
 		}
-		if err := im.logChange(ctx, t, ch.f.id, socle.OpUpdate, b); err != nil {
+		if err := im.logChange(ctx, t, ch.f.ident(), socle.OpUpdate, b); err != nil {
 			return err
 		}
 	}
@@ -141,7 +141,7 @@ func (im *batchWriter) remove(ctx context.Context, t *table, gone []*feature) (i
 	if len(gone) == 0 {
 		return 0, nil
 	}
-	slices.SortFunc(gone, func(a, b *feature) int { return compareIDs(a.id, b.id) })
+	slices.SortFunc(gone, compareFeatureIDs)
 	del, err := im.tx.PrepareContext(ctx, "DELETE FROM "+quote(t.c.ID)+" WHERE "+quote(t.idCol)+" = ?")
 	if err != nil {
 		return 0, storeError(ctx, err)
@@ -153,10 +153,10 @@ func (im *batchWriter) remove(ctx context.Context, t *table, gone []*feature) (i
 		if err != nil {
 			return 0, err
 		}
-		if err := im.logChange(ctx, t, f.id, socle.OpDelete, b); err != nil {
+		if err := im.logChange(ctx, t, f.ident(), socle.OpDelete, b); err != nil {
 			return 0, err
 		}
-		if _, err := del.ExecContext(ctx, f.id); err != nil {
+		if _, err := del.ExecContext(ctx, f.ident()); err != nil {
 			return 0, storeError(ctx, err)
 		}
 		changes[i] = change{f: f}
@@ -186,9 +186,9 @@ func (t *table) fromBefore(before json.RawMessage, id any, base *feature) (*feat
 	if err := dec.Decode(&m); err != nil {
 		return nil, "", nil, malformed("change log: %v", err)
 	}
-	f := &feature{id: id, vals: make([]any, len(t.cols))}
+	f := &feature{fid: makeID(id), vals: make([]any, len(t.cols))}
 	if base != nil {
-		f.vals, f.geom = slices.Clone(base.vals), base.geom
+		f.vals, f.geom = base.values(), base.geometry()
 	}
 	for j, c := range t.cols {
 		raw, ok := m[c.name]
@@ -214,10 +214,10 @@ func (t *table) fromBefore(before json.RawMessage, id any, base *feature) (*feat
 			return nil, "", nil, malformed("change log geometry: %v", err)
 		}
 	}
-	if f.geom == nil {
+	if f.geometry() == nil {
 		return nil, "", nil, malformed("change log: feature %v has no geometry", id)
 	}
-	f.bound = f.geom.Bound()
+	f.bound = f.geometry().Bound()
 	var batch string
 	if raw, ok := m["batch"]; ok {
 		_ = json.Unmarshal(raw, &batch)
@@ -415,17 +415,17 @@ func (im *batchWriter) restoreRows(ctx context.Context, t *table, back []change,
 	}
 	defer st.Close()
 	sorted := slices.Clone(back)
-	slices.SortFunc(sorted, func(a, b change) int { return cmp.Compare(idText(a.f.id), idText(b.f.id)) })
+	slices.SortFunc(sorted, func(a, b change) int { return cmp.Compare(idText(a.f.ident()), idText(b.f.ident())) })
 	for _, ch := range sorted {
 		f := ch.f
 		args := make([]any, 0, len(cols))
 		if t.idProp < 0 {
-			args = append(args, f.id)
+			args = append(args, f.ident())
 		}
 		for j, c := range t.cols {
-			args = append(args, toSQLite(c.kind, f.vals[j]))
+			args = append(args, toSQLite(c.kind, f.val(j)))
 		}
-		batch, ts := stamp(f.id)
+		batch, ts := stamp(f.ident())
 		args = append(args, batch)
 		if t.updatedAt < 0 {
 			var v any
@@ -436,7 +436,7 @@ func (im *batchWriter) restoreRows(ctx context.Context, t *table, back []change,
 			}
 			args = append(args, v)
 		}
-		blob, err := encodeBlob(f.geom, StorageSRID)
+		blob, err := encodeBlob(f.geometry(), StorageSRID)
 		if err != nil {
 			return malformed("geometry: %v", err)
 		}

@@ -108,7 +108,7 @@ func atsLayers(t *testing.T) (map[string]*layer, map[string][]cql2.Feature) {
 				}
 				vals[j] = v
 			}
-			feats = append(feats, &feature{id: int64(i + 1), vals: vals, geom: f.Geometry, bound: f.Geometry.Bound()})
+			feats = append(feats, &feature{fid: makeID(int64(i + 1)), vals: vals, geom: f.Geometry, bound: f.Geometry.Bound()})
 			features[name] = append(features[name], atsFeature{f})
 		}
 		l, err := newLayer(tbl, feats, layerState{})

@@ -82,7 +82,7 @@ func updaterBatches(s *Store) []*socle.Update {
 		if i%37 != 0 {
 			continue
 		}
-		p := f.geom.(orb.Point)
+		p := f.geometry().(orb.Point)
 		c := socle.AddressCandidate{Key: fmt.Sprintf("cand-%05d", i), Line: i + 2, ImbID: fmt.Sprintf("IMB/31/%05d", i), Suffixe: []string{"", "bis", "ter"}[i%3],
 			VoieNom: fmt.Sprintf("Chemin %d", i%11), CommuneInsee: "31" + fmt.Sprintf("%03d", 100+i%9), CommuneNom: fmt.Sprintf("Commune %d", i%9),
 			Postcode: "31320", FibreStatus: statuses[i%3], FibreOperator: "ORANGE", Reason: []string{"no address with this number", "ambiguous: two streets"}[i%2],
@@ -99,8 +99,8 @@ func updaterBatches(s *Store) []*socle.Update {
 		if i%3 != 0 {
 			continue
 		}
-		p := f.geom.(orb.LineString)[0]
-		id := f.id.(int64)
+		p := f.geometry().(orb.LineString)[0]
+		id := f.ident().(int64)
 		r := socle.RoadReport{Key: fmt.Sprintf("rep-%06d", i), Line: i + 2, Time: at.Add(time.Duration(i) * time.Minute), Vehicle: fmt.Sprintf("v%02d", i%13),
 			Condition: i % 4, Comment: []string{"", "nid de poule", "fissures"}[i%3], X: p[0] + 1.5, Y: p[1]}
 		if i%4 != 0 {

@@ -24,22 +24,23 @@ type equalIndex struct {
 // equalIndex: text and integers, ordered as they compare for equality.
 func indexable(k kind) bool { return k == kText || k == kInt }
 
-// equal returns the features whose column col equals v, in id order.
+// equal returns the features whose column col equals v, in id order, in a
+// new slice (the caller's to overwrite).
 func (l *layer) equal(col int, v any) []*feature {
 	ix := &l.eq[col]
 	k := l.t.cols[col].kind
 	ix.once.Do(func() {
 		ix.order = make([]int32, 0, len(l.feats))
 		for i, f := range l.feats {
-			if f.vals[col] != nil {
+			if !f.isNull(col) {
 				ix.order = append(ix.order, int32(i))
 			}
 		}
 		slices.SortStableFunc(ix.order, func(a, b int32) int {
-			return compareValues(k, l.feats[a].vals[col], l.feats[b].vals[col])
+			return compareVals(k, col, l.feats[a], l.feats[b])
 		})
 	})
-	cmp := func(i int) int { return compareValues(k, l.feats[ix.order[i]].vals[col], v) }
+	cmp := func(i int) int { return l.feats[ix.order[i]].compareVal(k, col, v) }
 	lo := sort.Search(len(ix.order), func(i int) bool { return cmp(i) >= 0 })
 	hi := lo + sort.Search(len(ix.order)-lo, func(i int) bool { return cmp(lo+i) > 0 })
 	out := make([]*feature, hi-lo)

@@ -110,6 +110,8 @@ func (p *predicate) run(ctx context.Context, l *layer) ([]*feature, error) {
 		return l.feats, nil
 	}
 	var cands []*feature
+	// own: cands is this call's, and the matches can overwrite it.
+	own := false
 	var area *orb.Bound
 	if p.box != nil {
 		b := p.boxBound
@@ -128,15 +130,19 @@ func (p *predicate) run(ctx context.Context, l *layer) ([]*feature, error) {
 			cands = append(cands, f)
 			return true
 		})
-		slices.SortFunc(cands, func(a, b *feature) int { return compareIDs(a.id, b.id) })
+		slices.SortFunc(cands, compareFeatureIDs)
+		own = true
 	} else if fs, ok, exact := p.candidates(l); exact {
 		return fs, nil
 	} else if ok {
-		cands = fs
+		cands, own = fs, true
 	} else {
 		cands = l.feats
 	}
 	var out []*feature
+	if own {
+		out = cands[:0] // out never passes the feature read
+	}
 	for i, f := range cands {
 		if i%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -156,17 +162,16 @@ func (p *predicate) run(ctx context.Context, l *layer) ([]*feature, error) {
 
 func (p *predicate) match(f *feature) (bool, error) {
 	if p.box != nil {
-		ok, err := p.box.intersects(f.geom, f.bound)
+		ok, err := p.box.intersectsFeature(f)
 		if err != nil || !ok {
 			return false, err
 		}
 	}
 	if p.dtCol >= 0 {
-		v := f.vals[p.dtCol]
-		if v == nil {
+		t, ok := f.time(p.dtCol)
+		if !ok {
 			return false, nil
 		}
-		t := v.(time.Time)
 		if p.dtStart != nil && t.Before(*p.dtStart) {
 			return false, nil
 		}
@@ -175,8 +180,7 @@ func (p *predicate) match(f *feature) (bool, error) {
 		}
 	}
 	for _, e := range p.equals {
-		v := f.vals[e.col]
-		if v == nil || e.val == nil || compareValues(e.kind, v, e.val) != 0 {
+		if e.val == nil || f.isNull(e.col) || f.compareVal(e.kind, e.col, e.val) != 0 {
 			return false, nil
 		}
 	}
@@ -199,16 +203,16 @@ type evalFeature struct {
 
 func (e evalFeature) Property(name string) (any, bool) {
 	if name == socle.GeometryProperty {
-		return e.f.geom, true
+		return e.f.geometry(), true
 	}
 	i, ok := e.t.byName[name]
 	if !ok {
 		return nil, false
 	}
-	if v, ok := e.f.vals[i].(jsonValue); ok {
+	if v, ok := e.f.val(i).(jsonValue); ok {
 		return string(v), true
 	}
-	return e.f.vals[i], true
+	return e.f.val(i), true
 }
 
 // spatialBounds returns the box outside which a filter cannot hold when it

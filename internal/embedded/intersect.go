@@ -195,14 +195,26 @@ func segmentsMeet(p1, p2, q1, q2 orb.Point) (meet, ok bool) {
 		(o3 == 0 && inBox(p1, q1, q2)) || (o4 == 0 && inBox(p2, q1, q2)), true
 }
 
-// intersects is ST_Intersects(g, the polygon).
-func (t *areaTest) intersects(g orb.Geometry, gb orb.Bound) (bool, error) {
+// intersectsFeature is ST_Intersects(the feature's geometry, the polygon),
+// the geometry read only when the bounds do not decide.
+func (t *areaTest) intersectsFeature(f *feature) (bool, error) {
+	gb := f.bound
 	if !gb.Intersects(t.bound) {
 		return false, nil
 	}
 	if t.inner != nil && t.inner.Contains(gb.Min) && t.inner.Contains(gb.Max) {
 		return true, nil
 	}
+	if f.geom == nil && f.row != nil {
+		// A sealed point (see geometry): tested without boxing it.
+		if in, ok := locate(orb.Point(gb.Min), t.ring); ok {
+			return in, nil
+		}
+	}
+	return t.decideGeometry(f.geometry())
+}
+
+func (t *areaTest) decideGeometry(g orb.Geometry) (bool, error) {
 	r, ok := t.decide(g)
 	if !ok {
 		return geomrel.Intersects(g, t.poly)

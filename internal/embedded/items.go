@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/paulmach/orb"
+
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/ogc/crs"
 	"github.com/socle-geo/socle/ogc/features"
@@ -41,9 +43,9 @@ func (l *layer) sortKeys(q *socle.ItemsQuery) []sortKey {
 
 func (k sortKey) value(f *feature) any {
 	if k.col < 0 {
-		return f.id
+		return f.ident()
 	}
-	return f.vals[k.col]
+	return f.val(k.col)
 }
 
 // compareKey orders a and b by one key: NULLs last ascending, first
@@ -66,9 +68,30 @@ func compareKey(k sortKey, a, b any) int {
 	return c
 }
 
+// compareFeatures orders a and b by keys, as compareKey on their values
+// does, without boxing them.
 func compareFeatures(keys []sortKey, a, b *feature) int {
 	for _, k := range keys {
-		if c := compareKey(k, k.value(a), k.value(b)); c != 0 {
+		var c int
+		if k.col < 0 {
+			c = compareFeatureIDs(a, b)
+		} else {
+			an, bn := a.isNull(k.col), b.isNull(k.col)
+			switch {
+			case an && bn:
+				c = 0
+			case an:
+				c = 1
+			case bn:
+				c = -1
+			default:
+				c = compareVals(k.kind, k.col, a, b)
+			}
+		}
+		if k.desc {
+			c = -c
+		}
+		if c != 0 {
 			return c
 		}
 	}
@@ -78,7 +101,23 @@ func compareFeatures(keys []sortKey, a, b *feature) int {
 // compareToCursor orders f against the cursor's key values.
 func compareToCursor(keys []sortKey, f *feature, cur []any) int {
 	for i, k := range keys {
-		if c := compareKey(k, k.value(f), cur[i]); c != 0 {
+		if cur[i] == nil || (k.col >= 0 && f.isNull(k.col)) {
+			// NULLs: compareKey places them.
+			if c := compareKey(k, k.value(f), cur[i]); c != 0 {
+				return c
+			}
+			continue
+		}
+		var c int
+		if k.col < 0 {
+			c = f.compareID(cur[i])
+		} else {
+			c = f.compareVal(k.kind, k.col, cur[i])
+		}
+		if k.desc {
+			c = -c
+		}
+		if c != 0 {
 			return c
 		}
 	}
@@ -165,7 +204,7 @@ func (s *Store) page(ctx context.Context, q *socle.ItemsQuery) (*layer, []*featu
 	case cur == nil:
 		rest = matched
 	case idOnly:
-		i, found := slices.BinarySearchFunc(matched, cur[0], func(f *feature, id any) int { return compareIDs(f.id, id) })
+		i, found := slices.BinarySearchFunc(matched, cur[0], func(f *feature, id any) int { return f.compareID(id) })
 		if backwards {
 			rest = matched[:i]
 		} else {
@@ -301,9 +340,9 @@ func (s *Store) FeatureRecord(ctx context.Context, fq *socle.FeatureQuery) (*soc
 // record returns f as Go values: its geometry as held (Lambert-93), the
 // values of the columns cols.
 func (t *table) record(f *feature, cols []int) *socle.Record {
-	r := &socle.Record{ID: f.id, Geometry: f.geom, Values: make([]any, len(cols))}
+	r := &socle.Record{ID: f.ident(), Geometry: f.geometry(), Values: make([]any, len(cols))}
 	for j, i := range cols {
-		v := f.vals[i]
+		v := f.val(i)
 		if js, ok := v.(jsonValue); ok {
 			v = json.RawMessage(js)
 		}
@@ -347,18 +386,24 @@ func newEncoder(t *table, props []int, out crs.CRS, decimals int) (*encoder, err
 // encode returns the feature's JSON fragments, slices of one new buffer.
 func (e *encoder) encode(f *feature) (socle.Feature, error) {
 	var sf socle.Feature
-	g := f.geom
+	g := f.geometry()
 	if e.tr != nil {
 		var err error
-		if g, err = crs.TransformGeometry(g, e.tr); err != nil {
+		if _, point := g.(orb.Point); point {
+			// A value: transformed without a copy.
+			g, err = crs.TransformGeometryInPlace(g, e.tr)
+		} else {
+			g, err = crs.TransformGeometry(g, e.tr)
+		}
+		if err != nil {
 			return sf, malformed("transform to EPSG:%d: %v", e.out.SRID, err)
 		}
 	}
 	buf := make([]byte, 0, 256)
 	if e.t.intID {
-		buf = strconv.AppendInt(buf, f.id.(int64), 10)
+		buf = strconv.AppendInt(buf, f.fid.n, 10)
 	} else {
-		buf = socle.AppendJSONString(buf, f.id.(string))
+		buf = socle.AppendJSONString(buf, f.fid.s)
 	}
 	nID := len(buf)
 	buf = features.AppendGeometry(buf, g, e.out, e.dec)
@@ -379,7 +424,7 @@ func (e *encoder) appendProperties(buf []byte, f *feature) []byte {
 		c := e.t.cols[i]
 		buf = socle.AppendJSONString(buf, c.name)
 		buf = append(buf, ':')
-		buf = appendProperty(buf, c.kind, f.vals[i])
+		buf = f.appendVal(buf, c.kind, i)
 	}
 	return append(buf, '}')
 }

@@ -19,13 +19,78 @@ import (
 // feature is one stored feature, immutable once built: snapshots share
 // features, and a write replaces a feature rather than changing it.
 type feature struct {
-	// id is an int64, or a string for collections with string ids.
-	id any
-	// vals holds the properties in catalog order: nil, string, int64,
-	// float64, bool, time.Time or jsonValue (see kind).
-	vals  []any
-	geom  orb.Geometry // EPSG:2154
+	// vals holds the properties in catalog order while a write builds the
+	// feature: nil, string, int64, float64, bool, time.Time or jsonValue
+	// (see kind). Once the feature is in a layer, they are in row instead
+	// (see seal) and vals is nil: read them with val and its kin.
+	vals []any
+	row  row
+	// geom is the geometry (EPSG:2154), nil for a point once sealed: read
+	// it with geometry.
+	geom orb.Geometry
+	// fid is the id, held without an interface (an allocation of its own
+	// for most int64 ids): read it with ident, or fid.n, fid.s when its
+	// type is known.
+	fid   storedID
 	bound orb.Bound
+}
+
+// storedID is a feature's id: an int64, or a string for collections with
+// string ids, or none yet (a feature being written).
+type storedID struct {
+	// s first: the collector scans a feature up to its last pointer.
+	s    string
+	n    int64
+	kind byte
+}
+
+const (
+	noID byte = iota
+	intID
+	stringID
+)
+
+// makeID holds id: nil, an int64 or a string.
+func makeID(id any) storedID {
+	switch x := id.(type) {
+	case int64:
+		return storedID{n: x, kind: intID}
+	case string:
+		return storedID{s: x, kind: stringID}
+	case nil:
+		return storedID{}
+	}
+	panic(fmt.Sprintf("embedded: an id of unexpected type %T", id))
+}
+
+// ident returns f's id: nil, an int64 or a string.
+func (f *feature) ident() any {
+	switch f.fid.kind {
+	case intID:
+		return f.fid.n
+	case stringID:
+		return f.fid.s
+	}
+	return nil
+}
+
+func (f *feature) setID(id any) { f.fid = makeID(id) }
+
+// compareID orders f's id against id (of the same type), without boxing
+// f's.
+func (f *feature) compareID(id any) int {
+	if f.fid.kind == stringID {
+		return strings.Compare(f.fid.s, id.(string))
+	}
+	return cmp.Compare(f.fid.n, id.(int64))
+}
+
+// compareFeatureIDs orders features by id (of the same type).
+func compareFeatureIDs(a, b *feature) int {
+	if a.fid.kind == stringID {
+		return strings.Compare(a.fid.s, b.fid.s)
+	}
+	return cmp.Compare(a.fid.n, b.fid.n)
 }
 
 // layer is an immutable snapshot of one collection. Readers take the
@@ -54,19 +119,9 @@ type layerState struct {
 	lastBatch string
 }
 
-func compareIDs(a, b any) int {
-	switch x := a.(type) {
-	case int64:
-		return cmp.Compare(x, b.(int64))
-	case string:
-		return strings.Compare(x, b.(string))
-	}
-	return 0
-}
-
 // find returns the feature with id, or nil.
 func (l *layer) find(id any) *feature {
-	i, ok := slices.BinarySearchFunc(l.feats, id, func(f *feature, id any) int { return compareIDs(f.id, id) })
+	i, ok := slices.BinarySearchFunc(l.feats, id, func(f *feature, id any) int { return f.compareID(id) })
 	if !ok {
 		return nil
 	}
@@ -77,6 +132,7 @@ func (l *layer) find(id any) *feature {
 func newLayer(t *table, feats []*feature, st layerState) (*layer, error) {
 	l := &layer{t: t, feats: feats, tree: &rtree.RTreeGN[float64, *feature]{}, state: st, eq: make([]equalIndex, len(t.cols))}
 	for _, f := range feats {
+		f.seal()
 		l.tree.Insert(f.bound.Min, f.bound.Max, f)
 	}
 	return l, l.summarise()
@@ -89,7 +145,8 @@ func (l *layer) withChanges(changed []*feature, st layerState) (*layer, error) {
 	n := &layer{t: l.t, feats: slices.Clone(l.feats), tree: l.tree.Copy(), state: st, eq: make([]equalIndex, len(l.t.cols)), partial: l.partial}
 	var added []*feature
 	for _, f := range changed {
-		i, ok := slices.BinarySearchFunc(n.feats, f.id, func(g *feature, id any) int { return compareIDs(g.id, id) })
+		f.seal()
+		i, ok := slices.BinarySearchFunc(n.feats, f.ident(), func(g *feature, id any) int { return g.compareID(id) })
 		if ok {
 			old := n.feats[i]
 			n.tree.Delete(old.bound.Min, old.bound.Max, old)
@@ -101,7 +158,7 @@ func (l *layer) withChanges(changed []*feature, st layerState) (*layer, error) {
 	}
 	if len(added) > 0 {
 		n.feats = append(n.feats, added...)
-		slices.SortFunc(n.feats, func(a, b *feature) int { return compareIDs(a.id, b.id) })
+		slices.SortFunc(n.feats, compareFeatureIDs)
 	}
 	return n, n.summarise()
 }
@@ -141,19 +198,23 @@ func (l *layer) summarise() error {
 		s.BBox = &socle.BBox{MinX: b.Min[0], MinY: b.Min[1], MaxX: b.Max[0], MaxY: b.Max[1]}
 	}
 	if i, ok := l.t.byName[l.t.c.Temporal]; ok && l.t.c.Temporal != "" {
-		k := l.t.cols[i].kind
+		var start, end time.Time
+		seen := false
 		for _, f := range l.feats {
-			v := f.vals[i]
-			if v == nil {
+			t, ok := f.time(i)
+			if !ok {
 				continue
 			}
-			t := v.(time.Time)
-			if s.Start == nil || compareValues(k, v, *s.Start) < 0 {
-				s.Start = &t
+			if !seen || t.Compare(start) < 0 {
+				start = t
 			}
-			if s.End == nil || compareValues(k, v, *s.End) > 0 {
-				s.End = &t
+			if !seen || t.Compare(end) > 0 {
+				end = t
 			}
+			seen = true
+		}
+		if seen {
+			s.Start, s.End = &start, &end
 		}
 	}
 	l.sum = s
@@ -185,6 +246,9 @@ func (t *table) selectFrom() string {
 type interner map[string]string
 
 func (in interner) get(s string) string {
+	if in == nil {
+		return s
+	}
 	if v, ok := in[s]; ok {
 		return v
 	}
@@ -222,34 +286,34 @@ func (t *table) scan(rows *sql.Rows, feats []*feature) ([]*feature, error) {
 	for i := range raw {
 		dest[i] = &raw[i]
 	}
-	interners := make([]interner, n)
-	for i := range interners {
-		interners[i] = interner{}
-	}
+	// The values go to a row (which copies them), through one scratch slice.
+	vals := make([]any, n)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("embedded: read %s: %w", t.c.ID, err)
 		}
-		f := &feature{vals: make([]any, n)}
+		f := &feature{}
 		switch id := raw[0].(type) {
 		case int64:
-			f.id = id
+			f.setID(id)
 		case string:
-			f.id = id
+			f.setID(id)
 		default:
 			return nil, fmt.Errorf("embedded: %s: unexpected id %v", t.c.ID, raw[0])
 		}
 		blob, _ := raw[1].([]byte)
 		var err error
 		if f.geom, err = decodeBlob(blob); err != nil {
-			return nil, fmt.Errorf("embedded: %s %v: geometry: %w", t.c.ID, f.id, err)
+			return nil, fmt.Errorf("embedded: %s %v: geometry: %w", t.c.ID, f.ident(), err)
 		}
-		f.bound = f.geom.Bound()
+		f.bound = f.geometry().Bound()
 		for i, c := range t.cols {
-			if f.vals[i], err = fromSQLite(c, raw[i+2], interners[i]); err != nil {
-				return nil, fmt.Errorf("embedded: %s %v: %s: %w", t.c.ID, f.id, c.name, err)
+			if vals[i], err = fromSQLite(c, raw[i+2], nil); err != nil {
+				return nil, fmt.Errorf("embedded: %s %v: %s: %w", t.c.ID, f.ident(), c.name, err)
 			}
 		}
+		f.row = encodeRow(vals)
+		f.dropPoint()
 		feats = append(feats, f)
 	}
 	if err := rows.Err(); err != nil {
@@ -276,7 +340,8 @@ func readState(ctx context.Context, q interface {
 	return st, nil
 }
 
-// fromSQLite converts a stored value to its in-memory form.
+// fromSQLite converts a stored value to its in-memory form, sharing
+// repeated strings through in unless it is nil.
 func fromSQLite(c column, v any, in interner) (any, error) {
 	if v == nil {
 		return nil, nil

@@ -20,9 +20,9 @@ import (
 
 // rowOf is the row that writes f as it is stored (derived values too).
 func rowOf(t *table, f *feature) socle.Row {
-	r := socle.Row{ID: f.id, Geometry: f.geom, Properties: map[string]any{}}
+	r := socle.Row{ID: f.ident(), Geometry: f.geometry(), Properties: map[string]any{}}
 	for j, c := range t.cols {
-		v := f.vals[j]
+		v := f.val(j)
 		if js, ok := v.(jsonValue); ok {
 			v = json.RawMessage(js)
 		}
@@ -135,8 +135,8 @@ func TestLazyStoreSameAsLoaded(t *testing.T) {
 	}
 	var b1 []socle.Row
 	// Retirements first: by id, by key.
-	b1 = append(b1, socle.Row{ID: addr.feats[8].id, Retire: true})
-	b1 = append(b1, socle.Row{Properties: map[string]any{"cle_interop": addr.feats[9].vals[at.byName["cle_interop"]]}, Retire: true})
+	b1 = append(b1, socle.Row{ID: addr.feats[8].ident(), Retire: true})
+	b1 = append(b1, socle.Row{Properties: map[string]any{"cle_interop": addr.feats[9].val(at.byName["cle_interop"])}, Retire: true})
 	b1 = append(b1, socle.Row{ID: int64(987654321), Retire: true}) // names none
 	for _, f := range addr.feats[1:6] {
 		b1 = append(b1, edit(f, "source", "lazy test"))
@@ -160,7 +160,7 @@ func TestLazyStoreSameAsLoaded(t *testing.T) {
 	b1 = append(b1, moved)
 
 	// A conflict: a row with an id and another feature's key.
-	clash := edit(addr.feats[12], "cle_interop", addr.feats[13].vals[at.byName["cle_interop"]])
+	clash := edit(addr.feats[12], "cle_interop", addr.feats[13].val(at.byName["cle_interop"]))
 	// A second batch: the east address moves back, the new one leaves (the
 	// extent shrinks again), as a sync carries derived values.
 	var b3 []socle.Row
@@ -220,7 +220,7 @@ func TestLazyStoreSameAsLoaded(t *testing.T) {
 			answers = append(answers, c.ID+" "+string(js))
 			l, _ := s.layer(ctx, c)
 			for _, f := range l.feats {
-				answers = append(answers, fmt.Sprintf("%s %v %v %v", c.ID, f.id, f.vals, f.geom))
+				answers = append(answers, fmt.Sprintf("%s %v %v %v", c.ID, f.ident(), f.values(), f.geometry()))
 			}
 		}
 		return results, dumpFile(t, s.db), answers

@@ -66,9 +66,9 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 		})
 		if l.t.intID {
 			// No type switch per comparison: most of a large tile's sort.
-			slices.SortFunc(cands, func(a, b *feature) int { return cmp.Compare(a.id.(int64), b.id.(int64)) })
+			slices.SortFunc(cands, func(a, b *feature) int { return cmp.Compare(a.fid.n, b.fid.n) })
 		} else {
-			slices.SortFunc(cands, func(a, b *feature) int { return compareIDs(a.id, b.id) })
+			slices.SortFunc(cands, compareFeatureIDs)
 		}
 		props := make([]int, 0, len(c.Tiles.Properties))
 		for _, name := range c.Tiles.Properties {
@@ -89,7 +89,7 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 					return nil, err
 				}
 			}
-			g := f.geom
+			g := f.geometry()
 			// The previous feature is encoded: its vertices can go.
 			sc.pts = sc.pts[:0]
 			if c.Tiles.Simplify {
@@ -100,8 +100,10 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 				}
 			}
 			var err error
-			if _, shared := g.(orb.MultiPoint); c.Tiles.Simplify && !shared {
-				// simplify gave lines and rings of its own: no clone.
+			_, point := g.(orb.Point)
+			if _, shared := g.(orb.MultiPoint); point || c.Tiles.Simplify && !shared {
+				// simplify gave lines and rings of its own, or a point is
+				// a value: no clone.
 				g, err = crs.TransformGeometryInPlace(g, toTile)
 			} else {
 				g, err = crs.TransformGeometry(g, toTile)
@@ -114,14 +116,14 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 			}
 			var id *uint64
 			if l.t.intID {
-				if v := f.id.(int64); v >= 0 {
+				if v := f.fid.n; v >= 0 {
 					u := uint64(v)
 					id = &u
 				}
 			}
 			attrs = attrs[:0]
 			for _, i := range props {
-				if v, ok := tileValue(l.t.cols[i].kind, f.vals[i]); ok {
+				if v, ok := f.tileValue(l.t.cols[i].kind, i); ok {
 					attrs = append(attrs, tag{l.t.cols[i].name, v})
 				}
 			}

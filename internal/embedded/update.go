@@ -135,11 +135,11 @@ func (s *Store) RoadReports(ctx context.Context, fn func(socle.StoredReport) err
 				return err
 			}
 		}
-		id, ok := f.vals[road].(int64)
+		id, ok := f.val(road).(int64)
 		if !ok {
 			continue
 		}
-		r := socle.StoredReport{Key: f.id.(string), RoadID: id, Time: f.vals[at].(time.Time), Condition: int(f.vals[cond].(int64))}
+		r := socle.StoredReport{Key: f.fid.s, RoadID: id, Time: f.val(at).(time.Time), Condition: int(f.val(cond).(int64))}
 		if err := fn(r); err != nil {
 			return err
 		}
@@ -198,7 +198,7 @@ func reportFeatures(t *table, batch string, rs []socle.RoadReport) []*feature {
 
 // newFeature builds a feature of t from values by property name.
 func (t *table) newFeature(id any, g orb.Geometry, vals map[string]any) *feature {
-	f := &feature{id: id, vals: make([]any, len(t.cols)), geom: g, bound: g.Bound()}
+	f := &feature{fid: makeID(id), vals: make([]any, len(t.cols)), geom: g, bound: g.Bound()}
 	for name, v := range vals {
 		f.vals[t.byName[name]] = v
 	}
@@ -211,16 +211,16 @@ func (t *table) newFeature(id any, g orb.Geometry, vals map[string]any) *feature
 func (im *batchWriter) addRows(ctx context.Context, t *table, feats []*feature) (int, error) {
 	line := t.byName["line"]
 	slices.SortStableFunc(feats, func(a, b *feature) int {
-		if c := compareIDs(a.id, b.id); c != 0 {
+		if c := compareFeatureIDs(a, b); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.vals[line].(int64), b.vals[line].(int64))
+		return cmp.Compare(a.val(line).(int64), b.val(line).(int64))
 	})
 	l := im.current(t.c.ID)
 	var changes []change
 	var fs []*feature
 	for i, f := range feats {
-		if (i > 0 && compareIDs(feats[i-1].id, f.id) == 0) || l.find(f.id) != nil {
+		if (i > 0 && compareFeatureIDs(feats[i-1], f) == 0) || l.find(f.ident()) != nil {
 			continue
 		}
 		changes = append(changes, change{f: f, inserted: true})
@@ -399,7 +399,7 @@ func (im *batchWriter) applySets(ctx context.Context, t *table, sets []socle.Fea
 		if err != nil {
 			return 0, err
 		}
-		f := &feature{id: old.id, vals: slices.Clone(old.vals), geom: old.geom, bound: old.bound}
+		f := &feature{fid: old.fid, vals: old.values(), geom: old.geometry(), bound: old.bound}
 		args := make([]any, 0, len(derived)+1)
 		for _, j := range derived {
 			c := t.cols[j]
@@ -410,23 +410,23 @@ func (im *batchWriter) applySets(ctx context.Context, t *table, sets []socle.Fea
 						return 0, err
 					}
 				}
-				if f.vals[j] == nil && c.notNull {
+				if f.val(j) == nil && c.notNull {
 					return 0, conflict("feature %d: null value in column %s", set.ID, c.name)
 				}
-				if c.check != nil && f.vals[j] != nil && !c.check(f.vals[j]) {
+				if c.check != nil && f.val(j) != nil && !c.check(f.val(j)) {
 					return 0, conflict("feature %d: %s violates its check constraint", set.ID, c.name)
 				}
 			}
-			args = append(args, toSQLite(c.kind, f.vals[j]))
+			args = append(args, toSQLite(c.kind, f.val(j)))
 		}
 		prev, err := im.before(ctx, t, old)
 		if err != nil {
 			return 0, err
 		}
-		if err := im.logChange(ctx, t, old.id, socle.OpUpdate, prev); err != nil {
+		if err := im.logChange(ctx, t, old.ident(), socle.OpUpdate, prev); err != nil {
 			return 0, err
 		}
-		if _, err := upd.ExecContext(ctx, append(args, old.id)...); err != nil {
+		if _, err := upd.ExecContext(ctx, append(args, old.ident())...); err != nil {
 			return 0, storeError(ctx, err)
 		}
 		changes = append(changes, change{f: f, prev: old})
@@ -482,7 +482,7 @@ func (im *batchWriter) restore(ctx context.Context, t *table, sets []socle.Featu
 		if err != nil {
 			return err
 		}
-		f := &feature{id: old.id, vals: slices.Clone(old.vals), geom: old.geom, bound: old.bound}
+		f := &feature{fid: old.fid, vals: old.values(), geom: old.geometry(), bound: old.bound}
 		args := make([]any, 0, len(derived)+1)
 		for _, j := range derived {
 			c := t.cols[j]
@@ -492,9 +492,9 @@ func (im *batchWriter) restore(ctx context.Context, t *table, sets []socle.Featu
 					return err
 				}
 			}
-			args = append(args, toSQLite(c.kind, f.vals[j]))
+			args = append(args, toSQLite(c.kind, f.val(j)))
 		}
-		if _, err := upd.ExecContext(ctx, append(args, old.id)...); err != nil {
+		if _, err := upd.ExecContext(ctx, append(args, old.ident())...); err != nil {
 			return storeError(ctx, err)
 		}
 		changes = append(changes, change{f: f, prev: old})

@@ -49,14 +49,20 @@ func appendProperty(dst []byte, k kind, v any) []byte {
 		return socle.AppendFloat(dst, v.(float64), false)
 	case k == kBool:
 		return strconv.AppendBool(dst, v.(bool))
-	case k == kDate:
-		return append(v.(time.Time).AppendFormat(append(dst, '"'), time.DateOnly), '"')
-	case k == kTime:
-		return socle.AppendJSONString(dst, socle.FormatDateTime(v.(time.Time)))
+	case k == kDate, k == kTime:
+		return appendTime(dst, k, v.(time.Time))
 	case k == kJSON:
 		return append(dst, v.(jsonValue)...)
 	}
 	panic("embedded: unknown kind")
+}
+
+// appendTime is appendProperty for dates and date-times.
+func appendTime(dst []byte, k kind, t time.Time) []byte {
+	if k == kDate {
+		return append(t.AppendFormat(append(dst, '"'), time.DateOnly), '"')
+	}
+	return socle.AppendJSONString(dst, socle.FormatDateTime(t))
 }
 
 // parseText converts the text of a value to kind k as PostgreSQL's input

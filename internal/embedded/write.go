@@ -89,7 +89,7 @@ func (im *batchWriter) advance(ctx context.Context, t *table) error {
 	if len(feats) == 0 {
 		return nil
 	}
-	top := feats[len(feats)-1].id.(int64) + 1
+	top := feats[len(feats)-1].fid.n + 1
 	if _, ok := im.seqs[t.seq]; !ok {
 		var v int64
 		if err := im.tx.QueryRowContext(ctx, "SELECT next_value FROM sequences WHERE name = ?", t.seq).Scan(&v); err != nil {
@@ -376,7 +376,7 @@ func (t *table) keyOf(f *feature) string {
 	}
 	var b []byte
 	for i, k := range t.keys {
-		v := f.vals[k]
+		v := f.val(k)
 		if v == nil {
 			return ""
 		}
@@ -513,11 +513,11 @@ func (im *batchWriter) upsert(ctx context.Context, t *table, rows socle.RowStrea
 	feats:
 		for _, f := range l.feats {
 			for _, e := range scope {
-				if v := f.vals[e.col]; v == nil || compareValues(e.kind, v, e.val) != 0 {
+				if f.isNull(e.col) || f.compareVal(e.kind, e.col, e.val) != 0 {
 					continue feats
 				}
 			}
-			if _, kept := seen[f.id]; !kept {
+			if _, kept := seen[f.ident()]; !kept {
 				gone = append(gone, f)
 			}
 		}
@@ -612,14 +612,14 @@ func (m *matcher) match(ctx context.Context, it rowItem) error {
 	t, n := m.t, it.n
 	if it.retire {
 		f := m.retiree(it)
-		if f == nil || m.retired[f.id] {
+		if f == nil || m.retired[f.ident()] {
 			return nil
 		}
-		if first, twice := m.seen[f.id]; twice {
-			return conflict("row %d: the id %v is twice in the batch (row %d)", n, f.id, first)
+		if first, twice := m.seen[f.ident()]; twice {
+			return conflict("row %d: the id %v is twice in the batch (row %d)", n, f.ident(), first)
 		}
-		m.seen[f.id] = n
-		m.retired[f.id] = true
+		m.seen[f.ident()] = n
+		m.retired[f.ident()] = true
 		if k := t.keyOf(f); k != "" {
 			delete(m.byKey, k) // free for another row
 		}
@@ -630,32 +630,33 @@ func (m *matcher) match(ctx context.Context, it rowItem) error {
 	key := t.keyOf(f)
 	var old *feature
 	switch {
-	case f.id != nil:
-		old = m.l.find(f.id)
+	case f.ident() != nil:
+		old = m.l.find(f.ident())
 		if other := m.byKey[key]; key != "" && other != nil && other != old {
-			return conflict("row %d: the key %s is another feature's (%v)", n, key, other.id)
+			return conflict("row %d: the key %s is another feature's (%v)", n, key, other.ident())
 		}
 	case key != "":
 		if old = m.byKey[key]; old != nil {
-			f.id = old.id
+			f.setID(old.ident())
 		}
 	}
-	if f.id == nil {
+	if f.ident() == nil {
 		if !t.intID {
 			return conflict("row %d has no id (%s)", n, t.idCol)
 		}
-		var err error
-		if f.id, err = m.im.nextID(ctx, t); err != nil {
+		id, err := m.im.nextID(ctx, t)
+		if err != nil {
 			return err
 		}
+		f.setID(id)
 	}
 	if t.idProp >= 0 {
-		f.vals[t.idProp] = f.id
+		f.vals[t.idProp] = f.ident()
 	}
-	if first, twice := m.seen[f.id]; twice {
-		return conflict("row %d: the id %v is twice in the batch (row %d)", n, f.id, first)
+	if first, twice := m.seen[f.ident()]; twice {
+		return conflict("row %d: the id %v is twice in the batch (row %d)", n, f.ident(), first)
 	}
-	m.seen[f.id] = n
+	m.seen[f.ident()] = n
 	if key != "" {
 		if first, twice := m.seenKey[key]; twice {
 			return conflict("row %d: the key %s is twice in the batch (row %d)", n, key, first)
@@ -670,7 +671,7 @@ func (m *matcher) match(ctx context.Context, it rowItem) error {
 		// them.
 		for j, c := range t.cols {
 			if c.derived && !m.im.batch.WithDerived {
-				f.vals[j] = old.vals[j]
+				f.vals[j] = old.val(j)
 			}
 		}
 		m.changes = append(m.changes, change{f: f, prev: old})
@@ -718,8 +719,8 @@ func (im *batchWriter) lookUp(ctx context.Context, t *table, items []rowItem) (*
 		switch {
 		case it.rid != nil:
 			ids = append(ids, it.rid)
-		case it.f != nil && it.f.id != nil && !it.retire:
-			ids = append(ids, it.f.id)
+		case it.f != nil && it.f.ident() != nil && !it.retire:
+			ids = append(ids, it.f.ident())
 		}
 		if it.f == nil {
 			continue
@@ -728,7 +729,7 @@ func (im *batchWriter) lookUp(ctx context.Context, t *table, items []rowItem) (*
 			seenKey[k] = true
 			vals := make([]any, len(t.keys))
 			for i, c := range t.keys {
-				vals[i] = toSQLite(t.cols[c].kind, it.f.vals[c])
+				vals[i] = toSQLite(t.cols[c].kind, it.f.val(c))
 			}
 			keys = append(keys, keyVals{k, vals})
 		}
@@ -775,8 +776,8 @@ func (im *batchWriter) lookUp(ctx context.Context, t *table, items []rowItem) (*
 			}
 		}
 	}
-	slices.SortFunc(feats, func(a, b *feature) int { return compareIDs(a.id, b.id) })
-	feats = slices.CompactFunc(feats, func(a, b *feature) bool { return compareIDs(a.id, b.id) == 0 })
+	slices.SortFunc(feats, compareFeatureIDs)
+	feats = slices.CompactFunc(feats, func(a, b *feature) bool { return compareFeatureIDs(a, b) == 0 })
 	l, err := newLayer(t, feats, st)
 	if err != nil {
 		return nil, err
@@ -802,7 +803,7 @@ func (im *batchWriter) feature(t *table, n int, r *socle.Row) (*feature, error) 
 		if err != nil {
 			return nil, malformed("row %d: id: %v", n, err)
 		}
-		f.id = v
+		f.setID(v)
 	}
 	for j, c := range t.cols {
 		if c.derived && !im.batch.WithDerived {
@@ -836,17 +837,17 @@ func (im *batchWriter) feature(t *table, n int, r *socle.Row) (*feature, error) 
 	}
 	f.geom, f.bound = g, g.Bound()
 	for j, c := range t.cols {
-		if c.notNull && f.vals[j] == nil && j != t.idProp {
+		if c.notNull && f.val(j) == nil && j != t.idProp {
 			return nil, conflict("row %d: null value in column %s", n, c.name)
 		}
 	}
 	for j, c := range t.cols {
-		if c.check != nil && f.vals[j] != nil && !c.check(f.vals[j]) {
+		if c.check != nil && f.val(j) != nil && !c.check(f.val(j)) {
 			return nil, conflict("row %d: %s violates its check constraint", n, c.name)
 		}
 	}
-	if t.idProp >= 0 && f.id != nil {
-		if c := t.cols[t.idProp]; c.check != nil && !c.check(f.id) {
+	if t.idProp >= 0 && f.ident() != nil {
+		if c := t.cols[t.idProp]; c.check != nil && !c.check(f.ident()) {
 			return nil, conflict("row %d: %s violates its check constraint", n, c.name)
 		}
 	}
@@ -927,11 +928,11 @@ func (t *table) sameRow(old, f *feature, withDerived bool) bool {
 		if (c.derived && !withDerived) || j == t.idProp || j == t.updatedAt {
 			continue
 		}
-		if !equalValues(c.kind, old.vals[j], f.vals[j]) {
+		if !equalValues(c.kind, old.val(j), f.val(j)) {
 			return false
 		}
 	}
-	return orb.Equal(old.geom, f.geom)
+	return orb.Equal(old.geometry(), f.geometry())
 }
 
 func toMulti(g orb.Geometry) orb.Geometry {
@@ -1056,16 +1057,16 @@ func (im *batchWriter) prepareInsert(ctx context.Context, t *table) (*inserter, 
 
 // values returns the values of f's row and its geometry blob.
 func (in *inserter) values(f *feature, stamp, batch string) ([]any, []byte, error) {
-	blob, err := encodeBlob(f.geom, StorageSRID)
+	blob, err := encodeBlob(f.geometry(), StorageSRID)
 	if err != nil {
 		return nil, nil, malformed("geometry: %v", err)
 	}
 	args := make([]any, 0, in.width)
 	if in.idCol {
-		args = append(args, f.id)
+		args = append(args, f.ident())
 	}
 	for _, j := range in.colIdx {
-		args = append(args, toSQLite(in.t.cols[j].kind, f.vals[j]))
+		args = append(args, toSQLite(in.t.cols[j].kind, f.val(j)))
 	}
 	if in.updatedCol {
 		args = append(args, stamp)
@@ -1128,11 +1129,11 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 	update := func(ch change) (*sql.Stmt, bool, error) {
 		for i, j := range setIdx {
 			mask[i] = '0'
-			if !sameStored(t.cols[j].kind, ch.prev.vals[j], ch.f.vals[j]) {
+			if !sameStored(t.cols[j].kind, ch.prev.val(j), ch.f.val(j)) {
 				mask[i] = '1'
 			}
 		}
-		geom := !orb.Equal(ch.prev.geom, ch.f.geom)
+		geom := !orb.Equal(ch.prev.geometry(), ch.f.geometry())
 		mask[len(setIdx)] = map[bool]byte{false: '0', true: '1'}[geom]
 		if st, ok := upds[string(mask)]; ok {
 			return st, geom, nil
@@ -1194,7 +1195,7 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 				if err := many.add(ctx, args...); err != nil {
 					return err
 				}
-				rowid = ch.f.id.(int64)
+				rowid = ch.f.fid.n
 			} else if rowid, blob, err = ins.insert(ctx, ch.f, stamp, im.batch.ID); err != nil {
 				return storeError(ctx, err)
 			}
@@ -1214,7 +1215,7 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 		var args []any
 		for i, j := range setIdx {
 			if mask[i] == '1' {
-				args = append(args, toSQLite(t.cols[j].kind, ch.f.vals[j]))
+				args = append(args, toSQLite(t.cols[j].kind, ch.f.val(j)))
 			}
 		}
 		if ins.updatedCol {
@@ -1222,13 +1223,13 @@ func (im *batchWriter) write(ctx context.Context, t *table, changes []change) er
 		}
 		args = append(args, im.batch.ID)
 		if geom {
-			blob, err := encodeBlob(ch.f.geom, StorageSRID)
+			blob, err := encodeBlob(ch.f.geometry(), StorageSRID)
 			if err != nil {
 				return malformed("geometry: %v", err)
 			}
 			args = append(args, blob)
 		}
-		args = append(args, ch.f.id)
+		args = append(args, ch.f.ident())
 		if _, err := upd.ExecContext(ctx, args...); err != nil {
 			return storeError(ctx, err)
 		}
@@ -1501,24 +1502,26 @@ func (im *batchWriter) stream(ctx context.Context, t *table, rows iter.Seq2[socl
 		if err != nil {
 			return err
 		}
-		if f.id == nil {
-			if f.id, err = im.nextID(ctx, t); err != nil {
+		if f.ident() == nil {
+			id, err := im.nextID(ctx, t)
+			if err != nil {
 				return err
 			}
+			f.setID(id)
 		}
 		if t.idProp >= 0 {
-			f.vals[t.idProp] = f.id
+			f.vals[t.idProp] = f.ident()
 		}
 		rowid, blob, err := ins.insert(ctx, f, stamp, b.ID)
 		if err != nil {
 			var le *sqlite.Error
 			if errors.As(err, &le) && le.Code()&0xff == sqliteConstraint {
 				// The table was empty: the batch holds the key or id twice.
-				return conflict("row %d: the key %s or the id %v is twice in the batch: %v", n+1, t.keyOf(f), f.id, err)
+				return conflict("row %d: the key %s or the id %v is twice in the batch: %v", n+1, t.keyOf(f), f.ident(), err)
 			}
 			return storeError(ctx, err)
 		}
-		if err := im.logChange(ctx, t, f.id, socle.OpInsert, ""); err != nil {
+		if err := im.logChange(ctx, t, f.ident(), socle.OpInsert, ""); err != nil {
 			return err
 		}
 		if err := idx.add(ctx, rowid, blob); err != nil {

@@ -98,8 +98,8 @@ func (im *batchWriter) communes(coT *table) []zan.Commune {
 	feats := im.current("communes").feats
 	out := make([]zan.Commune, 0, len(feats))
 	for _, f := range feats {
-		n, _ := f.vals[name].(string)
-		out = append(out, zan.Commune{INSEE: f.id.(string), Name: n, Geom: f.geom})
+		n, _ := f.val(name).(string)
+		out = append(out, zan.Commune{INSEE: f.fid.s, Name: n, Geom: f.geometry()})
 	}
 	return out
 }
@@ -115,21 +115,21 @@ func (im *batchWriter) fluxes(lcT *table, communes []zan.Commune) ([]*zan.Result
 	parcels := make([]zan.Parcel, 0, len(feats))
 	cover := map[int]float64{}
 	for _, f := range feats {
-		y, ok := f.vals[year].(int64)
+		y, ok := f.val(year).(int64)
 		if !ok {
 			continue
 		}
-		p := zan.Parcel{ID: f.id.(int64), Year: int(y), Geom: f.geom}
-		p.CodeCS, _ = f.vals[cs].(string)
-		p.CodeUS, _ = f.vals[us].(string)
+		p := zan.Parcel{ID: f.fid.n, Year: int(y), Geom: f.geometry()}
+		p.CodeCS, _ = f.val(cs).(string)
+		p.CodeUS, _ = f.val(us).(string)
 		if _, err := m.Artificialised(p.CodeCS, p.CodeUS); err != nil {
 			p.Flag = zan.FlagNotArtificialised
-			if a, _ := f.vals[art].(bool); a {
+			if a, _ := f.val(art).(bool); a {
 				p.Flag = zan.FlagArtificialised
 			}
 		}
 		parcels = append(parcels, p)
-		cover[p.Year] += planar.Area(f.geom)
+		cover[p.Year] += planar.Area(f.geometry())
 	}
 	years := zan.Years(parcels)
 	if len(years) < 2 {
@@ -159,7 +159,7 @@ func (im *batchWriter) fluxes(lcT *table, communes []zan.Commune) ([]*zan.Result
 
 // storedFluxes reads the flux back from the artificialisation collection.
 func (im *batchWriter) storedFluxes(t *table) []*zan.Result {
-	col := func(f *feature, name string) any { return f.vals[t.byName[name]] }
+	col := func(f *feature, name string) any { return f.val(t.byName[name]) }
 	var rows []zan.FluxRow
 	for _, f := range im.current("artificialisation").feats {
 		var r zan.FluxRow
@@ -185,7 +185,7 @@ func (im *batchWriter) epci(coT *table) zan.EPCI {
 	siren := coT.byName["epci_siren"]
 	n := map[string]int{}
 	for _, f := range im.current("communes").feats {
-		if s, _ := f.vals[siren].(string); s != "" {
+		if s, _ := f.val(siren).(string); s != "" {
 			n[s]++
 		}
 	}
@@ -209,7 +209,7 @@ func (dw *deriveWriter) writeFlux(ctx context.Context, t, coT *table, communes [
 	var epciGeom orb.Geometry
 	want := map[string]*feature{}
 	for _, r := range rows {
-		f := &feature{id: r.Key, vals: make([]any, len(t.cols))}
+		f := &feature{fid: makeID(r.Key), vals: make([]any, len(t.cols))}
 		p := r.Properties()
 		for j, c := range t.cols {
 			f.vals[j] = p[c.name]
@@ -230,10 +230,10 @@ func (dw *deriveWriter) writeFlux(ctx context.Context, t, coT *table, communes [
 			}
 			f.geom = epciGeom
 		}
-		if f.geom == nil {
+		if f.geometry() == nil {
 			continue
 		}
-		f.bound = f.geom.Bound()
+		f.bound = f.geometry().Bound()
 		want[r.Key] = f
 	}
 	return dw.apply(ctx, t, want, true)
@@ -256,14 +256,14 @@ func (dw *deriveWriter) apply(ctx context.Context, t *table, want map[string]*fe
 	var changes []change
 	var gone []*feature
 	for _, f := range l.feats {
-		n, ok := want[f.id.(string)]
+		n, ok := want[f.fid.s]
 		switch {
 		case !ok && retire:
 			gone = append(gone, f)
 		case ok && !sameFeature(t, f, n):
 			changes = append(changes, change{f: n, prev: f})
 		}
-		delete(want, f.id.(string))
+		delete(want, f.fid.s)
 	}
 	for _, f := range want {
 		changes = append(changes, change{f: f, inserted: true})
@@ -274,10 +274,10 @@ func (dw *deriveWriter) apply(ctx context.Context, t *table, want map[string]*fe
 	if err := dw.begin(ctx); err != nil {
 		return err
 	}
-	slices.SortFunc(changes, func(a, b change) int { return compareIDs(a.f.id, b.f.id) })
+	slices.SortFunc(changes, func(a, b change) int { return compareFeatureIDs(a.f, b.f) })
 	log := make([]socle.FeatureChange, 0, len(changes)+len(gone))
 	for _, ch := range changes {
-		c := socle.FeatureChange{FeatureID: idText(ch.f.id), Op: socle.OpInsert}
+		c := socle.FeatureChange{FeatureID: idText(ch.f.ident()), Op: socle.OpInsert}
 		if !ch.inserted {
 			b, err := dw.before(ctx, t, ch.prev)
 			if err != nil {
@@ -292,7 +292,7 @@ func (dw *deriveWriter) apply(ctx context.Context, t *table, want map[string]*fe
 		if err != nil {
 			return err
 		}
-		log = append(log, socle.FeatureChange{FeatureID: idText(f.id), Op: socle.OpDelete, Before: []byte(b)})
+		log = append(log, socle.FeatureChange{FeatureID: idText(f.ident()), Op: socle.OpDelete, Before: []byte(b)})
 	}
 	if err := ledger.LogDerived(ctx, ledger.SQLiteTx(dw.tx, storeError), dw.batch.ID, t.c.ID, log); err != nil {
 		return err
@@ -312,7 +312,7 @@ func (dw *deriveWriter) apply(ctx context.Context, t *table, want map[string]*fe
 		}
 		defer del.Close()
 		for _, f := range gone {
-			if _, err := del.ExecContext(ctx, f.id); err != nil {
+			if _, err := del.ExecContext(ctx, f.ident()); err != nil {
 				return storeError(ctx, err)
 			}
 		}
@@ -333,11 +333,11 @@ func (dw *deriveWriter) apply(ctx context.Context, t *table, want map[string]*fe
 // sameFeature says whether a and b hold the same values and geometry.
 func sameFeature(t *table, a, b *feature) bool {
 	for j, c := range t.cols {
-		if !equalValues(c.kind, a.vals[j], b.vals[j]) {
+		if !equalValues(c.kind, a.val(j), b.val(j)) {
 			return false
 		}
 	}
-	return orb.Equal(a.geom, b.geom)
+	return orb.Equal(a.geometry(), b.geometry())
 }
 
 // writeIndicators recomputes the communes' ZAN indicators and writes
@@ -346,13 +346,13 @@ func (dw *deriveWriter) writeIndicators(ctx context.Context, lcT, coT *table, re
 	in := zan.IndicatorInputs{LandCoverYears: map[string]map[int]float64{}, Fluxes: results, Allowance: dw.s.allowance}
 	art, yearArt, area, insee := lcT.byName["artificialised"], lcT.byName["year_artificialised"], lcT.byName["area_m2"], lcT.byName["commune_insee"]
 	for _, f := range dw.current("land_cover").feats {
-		a, _ := f.vals[art].(bool)
-		y, ok := f.vals[yearArt].(int64)
+		a, _ := f.val(art).(bool)
+		y, ok := f.val(yearArt).(int64)
 		if !a || !ok {
 			continue
 		}
-		c, _ := f.vals[insee].(string)
-		m2, _ := f.vals[area].(float64)
+		c, _ := f.val(insee).(string)
+		m2, _ := f.val(area).(float64)
 		if in.LandCoverYears[c] == nil {
 			in.LandCoverYears[c] = map[int]float64{}
 		}
@@ -365,15 +365,15 @@ func (dw *deriveWriter) writeIndicators(ctx context.Context, lcT, coT *table, re
 	in.Consommation = cons
 	feats := dw.current("communes").feats
 	for _, f := range feats {
-		in.Communes = append(in.Communes, f.id.(string))
+		in.Communes = append(in.Communes, f.fid.s)
 	}
 	ind := zan.CommuneIndicators(in)
 	byYear, ref, since, budget, used, source := coT.byName["artificialised_ha_by_year"], coT.byName["artificialised_ha_2011_2021"],
 		coT.byName["artificialised_ha_since_2021"], coT.byName["zan_budget_ha_2021_2031"], coT.byName["zan_budget_used_pct"], coT.byName["zan_source"]
 	want := map[string]*feature{}
 	for _, f := range feats {
-		x := ind[f.id.(string)]
-		n := &feature{id: f.id, vals: slices.Clone(f.vals), geom: f.geom, bound: f.bound}
+		x := ind[f.fid.s]
+		n := &feature{fid: f.fid, vals: f.values(), geom: f.geometry(), bound: f.bound}
 		n.vals[byYear] = jsonValue(x.ByYear)
 		n.vals[ref], n.vals[since], n.vals[budget] = x.ReferenceHa, x.SinceHa, x.AllowanceHa
 		n.vals[used], n.vals[source] = nil, nil
@@ -383,7 +383,7 @@ func (dw *deriveWriter) writeIndicators(ctx context.Context, lcT, coT *table, re
 		if x.Source != "" {
 			n.vals[source] = x.Source
 		}
-		want[f.id.(string)] = n
+		want[f.fid.s] = n
 	}
 	return dw.apply(ctx, coT, want, false)
 }
@@ -403,7 +403,7 @@ func (s *Store) ImportConsommation(ctx context.Context, b socle.Batch, c *zan.Co
 		}
 		known := map[string]bool{}
 		for _, f := range im.current("communes").feats {
-			known[f.id.(string)] = true
+			known[f.fid.s] = true
 		}
 		keep, rejects := c.Split(known, &res)
 		res.Stored = len(keep)
