@@ -348,6 +348,8 @@ func gpkgValue(v any, t FieldType) (any, error) {
 	switch x := v.(type) {
 	case nil:
 		return nil, nil
+	// A value already of its field's type is returned as it came, not boxed
+	// again (an allocation a field a record).
 	case int64:
 		switch t {
 		case Boolean:
@@ -355,11 +357,9 @@ func gpkgValue(v any, t FieldType) (any, error) {
 		case Real:
 			return float64(x), nil
 		}
-		return x, nil
-	case float64:
-		return x, nil
-	case bool:
-		return x, nil
+		return v, nil
+	case float64, bool:
+		return v, nil
 	case time.Time:
 		if t == Date {
 			return time.Date(x.Year(), x.Month(), x.Day(), 0, 0, 0, 0, time.UTC), nil
@@ -371,6 +371,9 @@ func gpkgValue(v any, t FieldType) (any, error) {
 		}
 		return textValue(string(x), t)
 	case string:
+		if t != Date && t != DateTime {
+			return v, nil
+		}
 		return textValue(x, t)
 	}
 	return nil, fmt.Errorf("unexpected %T", v)
