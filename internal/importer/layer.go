@@ -371,11 +371,22 @@ type rowBuilder struct {
 	srid   int
 	format source.Format
 	// names maps a field's lower-case name to its name in the file.
-	names  map[string]string
+	names map[string]string
+	// asked maps a name rules and profiles ask for, as they spell it, to
+	// its name in the file (present false when the file lacks it): the
+	// rules ask for the same few names every record, and lower-casing
+	// them each time was an allocation a field a record.
+	asked  map[string]fileName
 	locate func() *locate.Locator
 	loc    *locate.Locator
 	// lastKey is the source_id of the record last mapped, "" when none.
 	lastKey string
+}
+
+// fileName is a field's name in the file, when the file has the field.
+type fileName struct {
+	name    string
+	present bool
 }
 
 // check refuses, before anything is read, a rule whose fields the file
@@ -420,10 +431,18 @@ func (b *rowBuilder) gives(target string) bool {
 func (b *rowBuilder) row(rec *source.Record) (socle.Row, *socle.Reject) {
 	c := b.c
 	get := func(name string) any {
-		if n, ok := b.names[strings.ToLower(name)]; ok {
-			return rec.Fields[n]
+		n, ok := b.asked[name]
+		if !ok {
+			n.name, n.present = b.names[strings.ToLower(name)]
+			if b.asked == nil {
+				b.asked = map[string]fileName{}
+			}
+			b.asked[name] = n
 		}
-		return nil
+		if !n.present {
+			return nil
+		}
+		return rec.Fields[n.name]
 	}
 	if b.prof.Accept != nil {
 		if why := b.prof.Accept(get); why != "" {
@@ -431,7 +450,7 @@ func (b *rowBuilder) row(rec *source.Record) (socle.Row, *socle.Reject) {
 		}
 	}
 	b.lastKey = ""
-	raw := map[string]any{}
+	raw := make(map[string]any, len(b.rules)+4) // the rules' targets and the few set below
 	for _, r := range b.rules {
 		var v any
 		if r.Fn != nil {

@@ -54,11 +54,11 @@ func typed(p socle.Property, v any) (any, error) {
 		if p.Enum != nil && !slices.Contains(p.Enum, s) {
 			return nil, fmt.Errorf("%s: %q is not one of %s", p.Name, s, strings.Join(p.Enum, ", "))
 		}
-		return s, nil
+		return v, nil // v itself: boxing s again would allocate
 	case socle.TypeInteger:
 		switch x := v.(type) {
 		case int64:
-			return x, nil
+			return v, nil
 		case int:
 			return int64(x), nil
 		case float64:
@@ -76,7 +76,7 @@ func typed(p socle.Property, v any) (any, error) {
 	case socle.TypeNumber:
 		switch x := v.(type) {
 		case float64:
-			return x, nil
+			return v, nil
 		case int64:
 			return float64(x), nil
 		case string:

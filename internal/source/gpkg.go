@@ -189,11 +189,12 @@ func readGPKG(db *sql.DB, name, layer string) (opened, error) {
 		return fail(err)
 	}
 	r := &gpkgReader{db: db, rows: rs, cols: cols}
-	r.vals = make([]any, len(cols)+2)
+	r.vals = make([]rawValue, len(cols)+2)
 	r.ptrs = make([]any, len(r.vals))
 	for i := range r.vals {
 		r.ptrs[i] = &r.vals[i]
 	}
+	r.ptrs[1] = &r.id
 	o.r = r
 	return o, nil
 }
@@ -279,9 +280,23 @@ type gpkgReader struct {
 	db   *sql.DB
 	rows *sql.Rows
 	cols []gpkgColumn
-	vals []any
+	// vals are the row's geometry (0) and fields (2…), as the driver gives
+	// them: its blobs are only read before the next row, never kept.
+	vals []rawValue
+	id   any // the row's id, which the record keeps: scanned as a copy
 	ptrs []any
 	num  int
+}
+
+// rawValue is a column's value as the driver gives it. Scanning into an
+// *any would copy every blob (database/sql clones []byte for it), which
+// for the geometry column was a copy of every geometry; the blob is
+// decoded, and a Binary field copied (gpkgValue), before the next row.
+type rawValue struct{ v any }
+
+func (r *rawValue) Scan(src any) error {
+	r.v = src
+	return nil
 }
 
 func (r *gpkgReader) next() (*Record, error) {
@@ -293,20 +308,21 @@ func (r *gpkgReader) next() (*Record, error) {
 	}
 	r.num++
 	for i := range r.vals {
-		r.vals[i] = nil
+		r.vals[i].v = nil
 	}
+	r.id = nil
 	if err := r.rows.Scan(r.ptrs...); err != nil {
 		return nil, &RecordError{r.num, err}
 	}
-	rec := &Record{Num: r.num, ID: r.vals[1], Fields: make(map[string]any, len(r.cols))}
+	rec := &Record{Num: r.num, ID: r.id, Fields: make(map[string]any, len(r.cols))}
 	for i, c := range r.cols {
-		v, err := gpkgValue(r.vals[i+2], c.field)
+		v, err := gpkgValue(r.vals[i+2].v, c.field)
 		if err != nil {
 			return nil, &RecordError{r.num, fmt.Errorf("field %s: %w", c.name, err)}
 		}
 		rec.Fields[c.name] = v
 	}
-	switch b := r.vals[0].(type) {
+	switch b := r.vals[0].v.(type) {
 	case nil:
 	case []byte:
 		g, err := decodeGPKGGeometry(b)
@@ -332,6 +348,8 @@ func gpkgValue(v any, t FieldType) (any, error) {
 	switch x := v.(type) {
 	case nil:
 		return nil, nil
+	// A value already of its field's type is returned as it came, not boxed
+	// again (an allocation a field a record).
 	case int64:
 		switch t {
 		case Boolean:
@@ -339,11 +357,9 @@ func gpkgValue(v any, t FieldType) (any, error) {
 		case Real:
 			return float64(x), nil
 		}
-		return x, nil
-	case float64:
-		return x, nil
-	case bool:
-		return x, nil
+		return v, nil
+	case float64, bool:
+		return v, nil
 	case time.Time:
 		if t == Date {
 			return time.Date(x.Year(), x.Month(), x.Day(), 0, 0, 0, 0, time.UTC), nil
@@ -355,6 +371,9 @@ func gpkgValue(v any, t FieldType) (any, error) {
 		}
 		return textValue(string(x), t)
 	case string:
+		if t != Date && t != DateTime {
+			return v, nil
+		}
 		return textValue(x, t)
 	}
 	return nil, fmt.Errorf("unexpected %T", v)
