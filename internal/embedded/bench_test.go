@@ -128,12 +128,7 @@ func BenchmarkOpen(b *testing.B) {
 func BenchmarkItemsBBox(b *testing.B) {
 	path := territoryFile(b)
 	ctx := context.Background()
-	cat := socle.DefaultCatalog()
-	s, err := Open(ctx, path, cat)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s, cat := openBench(b, path)
 	for _, tc := range []struct {
 		name, collection string
 		box              socle.BBox
@@ -165,12 +160,7 @@ func BenchmarkItemsBBox(b *testing.B) {
 func BenchmarkItemsEquals(b *testing.B) {
 	path := territoryFile(b)
 	ctx := context.Background()
-	cat := socle.DefaultCatalog()
-	s, err := Open(ctx, path, cat)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s, cat := openBench(b, path)
 	c, _ := cat.Collection("addresses")
 	l, _ := s.layer(context.Background(), c)
 	insee := l.feats[len(l.feats)/2].val(l.t.byName["commune_insee"]).(string)
@@ -272,4 +262,17 @@ func BenchmarkTile(b *testing.B) {
 func BenchmarkZANRecompute(b *testing.B) {
 	s, _ := openTemp(b)
 	storetest.BenchZANRecompute(b, s, socle.DefaultCatalog())
+}
+
+// openBench opens the store of a benchmark's territory file, closed when
+// the benchmark ends.
+func openBench(b *testing.B, path string) (*Store, *socle.Catalog) {
+	b.Helper()
+	cat := socle.DefaultCatalog()
+	s, err := Open(context.Background(), path, cat)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s, cat
 }

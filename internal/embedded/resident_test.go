@@ -97,12 +97,7 @@ func liveHeap() heapCounts {
 func BenchmarkPageAllocs(b *testing.B) {
 	path := residentFile(b)
 	ctx := context.Background()
-	cat := socle.DefaultCatalog()
-	s, err := Open(ctx, path, cat)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s, cat := openBench(b, path)
 	c, _ := cat.Collection("addresses")
 	filter, err := cql2.ParseText("commune_insee = '31555' AND numero > 5")
 	if err != nil {
@@ -152,12 +147,7 @@ func BenchmarkPageAllocs(b *testing.B) {
 func BenchmarkConcurrentPages(b *testing.B) {
 	path := residentFile(b)
 	ctx := context.Background()
-	cat := socle.DefaultCatalog()
-	s, err := Open(ctx, path, cat)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s, cat := openBench(b, path)
 	c, _ := cat.Collection("addresses")
 	var qs []*socle.ItemsQuery
 	for i := 0; i < 64; i++ {

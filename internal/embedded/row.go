@@ -265,14 +265,7 @@ func (f *feature) compareVal(k kind, i int, v any) int {
 	case tagString:
 		return strings.Compare(bytesString(b), v.(string))
 	case tagInt:
-		x, y := int64(binary.LittleEndian.Uint64(b)), v.(int64)
-		switch {
-		case x < y:
-			return -1
-		case x > y:
-			return 1
-		}
-		return 0
+		return cmp.Compare(int64(binary.LittleEndian.Uint64(b)), v.(int64))
 	}
 	return compareValues(k, f.row.value(i), v)
 }

@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -195,14 +196,7 @@ func compareValues(k kind, a, b any) int {
 	case kText:
 		return strings.Compare(a.(string), b.(string))
 	case kInt:
-		x, y := a.(int64), b.(int64)
-		switch {
-		case x < y:
-			return -1
-		case x > y:
-			return 1
-		}
-		return 0
+		return cmp.Compare(a.(int64), b.(int64))
 	case kFloat:
 		x, y := a.(float64), b.(float64)
 		xn, yn := math.IsNaN(x), math.IsNaN(y)
