@@ -127,7 +127,6 @@ func BenchmarkOpen(b *testing.B) {
 // in a box of about 1 km² given in CRS84, the numberMatched included.
 func BenchmarkItemsBBox(b *testing.B) {
 	path := territoryFile(b)
-	ctx := context.Background()
 	s, cat := openBench(b, path)
 	for _, tc := range []struct {
 		name, collection string
@@ -141,15 +140,7 @@ func BenchmarkItemsBBox(b *testing.B) {
 		c, _ := cat.Collection(tc.collection)
 		q := storetest.Items(b, c, socle.ItemsRequest{BBox: &tc.box, BBoxCRS: crs.CRS84, Limit: tc.limit})
 		b.Run(tc.name, func(b *testing.B) {
-			var matched int64
-			for i := 0; i < b.N; i++ {
-				page, err := s.Items(ctx, q, func(*socle.Feature) error { return nil })
-				if err != nil {
-					b.Fatal(err)
-				}
-				matched = page.NumberMatched
-			}
-			b.ReportMetric(float64(matched), "matched")
+			benchPages(b, s, q)
 		})
 	}
 }
@@ -159,7 +150,6 @@ func BenchmarkItemsBBox(b *testing.B) {
 // numberMatched included: the equality index's case.
 func BenchmarkItemsEquals(b *testing.B) {
 	path := territoryFile(b)
-	ctx := context.Background()
 	s, cat := openBench(b, path)
 	c, _ := cat.Collection("addresses")
 	l, _ := s.layer(context.Background(), c)
@@ -176,15 +166,7 @@ func BenchmarkItemsEquals(b *testing.B) {
 		{"cql2", storetest.Items(b, c, socle.ItemsRequest{Limit: 100, Filter: filter})},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			var matched int64
-			for i := 0; i < b.N; i++ {
-				page, err := s.Items(ctx, tc.q, func(*socle.Feature) error { return nil })
-				if err != nil {
-					b.Fatal(err)
-				}
-				matched = page.NumberMatched
-			}
-			b.ReportMetric(float64(matched), "matched")
+			benchPages(b, s, tc.q)
 		})
 	}
 }
@@ -275,4 +257,17 @@ func openBench(b *testing.B, path string) (*Store, *socle.Catalog) {
 	}
 	b.Cleanup(func() { s.Close() })
 	return s, cat
+}
+
+// benchPages asks s for q's page b.N times and reports its numberMatched.
+func benchPages(b *testing.B, s *Store, q *socle.ItemsQuery) {
+	var matched int64
+	for i := 0; i < b.N; i++ {
+		page, err := s.Items(context.Background(), q, func(*socle.Feature) error { return nil })
+		if err != nil {
+			b.Fatal(err)
+		}
+		matched = page.NumberMatched
+	}
+	b.ReportMetric(float64(matched), "matched")
 }

@@ -116,15 +116,7 @@ func BenchmarkPageAllocs(b *testing.B) {
 		q := storetest.Items(b, c, tc.r)
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
-			var matched int64
-			for i := 0; i < b.N; i++ {
-				page, err := s.Items(ctx, q, func(*socle.Feature) error { return nil })
-				if err != nil {
-					b.Fatal(err)
-				}
-				matched = page.NumberMatched
-			}
-			b.ReportMetric(float64(matched), "matched")
+			benchPages(b, s, q)
 		})
 	}
 	fq := storetest.Feature(b, c, "125000")

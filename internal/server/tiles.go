@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -297,7 +296,7 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) {
 			return e, nil
 		})
 		if err != nil {
-			s.problem(w, r, tileFailure(r, err))
+			s.problem(w, r, tileFailure(err))
 			return
 		}
 	}
@@ -329,16 +328,12 @@ func cachedTile(key string, set *tiles.TileMatrixSet, tl tiles.Tile, ids []strin
 }
 
 // tileFailure is what a failed tile request answers. A tile is a bounded
-// piece of work its client cannot narrow: when it is not made in time (the
-// statement timeout, or the request's time budget while it waited on its
-// connection or its render), the server is busy, and the answer is the
-// 503 with Retry-After of a full pool, never a 500. A client that left gets
-// nothing.
-func tileFailure(r *http.Request, err error) error {
-	if r.Context().Err() == context.Canceled {
-		return err
-	}
-	if socle.ErrorCode(err) == socle.ETIMEOUT || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+// piece of work its client cannot narrow: a statement timeout means the
+// server is busy, and the answer is the 503 with Retry-After of a full
+// pool, not the "narrow it" of a page. (The request's own time budget
+// passing is the same 503 on every route: see problem.)
+func tileFailure(err error) error {
+	if socle.ErrorCode(err) == socle.ETIMEOUT {
 		return &socle.Error{Code: socle.EUNAVAILABLE, Message: "the server is busy, retry shortly", Err: err}
 	}
 	return err
