@@ -42,8 +42,10 @@ func TestLocksAreExclusiveAndDieWithTheirHolder(t *testing.T) {
 	}
 	// The holder's session ends as when its process dies. Only this test's
 	// database: other packages' tests share the server and hold advisory
-	// locks of their own.
-	if _, err := b.pool.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks
+	// locks of their own. pg_terminate_backend only signals the backend
+	// unless given a timeout; with one it returns once the backend is gone,
+	// so the lock is released before the next statement asks for it.
+	if _, err := b.pool.Exec(ctx, `SELECT pg_terminate_backend(pid, 10000) FROM pg_locks
 		WHERE locktype = 'advisory' AND pid <> pg_backend_pid()
 		  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`); err != nil {
 		t.Fatal(err)
