@@ -55,6 +55,14 @@ func newMetrics(s *Server) *metrics {
 				ConstLabels: prometheus.Labels{"cache": name}}, func() float64 { return float64(c.misses.Load()) }),
 		)
 	}
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "socle_tile_renders",
+			Help: "Tiles being rendered (uncached), each shared by the requests that ask for it meanwhile."},
+			func() float64 { r, _ := s.tileFlights.load(); return float64(r) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "socle_tile_render_waiters",
+			Help: "Tile requests waiting on a render (more than socle_tile_renders: requests sharing one)."},
+			func() float64 { _, w := s.tileFlights.load(); return float64(w) }),
+	)
 	m.reg.MustRegister(&storeCollector{s: s})
 	return m
 }

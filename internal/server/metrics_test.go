@@ -45,6 +45,8 @@ func TestMetrics(t *testing.T) {
 		`socle_http_request_duration_seconds_bucket{route="/collections/{collectionId}/items/{featureId}",le="+Inf"} 2`,
 		`socle_cache_hits_total{cache="features"} 1`,
 		`socle_cache_misses_total{cache="tiles"} 0`,
+		"socle_tile_renders 0\n",
+		"socle_tile_render_waiters 0\n",
 	}
 	if env.kind == "postgis" {
 		want = append(want, `socle_db_pool_connections{role="primary",server="`)

@@ -62,6 +62,18 @@ func (f *tileFlights) do(ctx context.Context, key string, render func(context.Co
 	}
 }
 
+// load returns the renders under way and the requests waiting on them
+// (more waiters than renders: requests sharing a render).
+func (f *tileFlights) load() (renders, waiters int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.calls {
+		renders++
+		waiters += c.waiters
+	}
+	return renders, waiters
+}
+
 func (f *tileFlights) run(key string, c *tileCall, ctx context.Context, render func(context.Context) (*cachedResponse, error)) {
 	defer func() {
 		if v := recover(); v != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -80,6 +81,29 @@ func waitBlockedRenders(t *testing.T, n int) {
 	}
 }
 
+// waitTileWaiters waits until the server at url has renders tile renders
+// under way with waiters requests waiting on them, as its /metrics says.
+func waitTileWaiters(t *testing.T, url string, renders, waiters int) {
+	t.Helper()
+	want := []string{fmt.Sprintf("socle_tile_renders %d\n", renders), fmt.Sprintf("socle_tile_render_waiters %d\n", waiters)}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := readAll(resp)
+		resp.Body.Close()
+		if strings.Contains(body, want[0]) && strings.Contains(body, want[1]) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("tile renders and waiters: want %q, %q; /metrics:\n%s", want[0], want[1], body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // tileServer is a real HTTP server over a PostGIS store of its own, without
 // a tile cache (every request renders).
 func tileServer(t *testing.T, popts postgis.Options, sopts server.Options) string {
@@ -93,6 +117,7 @@ func tileServer(t *testing.T, popts postgis.Options, sopts server.Options) strin
 	}
 	t.Cleanup(func() { _ = store.Close() })
 	sopts.TileCacheBytes = -1
+	sopts.Metrics = server.MetricsOpen // waitTileWaiters reads the renders' gauges
 	srv := httptest.NewServer(server.New(store, catalog, quiet, sopts).Handler())
 	t.Cleanup(srv.Close)
 	return srv.URL
@@ -196,11 +221,11 @@ func TestTileSharedRenderOutlivesItsFirstClient(t *testing.T) {
 	waitBlockedRenders(t, 1)
 	second := make(chan tileAnswer, 1)
 	go func() { second <- fetchTile(context.Background(), url+roadsTile(0)) }()
-	time.Sleep(300 * time.Millisecond) // the second request joins the render
+	waitTileWaiters(t, url, 1, 2) // the second request joins the render
 	leave()
 	<-firstDone
 	// The render goes on for the request still waiting on it.
-	time.Sleep(200 * time.Millisecond)
+	waitTileWaiters(t, url, 1, 1)
 	select {
 	case a := <-second:
 		t.Fatalf("the second request ended with its first client: %d %s", a.status, a.body)
@@ -224,7 +249,7 @@ func TestTileRenderStopsWhenItsLastClientLeaves(t *testing.T) {
 		go func() { fetchTile(ctx, url+roadsTile(0)); done <- struct{}{} }()
 	}
 	waitBlockedRenders(t, 1)
-	time.Sleep(200 * time.Millisecond)
+	waitTileWaiters(t, url, 1, 3)
 	leave()
 	for range 3 {
 		<-done
@@ -259,7 +284,7 @@ func TestTileRequestTimeout(t *testing.T) {
 	// first started.
 	firstDone := make(chan tileAnswer, 1)
 	go func() { firstDone <- fetchTile(context.Background(), url+roadsTile(1)) }()
-	time.Sleep(100 * time.Millisecond)
+	waitTileWaiters(t, url, 1, 1)
 	isBusy(t, "a tile waiting on a shared render past the request timeout", fetchTile(context.Background(), url+roadsTile(1)))
 	isBusy(t, "the request that started that render", <-firstDone)
 	release()
