@@ -43,7 +43,9 @@
 #   THREADS 2 CONNS 32 DURATION 25s WARMUP 5s (the kit's, the same for both servers), PAGE_DURATION 10s,
 #   FLOOR_DURATION 15, SOCLE_FLAGS (extra `socle serve` flags, e.g. --max-conns 4), PGTS_DIR ($CACHE_DIR/pgts),
 #   PGTS_TAG (v1.0.11), PGTS_GIT (none: a bare git directory of github.com/CrunchyData/pg_tileserv; without
-#   it pg_tileserv is not built), GPKG ($CACHE_DIR/socle-bench.gpkg), TILE_CACHE_BYTES (268435456, Socle's default).
+#   it pg_tileserv is not built), GPKG ($CACHE_DIR/socle-bench.gpkg), TILE_CACHE_BYTES (268435456, Socle's default),
+#   TILE_SCENARIOS (the six tile lists) and EMB_FEATURE_SCENARIOS (the four features lists): what the tile and
+#   embedded steps run, e.g. a subset when comparing settings. Socle inherits the environment (GOGC, GOMEMLIMIT).
 # Socle runs with --rate-limit 0: wrk's thousands of requests a second from one address are what
 # its per-address limit is there to refuse.
 # Only 127.0.0.1 is ever contacted. Nothing is written in the repo but the summary you copy by hand.
@@ -265,7 +267,7 @@ step_tileserv() {
   PG_FEATURESERV_BIN="" OUT_DIR="$OUT_DIR/pg_tileserv-$TS_ROUND" \
     "$KIT/run-peers.sh" 2>&1 | tee "$OUT_DIR/tileserv-$TS_ROUND.log"
 }
-TILE_SCENARIOS="tiles_roads_z12 tiles_addresses_z12 tiles_roads_z14 tiles_addresses_z14 tiles_roads_z16 tiles_addresses_z16"
+TILE_SCENARIOS="${TILE_SCENARIOS:-tiles_roads_z12 tiles_addresses_z12 tiles_roads_z14 tiles_addresses_z14 tiles_roads_z16 tiles_addresses_z16}"
 # run_socle_scenarios DIR SCENARIOS: the kit's run-server.sh against the running Socle.
 run_socle_scenarios() {
   BASE_URL="http://$SOCLE_ADDR" SERVER_PID="$SOCLE_PID" NAME="$(basename "$1")" OUT_DIR="$1" \
@@ -275,7 +277,7 @@ run_socle_scenarios() {
   TILE_TPL='/collections/{layer}/tiles/WebMercatorQuad/{z}/{y}/{x}' \
   ADDR_COLLECTION=addresses ROADS_LAYER=roads ADDR_LAYER=addresses SCENARIOS="$2" \
     "$KIT/run-server.sh" 2>&1 | tee "$1.log"
-  echo "RSS after the run: $(awk '/VmRSS/ {printf "%.1f MB", $2/1024}' "/proc/$SOCLE_PID/status")" >> "$1.log"
+  echo "RSS after the run: $(awk '/VmRSS/ {printf "%.1f MB", $2/1024}' "/proc/$SOCLE_PID/status"), peak $(awk '/VmHWM/ {printf "%.1f MB", $2/1024}' "/proc/$SOCLE_PID/status")" >> "$1.log"
 }
 # socle_tiles: Socle on PostGIS, the same tile lists without its tile cache (every tile built by
 # PostGIS), then with it (the kit's probe and warm-up fill it first: the measured run is hits).
@@ -302,6 +304,7 @@ step_gpkg() {
 # i.e. open, load and index every collection) and peak RSS after it, then the features scenarios and
 # the tile lists without cache, then the tiles with the cache.
 EMB_ROUND=0
+EMB_FEATURE_SCENARIOS="${EMB_FEATURE_SCENARIOS:-items_bbox_l1000 items_bbox_l100 item_by_id filter_commune}"
 start_embedded() {
   port_free "$SOCLE_ADDR" || { echo "something already answers on $SOCLE_ADDR" >&2; exit 1; }
   local t0; t0=$(date +%s.%N)
@@ -317,7 +320,7 @@ step_embedded() {
   EMB_ROUND=$((EMB_ROUND + 1))
   phase "embedded-$EMB_ROUND"
   start_embedded "--tile-cache-bytes -1"
-  run_socle_scenarios "$OUT_DIR/embedded_nocache-$EMB_ROUND" "items_bbox_l1000 items_bbox_l100 item_by_id filter_commune $TILE_SCENARIOS"
+  run_socle_scenarios "$OUT_DIR/embedded_nocache-$EMB_ROUND" "$EMB_FEATURE_SCENARIOS $TILE_SCENARIOS"
   stop_socle
   start_embedded "--tile-cache-bytes $TILE_CACHE_BYTES"
   run_socle_scenarios "$OUT_DIR/embedded_cache-$EMB_ROUND" "$TILE_SCENARIOS"
