@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 	"net/url"
 	"slices"
@@ -10,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/internal/storetest"
 	"github.com/socle-geo/socle/ogc/cql2"
 )
 
@@ -156,68 +155,6 @@ func mapFeatures(t *testing.T, collection string) map[string]cql2.MapFeature {
 	return out
 }
 
-// randomFilter builds a random predicate over the addresses' properties,
-// with values drawn from the data so that selections are not all empty.
-func randomFilter(rng *rand.Rand, sample []cql2.MapFeature, depth int) string {
-	if depth > 0 && rng.IntN(3) == 0 {
-		a, b := randomFilter(rng, sample, depth-1), randomFilter(rng, sample, depth-1)
-		switch rng.IntN(3) {
-		case 0:
-			return "(" + a + " AND " + b + ")"
-		case 1:
-			return "(" + a + " OR " + b + ")"
-		default:
-			return "NOT (" + a + ")"
-		}
-	}
-	f := sample[rng.IntN(len(sample))]
-	str := func(k string) string {
-		s, _ := f[k].(string)
-		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
-	}
-	num := func() int { return int(f["numero"].(float64)) }
-	pt := f["geometry"].(orb.Point)
-	switch rng.IntN(14) {
-	case 0:
-		return "commune_insee = " + str("commune_insee")
-	case 1:
-		return fmt.Sprintf("numero %s %d", []string{"<", "<=", ">", ">=", "=", "<>"}[rng.IntN(6)], num())
-	case 2:
-		return fmt.Sprintf("numero BETWEEN %d AND %d", num(), num()+rng.IntN(20))
-	case 3:
-		return "voie_nom IN (" + str("voie_nom") + ", 'Rue Inconnue')"
-	case 4:
-		return []string{"suffixe IS NULL", "suffixe IS NOT NULL", "date_der_maj IS NULL", "cad_parcelles IS NULL"}[rng.IntN(4)]
-	case 5:
-		w := strings.Fields(strings.Trim(str("voie_nom"), "'"))
-		return "CASEI(voie_nom) LIKE CASEI('%" + strings.ReplaceAll(w[len(w)-1], "'", "''") + "%')"
-	case 6:
-		w := strings.Fields(strings.Trim(str("voie_nom"), "'"))
-		return "ACCENTI(CASEI(voie_nom)) LIKE ACCENTI(CASEI('%" + strings.ReplaceAll(w[len(w)-1], "'", "''") + "'))"
-	case 7:
-		d := 0.002 + rng.Float64()*0.02
-		return fmt.Sprintf("S_INTERSECTS(geometry, BBOX(%.6f, %.6f, %.6f, %.6f))", pt[0]-d, pt[1]-d, pt[0]+d*rng.Float64(), pt[1]+d)
-	case 8:
-		d := 0.003 + rng.Float64()*0.01
-		return fmt.Sprintf("S_WITHIN(geometry, POLYGON((%.6f %.6f, %.6f %.6f, %.6f %.6f, %.6f %.6f)))",
-			pt[0]-d, pt[1]-d, pt[0]+d, pt[1]-d*0.5, pt[0], pt[1]+d, pt[0]-d, pt[1]-d)
-	case 9:
-		if d, ok := f["date_der_maj"].(time.Time); ok {
-			op := []string{"T_AFTER", "T_BEFORE", "T_EQUALS", "T_INTERSECTS", "T_DISJOINT"}[rng.IntN(5)]
-			return fmt.Sprintf("%s(date_der_maj, DATE('%s'))", op, d.Format(time.DateOnly))
-		}
-		return "date_der_maj IS NULL"
-	case 10:
-		return fmt.Sprintf("T_INTERSECTS(date_der_maj, INTERVAL('%d-01-01', '%d-06-30'))", 2018+rng.IntN(6), 2024+rng.IntN(3))
-	case 11:
-		return fmt.Sprintf("numero %% %d = %d", 2+rng.IntN(3), rng.IntN(2))
-	case 12:
-		return []string{"certification_commune = true", "NOT certification_commune = true", "certification_commune = false"}[rng.IntN(3)]
-	default:
-		return "position = " + str("position")
-	}
-}
-
 // TestFilterPostGISAgreesWithGo is the differential test: random filters
 // over the sample addresses select the same features through PostGIS and
 // through the Go evaluator.
@@ -233,7 +170,7 @@ func TestFilterPostGISAgreesWithGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2026, 11))
 	nonEmpty := 0
 	for i := 0; i < 150; i++ {
-		filter := randomFilter(rng, sample, 3)
+		filter := storetest.RandomAddressFilter(rng, sample, 3)
 		e, err := cql2.ParseText(filter)
 		if err != nil {
 			t.Fatalf("%s: %v", filter, err)
