@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"runtime"
 
 	"github.com/socle-geo/socle/fixtures"
 	"github.com/socle-geo/socle/internal/embedded"
@@ -62,6 +63,9 @@ func (e *env) openStore(ctx context.Context, catalog *socle.Catalog, log *slog.L
 	}
 	st.SetAllowance(allowance)
 	st.SetEPCINames(epciNames)
+	if seed {
+		st.LimitReads(embeddedReads(e.cfg.MaxConns))
+	}
 	if fresh && seed {
 		log.Info("creating the embedded store with the sample territory", "file", e.cfg.Data)
 		im := &importer.Importer{Store: st, Catalog: catalog, Log: log, Actor: actor()}
@@ -103,4 +107,14 @@ func (e *env) zanSettings(catalog *socle.Catalog, log *slog.Logger) (zan.Allowan
 		return zan.Allowance{}, names
 	}
 	return zan.Allowance{Share: a.Share, PerCommune: a.Communes}, names
+}
+
+// embeddedReads is how many pages and tiles the embedded store computes at
+// once: --max-conns when set, else two per core (measured against four and
+// eight per core and no bound: docs/benchmarks.md, issue 18).
+func embeddedReads(maxConns int) int {
+	if maxConns > 0 {
+		return maxConns
+	}
+	return 2 * runtime.GOMAXPROCS(0)
 }

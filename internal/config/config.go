@@ -79,7 +79,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 60*time.Second, "time budget of one request's work")
 	fs.DurationVar(&c.StatementTimeout, "statement-timeout", 30*time.Second, "PostgreSQL statement_timeout of every query")
 	fs.DurationVar(&c.AcquireTimeout, "acquire-timeout", 2*time.Second, "how long a request waits for a database connection before a 503")
-	fs.IntVar(&c.MaxConns, "max-conns", 0, "database pool size (0: 4 per core, at least 8)")
+	fs.IntVar(&c.MaxConns, "max-conns", 0, "database pool size (0: 4 per core, at least 8); with --data, the pages and tiles computed at once (0: 2 per core)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", "*", "comma-separated origins allowed to read the API from a browser (* for any, empty for none)")
 	fs.StringVar(&c.Fixtures, "fixtures", "fixtures", "directory of the sample territory")
 	fs.StringVar(&c.Metadata, "metadata", "", "directory of the metadata files (service.yaml and one YAML file per dataset; empty: the sample territory's)")

@@ -252,6 +252,11 @@ func (s *Store) page(ctx context.Context, q *socle.ItemsQuery) (*layer, []*featu
 // order, one page of at most q.Limit features, and says where the
 // neighbouring pages start.
 func (s *Store) Items(ctx context.Context, q *socle.ItemsQuery, fn func(*socle.Feature) error) (socle.Page, error) {
+	release, err := s.reads.acquire(ctx)
+	if err != nil {
+		return socle.Page{}, err
+	}
+	defer release()
 	l, rows, page, err := s.page(ctx, q)
 	if err != nil {
 		return page, err
@@ -278,6 +283,11 @@ func (s *Store) Items(ctx context.Context, q *socle.ItemsQuery, fn func(*socle.F
 // Records streams the features that q selects as Go values: the geometry
 // as held (Lambert-93), the values of the properties.
 func (s *Store) Records(ctx context.Context, q *socle.ItemsQuery, fn func(*socle.Record) error) (socle.Page, error) {
+	release, err := s.reads.acquire(ctx)
+	if err != nil {
+		return socle.Page{}, err
+	}
+	defer release()
 	l, rows, page, err := s.page(ctx, q)
 	if err != nil {
 		return page, err

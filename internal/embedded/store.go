@@ -77,6 +77,9 @@ type Store struct {
 	// loadMu serialises reading a collection not read yet with the
 	// publishing of batches (layer, publish).
 	loadMu sync.Mutex
+
+	// reads bounds the pages and tiles computed at once (LimitReads).
+	reads readSlots
 }
 
 // SetAllowance sets the share of the 2011–2021 reference each commune may

@@ -24,6 +24,11 @@ import (
 // 64-pixel buffer (ST_AsMVTGeom), with the layer's attributes and, for
 // integer ids, the feature id. An empty tile is an empty slice.
 func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
+	release, err := s.reads.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	t := q.Tile
 	x0, y0, x1, y1 := t.Bounds()
 	res := t.Resolution()

@@ -1,0 +1,43 @@
+package embedded
+
+import "context"
+
+// LimitReads bounds the pages (Items, Records) and tiles the store computes
+// at once to n, the others waiting their turn in arrival order; n ≤ 0: no
+// bound. Call it before serving.
+//
+// Why: these reads are CPU work in this process, of very unequal sizes (a
+// box of ten features, a tile of thousands of road sections). Run all at
+// once, the runtime shares the cores among every request, so a large one
+// takes as many times its own work as there are requests in flight and sets
+// the tail latency; in turn, each takes about its own work after its wait,
+// as the PostGIS store's requests do behind its connection pool
+// (docs/benchmarks.md, issue 18). Single features are not bounded: they
+// are a lookup, cheaper than the wait's bookkeeping.
+func (s *Store) LimitReads(n int) {
+	if n <= 0 {
+		s.reads = nil
+		return
+	}
+	s.reads = make(readSlots, n)
+}
+
+// readSlots is a counting semaphore; a channel's waiting senders are
+// served in the order they came.
+type readSlots chan struct{}
+
+// acquire waits for a slot, or for ctx to end (its error then), and
+// returns the slot's release.
+func (r readSlots) acquire(ctx context.Context) (func(), error) {
+	if r == nil {
+		return func() {}, nil
+	}
+	select {
+	case r <- struct{}{}:
+		return r.release, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (r readSlots) release() { <-r }

@@ -1,0 +1,76 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/socle-geo/socle/internal/embedded"
+	"github.com/socle-geo/socle/internal/server"
+	"github.com/socle-geo/socle/internal/socle"
+)
+
+// TestEmbeddedReadsWaitTheirTurn: with the embedded store's reads bounded
+// (LimitReads, as `socle serve --data` sets them), a page or a tile that
+// finds every slot taken waits for one; past --request-timeout it is the
+// busy 503 with Retry-After, never a 500; a single feature does not wait;
+// once the slot is free, the same requests are served.
+func TestEmbeddedReadsWaitTheirTurn(t *testing.T) {
+	base(t)
+	if env.kind != "embedded" {
+		t.Skip("the embedded store's own bound; PostGIS's is its pool (TestTileWhenThePoolIsExhausted)")
+	}
+	ctx := context.Background()
+	catalog := socle.DefaultCatalog()
+	gp := env.store.(*embedded.Store)
+	gp.LimitReads(1)
+	t.Cleanup(func() { gp.LimitReads(0) })
+	srv := httptest.NewServer(server.New(gp, catalog, quiet, server.Options{
+		RequestTimeout: 300 * time.Millisecond, FeatureCacheBytes: -1, TileCacheBytes: -1}).Handler())
+	t.Cleanup(srv.Close)
+
+	// A page holds the one slot while it streams.
+	roads, _ := catalog.Collection("roads")
+	q, err := socle.ResolveItems(roads, socle.ItemsRequest{Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	holding, release := make(chan struct{}), make(chan struct{})
+	held := make(chan error, 1)
+	go func() {
+		first := true
+		_, err := gp.Items(ctx, q, func(*socle.Feature) error {
+			if first {
+				first = false
+				close(holding)
+				<-release
+			}
+			return nil
+		})
+		held <- err
+	}()
+	<-holding
+
+	isBusy(t, "a page waiting for a slot past the request timeout", fetchTile(ctx, srv.URL+"/collections/roads/items?limit=5"))
+	isBusy(t, "a tile waiting for a slot past the request timeout", fetchTile(ctx, srv.URL+roadsTile(0)))
+	if a := fetchTile(ctx, srv.URL+"/collections/roads/items/1"); a.err != nil || a.status != http.StatusOK {
+		t.Fatalf("a single feature while the slot is held: %d %v %.200s", a.status, a.err, a.body)
+	}
+	// A read whose client leaves while it waits gives up its turn.
+	gone, leave := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer leave()
+	if _, err := gp.Items(gone, q, func(*socle.Feature) error { return nil }); err != context.DeadlineExceeded {
+		t.Fatalf("a read whose context ended while it waited: %v", err)
+	}
+
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	if a := fetchTile(ctx, srv.URL+"/collections/roads/items?limit=5"); a.err != nil || a.status != http.StatusOK {
+		t.Fatalf("the page once the slot is free: %d %v %.200s", a.status, a.err, a.body)
+	}
+	isTile(t, "the tile once the slot is free", fetchTile(ctx, srv.URL+roadsTile(0)))
+}
