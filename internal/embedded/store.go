@@ -182,6 +182,7 @@ func open(ctx context.Context, path string, catalog *socle.Catalog, lazy bool) (
 		db.Close()
 		return nil, err
 	}
+	dropPageCaches(db)
 	return s, nil
 }
 
