@@ -13,7 +13,9 @@ import "context"
 // the tail latency; in turn, each takes about its own work after its wait,
 // as the PostGIS store's requests do behind its connection pool
 // (docs/benchmarks.md, issue 18). Single features are not bounded: they
-// are a lookup, cheaper than the wait's bookkeeping.
+// are a lookup, cheaper than the wait's bookkeeping. A page keeps its slot
+// while it is written, as a PostGIS page keeps its connection: a client
+// that reads slower than the socket's buffers take a page holds one.
 func (s *Store) LimitReads(n int) {
 	if n <= 0 {
 		s.reads = nil
