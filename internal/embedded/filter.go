@@ -143,13 +143,16 @@ func (p *predicate) run(ctx context.Context, l *layer) ([]*feature, error) {
 	if own {
 		out = cands[:0] // out never passes the feature read
 	}
+	// One evalFeature for the run: in an interface, each would be an
+	// allocation.
+	ef := &evalFeature{t: p.t}
 	for i, f := range cands {
 		if i%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
-		ok, err := p.match(f)
+		ok, err := p.match(f, ef)
 		if err != nil {
 			return nil, err
 		}
@@ -160,7 +163,9 @@ func (p *predicate) run(ctx context.Context, l *layer) ([]*feature, error) {
 	return out, nil
 }
 
-func (p *predicate) match(f *feature) (bool, error) {
+// match reports whether f matches; ef is the filter's view of features,
+// pointed at f here.
+func (p *predicate) match(f *feature, ef *evalFeature) (bool, error) {
 	if p.box != nil {
 		ok, err := p.box.intersectsFeature(f)
 		if err != nil || !ok {
@@ -185,7 +190,8 @@ func (p *predicate) match(f *feature) (bool, error) {
 		}
 	}
 	if p.filter != nil {
-		ok, err := filterEvaluator.Evaluate(p.filter, evalFeature{t: p.t, f: f})
+		ef.f = f
+		ok, err := filterEvaluator.Evaluate(p.filter, ef)
 		if err != nil {
 			return false, &socle.Error{Code: socle.EINVALID, Message: "a value in the request is out of range or malformed", Err: err}
 		}
@@ -195,13 +201,15 @@ func (p *predicate) match(f *feature) (bool, error) {
 }
 
 // evalFeature is a feature as the CQL2 evaluator reads it: typed values,
-// dates as midnight UTC, and the Lambert-93 geometry as "geometry".
+// dates as midnight UTC, JSON as its text, and the Lambert-93 geometry as
+// "geometry". Its ScalarProperty reads values from the row without boxing
+// them, an allocation per value read otherwise.
 type evalFeature struct {
 	t *table
 	f *feature
 }
 
-func (e evalFeature) Property(name string) (any, bool) {
+func (e *evalFeature) Property(name string) (any, bool) {
 	if name == socle.GeometryProperty {
 		return e.f.geometry(), true
 	}
@@ -213,6 +221,17 @@ func (e evalFeature) Property(name string) (any, bool) {
 		return string(v), true
 	}
 	return e.f.val(i), true
+}
+
+func (e *evalFeature) ScalarProperty(name string) (cql2.Value, bool) {
+	if name == socle.GeometryProperty || e.f.row == nil {
+		return cql2.Value{}, false // left to Property
+	}
+	i, ok := e.t.byName[name]
+	if !ok {
+		return cql2.Value{}, false
+	}
+	return e.f.row.scalar(i), true
 }
 
 // spatialBounds returns the box outside which a filter cannot hold when it
@@ -254,9 +273,10 @@ func spatialBounds(e cql2.Expr) *orb.Bound {
 
 // semantics rewrites a resolved filter for the Go evaluator where its
 // semantics differ from Socle's (those of the SQL the PostGIS store
-// compiles, see the functions below): comparisons of text by bytes, and
-// temporal predicates as comparisons of the periods' ends, with SQL's
-// three-valued logic.
+// compiles, see the functions below): BETWEEN of text, and temporal
+// predicates as comparisons of the periods' ends, with SQL's three-valued
+// logic. Comparisons and IN of text are the evaluator's, with
+// CompareStrings by bytes (filterEvaluator).
 func semantics(t *table, e cql2.Expr) cql2.Expr {
 	switch e := e.(type) {
 	case cql2.And:
@@ -273,18 +293,9 @@ func semantics(t *table, e cql2.Expr) cql2.Expr {
 		return cql2.Or{Args: args}
 	case cql2.Not:
 		return cql2.Not{Arg: semantics(t, e.Arg)}
-	case cql2.Comparison:
-		if t.textual(e.Left, e.Right) {
-			return cql2.Function{Name: fnCompare + string(e.Op), Args: []cql2.Expr{e.Left, e.Right}}
-		}
 	case cql2.Between:
 		if t.textual(e.Value, e.Low, e.High) {
 			return cql2.Function{Name: fnBetween, Args: []cql2.Expr{e.Value, e.Low, e.High}}
-		}
-	case cql2.In:
-		args := append([]cql2.Expr{e.Value}, e.List...)
-		if t.textual(args...) {
-			return cql2.Function{Name: fnIn, Args: args}
 		}
 	case cql2.Temporal:
 		// Comparisons of the periods' ends, with no check that an
@@ -311,17 +322,17 @@ func intersectBounds(a, b orb.Bound) orb.Bound {
 // three-valued logic. Their names cannot clash with a filter's: filters
 // that call functions are refused before.
 //
-// Text: the evaluator compares strings after canonical decomposition (NFD),
-// PostgreSQL by their bytes (the C.UTF-8 collation of Socle's databases),
-// which orders accented letters differently ("Église" after "Rue" in
-// PostgreSQL, before it after NFD): comparisons, BETWEEN and IN of text.
+// Text: PostgreSQL compares strings by their bytes (the C.UTF-8 collation
+// of Socle's databases), as filterEvaluator's CompareStrings does (the
+// evaluator's default, canonical decomposition, orders accented letters
+// differently: "Église" after "Rue" in PostgreSQL, before it after NFD).
+// BETWEEN of text is SQL's AND of two comparisons, false when either is,
+// where the evaluator's is null when any operand is null.
 //
 // Time: the evaluator refuses an interval that ends before it starts,
 // PostgreSQL compares its ends all the same: the temporal predicates.
 const (
-	fnCompare = "socle:compare"
 	fnBetween = "socle:between"
-	fnIn      = "socle:in"
 	// The comparisons of instants postgis.builder.temporal writes; open ends
 	// are ±infinity.
 	fnTemporal    = "socle:temporal:"
@@ -428,8 +439,9 @@ func temporalFunc(op cql2.TemporalOp) cql2.Func {
 	}
 }
 
-// filterEvaluator evaluates filters with the functions above.
-var filterEvaluator = cql2.Evaluator{Functions: storeFunctions()}
+// filterEvaluator evaluates filters with the functions above, comparing
+// text by its bytes.
+var filterEvaluator = cql2.Evaluator{Functions: storeFunctions(), CompareStrings: strings.Compare}
 
 func storeFunctions() map[string]cql2.Func {
 	fns := textFunctions()
@@ -445,12 +457,6 @@ func storeFunctions() map[string]cql2.Func {
 
 func textFunctions() map[string]cql2.Func {
 	return map[string]cql2.Func{
-		fnCompare + string(cql2.Eq): textCompare(func(c int) bool { return c == 0 }),
-		fnCompare + string(cql2.Ne): textCompare(func(c int) bool { return c != 0 }),
-		fnCompare + string(cql2.Lt): textCompare(func(c int) bool { return c < 0 }),
-		fnCompare + string(cql2.Le): textCompare(func(c int) bool { return c <= 0 }),
-		fnCompare + string(cql2.Gt): textCompare(func(c int) bool { return c > 0 }),
-		fnCompare + string(cql2.Ge): textCompare(func(c int) bool { return c >= 0 }),
 		fnBetween: func(args []any) (any, error) {
 			ge, err := textCompare(func(c int) bool { return c >= 0 })(args[0:2])
 			if err != nil {
@@ -468,25 +474,6 @@ func textFunctions() map[string]cql2.Func {
 				return nil, nil
 			}
 			return true, nil
-		},
-		fnIn: func(args []any) (any, error) {
-			if args[0] == nil {
-				return nil, nil
-			}
-			var res any = false
-			for _, x := range args[1:] {
-				eq, err := textCompare(func(c int) bool { return c == 0 })([]any{args[0], x})
-				if err != nil {
-					return nil, err
-				}
-				switch eq {
-				case true:
-					return true, nil
-				case nil:
-					res = nil
-				}
-			}
-			return res, nil
 		},
 	}
 }
