@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
@@ -149,8 +150,23 @@ func (ev Evaluator) text(arg Expr, f Feature, name string, fn func(string) strin
 
 // caseFold applies Unicode full case folding
 // (/req/case-insensitive-comparison/casei-function E): 'Straße' and
-// 'STRASSE' fold alike.
-func caseFold(s string) string { return cases.Fold().String(s) }
+// 'STRASSE' fold alike. ASCII text folds to its lower case, without the
+// allocations of a Caser (none when already folded).
+func caseFold(s string) string {
+	if isASCII(s) {
+		return strings.ToLower(s)
+	}
+	return cases.Fold().String(s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
 
 // stripAccents removes the non-spacing marks of the canonical
 // decomposition of s, then recomposes what is left
@@ -158,6 +174,9 @@ func caseFold(s string) string { return cases.Fold().String(s) }
 // voicing marks U+3099 and U+309A are kept, as their removal changes words
 // (/rec/accent-insensitive-comparison/special-japanese-non-spacing-marks).
 func stripAccents(s string) string {
+	if isASCII(s) {
+		return s // no marks, and in NFC
+	}
 	d := norm.NFD.String(s)
 	var b strings.Builder
 	b.Grow(len(d))
@@ -198,9 +217,11 @@ type likeToken struct {
 // likeMatch matches s against a LIKE pattern: '%' matches any sequence of
 // characters, '_' one character, and '\' makes the next character literal
 // (requirement /req/advanced-comparison-operators/like-predicate). It runs
-// in O(len(s)·len(pattern)) time, whatever the pattern.
+// in O(len(s)·len(pattern)) time, whatever the pattern, and allocates
+// nothing for patterns of up to 32 characters.
 func likeMatch(s, pattern string) bool {
-	var pat []likeToken
+	var buf [32]likeToken
+	pat := buf[:0]
 	esc := false
 	for _, r := range pattern {
 		switch {
@@ -222,18 +243,20 @@ func likeMatch(s, pattern string) bool {
 	if esc {
 		pat = append(pat, likeToken{'\\', 'c'}) // a trailing backslash stands for itself
 	}
-	str := []rune(s)
+	// si and mark are byte offsets in s, moved a character at a time.
 	si, pi, star, mark := 0, 0, -1, 0
-	for si < len(str) {
+	for si < len(s) {
+		r, size := utf8.DecodeRuneInString(s[si:])
 		switch {
-		case pi < len(pat) && (pat[pi].kind == '_' || (pat[pi].kind == 'c' && pat[pi].r == str[si])):
-			si++
+		case pi < len(pat) && (pat[pi].kind == '_' || (pat[pi].kind == 'c' && pat[pi].r == r)):
+			si += size
 			pi++
 		case pi < len(pat) && pat[pi].kind == '%':
 			star, mark = pi, si
 			pi++
 		case star >= 0:
-			mark++
+			_, n := utf8.DecodeRuneInString(s[mark:])
+			mark += n
 			si, pi = mark, star+1
 		default:
 			return false
