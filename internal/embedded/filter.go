@@ -300,9 +300,7 @@ func semantics(t *table, e cql2.Expr) cql2.Expr {
 	case cql2.Temporal:
 		// Comparisons of the periods' ends, with no check that an
 		// interval starts before it ends.
-		as, ae := periodEnds(e.Left)
-		bs, be := periodEnds(e.Right)
-		return cql2.Function{Name: fnTemporal + string(e.Op), Args: []cql2.Expr{as, ae, bs, be}}
+		return temporalComparisons(e)
 	}
 	return e
 }
@@ -317,10 +315,10 @@ func intersectBounds(a, b orb.Bound) orb.Bound {
 }
 
 // Where the Go evaluator's semantics differ from the SQL the PostGIS store
-// compiles, the filter is handed to the evaluator with functions of this
-// store in place of the operators, which follow the SQL with its
-// three-valued logic. Their names cannot clash with a filter's: filters
-// that call functions are refused before.
+// compiles, the filter is handed to the evaluator with other operators or
+// functions of this store in their place, which follow the SQL with its
+// three-valued logic. The functions' names cannot clash with a filter's:
+// filters that call functions are refused before.
 //
 // Text: PostgreSQL compares strings by their bytes (the C.UTF-8 collation
 // of Socle's databases), as filterEvaluator's CompareStrings does (the
@@ -330,15 +328,10 @@ func intersectBounds(a, b orb.Bound) orb.Bound {
 // where the evaluator's is null when any operand is null.
 //
 // Time: the evaluator refuses an interval that ends before it starts,
-// PostgreSQL compares its ends all the same: the temporal predicates.
-const (
-	fnBetween = "socle:between"
-	// The comparisons of instants postgis.builder.temporal writes; open ends
-	// are ±infinity.
-	fnTemporal    = "socle:temporal:"
-	fnMinusInfity = "socle:-infinity"
-	fnInfinity    = "socle:infinity"
-)
+// PostgreSQL compares its ends all the same: the temporal predicates are
+// handed over as the comparisons of instants postgis.builder.temporal
+// writes (temporalComparisons), open ends being ±infinity.
+const fnBetween = "socle:between"
 
 // The open ends of intervals, beyond any instant PostgreSQL holds.
 var (
@@ -352,91 +345,75 @@ func periodEnds(e cql2.Expr) (start, end cql2.Expr) {
 	if iv, ok := e.(cql2.Interval); ok {
 		start, end = iv.Start, iv.End
 		if start == nil {
-			start = cql2.Function{Name: fnMinusInfity}
+			start = cql2.Timestamp{Time: minusInfinity}
 		}
 		if end == nil {
-			end = cql2.Function{Name: fnInfinity}
+			end = cql2.Timestamp{Time: plusInfinity}
 		}
 		return start, end
 	}
 	return e, e
 }
 
-// temporalFunc evaluates a temporal predicate on the ends (as, ae, bs, be)
-// of its operands with SQL's three-valued logic: a comparison with null is
-// null; AND is false if any part is, else null if any part is.
-func temporalFunc(op cql2.TemporalOp) cql2.Func {
+// temporalComparisons is a temporal predicate as comparisons of the ends
+// (as, ae, bs, be) of its operands, ANDed (ORed for T_DISJOINT): the
+// evaluator's comparisons, AND and OR have SQL's three-valued logic.
+func temporalComparisons(e cql2.Temporal) cql2.Expr {
+	var ends [4]cql2.Expr
+	ends[0], ends[1] = periodEnds(e.Left)
+	ends[2], ends[3] = periodEnds(e.Right)
 	type part struct {
-		x, y int // indexes of the ends: 0 as, 1 ae, 2 bs, 3 be
-		ok   func(int) bool
+		x  int // indexes of the ends: 0 as, 1 ae, 2 bs, 3 be
+		op cql2.CompareOp
+		y  int
 	}
-	lt := func(c int) bool { return c < 0 }
-	le := func(c int) bool { return c <= 0 }
-	gt := func(c int) bool { return c > 0 }
-	ge := func(c int) bool { return c >= 0 }
-	eq := func(c int) bool { return c == 0 }
 	var parts []part
 	or := false
-	switch op {
+	switch e.Op {
 	case cql2.TBefore:
-		parts = []part{{1, 2, lt}}
+		parts = []part{{1, cql2.Lt, 2}}
 	case cql2.TAfter:
-		parts = []part{{0, 3, gt}}
+		parts = []part{{0, cql2.Gt, 3}}
 	case cql2.TDisjoint:
-		parts, or = []part{{1, 2, lt}, {0, 3, gt}}, true
+		parts, or = []part{{1, cql2.Lt, 2}, {0, cql2.Gt, 3}}, true
 	case cql2.TIntersects:
-		parts = []part{{1, 2, ge}, {0, 3, le}}
+		parts = []part{{1, cql2.Ge, 2}, {0, cql2.Le, 3}}
 	case cql2.TEquals:
-		parts = []part{{0, 2, eq}, {1, 3, eq}}
+		parts = []part{{0, cql2.Eq, 2}, {1, cql2.Eq, 3}}
 	case cql2.TMeets:
-		parts = []part{{1, 2, eq}}
+		parts = []part{{1, cql2.Eq, 2}}
 	case cql2.TMetBy:
-		parts = []part{{0, 3, eq}}
+		parts = []part{{0, cql2.Eq, 3}}
 	case cql2.TOverlaps:
-		parts = []part{{0, 2, lt}, {1, 2, gt}, {1, 3, lt}}
+		parts = []part{{0, cql2.Lt, 2}, {1, cql2.Gt, 2}, {1, cql2.Lt, 3}}
 	case cql2.TOverlappedBy:
-		parts = []part{{0, 2, gt}, {0, 3, lt}, {1, 3, gt}}
+		parts = []part{{0, cql2.Gt, 2}, {0, cql2.Lt, 3}, {1, cql2.Gt, 3}}
 	case cql2.TStarts:
-		parts = []part{{0, 2, eq}, {1, 3, lt}}
+		parts = []part{{0, cql2.Eq, 2}, {1, cql2.Lt, 3}}
 	case cql2.TStartedBy:
-		parts = []part{{0, 2, eq}, {1, 3, gt}}
+		parts = []part{{0, cql2.Eq, 2}, {1, cql2.Gt, 3}}
 	case cql2.TDuring:
-		parts = []part{{0, 2, gt}, {1, 3, lt}}
+		parts = []part{{0, cql2.Gt, 2}, {1, cql2.Lt, 3}}
 	case cql2.TContains:
-		parts = []part{{0, 2, lt}, {1, 3, gt}}
+		parts = []part{{0, cql2.Lt, 2}, {1, cql2.Gt, 3}}
 	case cql2.TFinishes:
-		parts = []part{{0, 2, gt}, {1, 3, eq}}
+		parts = []part{{0, cql2.Gt, 2}, {1, cql2.Eq, 3}}
 	case cql2.TFinishedBy:
-		parts = []part{{0, 2, lt}, {1, 3, eq}}
+		parts = []part{{0, cql2.Lt, 2}, {1, cql2.Eq, 3}}
+	default:
+		return e // the evaluator's error
 	}
-	return func(args []any) (any, error) {
-		var ends [4]*time.Time
-		for i, a := range args {
-			switch v := a.(type) {
-			case nil:
-			case time.Time:
-				ends[i] = &v
-			default:
-				return nil, fmt.Errorf("%s: %T is not a time", op, a)
-			}
-		}
-		res := !or // AND starts true, OR false
-		null := false
-		for _, p := range parts {
-			x, y := ends[p.x], ends[p.y]
-			if x == nil || y == nil {
-				null = true
-				continue
-			}
-			if p.ok(x.Compare(*y)) == or {
-				return or, nil // a true part decides an OR, a false one an AND
-			}
-		}
-		if null {
-			return nil, nil
-		}
-		return res, nil
+	args := make([]cql2.Expr, len(parts))
+	for i, p := range parts {
+		args[i] = cql2.Comparison{Op: p.op, Left: ends[p.x], Right: ends[p.y]}
 	}
+	switch {
+	case len(args) == 1:
+		return args[0]
+	case or:
+		return cql2.Or{Args: args}
+	}
+	return cql2.And{Args: args}
 }
 
 // filterEvaluator evaluates filters with the functions above, comparing
@@ -444,18 +421,6 @@ func temporalFunc(op cql2.TemporalOp) cql2.Func {
 var filterEvaluator = cql2.Evaluator{Functions: storeFunctions(), CompareStrings: strings.Compare}
 
 func storeFunctions() map[string]cql2.Func {
-	fns := textFunctions()
-	fns[fnMinusInfity] = func([]any) (any, error) { return minusInfinity, nil }
-	fns[fnInfinity] = func([]any) (any, error) { return plusInfinity, nil }
-	for _, op := range []cql2.TemporalOp{cql2.TAfter, cql2.TBefore, cql2.TContains, cql2.TDisjoint, cql2.TDuring, cql2.TEquals,
-		cql2.TFinishedBy, cql2.TFinishes, cql2.TIntersects, cql2.TMeets, cql2.TMetBy, cql2.TOverlappedBy, cql2.TOverlaps,
-		cql2.TStartedBy, cql2.TStarts} {
-		fns[fnTemporal+string(op)] = temporalFunc(op)
-	}
-	return fns
-}
-
-func textFunctions() map[string]cql2.Func {
 	return map[string]cql2.Func{
 		fnBetween: func(args []any) (any, error) {
 			ge, err := textCompare(func(c int) bool { return c >= 0 })(args[0:2])

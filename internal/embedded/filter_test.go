@@ -55,7 +55,13 @@ func TestEvalFeatureScalar(t *testing.T) {
 		"nothing = 1":                               false,
 		"NOT (nothing = 1)":                         false,
 		"absent IS NULL":                            true,
-		"S_INTERSECTS(geometry, BBOX(0, 0, 3, 3))":  true,
+		"T_DURING(INTERVAL(d, ts), INTERVAL('2024-01-01', '..'))":        true,
+		"T_AFTER(ts, d) AND T_MEETS(INTERVAL('..', d), INTERVAL(d, ts))": true,
+		"NOT T_AFTER(nothing, d)":                                        false, // null
+		// An interval that ends before it starts: compared all the same,
+		// as PostgreSQL does.
+		"T_DISJOINT(INTERVAL(ts, d), DATE('2024-06-01'))": true,
+		"S_INTERSECTS(geometry, BBOX(0, 0, 3, 3))":        true,
 	} {
 		e, err := cql2.ParseText(filter)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 // property is null. Values are nil, string, bool, any Go integer or float
 // type, json.Number, time.Time (dates are midnight UTC), an orb.Geometry,
 // or a slice ([]any, []string, []float64, []int64) for array properties.
+// A Feature that holds its values unboxed may also be a ScalarFeature.
 type Feature interface {
 	Property(name string) (value any, ok bool)
 }
