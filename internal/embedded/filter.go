@@ -143,13 +143,16 @@ func (p *predicate) run(ctx context.Context, l *layer) ([]*feature, error) {
 	if own {
 		out = cands[:0] // out never passes the feature read
 	}
+	// One evalFeature for the run: in an interface, each would be an
+	// allocation.
+	ef := &evalFeature{t: p.t}
 	for i, f := range cands {
 		if i%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
-		ok, err := p.match(f)
+		ok, err := p.match(f, ef)
 		if err != nil {
 			return nil, err
 		}
@@ -160,7 +163,9 @@ func (p *predicate) run(ctx context.Context, l *layer) ([]*feature, error) {
 	return out, nil
 }
 
-func (p *predicate) match(f *feature) (bool, error) {
+// match reports whether f matches; ef is the filter's view of features,
+// pointed at f here.
+func (p *predicate) match(f *feature, ef *evalFeature) (bool, error) {
 	if p.box != nil {
 		ok, err := p.box.intersectsFeature(f)
 		if err != nil || !ok {
@@ -185,7 +190,8 @@ func (p *predicate) match(f *feature) (bool, error) {
 		}
 	}
 	if p.filter != nil {
-		ok, err := filterEvaluator.Evaluate(p.filter, evalFeature{t: p.t, f: f})
+		ef.f = f
+		ok, err := filterEvaluator.Evaluate(p.filter, ef)
 		if err != nil {
 			return false, &socle.Error{Code: socle.EINVALID, Message: "a value in the request is out of range or malformed", Err: err}
 		}
@@ -195,13 +201,15 @@ func (p *predicate) match(f *feature) (bool, error) {
 }
 
 // evalFeature is a feature as the CQL2 evaluator reads it: typed values,
-// dates as midnight UTC, and the Lambert-93 geometry as "geometry".
+// dates as midnight UTC, JSON as its text, and the Lambert-93 geometry as
+// "geometry". Its ScalarProperty reads values from the row without boxing
+// them, an allocation per value read otherwise.
 type evalFeature struct {
 	t *table
 	f *feature
 }
 
-func (e evalFeature) Property(name string) (any, bool) {
+func (e *evalFeature) Property(name string) (any, bool) {
 	if name == socle.GeometryProperty {
 		return e.f.geometry(), true
 	}
@@ -213,6 +221,17 @@ func (e evalFeature) Property(name string) (any, bool) {
 		return string(v), true
 	}
 	return e.f.val(i), true
+}
+
+func (e *evalFeature) ScalarProperty(name string) (cql2.Value, bool) {
+	if name == socle.GeometryProperty || e.f.row == nil {
+		return cql2.Value{}, false // left to Property
+	}
+	i, ok := e.t.byName[name]
+	if !ok {
+		return cql2.Value{}, false
+	}
+	return e.f.row.scalar(i), true
 }
 
 // spatialBounds returns the box outside which a filter cannot hold when it
@@ -254,9 +273,10 @@ func spatialBounds(e cql2.Expr) *orb.Bound {
 
 // semantics rewrites a resolved filter for the Go evaluator where its
 // semantics differ from Socle's (those of the SQL the PostGIS store
-// compiles, see the functions below): comparisons of text by bytes, and
-// temporal predicates as comparisons of the periods' ends, with SQL's
-// three-valued logic.
+// compiles, see the functions below): BETWEEN of text, and temporal
+// predicates as comparisons of the periods' ends, with SQL's three-valued
+// logic. Comparisons and IN of text are the evaluator's, with
+// CompareStrings by bytes (filterEvaluator).
 func semantics(t *table, e cql2.Expr) cql2.Expr {
 	switch e := e.(type) {
 	case cql2.And:
@@ -273,25 +293,14 @@ func semantics(t *table, e cql2.Expr) cql2.Expr {
 		return cql2.Or{Args: args}
 	case cql2.Not:
 		return cql2.Not{Arg: semantics(t, e.Arg)}
-	case cql2.Comparison:
-		if t.textual(e.Left, e.Right) {
-			return cql2.Function{Name: fnCompare + string(e.Op), Args: []cql2.Expr{e.Left, e.Right}}
-		}
 	case cql2.Between:
 		if t.textual(e.Value, e.Low, e.High) {
 			return cql2.Function{Name: fnBetween, Args: []cql2.Expr{e.Value, e.Low, e.High}}
 		}
-	case cql2.In:
-		args := append([]cql2.Expr{e.Value}, e.List...)
-		if t.textual(args...) {
-			return cql2.Function{Name: fnIn, Args: args}
-		}
 	case cql2.Temporal:
 		// Comparisons of the periods' ends, with no check that an
 		// interval starts before it ends.
-		as, ae := periodEnds(e.Left)
-		bs, be := periodEnds(e.Right)
-		return cql2.Function{Name: fnTemporal + string(e.Op), Args: []cql2.Expr{as, ae, bs, be}}
+		return temporalComparisons(e)
 	}
 	return e
 }
@@ -306,28 +315,23 @@ func intersectBounds(a, b orb.Bound) orb.Bound {
 }
 
 // Where the Go evaluator's semantics differ from the SQL the PostGIS store
-// compiles, the filter is handed to the evaluator with functions of this
-// store in place of the operators, which follow the SQL with its
-// three-valued logic. Their names cannot clash with a filter's: filters
-// that call functions are refused before.
+// compiles, the filter is handed to the evaluator with other operators or
+// functions of this store in their place, which follow the SQL with its
+// three-valued logic. The functions' names cannot clash with a filter's:
+// filters that call functions are refused before.
 //
-// Text: the evaluator compares strings after canonical decomposition (NFD),
-// PostgreSQL by their bytes (the C.UTF-8 collation of Socle's databases),
-// which orders accented letters differently ("Église" after "Rue" in
-// PostgreSQL, before it after NFD): comparisons, BETWEEN and IN of text.
+// Text: PostgreSQL compares strings by their bytes (the C.UTF-8 collation
+// of Socle's databases), as filterEvaluator's CompareStrings does (the
+// evaluator's default, canonical decomposition, orders accented letters
+// differently: "Église" after "Rue" in PostgreSQL, before it after NFD).
+// BETWEEN of text is SQL's AND of two comparisons, false when either is,
+// where the evaluator's is null when any operand is null.
 //
 // Time: the evaluator refuses an interval that ends before it starts,
-// PostgreSQL compares its ends all the same: the temporal predicates.
-const (
-	fnCompare = "socle:compare"
-	fnBetween = "socle:between"
-	fnIn      = "socle:in"
-	// The comparisons of instants postgis.builder.temporal writes; open ends
-	// are ±infinity.
-	fnTemporal    = "socle:temporal:"
-	fnMinusInfity = "socle:-infinity"
-	fnInfinity    = "socle:infinity"
-)
+// PostgreSQL compares its ends all the same: the temporal predicates are
+// handed over as the comparisons of instants postgis.builder.temporal
+// writes (temporalComparisons), open ends being ±infinity.
+const fnBetween = "socle:between"
 
 // The open ends of intervals, beyond any instant PostgreSQL holds.
 var (
@@ -341,116 +345,83 @@ func periodEnds(e cql2.Expr) (start, end cql2.Expr) {
 	if iv, ok := e.(cql2.Interval); ok {
 		start, end = iv.Start, iv.End
 		if start == nil {
-			start = cql2.Function{Name: fnMinusInfity}
+			start = cql2.Timestamp{Time: minusInfinity}
 		}
 		if end == nil {
-			end = cql2.Function{Name: fnInfinity}
+			end = cql2.Timestamp{Time: plusInfinity}
 		}
 		return start, end
 	}
 	return e, e
 }
 
-// temporalFunc evaluates a temporal predicate on the ends (as, ae, bs, be)
-// of its operands with SQL's three-valued logic: a comparison with null is
-// null; AND is false if any part is, else null if any part is.
-func temporalFunc(op cql2.TemporalOp) cql2.Func {
+// temporalComparisons is a temporal predicate as comparisons of the ends
+// (as, ae, bs, be) of its operands, ANDed (ORed for T_DISJOINT): the
+// evaluator's comparisons, AND and OR have SQL's three-valued logic.
+func temporalComparisons(e cql2.Temporal) cql2.Expr {
+	var ends [4]cql2.Expr
+	ends[0], ends[1] = periodEnds(e.Left)
+	ends[2], ends[3] = periodEnds(e.Right)
 	type part struct {
-		x, y int // indexes of the ends: 0 as, 1 ae, 2 bs, 3 be
-		ok   func(int) bool
+		x  int // indexes of the ends: 0 as, 1 ae, 2 bs, 3 be
+		op cql2.CompareOp
+		y  int
 	}
-	lt := func(c int) bool { return c < 0 }
-	le := func(c int) bool { return c <= 0 }
-	gt := func(c int) bool { return c > 0 }
-	ge := func(c int) bool { return c >= 0 }
-	eq := func(c int) bool { return c == 0 }
 	var parts []part
 	or := false
-	switch op {
+	switch e.Op {
 	case cql2.TBefore:
-		parts = []part{{1, 2, lt}}
+		parts = []part{{1, cql2.Lt, 2}}
 	case cql2.TAfter:
-		parts = []part{{0, 3, gt}}
+		parts = []part{{0, cql2.Gt, 3}}
 	case cql2.TDisjoint:
-		parts, or = []part{{1, 2, lt}, {0, 3, gt}}, true
+		parts, or = []part{{1, cql2.Lt, 2}, {0, cql2.Gt, 3}}, true
 	case cql2.TIntersects:
-		parts = []part{{1, 2, ge}, {0, 3, le}}
+		parts = []part{{1, cql2.Ge, 2}, {0, cql2.Le, 3}}
 	case cql2.TEquals:
-		parts = []part{{0, 2, eq}, {1, 3, eq}}
+		parts = []part{{0, cql2.Eq, 2}, {1, cql2.Eq, 3}}
 	case cql2.TMeets:
-		parts = []part{{1, 2, eq}}
+		parts = []part{{1, cql2.Eq, 2}}
 	case cql2.TMetBy:
-		parts = []part{{0, 3, eq}}
+		parts = []part{{0, cql2.Eq, 3}}
 	case cql2.TOverlaps:
-		parts = []part{{0, 2, lt}, {1, 2, gt}, {1, 3, lt}}
+		parts = []part{{0, cql2.Lt, 2}, {1, cql2.Gt, 2}, {1, cql2.Lt, 3}}
 	case cql2.TOverlappedBy:
-		parts = []part{{0, 2, gt}, {0, 3, lt}, {1, 3, gt}}
+		parts = []part{{0, cql2.Gt, 2}, {0, cql2.Lt, 3}, {1, cql2.Gt, 3}}
 	case cql2.TStarts:
-		parts = []part{{0, 2, eq}, {1, 3, lt}}
+		parts = []part{{0, cql2.Eq, 2}, {1, cql2.Lt, 3}}
 	case cql2.TStartedBy:
-		parts = []part{{0, 2, eq}, {1, 3, gt}}
+		parts = []part{{0, cql2.Eq, 2}, {1, cql2.Gt, 3}}
 	case cql2.TDuring:
-		parts = []part{{0, 2, gt}, {1, 3, lt}}
+		parts = []part{{0, cql2.Gt, 2}, {1, cql2.Lt, 3}}
 	case cql2.TContains:
-		parts = []part{{0, 2, lt}, {1, 3, gt}}
+		parts = []part{{0, cql2.Lt, 2}, {1, cql2.Gt, 3}}
 	case cql2.TFinishes:
-		parts = []part{{0, 2, gt}, {1, 3, eq}}
+		parts = []part{{0, cql2.Gt, 2}, {1, cql2.Eq, 3}}
 	case cql2.TFinishedBy:
-		parts = []part{{0, 2, lt}, {1, 3, eq}}
+		parts = []part{{0, cql2.Lt, 2}, {1, cql2.Eq, 3}}
+	default:
+		return e // the evaluator's error
 	}
-	return func(args []any) (any, error) {
-		var ends [4]*time.Time
-		for i, a := range args {
-			switch v := a.(type) {
-			case nil:
-			case time.Time:
-				ends[i] = &v
-			default:
-				return nil, fmt.Errorf("%s: %T is not a time", op, a)
-			}
-		}
-		res := !or // AND starts true, OR false
-		null := false
-		for _, p := range parts {
-			x, y := ends[p.x], ends[p.y]
-			if x == nil || y == nil {
-				null = true
-				continue
-			}
-			if p.ok(x.Compare(*y)) == or {
-				return or, nil // a true part decides an OR, a false one an AND
-			}
-		}
-		if null {
-			return nil, nil
-		}
-		return res, nil
+	args := make([]cql2.Expr, len(parts))
+	for i, p := range parts {
+		args[i] = cql2.Comparison{Op: p.op, Left: ends[p.x], Right: ends[p.y]}
 	}
+	switch {
+	case len(args) == 1:
+		return args[0]
+	case or:
+		return cql2.Or{Args: args}
+	}
+	return cql2.And{Args: args}
 }
 
-// filterEvaluator evaluates filters with the functions above.
-var filterEvaluator = cql2.Evaluator{Functions: storeFunctions()}
+// filterEvaluator evaluates filters with the functions above, comparing
+// text by its bytes.
+var filterEvaluator = cql2.Evaluator{Functions: storeFunctions(), CompareStrings: strings.Compare}
 
 func storeFunctions() map[string]cql2.Func {
-	fns := textFunctions()
-	fns[fnMinusInfity] = func([]any) (any, error) { return minusInfinity, nil }
-	fns[fnInfinity] = func([]any) (any, error) { return plusInfinity, nil }
-	for _, op := range []cql2.TemporalOp{cql2.TAfter, cql2.TBefore, cql2.TContains, cql2.TDisjoint, cql2.TDuring, cql2.TEquals,
-		cql2.TFinishedBy, cql2.TFinishes, cql2.TIntersects, cql2.TMeets, cql2.TMetBy, cql2.TOverlappedBy, cql2.TOverlaps,
-		cql2.TStartedBy, cql2.TStarts} {
-		fns[fnTemporal+string(op)] = temporalFunc(op)
-	}
-	return fns
-}
-
-func textFunctions() map[string]cql2.Func {
 	return map[string]cql2.Func{
-		fnCompare + string(cql2.Eq): textCompare(func(c int) bool { return c == 0 }),
-		fnCompare + string(cql2.Ne): textCompare(func(c int) bool { return c != 0 }),
-		fnCompare + string(cql2.Lt): textCompare(func(c int) bool { return c < 0 }),
-		fnCompare + string(cql2.Le): textCompare(func(c int) bool { return c <= 0 }),
-		fnCompare + string(cql2.Gt): textCompare(func(c int) bool { return c > 0 }),
-		fnCompare + string(cql2.Ge): textCompare(func(c int) bool { return c >= 0 }),
 		fnBetween: func(args []any) (any, error) {
 			ge, err := textCompare(func(c int) bool { return c >= 0 })(args[0:2])
 			if err != nil {
@@ -468,25 +439,6 @@ func textFunctions() map[string]cql2.Func {
 				return nil, nil
 			}
 			return true, nil
-		},
-		fnIn: func(args []any) (any, error) {
-			if args[0] == nil {
-				return nil, nil
-			}
-			var res any = false
-			for _, x := range args[1:] {
-				eq, err := textCompare(func(c int) bool { return c == 0 })([]any{args[0], x})
-				if err != nil {
-					return nil, err
-				}
-				switch eq {
-				case true:
-					return true, nil
-				case nil:
-					res = nil
-				}
-			}
-			return res, nil
 		},
 	}
 }

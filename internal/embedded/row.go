@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/ogc/cql2"
 )
 
 // A row holds a published feature's properties in one pointer-free byte
@@ -350,4 +351,25 @@ func (f *feature) tileValue(k kind, i int) (tileVal, bool) {
 		return tileVal{typ: valueDouble, n: binary.LittleEndian.Uint64(b)}, true
 	}
 	return tileValue(k, f.row.value(i))
+}
+
+// scalar is value i as the CQL2 evaluator reads it (JSON as its text,
+// see evalFeature), without boxing it.
+func (r row) scalar(i int) cql2.Value {
+	tag, b := r.field(i)
+	switch tag {
+	case tagString, tagJSON:
+		return cql2.StringValue(bytesString(b))
+	case tagInt:
+		return cql2.IntValue(int64(binary.LittleEndian.Uint64(b)))
+	case tagFloat:
+		return cql2.FloatValue(math.Float64frombits(binary.LittleEndian.Uint64(b)))
+	case tagFalse:
+		return cql2.BoolValue(false)
+	case tagTrue:
+		return cql2.BoolValue(true)
+	case tagTime:
+		return cql2.TimeValue(decodeTime(b))
+	}
+	return cql2.Value{}
 }

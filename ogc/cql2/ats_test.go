@@ -94,12 +94,13 @@ func readCSV(t testing.TB, name string) [][]string {
 	return rows[1:] // header
 }
 
-// count evaluates e on every feature and returns how many match.
+// count evaluates e on every feature, through Property and through
+// ScalarProperty, and returns how many match.
 func count(t *testing.T, e cql2.Expr, features []cql2.Feature) int {
 	t.Helper()
 	n := 0
 	for _, f := range features {
-		ok, err := cql2.Evaluate(e, f)
+		ok, err := evaluateBoth(t, cql2.Evaluator{}, e, f)
 		if err != nil {
 			t.Fatalf("Evaluate(%s): %v", e, err)
 		}

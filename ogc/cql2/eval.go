@@ -15,6 +15,7 @@ import (
 // property is null. Values are nil, string, bool, any Go integer or float
 // type, json.Number, time.Time (dates are midnight UTC), an orb.Geometry,
 // or a slice ([]any, []string, []float64, []int64) for array properties.
+// A Feature that holds its values unboxed may also be a ScalarFeature.
 type Feature interface {
 	Property(name string) (value any, ok bool)
 }
@@ -39,6 +40,13 @@ type Func func(args []any) (any, error)
 type Evaluator struct {
 	// Functions are the functions filters may call, by name.
 	Functions map[string]Func
+	// CompareStrings orders two strings in comparisons, BETWEEN and IN,
+	// returning a negative number, zero or a positive number as a sorts
+	// before, alike or after b. Nil orders them by code point after
+	// canonical decomposition (NFD), as recommendation
+	// /rec/core/string-normalization has it; strings.Compare orders them
+	// by their bytes, as a database's C collation does.
+	CompareStrings func(a, b string) int
 }
 
 // Evaluate evaluates e against f with the zero Evaluator.
@@ -116,8 +124,8 @@ func (ev Evaluator) truth(e Expr, f Feature) (tri, error) {
 	case In:
 		return ev.in(e, f)
 	case IsNull:
-		v, err := ev.value(e.Value, f)
-		return triOf(v == nil), err
+		v, err := ev.scalar(e.Value, f)
+		return triOf(v.kind == kindNull), err
 	case Spatial:
 		return ev.spatial(e, f)
 	case Temporal:
@@ -162,9 +170,11 @@ func (ev Evaluator) value(e Expr, f Feature) (any, error) {
 	case Timestamp:
 		return e.Time, nil
 	case CaseI:
-		return ev.text(e.Value, f, "CASEI", caseFold)
+		v, err := ev.text(e.Value, f, "CASEI", caseFold)
+		return v.any(), err
 	case AccentI:
-		return ev.text(e.Value, f, "ACCENTI", stripAccents)
+		v, err := ev.text(e.Value, f, "ACCENTI", stripAccents)
+		return v.any(), err
 	case Arithmetic:
 		return ev.arithmetic(e, f)
 	case Interval:

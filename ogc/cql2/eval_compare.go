@@ -3,23 +3,23 @@ package cql2
 import (
 	"math"
 	"strings"
-	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 )
 
 func (ev Evaluator) comparison(e Comparison, f Feature) (tri, error) {
-	l, err := ev.value(e.Left, f)
+	l, err := ev.scalar(e.Left, f)
 	if err != nil {
 		return tFalse, err
 	}
-	r, err := ev.value(e.Right, f)
-	if err != nil || l == nil || r == nil {
+	r, err := ev.scalar(e.Right, f)
+	if err != nil || l.kind == kindNull || r.kind == kindNull {
 		return tNull, err
 	}
-	c, err := compare(l, r)
+	c, err := ev.compare(l, r)
 	if err != nil {
 		return tFalse, err
 	}
@@ -42,65 +42,68 @@ func (ev Evaluator) comparison(e Comparison, f Feature) (tri, error) {
 
 // compare orders two non-null scalar values of the same type
 // (requirement /req/basic-cql2/binary-comparison-predicate D). Numbers
-// compare exactly, whether integer or float; strings compare by code point
-// after canonical decomposition (recommendation
-// /rec/core/string-normalization); dates and timestamps compare as
-// instants.
-func compare(a, b any) (int, error) {
-	switch a := a.(type) {
-	case int64:
-		switch b := b.(type) {
-		case int64:
-			return cmpInt(a, b), nil
-		case float64:
-			return -cmpFloatInt(b, a), nil
+// compare exactly, whether integer or float; strings compare by
+// CompareStrings, by default by code point after canonical decomposition
+// (recommendation /rec/core/string-normalization); dates and timestamps
+// compare as instants.
+func (ev Evaluator) compare(a, b Value) (int, error) {
+	switch a.kind {
+	case kindInt:
+		switch b.kind {
+		case kindInt:
+			return cmpInt(a.int(), b.int()), nil
+		case kindFloat:
+			return -cmpFloatInt(b.float(), a.int()), nil
 		}
-	case float64:
-		switch b := b.(type) {
-		case int64:
-			return cmpFloatInt(a, b), nil
-		case float64:
-			return cmpFloat(a, b), nil
+	case kindFloat:
+		switch b.kind {
+		case kindInt:
+			return cmpFloatInt(a.float(), b.int()), nil
+		case kindFloat:
+			return cmpFloat(a.float(), b.float()), nil
 		}
-	case string:
-		if b, ok := b.(string); ok {
-			return strings.Compare(norm.NFD.String(a), norm.NFD.String(b)), nil
+	case kindString:
+		if b.kind == kindString {
+			if ev.CompareStrings != nil {
+				return ev.CompareStrings(a.str, b.str), nil
+			}
+			return strings.Compare(norm.NFD.String(a.str), norm.NFD.String(b.str)), nil
 		}
-	case bool:
-		if b, ok := b.(bool); ok {
-			switch {
-			case a == b:
+	case kindBool:
+		if b.kind == kindBool {
+			switch x, y := a.bool(), b.bool(); {
+			case x == y:
 				return 0, nil
-			case b:
+			case y:
 				return -1, nil
 			}
 			return 1, nil
 		}
-	case time.Time:
-		if b, ok := b.(time.Time); ok {
-			return a.Compare(b), nil
+	case kindTime:
+		if b.kind == kindTime {
+			return a.t.Compare(b.t), nil
 		}
 	}
-	return 0, evalErrorf("cannot compare %s with %s", typeName(a), typeName(b))
+	return 0, evalErrorf("cannot compare %s with %s", a.typeName(), b.typeName())
 }
 
 func (ev Evaluator) between(e Between, f Feature) (tri, error) {
-	var vs [3]any
+	var vs [3]Value
 	for i, x := range [3]Expr{e.Value, e.Low, e.High} {
-		v, err := ev.value(x, f)
+		v, err := ev.scalar(x, f)
 		if err != nil {
 			return tFalse, err
 		}
 		vs[i] = v
 	}
-	if vs[0] == nil || vs[1] == nil || vs[2] == nil {
+	if vs[0].kind == kindNull || vs[1].kind == kindNull || vs[2].kind == kindNull {
 		return tNull, nil
 	}
-	lo, err := compare(vs[1], vs[0])
+	lo, err := ev.compare(vs[1], vs[0])
 	if err != nil {
 		return tFalse, err
 	}
-	hi, err := compare(vs[0], vs[2])
+	hi, err := ev.compare(vs[0], vs[2])
 	if err != nil {
 		return tFalse, err
 	}
@@ -108,21 +111,21 @@ func (ev Evaluator) between(e Between, f Feature) (tri, error) {
 }
 
 func (ev Evaluator) in(e In, f Feature) (tri, error) {
-	v, err := ev.value(e.Value, f)
-	if err != nil || v == nil {
+	v, err := ev.scalar(e.Value, f)
+	if err != nil || v.kind == kindNull {
 		return tNull, err
 	}
 	res := tFalse
 	for _, x := range e.List {
-		w, err := ev.value(x, f)
+		w, err := ev.scalar(x, f)
 		if err != nil {
 			return tFalse, err
 		}
-		if w == nil {
+		if w.kind == kindNull {
 			res = tNull
 			continue
 		}
-		c, err := compare(v, w)
+		c, err := ev.compare(v, w)
 		if err != nil {
 			return tFalse, err
 		}
@@ -134,22 +137,36 @@ func (ev Evaluator) in(e In, f Feature) (tri, error) {
 }
 
 // text evaluates the argument of CASEI or ACCENTI and applies fn to it.
-func (ev Evaluator) text(arg Expr, f Feature, name string, fn func(string) string) (any, error) {
-	v, err := ev.value(arg, f)
-	if err != nil || v == nil {
-		return nil, err
+func (ev Evaluator) text(arg Expr, f Feature, name string, fn func(string) string) (Value, error) {
+	v, err := ev.scalar(arg, f)
+	if err != nil || v.kind == kindNull {
+		return Value{}, err
 	}
-	s, ok := v.(string)
-	if !ok {
-		return nil, evalErrorf("%s of %s", name, typeName(v))
+	if v.kind != kindString {
+		return Value{}, evalErrorf("%s of %s", name, v.typeName())
 	}
-	return fn(s), nil
+	return StringValue(fn(v.str)), nil
 }
 
 // caseFold applies Unicode full case folding
 // (/req/case-insensitive-comparison/casei-function E): 'Straße' and
-// 'STRASSE' fold alike.
-func caseFold(s string) string { return cases.Fold().String(s) }
+// 'STRASSE' fold alike. ASCII text folds to its lower case, without the
+// allocations of a Caser (none when already folded).
+func caseFold(s string) string {
+	if isASCII(s) {
+		return strings.ToLower(s)
+	}
+	return cases.Fold().String(s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
 
 // stripAccents removes the non-spacing marks of the canonical
 // decomposition of s, then recomposes what is left
@@ -157,6 +174,9 @@ func caseFold(s string) string { return cases.Fold().String(s) }
 // voicing marks U+3099 and U+309A are kept, as their removal changes words
 // (/rec/accent-insensitive-comparison/special-japanese-non-spacing-marks).
 func stripAccents(s string) string {
+	if isASCII(s) {
+		return s // no marks, and in NFC
+	}
 	d := norm.NFD.String(s)
 	var b strings.Builder
 	b.Grow(len(d))
@@ -170,25 +190,23 @@ func stripAccents(s string) string {
 }
 
 func (ev Evaluator) like(e Like, f Feature) (tri, error) {
-	v, err := ev.value(e.Value, f)
+	v, err := ev.scalar(e.Value, f)
 	if err != nil {
 		return tFalse, err
 	}
-	p, err := ev.value(e.Pattern, f)
-	if err != nil || v == nil || p == nil {
+	p, err := ev.scalar(e.Pattern, f)
+	if err != nil || v.kind == kindNull || p.kind == kindNull {
 		return tNull, err
 	}
-	s, ok := v.(string)
-	if !ok {
-		return tFalse, evalErrorf("LIKE applied to %s", typeName(v))
+	if v.kind != kindString {
+		return tFalse, evalErrorf("LIKE applied to %s", v.typeName())
 	}
-	pat, ok := p.(string)
-	if !ok {
-		return tFalse, evalErrorf("LIKE pattern is %s", typeName(p))
+	if p.kind != kindString {
+		return tFalse, evalErrorf("LIKE pattern is %s", p.typeName())
 	}
 	// Compose both so that '_' matches one user-perceived character
 	// rather than a base letter without its accent.
-	return triOf(likeMatch(norm.NFC.String(s), norm.NFC.String(pat))), nil
+	return triOf(likeMatch(norm.NFC.String(v.str), norm.NFC.String(p.str))), nil
 }
 
 type likeToken struct {
@@ -199,9 +217,11 @@ type likeToken struct {
 // likeMatch matches s against a LIKE pattern: '%' matches any sequence of
 // characters, '_' one character, and '\' makes the next character literal
 // (requirement /req/advanced-comparison-operators/like-predicate). It runs
-// in O(len(s)·len(pattern)) time, whatever the pattern.
+// in O(len(s)·len(pattern)) time, whatever the pattern, and allocates
+// nothing for patterns of up to 32 characters.
 func likeMatch(s, pattern string) bool {
-	var pat []likeToken
+	var buf [32]likeToken
+	pat := buf[:0]
 	esc := false
 	for _, r := range pattern {
 		switch {
@@ -223,18 +243,20 @@ func likeMatch(s, pattern string) bool {
 	if esc {
 		pat = append(pat, likeToken{'\\', 'c'}) // a trailing backslash stands for itself
 	}
-	str := []rune(s)
+	// si and mark are byte offsets in s, moved a character at a time.
 	si, pi, star, mark := 0, 0, -1, 0
-	for si < len(str) {
+	for si < len(s) {
+		r, size := utf8.DecodeRuneInString(s[si:])
 		switch {
-		case pi < len(pat) && (pat[pi].kind == '_' || (pat[pi].kind == 'c' && pat[pi].r == str[si])):
-			si++
+		case pi < len(pat) && (pat[pi].kind == '_' || (pat[pi].kind == 'c' && pat[pi].r == r)):
+			si += size
 			pi++
 		case pi < len(pat) && pat[pi].kind == '%':
 			star, mark = pi, si
 			pi++
 		case star >= 0:
-			mark++
+			_, n := utf8.DecodeRuneInString(s[mark:])
+			mark += n
 			si, pi = mark, star+1
 		default:
 			return false

@@ -145,7 +145,7 @@ func TestEvaluate(t *testing.T) {
 			t.Errorf("ParseText(%q): %v", tt.filter, err)
 			continue
 		}
-		got, err := cql2.Evaluate(e, street)
+		got, err := evaluateBoth(t, cql2.Evaluator{}, e, street)
 		if err != nil {
 			t.Errorf("Evaluate(%q): %v", tt.filter, err)
 			continue
@@ -217,7 +217,7 @@ func TestEvaluateErrors(t *testing.T) {
 		{"nom_voie IN ('a', 1)", "cql2: cannot compare a string with a number"},
 		{"f(1)", "cql2: unknown function f"},
 	} {
-		_, err := cql2.Evaluate(mustParse(t, tt.filter), street)
+		_, err := evaluateBoth(t, cql2.Evaluator{}, mustParse(t, tt.filter), street)
 		var ee *cql2.EvalError
 		if !errors.As(err, &ee) || err.Error() != tt.msg {
 			t.Errorf("Evaluate(%q) = %v, want %q", tt.filter, err, tt.msg)
@@ -243,7 +243,7 @@ func TestFunctions(t *testing.T) {
 		"NOT isCertified() OR upper('a') = 'A'":    true,
 		"upper(commune) LIKE 'MONT%' AND numero=1": false,
 	} {
-		got, err := ev.Evaluate(mustParse(t, filter), street)
+		got, err := evaluateBoth(t, ev, mustParse(t, filter), street)
 		if err != nil || got != want {
 			t.Errorf("Evaluate(%q) = %v, %v; want %v", filter, got, err, want)
 		}

@@ -3,6 +3,7 @@ package cql2_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/paulmach/orb"
 
@@ -129,4 +130,51 @@ func ExampleWalk() {
 	// Output:
 	// spatial: s_intersects
 	// temporal: t_after
+}
+
+// address is a feature held in typed fields. Its ScalarProperty gives the
+// evaluator its values without boxing each in an interface; Property
+// serves the rest of the filter (here, the geometry).
+type address struct {
+	street string
+	number int64
+	geom   orb.Point
+}
+
+func (a *address) Property(name string) (any, bool) {
+	switch name {
+	case "street":
+		return a.street, true
+	case "number":
+		return a.number, true
+	case "geom":
+		return a.geom, true
+	}
+	return nil, false
+}
+
+func (a *address) ScalarProperty(name string) (cql2.Value, bool) {
+	switch name {
+	case "street":
+		return cql2.StringValue(a.street), true
+	case "number":
+		return cql2.IntValue(a.number), true
+	}
+	return cql2.Value{}, false
+}
+
+func ExampleScalarFeature() {
+	filter, _ := cql2.ParseText(`street = 'Rue Haute' AND number > 300 AND S_WITHIN(geom, BBOX(5, 49, 6, 50))`)
+	// Text compared by its bytes, as a database's C collation does.
+	ev := cql2.Evaluator{CompareStrings: strings.Compare}
+	for _, a := range []*address{
+		{"Rue Haute", 312, orb.Point{5.8, 49.3}},
+		{"Rue Haute", 12, orb.Point{5.8, 49.3}},
+	} {
+		ok, err := ev.Evaluate(filter, a)
+		fmt.Println(a.number, ok, err)
+	}
+	// Output:
+	// 312 true <nil>
+	// 12 false <nil>
 }

@@ -78,7 +78,7 @@ func checkRoundTrips(t *testing.T, e cql2.Expr) {
 	if !cql2.Equal(e, back) {
 		t.Fatalf("JSON round trip differs:\n%s\n%s", js, back)
 	}
-	_, err = cql2.Evaluate(e, fuzzFeature{})
+	_, err = evaluateBoth(t, cql2.Evaluator{}, e, fuzzFeature{})
 	var ee *cql2.EvalError
 	if err != nil && !errors.As(err, &ee) {
 		t.Fatalf("Evaluate: error of type %T: %v", err, err)
