@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"slices"
 	"strings"
@@ -281,45 +282,62 @@ func loadLayer(ctx context.Context, q interface {
 // feats.
 func (t *table) scan(rows *sql.Rows, feats []*feature) ([]*feature, error) {
 	n := len(t.cols)
-	raw := make([]any, n+2)
+	raw := make([]driver.Value, n+2)
 	dest := make([]any, n+2)
 	for i := range raw {
-		dest[i] = &raw[i]
+		dest[i] = (*any)(&raw[i])
 	}
-	// The values go to a row (which copies them), through one scratch slice.
 	vals := make([]any, n)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("embedded: read %s: %w", t.c.ID, err)
 		}
-		f := &feature{}
-		switch id := raw[0].(type) {
-		case int64:
-			f.setID(id)
-		case string:
-			f.setID(id)
-		default:
-			return nil, fmt.Errorf("embedded: %s: unexpected id %v", t.c.ID, raw[0])
+		f, err := t.decode(raw, vals)
+		if err != nil {
+			return nil, err
 		}
-		blob, _ := raw[1].([]byte)
-		var err error
-		if f.geom, err = decodeBlob(blob); err != nil {
-			return nil, fmt.Errorf("embedded: %s %v: geometry: %w", t.c.ID, f.ident(), err)
-		}
-		f.bound = f.geometry().Bound()
-		for i, c := range t.cols {
-			if vals[i], err = fromSQLite(c, raw[i+2], nil); err != nil {
-				return nil, fmt.Errorf("embedded: %s %v: %s: %w", t.c.ID, f.ident(), c.name, err)
-			}
-		}
-		f.row = encodeRow(vals)
-		f.dropPoint()
 		feats = append(feats, f)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("embedded: read %s: %w", t.c.ID, err)
 	}
 	return feats, nil
+}
+
+// decode makes the feature of a row of a selectFrom query, read as the
+// driver gives it; vals is scratch space for the properties (a row copies
+// them).
+func (t *table) decode(raw []driver.Value, vals []any) (*feature, error) {
+	f := &feature{}
+	switch id := raw[0].(type) {
+	case int64:
+		f.setID(id)
+	case string:
+		f.setID(id)
+	default:
+		return nil, fmt.Errorf("embedded: %s: unexpected id %v", t.c.ID, raw[0])
+	}
+	blob, _ := raw[1].([]byte)
+	if p, ok := blobPoint(blob); ok {
+		// Most of a large territory: no geometry to box, the bound holds
+		// the point (see dropPoint).
+		f.bound = orb.Bound{Min: p, Max: p}
+	} else {
+		var err error
+		if f.geom, err = decodeBlob(blob); err != nil {
+			return nil, fmt.Errorf("embedded: %s %v: geometry: %w", t.c.ID, f.ident(), err)
+		}
+		f.bound = f.geometry().Bound()
+	}
+	for i, c := range t.cols {
+		var err error
+		if vals[i], err = fromSQLite(c, raw[i+2], nil); err != nil {
+			return nil, fmt.Errorf("embedded: %s %v: %s: %w", t.c.ID, f.ident(), c.name, err)
+		}
+	}
+	f.row = encodeRow(vals)
+	f.dropPoint()
+	return f, nil
 }
 
 func readState(ctx context.Context, q interface {
@@ -347,21 +365,25 @@ func fromSQLite(c column, v any, in interner) (any, error) {
 		return nil, nil
 	}
 	switch c.kind {
+	// A value of the right type is returned as it came, not boxed again.
 	case kText:
 		switch s := v.(type) {
 		case string:
+			if in == nil {
+				return v, nil
+			}
 			return in.get(s), nil
 		case []byte:
 			return in.get(string(s)), nil
 		}
 	case kInt:
-		if n, ok := v.(int64); ok {
-			return n, nil
+		if _, ok := v.(int64); ok {
+			return v, nil
 		}
 	case kFloat:
 		switch x := v.(type) {
 		case float64:
-			return x, nil
+			return v, nil
 		case int64:
 			return float64(x), nil
 		}

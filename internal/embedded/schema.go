@@ -568,7 +568,9 @@ func ensureSchema(ctx context.Context, db *sql.DB, tables []*table, now time.Tim
 				return fmt.Errorf("embedded: upgrade %s: %w", t.c.ID, err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO layer_state (collection, updated_at) VALUES (?, ?)", t.c.ID, stamp); err != nil {
+		// Not INSERT OR IGNORE, which bumps the AUTOINCREMENT counter even
+		// when the row exists: a write, synced, at every start.
+		if _, err := tx.ExecContext(ctx, "INSERT INTO layer_state (collection, updated_at) SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM layer_state WHERE collection = ?1)", t.c.ID, stamp); err != nil {
 			return err
 		}
 	}

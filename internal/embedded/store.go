@@ -40,8 +40,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/socle-geo/socle/internal/ledger"
 	"github.com/socle-geo/socle/internal/socle"
 	"github.com/socle-geo/socle/internal/zan"
@@ -165,22 +163,13 @@ func open(ctx context.Context, path string, catalog *socle.Catalog, lazy bool) (
 	if lazy {
 		return s, nil
 	}
-	// Collections load in parallel, each through a connection of its own.
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(2)
-	for _, t := range tables {
-		g.Go(func() error {
-			l, err := loadLayer(gctx, db, t)
-			if err != nil {
-				return err
-			}
-			s.layers[t.c.ID].Store(l)
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	ls, err := loadLayers(ctx, db, tables, defaultLoad)
+	if err != nil {
 		db.Close()
 		return nil, err
+	}
+	for i, t := range tables {
+		s.layers[t.c.ID].Store(ls[i])
 	}
 	dropPageCaches(db)
 	return s, nil

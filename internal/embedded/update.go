@@ -58,7 +58,8 @@ func ensureUpdaterSchema(ctx context.Context, db *sql.DB, tables map[string]*tab
 		if t.seq == "" {
 			continue
 		}
-		if _, err := db.ExecContext(ctx, fmt.Sprintf("INSERT OR IGNORE INTO sequences (name, next_value) VALUES (?, coalesce((SELECT max(%s) FROM %s), 0) + 1)",
+		// Only when missing (see ensureSchema: no write at every start).
+		if _, err := db.ExecContext(ctx, fmt.Sprintf("INSERT INTO sequences (name, next_value) SELECT ?1, coalesce((SELECT max(%s) FROM %s), 0) + 1 WHERE NOT EXISTS (SELECT 1 FROM sequences WHERE name = ?1)",
 			quote(t.idCol), quote(id)), t.seq); err != nil {
 			return fmt.Errorf("embedded: sequence of %s: %w", id, err)
 		}
