@@ -97,4 +97,33 @@ func BenchmarkKitRequests(b *testing.B) {
 		}
 		run(b, paths)
 	})
+	// The same requests straight into the handler, without the client and
+	// the sockets: allocs/op is the server's own (and the recorder's).
+	b.Run("item-uncached-handler", func(b *testing.B) {
+		h := server.New(store, catalog, quiet, server.Options{FeatureCacheBytes: -1}).Handler()
+		var reqs []*http.Request
+		for _, id := range lines("item_ids.txt") {
+			r := httptest.NewRequest(http.MethodGet, "/collections/addresses/items/"+id+"?f=json", nil)
+			r.Header.Set("User-Agent", "wrk")
+			reqs = append(reqs, r)
+		}
+		serve := func(r *http.Request) int {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != http.StatusOK {
+				b.Fatalf("%s: %d %s", r.URL, w.Code, w.Body)
+			}
+			return w.Body.Len()
+		}
+		for _, r := range reqs {
+			serve(r)
+		}
+		var bytes int64
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			bytes += int64(serve(reqs[i%len(reqs)]))
+		}
+		b.ReportMetric(float64(bytes)/float64(b.N), "bytes/req")
+	})
 }

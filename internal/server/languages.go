@@ -58,7 +58,7 @@ func preferredLanguage(header string) string {
 // *;q=0). A header that only names other languages (de, it) refuses
 // nothing: it gets the default language, as HTTP allows.
 func refusesAllLanguages(r *http.Request) bool {
-	if r.URL.Query().Get("lang") != "" {
+	if queryGet(r.URL, "lang") != "" {
 		return false // an explicit choice
 	}
 	header := r.Header.Get("Accept-Language")
