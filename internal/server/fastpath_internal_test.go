@@ -63,3 +63,44 @@ func FuzzQueryGet(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLanguageResource: languageResource, which cuts the path instead of
+// splitting it, answers what the split version answered.
+func FuzzLanguageResource(f *testing.F) {
+	for _, p := range []string{"/", "/collections", "/collections/a", "/collections/a/items", "/collections/a/items/1",
+		"/collections/a/items/1/x", "/collections//items", "/collections/a/items/", "/datasets/d/collections/a/items/1",
+		"/datasets/d", "/datasets/d/", "/collections/", "/collections/a/tiles", "/collections/a//"} {
+		f.Add(p)
+	}
+	split := func(path string) bool {
+		if rest, ok := strings.CutPrefix(path, "/datasets/"); ok {
+			_, sub, ok := strings.Cut(rest, "/")
+			if !ok {
+				return false
+			}
+			path = "/" + sub
+		}
+		if path == "/" || path == "/collections" {
+			return true
+		}
+		rest, ok := strings.CutPrefix(path, "/collections/")
+		if !ok {
+			return false
+		}
+		parts := strings.Split(rest, "/")
+		switch len(parts) {
+		case 1:
+			return parts[0] != ""
+		case 2:
+			return parts[1] == "items"
+		case 3:
+			return parts[1] == "items" && parts[2] != ""
+		}
+		return false
+	}
+	f.Fuzz(func(t *testing.T, path string) {
+		if got, want := languageResource(path), split(path); got != want {
+			t.Fatalf("languageResource(%q) = %v, want %v", path, got, want)
+		}
+	})
+}
