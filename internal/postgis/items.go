@@ -67,11 +67,7 @@ func (s *Store) Items(ctx context.Context, q *socle.ItemsQuery, fn func(*socle.F
 // digits. The list of a collection's every property is made once per CRS
 // (remaking it took ~3.5 % of a single feature's Go time).
 func (s *Store) jsonColumns(c *socle.Collection, out crs.CRS, decimals int, props []socle.Property) string {
-	all := len(props) == len(c.Properties) && (len(props) == 0 || &props[0] == &c.Properties[0])
-	key := columnsKey{c: c, out: out, decimals: decimals, n: len(props)}
-	if len(props) > 0 {
-		key.props = &props[0]
-	}
+	key, all := keyOfColumns(c, out, decimals, props)
 	if all {
 		if cols, ok := s.columns.Load(key); ok {
 			return cols.(string)
@@ -87,14 +83,30 @@ func (s *Store) jsonColumns(c *socle.Collection, out crs.CRS, decimals int, prop
 	return cols
 }
 
-// columnsKey names a select list of jsonColumns: the collection, and its
-// properties' slice, which a change of the collection's schema replaces.
+// columnsKey names a select list of jsonColumns (or, with feature, the
+// whole statement of Feature): the collection, its properties' slice,
+// which a change of the collection's schema replaces, and what
+// geometryJSON reads of the CRS. Fixed-size, it hashes fast.
 type columnsKey struct {
 	c        *socle.Collection
 	props    *socle.Property
 	n        int
-	out      crs.CRS
+	srid     int
+	yx       bool
 	decimals int
+	feature  bool
+}
+
+// keyOfColumns returns the key of a select list, and whether it is worth
+// keeping: only the lists of every property are (a properties= list is
+// the request's own slice).
+func keyOfColumns(c *socle.Collection, out crs.CRS, decimals int, props []socle.Property) (columnsKey, bool) {
+	all := len(props) == len(c.Properties) && (len(props) == 0 || &props[0] == &c.Properties[0])
+	key := columnsKey{c: c, srid: out.SRID, yx: out.YX, decimals: decimals, n: len(props)}
+	if len(props) > 0 {
+		key.props = &props[0]
+	}
+	return key, all
 }
 
 // Records streams the features q selects as Go values: the geometry from
@@ -429,9 +441,8 @@ func scanRecord(rows pgx.Rows, props []socle.Property) (*socle.Record, error) {
 
 // Feature returns one feature by id, or ENOTFOUND.
 func (s *Store) Feature(ctx context.Context, fq *socle.FeatureQuery) (*socle.Feature, error) {
-	cols := s.jsonColumns(fq.Collection, fq.CRS, fq.CRS.Decimals(), fq.Properties)
 	var f *socle.Feature
-	err := s.one(ctx, fq, cols, func(rows pgx.Rows) error {
+	err := s.one(ctx, fq, s.featureSQL(fq), func(rows pgx.Rows) error {
 		raw := rows.RawValues()
 		size := 2
 		for i, p := range fq.Properties { // room for the object, grown once
@@ -451,21 +462,43 @@ func (s *Store) FeatureRecord(ctx context.Context, fq *socle.FeatureQuery) (*soc
 		cols += ", " + typedColumns(fq.Properties)
 	}
 	var r *socle.Record
-	err := s.one(ctx, fq, cols, func(rows pgx.Rows) (err error) {
+	err := s.one(ctx, fq, oneSQL(fq.Collection, cols), func(rows pgx.Rows) (err error) {
 		r, err = scanRecord(rows, fq.Properties)
 		return err
 	})
 	return r, err
 }
 
-// one reads the row of the feature fq names with the select list cols.
-func (s *Store) one(ctx context.Context, fq *socle.FeatureQuery, cols string, scan func(pgx.Rows) error) error {
+// featureSQL returns Feature's statement, made once per collection and
+// CRS when it reads every property.
+func (s *Store) featureSQL(fq *socle.FeatureQuery) string {
+	decimals := fq.CRS.Decimals()
+	key, all := keyOfColumns(fq.Collection, fq.CRS, decimals, fq.Properties)
+	key.feature = true
+	if all {
+		if sql, ok := s.columns.Load(key); ok {
+			return sql.(string)
+		}
+	}
+	sql := oneSQL(fq.Collection, s.jsonColumns(fq.Collection, fq.CRS, decimals, fq.Properties))
+	if all {
+		s.columns.Store(key, sql)
+	}
+	return sql
+}
+
+// oneSQL is the statement that reads the select list cols of the feature
+// of c whose id is $1.
+func oneSQL(c *socle.Collection, cols string) string {
+	return "SELECT " + cols + " FROM " + table(c) + " t WHERE t." + ident(idColumn(c)) + " = $1"
+}
+
+// one reads the row of the feature fq names with sql (oneSQL).
+func (s *Store) one(ctx context.Context, fq *socle.FeatureQuery, sql string, scan func(pgx.Rows) error) error {
 	key, ok := fq.Key()
 	if !ok {
 		return fq.NotFound()
 	}
-	c := fq.Collection
-	sql := "SELECT " + cols + " FROM " + table(c) + " t WHERE t." + ident(idColumn(c)) + " = $1"
 	return s.read(ctx, nil, func(conn *pgxpool.Conn) error {
 		rows, err := conn.Query(ctx, sql, key)
 		if err != nil {

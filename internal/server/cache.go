@@ -41,6 +41,10 @@ func newResponseCache(maxBytes int64) *responseCache {
 }
 
 func (c *responseCache) get(key string) (*cachedResponse, bool) {
+	if !c.enabled() {
+		c.misses.Add(1) // without taking the lock every request would share
+		return nil, false
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.entries[key]
@@ -53,8 +57,15 @@ func (c *responseCache) get(key string) (*cachedResponse, bool) {
 	return el.Value.(*cachedResponse), true
 }
 
+// enabled tells whether the cache keeps anything (a size of 0 or less
+// turns it off).
+func (c *responseCache) enabled() bool { return c.max > 0 }
+
 // stamp returns the generations of layers, to pass back to put.
 func (c *responseCache) stamp(layers []string) []uint64 {
+	if !c.enabled() {
+		return nil // put keeps nothing
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := make([]uint64, len(layers), len(layers)+1)

@@ -39,9 +39,9 @@ func (s *Server) checkParamsIn(w http.ResponseWriter, r *http.Request, v url.Val
 	if len(v) == 0 {
 		return true
 	}
-	known := append([]string{"f", "lang"}, extra...)
 	for name := range v {
-		if !slices.Contains(known, name) {
+		if name != "f" && name != "lang" && !slices.Contains(extra, name) {
+			known := append([]string{"f", "lang"}, extra...)
 			slices.Sort(known)
 			s.problem(w, r, &socle.Error{Code: socle.EINVALID, Message: "unknown parameter " + name, Allowed: known})
 			return false
@@ -347,7 +347,9 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 	var key string
 	var stamp []uint64
 	if f == FormatJSON && c.Access == socle.AccessPublic {
-		key = s.base(r) + "\x00" + lang + "\x00" + r.URL.Path + "?" + r.URL.RawQuery
+		if s.features.enabled() {
+			key = s.base(r) + "\x00" + lang + "\x00" + r.URL.Path + "?" + r.URL.RawQuery
+		}
 		if e, hit := s.features.get(key); hit {
 			s.writeFeatureJSON(w, r, e, lang, true)
 			return
@@ -372,16 +374,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	path := "/collections/" + c.ID + "/items/" + url.PathEscape(fq.ID)
-	links := s.selfAndAlternate(r, path, f, features.MediaGeoJSON, lang)
-	fg := s.link(r, path, url.Values{"f": {string(FormatJSONFG)}}, "alternate", jsonfg.MediaType, t(lang, "Cet objet en JSON-FG", "This feature as JSON-FG"))
-	if f == FormatJSONFG {
-		fg.Rel, links[0].Rel = "self", "alternate"
-		links = append([]features.Link{fg}, links...)
-	} else {
-		links = append(links, fg)
-	}
-	links = append(links, s.link(r, "/collections/"+c.ID, nil, "collection", features.MediaJSON, c.Title.In(lang)))
+	links := s.featureLinks(r, c, fq.ID, f, lang)
 	if f == FormatJSONFG {
 		s.featureJSONFG(w, r, fq, links)
 		return
@@ -396,9 +389,12 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The feature's object without its closing brace, then its links.
-	lb, _ := json.Marshal(links)
-	body := appendFeatureOpen(make([]byte, 0, len(ft.ID)+len(ft.Geometry)+len(ft.Properties)+len(lb)+64), ft)
-	body = append(append(append(body, `,"links":`...), lb...), "}\n"...)
+	size := len(ft.ID) + len(ft.Geometry) + len(ft.Properties) + 96
+	for _, l := range links {
+		size += len(l.Href) + len(l.Rel) + len(l.Type) + len(l.Title) + 48
+	}
+	body := appendFeatureOpen(make([]byte, 0, size), ft)
+	body = append(appendLinksJSON(append(body, `,"links":`...), links), "}\n"...)
 	sum := sha256.Sum256(body)
 	e := &cachedResponse{key: key, layers: []string{c.ID}, data: body, etag: `"` + lang + "-" + hex.EncodeToString(sum[:12]) + `"`,
 		crs: fq.CRS.URI}
@@ -406,6 +402,29 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 		s.features.put(e, stamp)
 	}
 	s.writeFeatureJSON(w, r, e, lang, false)
+}
+
+// featureLinks returns a feature's links for format f: itself in each
+// format (self in f), then its collection. The hrefs are written once here
+// rather than through link's url.Values (this answer is the hottest there is).
+func (s *Server) featureLinks(r *http.Request, c *socle.Collection, id string, f Format, lang string) []features.Link {
+	base := s.base(r)
+	href := base + "/collections/" + c.ID + "/items/" + url.PathEscape(id) + "?f="
+	links := []features.Link{
+		{Href: href + "json", Rel: "self", Type: features.MediaGeoJSON, Title: t(lang, "Ce document en JSON", "This document as JSON")},
+		{Href: href + "html", Rel: "alternate", Type: features.MediaHTML, Title: t(lang, "Ce document en HTML", "This document as HTML")},
+		{Href: href + string(FormatJSONFG), Rel: "alternate", Type: jsonfg.MediaType, Title: t(lang, "Cet objet en JSON-FG", "This feature as JSON-FG")},
+		{Href: base + "/collections/" + c.ID, Rel: "collection", Type: features.MediaJSON, Title: c.Title.In(lang)},
+	}
+	switch f {
+	case FormatHTML:
+		links[0].Rel, links[1].Rel = "alternate", "self"
+		links[0], links[1] = links[1], links[0]
+	case FormatJSONFG:
+		links[0].Rel, links[2].Rel = "alternate", "self"
+		links[0], links[1], links[2] = links[2], links[0], links[1]
+	}
+	return links
 }
 
 // writeFeatureJSON answers with a single feature's GeoJSON, or 304 when the

@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"github.com/socle-geo/socle/internal/postgis"
@@ -96,5 +98,53 @@ func BenchmarkKitRequests(b *testing.B) {
 			paths = append(paths, "/collections/addresses/items/"+id+"?f=json")
 		}
 		run(b, paths)
+	})
+	// The same requests straight into the handler, without the client and
+	// the sockets: allocs/op is the server's own (and the recorder's), and
+	// cpu-µs/req the process's CPU time (its Go code, the database client,
+	// the runtime), whatever PostgreSQL spends. One at a time, then 32 at a
+	// time as wrk -c32 sends them (the pool's connections all busy, the
+	// runtime never idle between requests).
+	h := server.New(store, catalog, quiet, server.Options{FeatureCacheBytes: -1}).Handler()
+	var reqs []*http.Request
+	for _, id := range lines("item_ids.txt") {
+		r := httptest.NewRequest(http.MethodGet, "/collections/addresses/items/"+id+"?f=json", nil)
+		r.Header.Set("User-Agent", "wrk")
+		reqs = append(reqs, r)
+	}
+	serve := func(b *testing.B, r *http.Request) int {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			b.Errorf("%s: %d %s", r.URL, w.Code, w.Body) // Errorf: RunParallel's goroutines may not stop the benchmark
+		}
+		return w.Body.Len()
+	}
+	b.Run("item-uncached-handler", func(b *testing.B) {
+		for _, r := range reqs {
+			serve(b, r)
+		}
+		var bytes int64
+		b.ReportAllocs()
+		b.ResetTimer()
+		cpu := processCPU()
+		for i := 0; i < b.N; i++ {
+			bytes += int64(serve(b, reqs[i%len(reqs)]))
+		}
+		b.ReportMetric(float64(processCPU()-cpu)/1e3/float64(b.N), "cpu-µs/req")
+		b.ReportMetric(float64(bytes)/float64(b.N), "bytes/req")
+	})
+	b.Run("item-uncached-handler-32", func(b *testing.B) {
+		var next atomic.Int64
+		b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0)))
+		b.ReportAllocs()
+		b.ResetTimer()
+		cpu := processCPU()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				serve(b, reqs[int(next.Add(1))%len(reqs)])
+			}
+		})
+		b.ReportMetric(float64(processCPU()-cpu)/1e3/float64(b.N), "cpu-µs/req")
 	})
 }

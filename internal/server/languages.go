@@ -45,6 +45,9 @@ func languageQuality(header, lang string) (q float64, mentioned bool) {
 // names none of them.
 func preferredLanguage(header string) string {
 	best, bestQ := supportedLanguages[0], 0.0
+	if strings.TrimSpace(header) == "" {
+		return best // most requests: nothing to split
+	}
 	for _, lang := range supportedLanguages {
 		if q, mentioned := languageQuality(header, lang); mentioned && q > bestQ {
 			best, bestQ = lang, q
@@ -58,7 +61,7 @@ func preferredLanguage(header string) string {
 // *;q=0). A header that only names other languages (de, it) refuses
 // nothing: it gets the default language, as HTTP allows.
 func refusesAllLanguages(r *http.Request) bool {
-	if r.URL.Query().Get("lang") != "" {
+	if queryGet(r.URL, "lang") != "" {
 		return false // an explicit choice
 	}
 	header := r.Header.Get("Accept-Language")
@@ -92,16 +95,17 @@ func languageResource(path string) bool {
 	if !ok {
 		return false
 	}
-	parts := strings.Split(rest, "/")
-	switch len(parts) {
-	case 1:
-		return parts[0] != ""
-	case 2:
-		return parts[1] == "items"
-	case 3:
-		return parts[1] == "items" && parts[2] != ""
+	// {collectionId}, {collectionId}/items or {collectionId}/items/{featureId}
+	// (asked of every request: cut, not split).
+	first, rest, more := strings.Cut(rest, "/")
+	if !more {
+		return first != ""
 	}
-	return false
+	second, third, more := strings.Cut(rest, "/")
+	if !more {
+		return second == "items"
+	}
+	return second == "items" && third != "" && !strings.Contains(third, "/")
 }
 
 // answerLanguage resolves the language of r's answer and sets the

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -23,7 +24,7 @@ const (
 // negotiate picks the format: the f parameter first, then the Accept header.
 // ok is false when the client asked for a format the resource does not offer.
 func negotiate(r *http.Request, offered ...Format) (Format, bool) {
-	if f := r.URL.Query().Get("f"); f != "" {
+	if f := queryGet(r.URL, "f"); f != "" {
 		switch strings.ToLower(f) {
 		case "json", "geojson", "application/json", "application/geo+json":
 			f = string(FormatJSON)
@@ -115,11 +116,43 @@ func mediaRange(s string) (string, float64) {
 // negotiateLanguage picks "fr" (the default) or "en": the lang parameter
 // first, then Accept-Language.
 func negotiateLanguage(r *http.Request) string {
-	if l := r.URL.Query().Get("lang"); l != "" {
+	if l := queryGet(r.URL, "lang"); l != "" {
 		if strings.HasPrefix(strings.ToLower(l), "en") {
 			return "en"
 		}
 		return "fr"
 	}
 	return preferredLanguage(r.Header.Get("Accept-Language"))
+}
+
+// queryGet is u.Query().Get(name) without the map: every request asks for
+// its format and its language, three times, and each parse cost a map and
+// its slices. The same rules: pairs split on "&", one with a ";" or a bad
+// escape skipped, the first value kept. Past 1,000 pairs the parser itself
+// answers: it refuses more than its limit (10,000, or GODEBUG's
+// urlmaxqueryparams).
+func queryGet(u *url.URL, name string) string {
+	q := u.RawQuery
+	if strings.Count(q, "&") >= 1000 {
+		return u.Query().Get(name)
+	}
+	for q != "" {
+		var pair string
+		pair, q, _ = strings.Cut(q, "&")
+		if pair == "" || strings.Contains(pair, ";") {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		if strings.ContainsAny(k, "%+") {
+			if uk, err := url.QueryUnescape(k); err != nil || uk != name {
+				continue
+			}
+		} else if k != name {
+			continue
+		}
+		if uv, err := url.QueryUnescape(v); err == nil {
+			return uv
+		}
+	}
+	return ""
 }
