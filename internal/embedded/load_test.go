@@ -50,19 +50,27 @@ func sameLayer(t *testing.T, what string, got, want *layer) {
 	}
 }
 
+// sampleAddresses is a store holding the sample territory, its addresses'
+// collection and their layer.
+func sampleAddresses(t *testing.T, cat *socle.Catalog) (*Store, *socle.Collection, *layer) {
+	t.Helper()
+	s, _ := openTemp(t)
+	loadFixtures(t, s, fixturesDir())
+	addrC, _ := cat.Collection("addresses")
+	addr, err := s.layer(context.Background(), addrC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, addrC, addr
+}
+
 // TestChunkedLoadSameAsOneQuery loads the sample territory in chunks of a
 // few ids (sparse ids included), on one and on several connections: each
 // layer must be the one a single query reads.
 func TestChunkedLoadSameAsOneQuery(t *testing.T) {
 	ctx := context.Background()
 	cat := socle.DefaultCatalog()
-	s, _ := openTemp(t)
-	loadFixtures(t, s, fixturesDir())
-	addrC, _ := cat.Collection("addresses")
-	addr, err := s.layer(ctx, addrC)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, addrC, addr := sampleAddresses(t, cat)
 	// Far ids: a chunk past the others, and empty chunks between.
 	far := rowOf(addr.t, addr.feats[3])
 	far.ID, far.Properties["id"] = int64(1_000_000), int64(1_000_000)
@@ -104,13 +112,7 @@ func TestChunkedLoadSameAsOneQuery(t *testing.T) {
 func TestChunkedLoadTornByABatch(t *testing.T) {
 	ctx := context.Background()
 	cat := socle.DefaultCatalog()
-	s, _ := openTemp(t)
-	loadFixtures(t, s, fixturesDir())
-	addrC, _ := cat.Collection("addresses")
-	addr, err := s.layer(ctx, addrC)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, addrC, addr := sampleAddresses(t, cat)
 	tb := addr.t
 	cols, err := planLoad(ctx, s.db, []*table{tb}, loadOptions{chunkIDs: 4, maxChunks: 100})
 	if err != nil {
