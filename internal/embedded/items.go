@@ -265,10 +265,11 @@ func (s *Store) Items(ctx context.Context, q *socle.ItemsQuery, fn func(*socle.F
 	if err != nil {
 		return page, err
 	}
-	for _, f := range rows {
+	for i, f := range rows {
 		if err := ctx.Err(); err != nil {
 			return page, err
 		}
+		yieldNow(i)
 		sf, err := out.encode(f)
 		if err != nil {
 			return page, err

@@ -94,6 +94,7 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 					return nil, err
 				}
 			}
+			yieldNow(i)
 			g := f.geometry()
 			// The previous feature is encoded: its vertices can go.
 			sc.pts = sc.pts[:0]
