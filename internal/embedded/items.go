@@ -294,10 +294,11 @@ func (s *Store) Records(ctx context.Context, q *socle.ItemsQuery, fn func(*socle
 		return page, err
 	}
 	cols := l.t.columns(q.Properties)
-	for _, f := range rows {
+	for i, f := range rows {
 		if err := ctx.Err(); err != nil {
 			return page, err
 		}
+		yieldNow(i)
 		if err := fn(l.t.record(f, cols)); err != nil {
 			return page, err
 		}

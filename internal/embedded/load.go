@@ -43,7 +43,8 @@ var defaultLoad = loadOptions{chunkIDs: 16384, maxChunks: 64}
 // loadCacheKiB is the page cache of a connection while it reads a
 // collection whole (SQLite's cache_size in KiB, negative): each page is
 // read once, so a large cache only costs its allocation and memory;
-// cacheKiB (openDB's) is put back after.
+// the connections are closed after (dropPageCaches), later ones having
+// cacheKiB (openDB's).
 const (
 	loadCacheKiB = 2048
 	cacheKiB     = 65536
@@ -101,8 +102,6 @@ func loadLayers(ctx context.Context, db *sql.DB, tables []*table, o loadOptions)
 			if _, err := conn.ExecContext(gctx, fmt.Sprintf("PRAGMA cache_size = -%d", loadCacheKiB)); err != nil {
 				return err
 			}
-			// The connection goes back to the pool with openDB's cache.
-			defer conn.ExecContext(context.WithoutCancel(gctx), fmt.Sprintf("PRAGMA cache_size = -%d", cacheKiB)) //nolint:errcheck // best effort
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= len(chunks) {
@@ -123,6 +122,9 @@ func loadLayers(ctx context.Context, db *sql.DB, tables []*table, o loadOptions)
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	// The loading connections go, with their small caches: later ones
+	// open with openDB's.
+	dropPageCaches(db)
 	out := make([]*layer, len(cols))
 	for i, c := range cols {
 		out[i] = c.layer

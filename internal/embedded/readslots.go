@@ -61,6 +61,7 @@ func yieldNow(i int) {
 	}
 }
 
-// yieldEvery: a road section's tile work is some 10–20 µs, so a yield
-// every 32 costs nothing measurable and comes well within a millisecond.
+// yieldEvery: 32 features, the value measured (docs/benchmarks.md,
+// issue 18, C); a yield is a scheduler call, small beside 32 features'
+// encoding.
 const yieldEvery = 32

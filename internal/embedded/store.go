@@ -171,7 +171,6 @@ func open(ctx context.Context, path string, catalog *socle.Catalog, lazy bool) (
 	for i, t := range tables {
 		s.layers[t.c.ID].Store(ls[i])
 	}
-	dropPageCaches(db)
 	return s, nil
 }
 
