@@ -102,22 +102,27 @@ type State struct {
 // may read.
 type visibleKey struct{}
 
-// WithVisible returns ctx in which catalogues show only the datasets whose
-// every collection visible accepts: records, counts and extents tell a
-// caller nothing of data it may not read.
-func WithVisible(ctx context.Context, visible func(collection string) bool) context.Context {
-	return context.WithValue(ctx, visibleKey{}, visible)
+// Visibility says which collections the caller of a request may read.
+type Visibility interface {
+	Visible(collection string) bool
+}
+
+// WithVisibility returns ctx in which catalogues show only the datasets
+// whose every collection v says visible: records, counts and extents tell
+// a caller nothing of data it may not read.
+func WithVisibility(ctx context.Context, v Visibility) context.Context {
+	return context.WithValue(ctx, visibleKey{}, v)
 }
 
 // Visible reports whether the caller of ctx may see dataset d (all of it);
-// without WithVisible, every dataset is visible.
+// without WithVisibility, every dataset is visible.
 func Visible(ctx context.Context, d *DatasetFile) bool {
-	visible, ok := ctx.Value(visibleKey{}).(func(string) bool)
+	v, ok := ctx.Value(visibleKey{}).(Visibility)
 	if !ok {
 		return true
 	}
 	for _, id := range d.Collections {
-		if !visible(id) {
+		if !v.Visible(id) {
 			return false
 		}
 	}

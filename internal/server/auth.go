@@ -13,7 +13,6 @@ import (
 	"github.com/go-chi/httprate"
 
 	"github.com/socle-geo/socle/internal/auth"
-	"github.com/socle-geo/socle/internal/metadata"
 	"github.com/socle-geo/socle/internal/socle"
 )
 
@@ -21,12 +20,17 @@ import (
 type AuditLog = socle.AuditLog
 
 // call is one request as the server answers it, worked out once at the
-// edge (the authenticate middleware): who asks, in which language, and what
-// the audit must record of it. Handlers read it; none works it out again.
+// edge (requestContext, then authenticate for the caller): its id, who
+// asks, in which language, and what the audit must record of it. Handlers
+// read it; none works it out again.
 type call struct {
+	id     string
 	caller *auth.Principal
 	// lang is "fr" or "en" (lang parameter, then Accept-Language).
-	lang string
+	lang    string
+	catalog *socle.Catalog
+	// w is the response as accessLog and authenticate see it.
+	w *responseWriter
 
 	// reads are the restricted collections the request touched, which the
 	// audit records with the final status.
@@ -35,6 +39,13 @@ type call struct {
 }
 
 type callKey struct{}
+
+// Visible says whether the caller may read the collection (metadata's
+// catalogues show only what it may read).
+func (c *call) Visible(id string) bool {
+	col, ok := c.catalog.Collection(id)
+	return ok && visible(c.caller, col)
+}
 
 // callOf returns r's call; before the middleware (or in a test calling a
 // handler directly), an anonymous one.
@@ -88,7 +99,7 @@ func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, detail, er
 // known.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Add("Vary", "Authorization, X-API-Key")
+		addVary(w.Header(), valueVaryCreds)
 		p := auth.Anonymous
 		if s.opts.Auth != nil {
 			var err error
@@ -104,27 +115,32 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				return
 			}
 		}
-		lang, ok := s.answerLanguage(w, r)
-		if !ok {
+		cl, ok := r.Context().Value(callKey{}).(*call)
+		if !ok { // not under requestContext
+			cl = s.newCall(r, requestID(r.Context()))
+			r = r.WithContext(cl.context(r.Context()))
+		}
+		if !s.answerLanguage(w, r, cl.lang) {
 			return
 		}
-		cl := &call{caller: p, lang: lang}
-		ctx := context.WithValue(r.Context(), callKey{}, cl)
-		// Metadata (records, CSW, catalogue, DCAT, dataset APIs) shows
-		// only the datasets the caller may read.
-		ctx = metadata.WithVisible(ctx, func(id string) bool {
-			c, ok := s.catalog.Collection(id)
-			return ok && visible(p, c)
-		})
-		sw := &statusWriter{ResponseWriter: w, private: p.Authenticated()}
-		next.ServeHTTP(sw, r.WithContext(ctx))
+		// The call, already in the request's context, now names its
+		// caller: metadata (records, CSW, catalogue, DCAT, dataset APIs)
+		// shows only the datasets it may read (cl.Visible).
+		cl.caller = p
+		sw := cl.w
+		if sw == nil {
+			sw = &responseWriter{ResponseWriter: w}
+			w = sw
+		}
+		sw.private = p.Authenticated()
+		next.ServeHTTP(w, r)
 		st := sw.status
 		if st == 0 {
 			st = http.StatusOK
 		}
 		if write := r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions; write {
 			route := r.URL.Path
-			if rc := chi.RouteContext(ctx); rc != nil && rc.RoutePattern() != "" {
+			if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
 				route = rc.RoutePattern()
 			}
 			s.audit(r, p, "write", r.URL.Path, st, r.Method+" "+route)
@@ -166,15 +182,17 @@ func (s *Server) Audit(r *http.Request, action, target string, status int, detai
 	s.audit(r, principal(r), action, target, status, detail)
 }
 
-// statusWriter remembers the status, and keeps shared caches from storing
-// what an authenticated caller was shown.
-type statusWriter struct {
+// responseWriter remembers the status and the size of the response, for
+// the access log and the audit, and keeps shared caches from storing what
+// an authenticated caller was given.
+type responseWriter struct {
 	http.ResponseWriter
 	status  int
+	bytes   int
 	private bool
 }
 
-func (w *statusWriter) WriteHeader(code int) {
+func (w *responseWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
 		if w.private {
@@ -184,16 +202,18 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
-func (w *statusWriter) Write(b []byte) (int, error) {
+func (w *responseWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.WriteHeader(http.StatusOK)
 	}
-	return w.ResponseWriter.Write(b)
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
 }
 
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-func (w *statusWriter) Flush() { _ = http.NewResponseController(w.ResponseWriter).Flush() }
+func (w *responseWriter) Flush() { _ = http.NewResponseController(w.ResponseWriter).Flush() }
 
 // Require answers 401 to an anonymous caller and 403 to an authenticated
 // one lacking right; routes that write or administer are wrapped in it:
@@ -224,7 +244,7 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 			s.problemStatus(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body exceeds %d bytes", s.opts.MaxBodyBytes))
 			return
 		}
-		if r.Body != nil {
+		if r.Body != nil && r.Body != http.NoBody { // a GET has none to bound
 			r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
 		}
 		next.ServeHTTP(w, r)

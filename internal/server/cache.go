@@ -34,6 +34,10 @@ type cachedResponse struct {
 	data   []byte
 	etag   string
 	crs    string // the Content-Crs of a feature
+
+	// The header values of etag, crs and the data's length, shared by the
+	// responses that serve the entry (withHeaders).
+	etagValue, crsValue, lengthValue []string
 }
 
 func newResponseCache(maxBytes int64) *responseCache {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -114,4 +115,68 @@ func TestFeatureCacheFollowsChanges(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// TestSharedHeaderValuesStayPerResponse: the header values that cached
+// answers share between responses (headers.go) are not written into by
+// what one response adds to them. A compressed answer to an allowed origin
+// adds Accept-Encoding and Origin to its Vary; the next answer of the same
+// cached feature, uncompressed, varies on what the first one did before.
+func TestSharedHeaderValuesStayPerResponse(t *testing.T) {
+	base(t)
+	srv := server.New(env.store, socle.DefaultCatalog(), quiet, server.Options{CORSOrigins: []string{"https://carto.example"}})
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+	const path = "/collections/roads/items/5"
+	vary := func(r *http.Response) string { return strings.Join(r.Header.Values("Vary"), "|") }
+	plain, _ := tileGet(t, hs.URL, path, "Accept-Encoding", "identity")
+	zipped, _ := tileGet(t, hs.URL, path, "Accept-Encoding", "gzip", "Origin", "https://carto.example", "Accept-Language", "en")
+	again, _ := tileGet(t, hs.URL, path, "Accept-Encoding", "identity")
+	if plain.StatusCode != 200 || again.Header.Get("X-Cache") != "hit" {
+		t.Fatalf("%d, then X-Cache %q", plain.StatusCode, again.Header.Get("X-Cache"))
+	}
+	if v := vary(zipped); zipped.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(v, "Accept-Encoding") || !strings.Contains(v, "Origin") {
+		t.Fatalf("compressed answer to an origin: Content-Encoding %q, Vary %q", zipped.Header.Get("Content-Encoding"), v)
+	}
+	if vary(again) != vary(plain) || strings.Contains(vary(again), "Origin") || strings.Contains(vary(again), "Accept-Encoding") {
+		t.Errorf("Vary of the plain answer after the compressed one: %q, before it: %q", vary(again), vary(plain))
+	}
+	if zipped.Header.Get("Content-Language") != "en" || again.Header.Get("Content-Language") != "fr" {
+		t.Errorf("Content-Language: %q then %q", zipped.Header.Get("Content-Language"), again.Header.Get("Content-Language"))
+	}
+	if len(again.Header.Values("Etag")) != 1 || len(again.Header.Values("Content-Type")) != 1 {
+		t.Errorf("headers of the cached answer: %v", again.Header)
+	}
+	// At once: each answer varies on its own request's terms only (a
+	// shared value with room to grow would be written by two at a time;
+	// the race detector sees that too).
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 25 {
+				zip := (g+i)%2 == 0
+				req, _ := http.NewRequest("GET", hs.URL+path, nil)
+				req.Header.Set("Accept-Encoding", "identity")
+				if zip {
+					req.Header.Set("Accept-Encoding", "gzip")
+				} else {
+					req.Header.Set("Accept-Language", "en")
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+				v := vary(resp)
+				if strings.Contains(v, "Accept-Encoding") != zip || (resp.Header.Get("Content-Language") == "en") == zip {
+					t.Errorf("gzip %v: Vary %q, Content-Language %q", zip, v, resp.Header.Get("Content-Language"))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

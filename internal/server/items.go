@@ -398,6 +398,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 	sum := sha256.Sum256(body)
 	e := &cachedResponse{key: key, layers: []string{c.ID}, data: body, etag: `"` + lang + "-" + hex.EncodeToString(sum[:12]) + `"`,
 		crs: fq.CRS.URI}
+	e.withHeaders()
 	if key != "" {
 		s.features.put(e, stamp)
 	}
@@ -431,16 +432,12 @@ func (s *Server) featureLinks(r *http.Request, c *socle.Collection, id string, f
 // client holds it.
 func (s *Server) writeFeatureJSON(w http.ResponseWriter, r *http.Request, e *cachedResponse, lang string, hit bool) {
 	h := w.Header()
-	h.Set("Content-Type", features.MediaGeoJSON)
-	h.Set("Content-Crs", "<"+e.crs+">")
-	h.Set("Content-Language", lang)
-	h.Set("Cache-Control", "public, max-age=30")
-	h.Set("ETag", e.etag)
-	if hit {
-		h.Set("X-Cache", "hit")
-	} else {
-		h.Set("X-Cache", "miss")
-	}
+	h["Content-Type"] = valueGeoJSON
+	h["Content-Crs"] = e.crsValue
+	h["Content-Language"] = languageValue(lang)
+	h["Cache-Control"] = valuePublic30
+	h["Etag"] = e.etagValue
+	h["X-Cache"] = cacheValue(hit)
 	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, e.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return

@@ -108,24 +108,23 @@ func languageResource(path string) bool {
 	return second == "items" && third != "" && !strings.Contains(third, "/")
 }
 
-// answerLanguage resolves the language of r's answer and sets the
-// headers that say it. ok is false when it answered 406: r refuses every
-// language on a document that has one.
-func (s *Server) answerLanguage(w http.ResponseWriter, r *http.Request) (lang string, ok bool) {
-	lang = negotiateLanguage(r)
+// answerLanguage sets the headers that say lang, the language of r's
+// answer (negotiateLanguage's). It is false when it answered 406: r
+// refuses every language on a document that has one.
+func (s *Server) answerLanguage(w http.ResponseWriter, r *http.Request, lang string) bool {
 	h := w.Header()
 	// Every answer says its language; the handlers that write in another
 	// one (bulk downloads, problems) say so themselves.
-	h.Set("Content-Language", lang)
+	h["Content-Language"] = languageValue(lang)
 	if !languageResource(r.URL.Path) {
-		return lang, true
+		return true
 	}
 	h.Add("Vary", "Accept-Language")
 	if refusesAllLanguages(r) {
 		s.notAcceptableLanguage(w, r)
-		return "", false
+		return false
 	}
-	return lang, true
+	return true
 }
 
 var languageTemplate = template.Must(template.New("406").Parse(`<!DOCTYPE html>

@@ -9,14 +9,18 @@ import (
 	"slices"
 	"time"
 
-	"github.com/go-chi/chi/v5/middleware"
+	"github.com/socle-geo/socle/internal/auth"
+	"github.com/socle-geo/socle/internal/metadata"
 )
 
-type ctxKey struct{}
-
-// requestID gives every request an id, taken from X-Request-Id when the
-// proxy set one, echoed in the response and in every log line.
-func (s *Server) requestID(next http.Handler) http.Handler {
+// requestContext gives every request what the server works out once at
+// its edge, in one context and one copy of the request (a small request's
+// allocations are mostly the server's own): its id, taken from
+// X-Request-Id when the proxy set one, echoed in the response and in every
+// log line; its call (language now, caller once authenticate has run), and
+// through it what catalogues may show; and its time budget, which cancels
+// the store's work.
+func (s *Server) requestContext(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
 		if id == "" || len(id) > 64 {
@@ -24,31 +28,55 @@ func (s *Server) requestID(next http.Handler) http.Handler {
 			_, _ = rand.Read(b[:])
 			id = hex.EncodeToString(b[:])
 		}
-		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, id)))
+		w.Header()["X-Request-Id"] = []string{id}
+		ctx, cancel := context.WithTimeout(s.newCall(r, id).context(r.Context()), s.opts.RequestTimeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
+// newCall returns the call of r, anonymous until authenticate names its
+// caller.
+func (s *Server) newCall(r *http.Request, id string) *call {
+	return &call{id: id, caller: auth.Anonymous, lang: negotiateLanguage(r), catalog: s.catalog}
+}
+
+// context returns ctx holding the call, for the handlers and for
+// metadata's catalogues.
+func (c *call) context(ctx context.Context) context.Context {
+	return metadata.WithVisibility(context.WithValue(ctx, callKey{}, c), c)
+}
+
+// requestID returns the id of the request of ctx ("" outside one).
 func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(ctxKey{}).(string)
-	return id
+	if c, ok := ctx.Value(callKey{}).(*call); ok {
+		return c.id
+	}
+	return ""
 }
 
 // accessLog writes one structured line per request.
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		ww := &responseWriter{ResponseWriter: w}
+		if cl, ok := r.Context().Value(callKey{}).(*call); ok {
+			cl.w = ww // authenticate's too
+		}
 		next.ServeHTTP(ww, r)
-		s.metrics.observe(r, ww.Status(), time.Since(start))
-		level := levelFor(ww.Status())
+		status := ww.status
+		if status == 0 { // nothing written: net/http answers 200
+			status = http.StatusOK
+		}
+		s.metrics.observe(r, status, time.Since(start))
+		level := levelFor(status)
 		if !s.log.Enabled(r.Context(), level) {
 			return // without building the line (served with --log-level warn)
 		}
 		s.log.LogAttrs(r.Context(), level, "request",
 			slog.String("request_id", requestID(r.Context())), slog.String("method", r.Method),
-			slog.String("path", r.URL.RequestURI()), slog.Int("status", ww.Status()),
-			slog.Int("bytes", ww.BytesWritten()), slog.Duration("duration", time.Since(start)),
+			slog.String("path", r.URL.RequestURI()), slog.Int("status", status),
+			slog.Int("bytes", ww.bytes), slog.Duration("duration", time.Since(start)),
 			slog.String("remote", r.RemoteAddr))
 	})
 }
@@ -93,15 +121,6 @@ func (s *Server) cors(next http.Handler) http.Handler {
 			}
 		}
 		next.ServeHTTP(w, r)
-	})
-}
-
-// timeout bounds the request's context: the store's work is cancelled with it.
-func (s *Server) timeout(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -301,20 +300,16 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h := w.Header()
-	h.Set("Content-Type", MediaMVT)
-	h.Set("ETag", e.etag)
-	if hit {
-		h.Set("X-Cache", "hit")
-	} else {
-		h.Set("X-Cache", "miss")
-	}
+	h["Content-Type"] = valueMVT
+	h["Etag"] = e.etagValue
+	h["X-Cache"] = cacheValue(hit)
 	// Clients revalidate every time (a 304 is cheap): a tile is never stale.
-	h.Set("Cache-Control", "no-cache")
+	h["Cache-Control"] = valueNoCache
 	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, e.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Length", fmt.Sprint(len(e.data)))
+	h["Content-Length"] = e.lengthValue
 	_, _ = w.Write(e.data)
 }
 
@@ -323,8 +318,9 @@ func cachedTile(key string, set *tiles.TileMatrixSet, tl tiles.Tile, ids []strin
 	sum := sha256.Sum256(data)
 	x0, y0, x1, y1 := tl.Bounds()
 	m := (x1 - x0) * socle.TileBuffer / socle.TileExtent
-	return &cachedResponse{key: key, srid: set.SRID, bounds: [4]float64{x0 - m, y0 - m, x1 + m, y1 + m}, layers: ids,
+	e := &cachedResponse{key: key, srid: set.SRID, bounds: [4]float64{x0 - m, y0 - m, x1 + m, y1 + m}, layers: ids,
 		data: data, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	return e.withHeaders()
 }
 
 // tileFailure is what a failed tile request answers. A tile is a bounded
