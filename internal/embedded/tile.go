@@ -24,6 +24,11 @@ import (
 // 64-pixel buffer (ST_AsMVTGeom), with the layer's attributes and, for
 // integer ids, the feature id. An empty tile is an empty slice.
 func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
+	if !q.Drawn() {
+		// Empty, known without a read slot: a tile at a scale none of its
+		// layers is drawn at does not queue behind tiles with work.
+		return nil, nil
+	}
 	release, err := s.reads.acquire(ctx)
 	if err != nil {
 		return nil, err
@@ -37,7 +42,7 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 	var search orb.Bound
 	var toTile crs.Transformer
 	for _, c := range q.Collections {
-		if res > c.Tiles.MaxResolution {
+		if !q.Draws(c) {
 			continue
 		}
 		if !qualified {

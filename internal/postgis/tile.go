@@ -15,6 +15,9 @@ import (
 // collection whose resolution limit admits the tile, encoded by PostGIS
 // (ST_AsMVT) in one statement. An empty tile is an empty slice.
 func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
+	if !q.Drawn() {
+		return nil, nil // empty, without the search area's projection
+	}
 	t := q.Tile
 	x0, y0, x1, y1 := t.Bounds()
 	res := t.Resolution()
@@ -32,7 +35,7 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 	search := fmt.Sprintf("ST_GeomFromWKB(%s, %d)", b.arg(wkbArea), StorageSRID)
 	var layers []string
 	for _, c := range q.Collections {
-		if res > c.Tiles.MaxResolution {
+		if !q.Draws(c) {
 			continue
 		}
 		cols := []string{}

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -15,7 +16,8 @@ import (
 // TestEmbeddedReadsWaitTheirTurn: with the embedded store's reads bounded
 // (LimitReads, as `socle serve --data` sets them), a page or a tile that
 // finds every slot taken waits for one; past --request-timeout it is the
-// busy 503 with Retry-After, never a 500; a single feature does not wait;
+// busy 503 with Retry-After, never a 500; a single feature and a tile at a
+// scale nothing is drawn at do not wait;
 // once the slot is free, the same requests are served.
 func TestEmbeddedReadsWaitTheirTurn(t *testing.T) {
 	base(t)
@@ -57,6 +59,12 @@ func TestEmbeddedReadsWaitTheirTurn(t *testing.T) {
 	isBusy(t, "a tile waiting for a slot past the request timeout", fetchTile(ctx, srv.URL+roadsTile(0)))
 	if a := fetchTile(ctx, srv.URL+"/collections/roads/items/1"); a.err != nil || a.status != http.StatusOK {
 		t.Fatalf("a single feature while the slot is held: %d %v %.200s", a.status, a.err, a.body)
+	}
+	// A tile at a scale none of its layers is drawn at is empty, known
+	// without a slot (addresses are drawn from 3.5 m a pixel).
+	x, y := xyz(1.512, 43.535, 12)
+	if a := fetchTile(ctx, srv.URL+fmt.Sprintf("/collections/addresses/tiles/WebMercatorQuad/12/%d/%d?f=mvt", y, x)); a.err != nil || a.status != http.StatusOK || len(a.body) != 0 {
+		t.Fatalf("an empty tile while the slot is held: %d %v, %d bytes", a.status, a.err, len(a.body))
 	}
 	// A read whose client leaves while it waits gives up its turn.
 	gone, leave := context.WithTimeout(ctx, 100*time.Millisecond)

@@ -1,6 +1,7 @@
 package socle
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -170,6 +171,14 @@ type TileQuery struct {
 	Tile        tiles.Tile
 	Collections []*Collection
 }
+
+// Draws reports whether the tile draws collection c: a layer is drawn at
+// the scales up to its MaxResolution.
+func (q TileQuery) Draws(c *Collection) bool { return q.Tile.Resolution() <= c.Tiles.MaxResolution }
+
+// Drawn reports whether the tile draws any of its collections: when it
+// does not, it is empty.
+func (q TileQuery) Drawn() bool { return slices.ContainsFunc(q.Collections, q.Draws) }
 
 // TileExtent and TileBuffer are the MVT grid of a tile and the margin
 // features are kept in beyond its edges (so strokes and labels join up).
