@@ -89,7 +89,7 @@ func TestChunkedLoadSameAsOneQuery(t *testing.T) {
 		{workers: 2, chunkIDs: 1 << 40, maxChunks: 32},
 		defaultLoad,
 	} {
-		ls, err := loadLayers(ctx, s.db, tables, o)
+		ls, err := loadLayers(ctx, s.db, s.path, tables, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,14 +122,14 @@ func TestChunkedLoadTornByABatch(t *testing.T) {
 	if len(c.chunks) < 3 {
 		t.Fatalf("%d chunks", len(c.chunks))
 	}
-	conn, err := s.db.Conn(ctx)
+	rc, err := openRaw(s.path, loadCacheKiB)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer rc.close()
 	read := func(ch *loadChunk) {
 		t.Helper()
-		if err := conn.Raw(func(dc any) error { return ch.read(ctx, dc) }); err != nil {
+		if err := ch.read(ctx, rc); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -143,7 +143,7 @@ func TestChunkedLoadTornByABatch(t *testing.T) {
 	for _, ch := range c.chunks[1:] {
 		read(ch)
 	}
-	if err := c.build(ctx, conn); err != nil {
+	if err := c.build(ctx, rc); err != nil {
 		t.Fatal(err)
 	}
 	want, err := loadLayer(ctx, s.db, tb)
