@@ -364,12 +364,21 @@ func (d *rawDecoder) decode(s *rawStmt) (*feature, error) {
 			if typ == sqlite3.SQLITE_TEXT || typ == sqlite3.SQLITE_BLOB {
 				l := &d.last[i]
 				if !l.ok || string(l.text) != string(text) {
-					v, err := parseText(c.kind, 64, string(text))
-					if err != nil {
-						return nil, fmt.Errorf("embedded: %s %v: %s: %w", t.c.ID, f.ident(), c.name, err)
+					// parseText's value, without its string and box
+					// for the forms Socle writes.
+					if v, ok := quickTimestamp(bytesString(text)); ok {
+						if c.kind == kDate {
+							v = dateOf(v)
+						}
+						l.tag, l.enc = tagTime, appendHeldTime(l.enc[:0], v)
+					} else {
+						v, err := parseText(c.kind, 64, string(text))
+						if err != nil {
+							return nil, fmt.Errorf("embedded: %s %v: %s: %w", t.c.ID, f.ident(), c.name, err)
+						}
+						l.tag, l.enc = appendValue(l.enc[:0], v)
 					}
 					l.text = append(l.text[:0], text...)
-					l.tag, l.enc = appendValue(l.enc[:0], v)
 					l.ok = true
 				}
 				b.bytes(l.tag, l.enc)

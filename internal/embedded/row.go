@@ -98,22 +98,25 @@ func appendValue(r []byte, v any) (byte, []byte) {
 		}
 		return tagFalse, r
 	case time.Time:
-		r = binary.LittleEndian.AppendUint64(r, uint64(x.Unix()))
-		r = binary.LittleEndian.AppendUint32(r, uint32(x.Nanosecond()))
-		switch loc := x.Location(); {
-		case loc == time.UTC:
-			r = append(r, zoneUTC)
-		case loc == time.Local:
-			r = append(r, zoneLocal)
-		default:
-			_, off := x.Zone()
-			r = binary.LittleEndian.AppendUint32(append(r, zoneFixed), uint32(int32(off)))
-		}
-		return tagTime, r
+		return tagTime, appendHeldTime(r, x)
 	case jsonValue:
 		return tagJSON, append(r, x...)
 	}
 	panic(fmt.Sprintf("embedded: a value of unexpected type %T", v))
+}
+
+// appendHeldTime appends the bytes of a time as a row holds it.
+func appendHeldTime(r []byte, x time.Time) []byte {
+	r = binary.LittleEndian.AppendUint64(r, uint64(x.Unix()))
+	r = binary.LittleEndian.AppendUint32(r, uint32(x.Nanosecond()))
+	switch loc := x.Location(); {
+	case loc == time.UTC:
+		return append(r, zoneUTC)
+	case loc == time.Local:
+		return append(r, zoneLocal)
+	}
+	_, off := x.Zone()
+	return binary.LittleEndian.AppendUint32(append(r, zoneFixed), uint32(int32(off)))
 }
 
 // rowBuilder builds a row value after value, without the []any encodeRow

@@ -111,14 +111,19 @@ func parseText(k kind, bits int, s string) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		y, m, d := t.Date()
-		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+		return dateOf(t), nil
 	case kTime:
 		return parseTimestamp(s)
 	case kJSON:
 		return jsonValue(s), nil
 	}
 	return nil, malformed("unknown type")
+}
+
+// dateOf is the date of t, as a date column holds it.
+func dateOf(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // parseBool accepts what PostgreSQL's boolin accepts: true, yes, on, 1 and
