@@ -297,7 +297,7 @@ func (d *rawDecoder) decode(s *rawStmt) (*feature, error) {
 		if f.geom, err = decodeBlob(blob); err != nil {
 			return nil, fmt.Errorf("embedded: %s %v: geometry: %w", t.c.ID, f.ident(), err)
 		}
-		f.bound = f.geom.Bound()
+		f.bound = geomBound(f.geom)
 	}
 	b := &d.b
 	b.reset()
