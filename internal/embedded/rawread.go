@@ -199,7 +199,7 @@ func (s *rawStmt) blob(i int) []byte {
 
 // driverValue is column i as the driver gives it (modernc.org/sqlite's
 // rows.Next, for columns without a declared date type): int64, float64,
-// string, []byte (nil when empty) or nil.
+// string, []byte (a nil one when empty) or nil.
 func (s *rawStmt) driverValue(i int) any {
 	switch s.typ(i) {
 	case sqlite3.SQLITE_INTEGER:
@@ -209,9 +209,11 @@ func (s *rawStmt) driverValue(i int) any {
 	case sqlite3.SQLITE_TEXT:
 		return string(s.text(i))
 	case sqlite3.SQLITE_BLOB:
+		// An empty blob is a nil []byte, not a nil value.
 		if b := s.blob(i); b != nil {
 			return append([]byte(nil), b...)
 		}
+		return []byte(nil)
 	}
 	return nil
 }
@@ -319,12 +321,7 @@ func (d *rawDecoder) decode(s *rawStmt) (*feature, error) {
 				b.bytes(tag, s.text(j))
 				continue
 			case sqlite3.SQLITE_BLOB:
-				// The driver gives an empty blob as nil: a null.
-				if v := s.blob(j); v != nil {
-					b.bytes(tag, v)
-				} else {
-					b.null()
-				}
+				b.bytes(tag, s.blob(j))
 				continue
 			}
 		case kInt:
@@ -356,10 +353,7 @@ func (d *rawDecoder) decode(s *rawStmt) (*feature, error) {
 			case sqlite3.SQLITE_TEXT:
 				text = s.text(j)
 			case sqlite3.SQLITE_BLOB:
-				if text = s.blob(j); text == nil {
-					b.null()
-					continue
-				}
+				text = s.blob(j)
 			}
 			if typ == sqlite3.SQLITE_TEXT || typ == sqlite3.SQLITE_BLOB {
 				l := &d.last[i]
