@@ -105,8 +105,15 @@ func loadLayers(ctx context.Context, db *sql.DB, path string, tables []*table, o
 				if err := ch.read(gctx, rc); err != nil {
 					return err
 				}
+				if err := rc.unmap(); err != nil {
+					return err
+				}
 				if ch.col.left.Add(-1) == 0 {
 					if err := ch.col.build(gctx, rc); err != nil {
+						return err
+					}
+					// A torn collection was read again, whole.
+					if err := rc.unmap(); err != nil {
 						return err
 					}
 				}

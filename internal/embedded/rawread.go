@@ -58,11 +58,25 @@ func openRaw(path string, cacheKiB int) (*rawConn, error) {
 	sqlite3.Xsqlite3_extended_result_codes(c.tls, c.db, 1)
 	// As the driver's connections wait for a writer's lock (openDB).
 	sqlite3.Xsqlite3_busy_timeout(c.tls, c.db, 10000)
-	if err := c.exec(fmt.Sprintf("PRAGMA cache_size = -%d; PRAGMA mmap_size = %d", cacheKiB, 1<<30)); err != nil {
+	if err := c.exec(fmt.Sprintf("PRAGMA cache_size = -%d; PRAGMA mmap_size = %d", cacheKiB, rawMmapSize)); err != nil {
 		c.close()
 		return nil, err
 	}
 	return c, nil
+}
+
+// rawMmapSize is the most of the file a load connection maps (SQLite's
+// mmap_size): pages are read in place, without a pread and a copy into the
+// page cache each.
+const rawMmapSize = 1 << 30
+
+// unmap drops the connection's mapping of the file (the next read maps it
+// again): the pages it touched count in the process's resident set for as
+// long as they are mapped, so a loader unmaps what a chunk read before
+// the next, and the load's peak RSS stays the collections' and a chunk's,
+// not the file's.
+func (c *rawConn) unmap() error {
+	return c.exec(fmt.Sprintf("PRAGMA mmap_size = 0; PRAGMA mmap_size = %d", rawMmapSize))
 }
 
 // readPtr reads the pointer SQLite wrote at p (an out parameter).
