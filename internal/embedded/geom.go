@@ -97,3 +97,55 @@ func floatUp(d float64) float64 {
 func floatBound(b orb.Bound) orb.Bound {
 	return orb.Bound{Min: orb.Point{floatDown(b.Min[0]), floatDown(b.Min[1])}, Max: orb.Point{floatUp(b.Max[0]), floatUp(b.Max[1])}}
 }
+
+// geomBound is g.Bound(), the same floats, for the lines and polygons a
+// load decodes by the hundred thousand: orb's Bound extends a Bound value
+// point by point through calls the compiler does not inline, this loop
+// does the same comparisons on four floats.
+func geomBound(g orb.Geometry) orb.Bound {
+	switch g := g.(type) {
+	case orb.LineString:
+		return pointsBound(g)
+	case orb.Polygon:
+		if len(g) > 0 {
+			return pointsBound(g[0])
+		}
+	case orb.MultiLineString:
+		if len(g) > 0 {
+			b := pointsBound(g[0])
+			for _, ls := range g[1:] {
+				b = b.Union(pointsBound(ls))
+			}
+			return b
+		}
+	case orb.MultiPolygon:
+		if len(g) > 0 && len(g[0]) > 0 {
+			b := pointsBound(g[0][0])
+			for _, p := range g[1:] {
+				b = b.Union(p.Bound())
+			}
+			return b
+		}
+	}
+	return g.Bound()
+}
+
+// pointsBound is orb.MultiPoint(ps).Bound(): orb's Bound.Extend of each
+// point in turn (an empty bound becomes the point's; a point within leaves
+// it; else math.Min and math.Max), on locals.
+func pointsBound(ps []orb.Point) orb.Bound {
+	if len(ps) == 0 {
+		return orb.MultiPoint(ps).Bound()
+	}
+	minX, minY, maxX, maxY := ps[0][0], ps[0][1], ps[0][0], ps[0][1]
+	for _, p := range ps {
+		switch {
+		case minX > maxX || minY > maxY:
+			minX, minY, maxX, maxY = p[0], p[1], p[0], p[1]
+		case p[1] < minY || maxY < p[1] || p[0] < minX || maxX < p[0]:
+			minX, minY = math.Min(minX, p[0]), math.Min(minY, p[1])
+			maxX, maxY = math.Max(maxX, p[0]), math.Max(maxY, p[1])
+		}
+	}
+	return orb.Bound{Min: orb.Point{minX, minY}, Max: orb.Point{maxX, maxY}}
+}

@@ -97,11 +97,28 @@ func parseBlob(b []byte) (blobHeader, error) {
 
 // decodeBlob returns the geometry of a GeoPackage blob.
 func decodeBlob(b []byte) (orb.Geometry, error) {
-	h, err := parseBlob(b)
+	w, err := blobWKB(b)
 	if err != nil {
 		return nil, err
 	}
-	return wkb.Unmarshal(h.wkb)
+	return wkb.Unmarshal(w)
+}
+
+// blobWKB is parseBlob(b).wkb, without reading the envelope: what a load
+// decodes of every line and polygon.
+func blobWKB(b []byte) ([]byte, error) {
+	if len(b) < 8 || b[0] != gpMagic0 || b[1] != gpMagic1 {
+		return nil, errNotGPKG
+	}
+	code := int(b[3]>>envelopeShift) & 0x7
+	if code >= len(envelopeSizes) {
+		return nil, fmt.Errorf("%w: envelope code %d", errNotGPKG, code)
+	}
+	n := envelopeSizes[code]
+	if len(b) < 8+n {
+		return nil, fmt.Errorf("%w: truncated", errNotGPKG)
+	}
+	return b[8+n:], nil
 }
 
 // blobPoint returns the point of a blob holding a little-endian 2D ISO WKB

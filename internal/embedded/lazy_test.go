@@ -32,7 +32,7 @@ func rowOf(t *table, f *feature) socle.Row {
 }
 
 // copyFile copies a file of the test.
-func copyFile(t *testing.T, from, to string) {
+func copyFile(t testing.TB, from, to string) {
 	t.Helper()
 	in, err := os.Open(from)
 	if err != nil {

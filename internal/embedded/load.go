@@ -4,10 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"database/sql/driver"
-	"errors"
 	"fmt"
-	"io"
 	"runtime"
 	"slices"
 	"strings"
@@ -75,7 +72,7 @@ type loadCollection struct {
 
 // loadLayers reads tables into memory, several chunks at once, and returns
 // their layers, in the order of tables.
-func loadLayers(ctx context.Context, db *sql.DB, tables []*table, o loadOptions) ([]*layer, error) {
+func loadLayers(ctx context.Context, db *sql.DB, path string, tables []*table, o loadOptions) ([]*layer, error) {
 	workers := o.workers
 	if workers <= 0 {
 		workers = min(runtime.GOMAXPROCS(0), 4)
@@ -94,25 +91,29 @@ func loadLayers(ctx context.Context, db *sql.DB, tables []*table, o loadOptions)
 	g, gctx := errgroup.WithContext(ctx)
 	for range min(workers, len(chunks)) {
 		g.Go(func() error {
-			conn, err := db.Conn(gctx)
+			rc, err := openRaw(path, loadCacheKiB)
 			if err != nil {
-				return err
+				return fmt.Errorf("embedded: open %s: %w", path, err)
 			}
-			defer conn.Close()
-			if _, err := conn.ExecContext(gctx, fmt.Sprintf("PRAGMA cache_size = -%d", loadCacheKiB)); err != nil {
-				return err
-			}
+			defer rc.close()
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= len(chunks) {
 					return nil
 				}
 				ch := chunks[i]
-				if err := conn.Raw(func(dc any) error { return ch.read(gctx, dc) }); err != nil {
+				if err := ch.read(gctx, rc); err != nil {
+					return err
+				}
+				if err := rc.unmap(); err != nil {
 					return err
 				}
 				if ch.col.left.Add(-1) == 0 {
-					if err := ch.col.build(gctx, conn); err != nil {
+					if err := ch.col.build(gctx, rc); err != nil {
+						return err
+					}
+					// A torn collection was read again, whole.
+					if err := rc.unmap(); err != nil {
 						return err
 					}
 				}
@@ -122,8 +123,8 @@ func loadLayers(ctx context.Context, db *sql.DB, tables []*table, o loadOptions)
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	// The loading connections go, with their small caches: later ones
-	// open with openDB's.
+	// The pool's connections read the schema's pages: they go with their
+	// caches (the load's own connections are closed).
 	dropPageCaches(db)
 	out := make([]*layer, len(cols))
 	for i, c := range cols {
@@ -180,89 +181,87 @@ func planLoad(ctx context.Context, db *sql.DB, tables []*table, o loadOptions) (
 }
 
 // read reads the chunk's rows, and the collection's state in the same
-// read transaction, on the driver's connection dc (without database/sql's
-// copy of every value).
-func (ch *loadChunk) read(ctx context.Context, dc any) (err error) {
-	q, ok := dc.(driver.QueryerContext)
-	x, ok2 := dc.(driver.ExecerContext)
-	if !ok || !ok2 {
-		return fmt.Errorf("embedded: the SQLite driver's connection cannot query")
-	}
+// read transaction, on rc.
+func (ch *loadChunk) read(ctx context.Context, rc *rawConn) (err error) {
 	t := ch.col.t
-	if _, err := x.ExecContext(ctx, "BEGIN", nil); err != nil {
+	if err := rc.exec("BEGIN"); err != nil {
 		return fmt.Errorf("embedded: read %s: %w", t.c.ID, err)
 	}
 	defer func() {
-		if _, cerr := x.ExecContext(context.WithoutCancel(ctx), "COMMIT", nil); cerr != nil && err == nil {
+		if cerr := rc.exec("COMMIT"); cerr != nil && err == nil {
 			err = fmt.Errorf("embedded: read %s: %w", t.c.ID, cerr)
 		}
 	}()
-	if ch.state, err = readStateDriver(ctx, q, t.c.ID); err != nil {
+	if ch.state, err = readStateRaw(ctx, rc, t.c.ID); err != nil {
 		return err
 	}
 	var where []string
-	var args []driver.NamedValue
+	var args []any
 	if ch.hasLo {
 		where = append(where, quote(t.idCol)+" >= ?")
-		args = append(args, driver.NamedValue{Ordinal: len(args) + 1, Value: ch.lo})
+		args = append(args, ch.lo)
 	}
 	if ch.hasHi {
 		where = append(where, quote(t.idCol)+" < ?")
-		args = append(args, driver.NamedValue{Ordinal: len(args) + 1, Value: ch.hi})
+		args = append(args, ch.hi)
 	}
 	query := t.selectSQL()
 	if len(where) > 0 {
 		query = t.selectFrom() + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + quote(t.idCol)
 	}
-	rows, err := q.QueryContext(ctx, query, args)
-	if err != nil {
-		return fmt.Errorf("embedded: read %s: %w", t.c.ID, err)
-	}
-	defer rows.Close()
 	if ch.hasLo && ch.hasHi {
 		// As many features as ids, for dense ids (a guess, not a bound).
 		ch.feats = make([]*feature, 0, min(ch.hi-ch.lo, 1<<15))
 	}
-	raw := make([]driver.Value, len(t.cols)+2)
-	vals := make([]any, len(t.cols))
-	for {
-		if err := rows.Next(raw); err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return fmt.Errorf("embedded: read %s: %w", t.c.ID, err)
-		}
-		f, err := t.decode(raw, vals)
+	d := newRawDecoder(t)
+	var bad error
+	err = rc.rawQuery(ctx, query, args, func(s *rawStmt) error {
+		f, err := d.decode(s)
 		if err != nil {
+			bad = err
 			return err
 		}
 		ch.feats = append(ch.feats, f)
+		return nil
+	})
+	if bad != nil {
+		return bad
 	}
+	if err != nil {
+		return fmt.Errorf("embedded: read %s: %w", t.c.ID, err)
+	}
+	return nil
 }
 
-// readStateDriver is readState on a driver connection.
-func readStateDriver(ctx context.Context, q driver.QueryerContext, collection string) (layerState, error) {
+// readStateRaw is readState on a load connection.
+func readStateRaw(ctx context.Context, rc *rawConn, collection string) (layerState, error) {
 	var st layerState
-	rows, err := q.QueryContext(ctx, "SELECT version, CAST(updated_at AS TEXT), last_batch FROM layer_state WHERE collection = ?",
-		[]driver.NamedValue{{Ordinal: 1, Value: collection}})
+	var updated string
+	found := false
+	var bad error
+	err := rc.rawQuery(ctx, "SELECT version, CAST(updated_at AS TEXT), last_batch FROM layer_state WHERE collection = ?", []any{collection}, func(s *rawStmt) error {
+		if found {
+			return nil
+		}
+		found = true
+		v0, v1, v2 := s.driverValue(0), s.driverValue(1), s.driverValue(2)
+		var ok1, ok2, ok3 bool
+		st.version, ok1 = v0.(int64)
+		updated, ok2 = v1.(string)
+		st.lastBatch, ok3 = v2.(string)
+		if !ok1 || !ok2 || !ok3 {
+			bad = fmt.Errorf("unexpected %T, %T, %T", v0, v1, v2)
+		}
+		return nil
+	})
+	if err == nil {
+		err = bad
+	}
+	if err == nil && !found {
+		err = sql.ErrNoRows
+	}
 	if err != nil {
 		return st, fmt.Errorf("embedded: layer_state of %s: %w", collection, err)
-	}
-	defer rows.Close()
-	v := make([]driver.Value, 3)
-	if err := rows.Next(v); err != nil {
-		if errors.Is(err, io.EOF) {
-			err = sql.ErrNoRows
-		}
-		return st, fmt.Errorf("embedded: layer_state of %s: %w", collection, err)
-	}
-	var ok1, ok2, ok3 bool
-	var updated string
-	st.version, ok1 = v[0].(int64)
-	updated, ok2 = v[1].(string)
-	st.lastBatch, ok3 = v[2].(string)
-	if !ok1 || !ok2 || !ok3 {
-		return st, fmt.Errorf("embedded: layer_state of %s: unexpected %T, %T, %T", collection, v[0], v[1], v[2])
 	}
 	t, err := parseTimestamp(updated)
 	if err != nil {
@@ -276,7 +275,7 @@ func readStateDriver(ctx context.Context, q driver.QueryerContext, collection st
 // them. Chunks read in different transactions must have seen the same
 // state of the collection: when a batch committed between two of them,
 // the collection is read again, whole, in one transaction.
-func (c *loadCollection) build(ctx context.Context, conn *sql.Conn) error {
+func (c *loadCollection) build(ctx context.Context, rc *rawConn) error {
 	st := c.chunks[0].state
 	n := 0
 	torn := false
@@ -287,7 +286,7 @@ func (c *loadCollection) build(ctx context.Context, conn *sql.Conn) error {
 		}
 	}
 	if torn {
-		return c.reread(ctx, conn)
+		return c.reread(ctx, rc)
 	}
 	feats := c.chunks[0].feats
 	if len(c.chunks) > 1 {
@@ -308,17 +307,16 @@ func (c *loadCollection) build(ctx context.Context, conn *sql.Conn) error {
 }
 
 // reread reads the collection whole in one read transaction, on the
-// worker's connection (the others may hold the rest of the pool).
-func (c *loadCollection) reread(ctx context.Context, conn *sql.Conn) error {
+// worker's connection.
+func (c *loadCollection) reread(ctx context.Context, rc *rawConn) error {
 	for _, ch := range c.chunks {
 		ch.feats = nil
 	}
-	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
+	whole := &loadChunk{col: c}
+	if err := whole.read(ctx, rc); err != nil {
 		return err
 	}
-	defer tx.Rollback() //nolint:errcheck // read only
-	l, err := loadLayer(ctx, tx, c.t)
+	l, err := newLayer(c.t, whole.feats, whole.state)
 	if err != nil {
 		return err
 	}

@@ -89,7 +89,7 @@ func TestChunkedLoadSameAsOneQuery(t *testing.T) {
 		{workers: 2, chunkIDs: 1 << 40, maxChunks: 32},
 		defaultLoad,
 	} {
-		ls, err := loadLayers(ctx, s.db, tables, o)
+		ls, err := loadLayers(ctx, s.db, s.path, tables, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,14 +122,14 @@ func TestChunkedLoadTornByABatch(t *testing.T) {
 	if len(c.chunks) < 3 {
 		t.Fatalf("%d chunks", len(c.chunks))
 	}
-	conn, err := s.db.Conn(ctx)
+	rc, err := openRaw(s.path, loadCacheKiB)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer rc.close()
 	read := func(ch *loadChunk) {
 		t.Helper()
-		if err := conn.Raw(func(dc any) error { return ch.read(ctx, dc) }); err != nil {
+		if err := ch.read(ctx, rc); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -143,7 +143,7 @@ func TestChunkedLoadTornByABatch(t *testing.T) {
 	for _, ch := range c.chunks[1:] {
 		read(ch)
 	}
-	if err := c.build(ctx, conn); err != nil {
+	if err := c.build(ctx, rc); err != nil {
 		t.Fatal(err)
 	}
 	want, err := loadLayer(ctx, s.db, tb)
@@ -252,5 +252,56 @@ func TestOpenLeavesTheFileAlone(t *testing.T) {
 		if !bytes.Equal(before, after) {
 			t.Fatal("opening the file changed it")
 		}
+	}
+}
+
+// TestRawLoadSameAsDriver: values stored as other software may store them
+// (a blob for text, an empty blob, a date in a blob or in a form Socle does
+// not write, a fraction of a microsecond, a boolean as 5) load as the
+// driver's path (loadLayer) reads them; a value of the wrong type fails
+// both loads with the same error.
+func TestRawLoadSameAsDriver(t *testing.T) {
+	ctx := context.Background()
+	cat := socle.DefaultCatalog()
+	s, _, addr := sampleAddresses(t, cat)
+	ids := make([]int64, 0, 8)
+	for _, f := range addr.feats[:8] {
+		ids = append(ids, f.fid.n)
+	}
+	for i, q := range []string{
+		"UPDATE addresses SET suffixe = X'626973' WHERE id = ?",
+		"UPDATE addresses SET suffixe = X'' WHERE id = ?",
+		"UPDATE addresses SET date_der_maj = CAST('2020-01-02' AS BLOB) WHERE id = ?",
+		"UPDATE addresses SET date_der_maj = '2020-01-02 23:30:00-02' WHERE id = ?",
+		"UPDATE addresses SET fibre_updated_at = '2024-03-01T10:00:00.1234565Z' WHERE id = ?",
+		"UPDATE addresses SET fibre_updated_at = '2024-03-01T10:00:00+01:00' WHERE id = ?",
+		"UPDATE addresses SET certification_commune = 5 WHERE id = ?",
+		"UPDATE addresses SET voie_nom = '' WHERE id = ?",
+	} {
+		if _, err := s.db.ExecContext(ctx, q, ids[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tb := addr.t
+	ls, err := loadLayers(ctx, s.db, s.path, []*table{tb}, loadOptions{workers: 2, chunkIDs: 3, maxChunks: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := loadLayer(ctx, s.db, tb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameLayer(t, "odd values", ls[0], want)
+	if v := ls[0].find(ids[0]).val(tb.byName["suffixe"]); v != "bis" {
+		t.Fatalf("a blob in a text column: %v", v)
+	}
+
+	if _, err := s.db.ExecContext(ctx, "UPDATE addresses SET numero = 'douze' WHERE id = ?", ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	_, rawErr := loadLayers(ctx, s.db, s.path, []*table{tb}, defaultLoad)
+	_, drvErr := loadLayer(ctx, s.db, tb)
+	if rawErr == nil || drvErr == nil || rawErr.Error() != drvErr.Error() {
+		t.Fatalf("text in an integer column: the load says %v, the driver's path %v", rawErr, drvErr)
 	}
 }

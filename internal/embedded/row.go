@@ -68,42 +68,7 @@ func encodeRow(vals []any) row {
 	binary.LittleEndian.PutUint16(r[1:], uint16(n))
 	for i, v := range vals {
 		var tag byte
-		switch x := v.(type) {
-		case nil:
-			tag = tagNull
-		case string:
-			tag = tagString
-			r = append(r, x...)
-		case int64:
-			tag = tagInt
-			r = binary.LittleEndian.AppendUint64(r, uint64(x))
-		case float64:
-			tag = tagFloat
-			r = binary.LittleEndian.AppendUint64(r, math.Float64bits(x))
-		case bool:
-			tag = tagFalse
-			if x {
-				tag = tagTrue
-			}
-		case time.Time:
-			tag = tagTime
-			r = binary.LittleEndian.AppendUint64(r, uint64(x.Unix()))
-			r = binary.LittleEndian.AppendUint32(r, uint32(x.Nanosecond()))
-			switch loc := x.Location(); {
-			case loc == time.UTC:
-				r = append(r, zoneUTC)
-			case loc == time.Local:
-				r = append(r, zoneLocal)
-			default:
-				_, off := x.Zone()
-				r = binary.LittleEndian.AppendUint32(append(r, zoneFixed), uint32(int32(off)))
-			}
-		case jsonValue:
-			tag = tagJSON
-			r = append(r, x...)
-		default:
-			panic(fmt.Sprintf("embedded: a value of unexpected type %T", v))
-		}
+		tag, r = appendValue(r, v)
 		r[rowHeader+i] = tag
 		end := len(r) - head
 		if w == 2 {
@@ -112,6 +77,111 @@ func encodeRow(vals []any) row {
 			binary.LittleEndian.PutUint32(r[rowHeader+n+4*i:], uint32(end))
 		}
 	}
+	return r
+}
+
+// appendValue appends the bytes of v (nil, string, int64, float64, bool,
+// time.Time or jsonValue) as a row holds them, and returns its tag.
+func appendValue(r []byte, v any) (byte, []byte) {
+	switch x := v.(type) {
+	case nil:
+		return tagNull, r
+	case string:
+		return tagString, append(r, x...)
+	case int64:
+		return tagInt, binary.LittleEndian.AppendUint64(r, uint64(x))
+	case float64:
+		return tagFloat, binary.LittleEndian.AppendUint64(r, math.Float64bits(x))
+	case bool:
+		if x {
+			return tagTrue, r
+		}
+		return tagFalse, r
+	case time.Time:
+		return tagTime, appendHeldTime(r, x)
+	case jsonValue:
+		return tagJSON, append(r, x...)
+	}
+	panic(fmt.Sprintf("embedded: a value of unexpected type %T", v))
+}
+
+// appendHeldTime appends the bytes of a time as a row holds it.
+func appendHeldTime(r []byte, x time.Time) []byte {
+	r = binary.LittleEndian.AppendUint64(r, uint64(x.Unix()))
+	r = binary.LittleEndian.AppendUint32(r, uint32(x.Nanosecond()))
+	switch loc := x.Location(); {
+	case loc == time.UTC:
+		return append(r, zoneUTC)
+	case loc == time.Local:
+		return append(r, zoneLocal)
+	}
+	_, off := x.Zone()
+	return binary.LittleEndian.AppendUint32(append(r, zoneFixed), uint32(int32(off)))
+}
+
+// rowBuilder builds a row value after value, without the []any encodeRow
+// takes: the load's way (decodeRaw). The row is encodeRow's, byte for
+// byte.
+type rowBuilder struct {
+	tags []byte
+	ends []int
+	data []byte
+}
+
+func (b *rowBuilder) reset() {
+	b.tags, b.ends, b.data = b.tags[:0], b.ends[:0], b.data[:0]
+}
+
+// done closes a value whose bytes are appended to data.
+func (b *rowBuilder) done(tag byte) {
+	b.tags = append(b.tags, tag)
+	b.ends = append(b.ends, len(b.data))
+}
+
+func (b *rowBuilder) null() { b.done(tagNull) }
+
+func (b *rowBuilder) bytes(tag byte, s []byte) {
+	b.data = append(b.data, s...)
+	b.done(tag)
+}
+
+func (b *rowBuilder) int(n int64) {
+	b.data = binary.LittleEndian.AppendUint64(b.data, uint64(n))
+	b.done(tagInt)
+}
+
+func (b *rowBuilder) float(x float64) {
+	b.data = binary.LittleEndian.AppendUint64(b.data, math.Float64bits(x))
+	b.done(tagFloat)
+}
+
+func (b *rowBuilder) value(v any) {
+	var tag byte
+	tag, b.data = appendValue(b.data, v)
+	b.done(tag)
+}
+
+// row returns the row of the values added since reset, in a slice of its
+// own.
+func (b *rowBuilder) row() row {
+	n, size := len(b.tags), len(b.data)
+	w := 2
+	if size > math.MaxUint16 {
+		w = 4
+	}
+	head := rowHeader + n + n*w
+	r := make(row, head+size)
+	r[0] = byte(w)
+	binary.LittleEndian.PutUint16(r[1:], uint16(n))
+	copy(r[rowHeader:], b.tags)
+	for i, end := range b.ends {
+		if w == 2 {
+			binary.LittleEndian.PutUint16(r[rowHeader+n+2*i:], uint16(end))
+		} else {
+			binary.LittleEndian.PutUint32(r[rowHeader+n+4*i:], uint32(end))
+		}
+	}
+	copy(r[head:], b.data)
 	return r
 }
 

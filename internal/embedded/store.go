@@ -163,7 +163,7 @@ func open(ctx context.Context, path string, catalog *socle.Catalog, lazy bool) (
 	if lazy {
 		return s, nil
 	}
-	ls, err := loadLayers(ctx, db, tables, defaultLoad)
+	ls, err := loadLayers(ctx, db, path, tables, defaultLoad)
 	if err != nil {
 		db.Close()
 		return nil, err
