@@ -14,14 +14,13 @@ import (
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/socle-geo/socle/internal/socle"
-	"github.com/socle-geo/socle/ogc/crs"
 )
 
 // Items streams the features that q selects to fn as JSON fragments, in
 // order, one page of at most q.Limit features, and says where the
 // neighbouring pages start.
 func (s *Store) Items(ctx context.Context, q *socle.ItemsQuery, fn func(*socle.Feature) error) (socle.Page, error) {
-	cols := s.jsonColumns(q.Collection, q.CRS, q.Decimals(), q.Properties)
+	cols := s.jsonColumns(q.Collection, q.Properties)
 	geom, err := newGeomEncoder(q.CRS, q.Decimals())
 	if err != nil {
 		return socle.Page{}, err
@@ -60,10 +59,11 @@ func (s *Store) Items(ctx context.Context, q *socle.ItemsQuery, fn func(*socle.F
 
 // jsonColumns returns the select list of Items and Feature: the id and
 // the properties as text, the geometry as WKB in the storage CRS, which
-// geomEncoder writes as GeoJSON in out with decimals digits. The list of a collection's every property is made once per CRS
-// (remaking it took ~3.5 % of a single feature's Go time).
-func (s *Store) jsonColumns(c *socle.Collection, out crs.CRS, decimals int, props []socle.Property) string {
-	key, all := keyOfColumns(c, out, decimals, props)
+// geomEncoder writes as GeoJSON in the output CRS. The list of a
+// collection's every property is made once (remaking it took ~3.5 % of a
+// single feature's Go time).
+func (s *Store) jsonColumns(c *socle.Collection, props []socle.Property) string {
+	key, all := keyOfColumns(c, props)
 	if all {
 		if cols, ok := s.columns.Load(key); ok {
 			return cols.(string)
@@ -80,25 +80,22 @@ func (s *Store) jsonColumns(c *socle.Collection, out crs.CRS, decimals int, prop
 }
 
 // columnsKey names a select list of jsonColumns (or, with feature, the
-// whole statement of Feature): the collection, its properties' slice,
-// which a change of the collection's schema replaces, and what
-// geometryJSON reads of the CRS. Fixed-size, it hashes fast.
+// whole statement of Feature): the collection and its properties' slice,
+// which a change of the collection's schema replaces. Fixed-size, it
+// hashes fast.
 type columnsKey struct {
-	c        *socle.Collection
-	props    *socle.Property
-	n        int
-	srid     int
-	yx       bool
-	decimals int
-	feature  bool
+	c       *socle.Collection
+	props   *socle.Property
+	n       int
+	feature bool
 }
 
 // keyOfColumns returns the key of a select list, and whether it is worth
 // keeping: only the lists of every property are (a properties= list is
 // the request's own slice).
-func keyOfColumns(c *socle.Collection, out crs.CRS, decimals int, props []socle.Property) (columnsKey, bool) {
+func keyOfColumns(c *socle.Collection, props []socle.Property) (columnsKey, bool) {
 	all := len(props) == len(c.Properties) && (len(props) == 0 || &props[0] == &c.Properties[0])
-	key := columnsKey{c: c, srid: out.SRID, yx: out.YX, decimals: decimals, n: len(props)}
+	key := columnsKey{c: c, n: len(props)}
 	if len(props) > 0 {
 		key.props = &props[0]
 	}
@@ -473,18 +470,17 @@ func (s *Store) FeatureRecord(ctx context.Context, fq *socle.FeatureQuery) (*soc
 	return r, err
 }
 
-// featureSQL returns Feature's statement, made once per collection and
-// CRS when it reads every property.
+// featureSQL returns Feature's statement, made once per collection when
+// it reads every property.
 func (s *Store) featureSQL(fq *socle.FeatureQuery) string {
-	decimals := fq.CRS.Decimals()
-	key, all := keyOfColumns(fq.Collection, fq.CRS, decimals, fq.Properties)
+	key, all := keyOfColumns(fq.Collection, fq.Properties)
 	key.feature = true
 	if all {
 		if sql, ok := s.columns.Load(key); ok {
 			return sql.(string)
 		}
 	}
-	sql := oneSQL(fq.Collection, s.jsonColumns(fq.Collection, fq.CRS, decimals, fq.Properties))
+	sql := oneSQL(fq.Collection, s.jsonColumns(fq.Collection, fq.Properties))
 	if all {
 		s.columns.Store(key, sql)
 	}
