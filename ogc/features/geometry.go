@@ -56,7 +56,11 @@ func AppendGeometry(dst []byte, g orb.Geometry, c crs.CRS, dec int) []byte {
 	}
 	switch g := g.(type) {
 	case orb.Point:
-		dst = pt(dst, g)
+		if math.IsNaN(g[0]) && math.IsNaN(g[1]) { // POINT EMPTY, as WKB holds it
+			dst = append(dst, "[]"...)
+		} else {
+			dst = pt(dst, g)
+		}
 	case orb.MultiPoint:
 		dst = pts(dst, g)
 	case orb.LineString:
@@ -105,13 +109,21 @@ func AppendOrdinate(dst []byte, d float64, prec int) []byte {
 	}
 	neg := d < 0
 	ad := math.Abs(d)
-	// The shortest digits: ad = mant × 10^exp.
-	s := strconv.FormatFloat(ad, 'e', -1, 64)
+	// The shortest digits: ad = mant × 10^exp. Written into an array on
+	// the stack: a string per ordinate was most of this function's cost.
+	var buf [32]byte
+	s := strconv.AppendFloat(buf[:0], ad, 'e', -1, 64)
 	ePos := len(s) - 1
 	for s[ePos] != 'e' {
 		ePos--
 	}
-	sci, _ := strconv.Atoi(s[ePos+1:])
+	sci := 0 // the exponent, written with its sign
+	for _, c := range s[ePos+2:] {
+		sci = sci*10 + int(c-'0')
+	}
+	if s[ePos+1] == '-' {
+		sci = -sci
+	}
 	var mant uint64
 	n := 0
 	for i := 0; i < ePos; i++ {
@@ -137,7 +149,13 @@ func AppendOrdinate(dst []byte, d float64, prec int) []byte {
 // appendFixed is ryu's to_chars_fixed as PostGIS modified it: the decimal
 // mant × 10^exp rounded to prec decimals.
 func appendFixed(dst []byte, mant uint64, exp int, neg bool, prec int) []byte {
-	digits := func(v uint64) int { return len(strconv.FormatUint(v, 10)) }
+	digits := func(v uint64) int {
+		n := 1
+		for ; v >= 10; v /= 10 {
+			n++
+		}
+		return n
+	}
 	out := mant
 	if exp < 0 && prec < -exp {
 		trim := -exp - prec
@@ -166,7 +184,8 @@ func appendFixed(dst []byte, mant uint64, exp int, neg bool, prec int) []byte {
 	if neg {
 		dst = append(dst, '-')
 	}
-	s := strconv.FormatUint(out, 10)
+	var buf [20]byte
+	s := strconv.AppendUint(buf[:0], out, 10)
 	switch {
 	case exp >= 0:
 		dst = append(dst, s...)
