@@ -4,6 +4,9 @@
 # time (the kit's run-server.sh). A SETTING is environment assignments and `socle serve` flags,
 # e.g. "GOGC=200 GOMEMLIMIT=700MiB" or "--max-conns 8" or "" (the defaults); settings run in the
 # order given, ROUNDS times over (ABAB...), so that a drift of the machine weighs on all alike.
+# Two words of a SETTING are the script's own: bin=PATH serves with another build (e.g. the one
+# before a change), and a --database-url flag serves PostGIS instead of GPKG (the same lists
+# against both stores, e.g. "--database-url postgres://postgres@127.0.0.1:5432/bench?sslmode=disable").
 # Output: one table (setting, round, the kit's columns: req/s, p50, p99, non-2xx, peak RSS per list)
 # in $OUT_DIR/settings.tsv, plus each run's files.
 # Env: SOCLE_BIN (a build of this repository: go build -o ... ./cmd/socle), SCENARIOS (the kit's
@@ -28,11 +31,16 @@ n=0
 for round in $(seq 1 "$ROUNDS"); do
   for setting in "$@"; do
     n=$((n + 1))
-    envs=(); flags=()
-    for w in $setting; do case "$w" in *=*) envs+=("$w") ;; *) flags+=("$w") ;; esac; done
+    envs=(); flags=(); bin="$SOCLE_BIN"; data=(--data "$GPKG")
+    value=""  # the next word is the value of the flag before it
+    for w in $setting; do
+      if [ -n "$value" ]; then flags+=("$w"); value=""; continue; fi
+      case "$w" in bin=*) bin="${w#bin=}" ;; -*=*) flags+=("$w") ;; -*) flags+=("$w"); value=1 ;; *=*) envs+=("$w") ;; *) flags+=("$w") ;; esac
+    done
+    for f in "${flags[@]}"; do case "$f" in --database-url|-database-url|--database-url=*) data=() ;; esac; done
     if curl -fsS -o /dev/null "http://$SOCLE_ADDR/" 2>/dev/null; then echo "something already answers on $SOCLE_ADDR" >&2; exit 1; fi
     t0=$(date +%s.%N)
-    env "${envs[@]}" "$SOCLE_BIN" serve --addr "$SOCLE_ADDR" --data "$GPKG" --log-level warn --rate-limit 0 \
+    env "${envs[@]}" "$bin" serve --addr "$SOCLE_ADDR" "${data[@]}" --log-level warn --rate-limit 0 \
       --tile-cache-bytes -1 "${flags[@]}" > "$OUT_DIR/serve-$n.log" 2>&1 &
     pid=$!
     for _ in $(seq 1 600); do curl -fsS -o /dev/null "http://$SOCLE_ADDR/readyz" 2>/dev/null && break; sleep 0.05; done
