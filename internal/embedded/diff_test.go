@@ -213,7 +213,7 @@ func compareAnswers(t *testing.T, label string, q *socle.ItemsQuery, pg, em answ
 			t.Errorf("%s: feature %s: properties differ\nPostGIS  %s\nembedded %s", label, a.ID, a.Properties, b.Properties)
 			ok = false
 		}
-		if d, why := geometryDistance(a.Geometry, b.Geometry); d > tol {
+		if d, why := storetest.GeometryDistance(a.Geometry, b.Geometry); d > tol {
 			t.Errorf("%s: feature %s: geometries differ (%s, %g)\nPostGIS  %.300s\nembedded %.300s", label, a.ID, why, d, a.Geometry, b.Geometry)
 			ok = false
 		}
@@ -234,44 +234,6 @@ func sameJSON(a, b []byte) bool {
 		return false
 	}
 	return reflect.DeepEqual(x, y)
-}
-
-// geometryDistance is the largest difference between two GeoJSON
-// geometries' coordinates; +Inf when their structure differs.
-func geometryDistance(a, b []byte) (float64, string) {
-	var x, y map[string]any
-	if err := json.Unmarshal(a, &x); err != nil {
-		return math.Inf(1), err.Error()
-	}
-	if err := json.Unmarshal(b, &y); err != nil {
-		return math.Inf(1), err.Error()
-	}
-	if x["type"] != y["type"] || !reflect.DeepEqual(x["crs"], y["crs"]) || len(x) != len(y) {
-		return math.Inf(1), "type or crs"
-	}
-	var walk func(p, q any) float64
-	walk = func(p, q any) float64 {
-		switch p := p.(type) {
-		case float64:
-			r, ok := q.(float64)
-			if !ok {
-				return math.Inf(1)
-			}
-			return math.Abs(p - r)
-		case []any:
-			r, ok := q.([]any)
-			if !ok || len(r) != len(p) {
-				return math.Inf(1)
-			}
-			d := 0.0
-			for i := range p {
-				d = math.Max(d, walk(p[i], r[i]))
-			}
-			return d
-		}
-		return math.Inf(1)
-	}
-	return walk(x["coordinates"], y["coordinates"]), "coordinates"
 }
 
 // walk resolves a request, compares its first page, then follows the next
@@ -688,7 +650,7 @@ func sameRecords(t *testing.T, label string, a, b *socle.Record) {
 	}
 	ga, err1 := geojson.NewGeometry(a.Geometry).MarshalJSON()
 	gb, err2 := geojson.NewGeometry(b.Geometry).MarshalJSON()
-	if d, why := geometryDistance(ga, gb); err1 != nil || err2 != nil || d > 1e-6 {
+	if d, why := storetest.GeometryDistance(ga, gb); err1 != nil || err2 != nil || d > 1e-6 {
 		t.Errorf("%s: record geometries differ (%s, %g)", label, why, d)
 	}
 }

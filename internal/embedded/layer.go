@@ -318,16 +318,8 @@ func (t *table) decode(raw []driver.Value, vals []any) (*feature, error) {
 		return nil, fmt.Errorf("embedded: %s: unexpected id %v", t.c.ID, raw[0])
 	}
 	blob, _ := raw[1].([]byte)
-	if p, ok := blobPoint(blob); ok {
-		// Most of a large territory: no geometry to box, the bound holds
-		// the point (see dropPoint).
-		f.bound = orb.Bound{Min: p, Max: p}
-	} else {
-		var err error
-		if f.geom, err = decodeBlob(blob); err != nil {
-			return nil, fmt.Errorf("embedded: %s %v: geometry: %w", t.c.ID, f.ident(), err)
-		}
-		f.bound = f.geometry().Bound()
+	if err := f.setGeometry(blob); err != nil {
+		return nil, fmt.Errorf("embedded: %s %v: geometry: %w", t.c.ID, f.ident(), err)
 	}
 	for i, c := range t.cols {
 		var err error
@@ -428,4 +420,20 @@ func toSQLite(k kind, v any) any {
 		return string(v.(jsonValue))
 	}
 	return v
+}
+
+// setGeometry decodes f's GeoPackage geometry blob. A point is held in its
+// bound alone: most of a large territory, no geometry to box (see
+// dropPoint).
+func (f *feature) setGeometry(blob []byte) error {
+	if p, ok := blobPoint(blob); ok {
+		f.bound = orb.Bound{Min: p, Max: p}
+		return nil
+	}
+	g, err := decodeBlob(blob)
+	if err != nil {
+		return err
+	}
+	f.geom, f.bound = g, geomBound(g)
+	return nil
 }

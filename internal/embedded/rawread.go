@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"unsafe"
 
-	"github.com/paulmach/orb"
 	"modernc.org/libc"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -306,14 +305,8 @@ func (d *rawDecoder) decode(s *rawStmt) (*feature, error) {
 	if s.typ(1) == sqlite3.SQLITE_BLOB {
 		blob = s.blob(1)
 	}
-	if p, ok := blobPoint(blob); ok {
-		f.bound = orb.Bound{Min: p, Max: p}
-	} else {
-		var err error
-		if f.geom, err = decodeBlob(blob); err != nil {
-			return nil, fmt.Errorf("embedded: %s %v: geometry: %w", t.c.ID, f.ident(), err)
-		}
-		f.bound = geomBound(f.geom)
+	if err := f.setGeometry(blob); err != nil {
+		return nil, fmt.Errorf("embedded: %s %v: geometry: %w", t.c.ID, f.ident(), err)
 	}
 	b := &d.b
 	b.reset()

@@ -2,14 +2,13 @@ package postgis
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
-	"reflect"
 	"testing"
 
 	"github.com/socle-geo/socle/fixtures"
 	"github.com/socle-geo/socle/internal/importer"
+	"github.com/socle-geo/socle/internal/storetest"
 	"github.com/socle-geo/socle/ogc/crs"
 )
 
@@ -70,7 +69,7 @@ func TestGeometriesAsPostGISWritesThem(t *testing.T) {
 				if string(buf) == string(raw[0]) {
 					continue
 				}
-				if d := lastDecimals(raw[0], buf); d > 1.5*math.Pow10(-c.Decimals()) {
+				if d, _ := storetest.GeometryDistance(raw[0], buf); d > 1.5*math.Pow10(-c.Decimals()) {
 					t.Errorf("%s, %s:\nPostGIS %s\nGo      %s", src[:min(len(src), 60)], c.URI, raw[0], buf)
 				}
 				near++
@@ -88,35 +87,4 @@ func TestGeometriesAsPostGISWritesThem(t *testing.T) {
 		t.Errorf("%d geometries compared: the fixtures did not load?", total)
 	}
 	t.Logf("%d geometries compared (every CRS)", total)
-}
-
-// lastDecimals is the largest difference between two GeoJSON geometries'
-// ordinates; +Inf when anything else differs.
-func lastDecimals(a, b []byte) float64 {
-	var x, y map[string]any
-	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil ||
-		x["type"] != y["type"] || !reflect.DeepEqual(x["crs"], y["crs"]) || len(x) != len(y) {
-		return math.Inf(1)
-	}
-	var walk func(p, q any) float64
-	walk = func(p, q any) float64 {
-		switch p := p.(type) {
-		case float64:
-			if r, ok := q.(float64); ok {
-				return math.Abs(p - r)
-			}
-		case []any:
-			r, ok := q.([]any)
-			if !ok || len(r) != len(p) {
-				return math.Inf(1)
-			}
-			d := 0.0
-			for i := range p {
-				d = math.Max(d, walk(p[i], r[i]))
-			}
-			return d
-		}
-		return math.Inf(1)
-	}
-	return walk(x["coordinates"], y["coordinates"])
 }
