@@ -14,21 +14,30 @@ import (
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/ogc/crs"
 )
+
+// geometryJSON returns the SQL that writes the geometry as GeoJSON in c,
+// in c's axis order, with decimals digits after the point.
+func geometryJSON(c crs.CRS, decimals int) string {
+	g := "t.geom"
+	if c.SRID != StorageSRID {
+		g = fmt.Sprintf("ST_Transform(%s, %d)", g, c.SRID)
+	}
+	if c.YX {
+		g = "ST_FlipCoordinates(" + g + ")"
+	}
+	return fmt.Sprintf("ST_AsGeoJSON(%s, %d)", g, decimals)
+}
 
 // Items streams the features that q selects to fn as JSON fragments, in
 // order, one page of at most q.Limit features, and says where the
 // neighbouring pages start.
 func (s *Store) Items(ctx context.Context, q *socle.ItemsQuery, fn func(*socle.Feature) error) (socle.Page, error) {
-	cols := s.jsonColumns(q.Collection, q.Properties)
-	geom, err := newGeomEncoder(q.CRS, q.Decimals())
-	if err != nil {
-		return socle.Page{}, err
-	}
+	cols := s.jsonColumns(q.Collection, q.CRS, q.Decimals(), q.Properties)
 	var (
 		f        socle.Feature
 		idBuf    []byte
-		geomBuf  []byte
 		propBuf  []byte
 		buffered []socle.Feature // only when walking backwards
 	)
@@ -36,16 +45,12 @@ func (s *Store) Items(ctx context.Context, q *socle.ItemsQuery, fn func(*socle.F
 	return s.walk(ctx, q, cols, func(rows pgx.Rows) error {
 		raw := rows.RawValues()
 		idBuf = appendID(idBuf[:0], stringIDs, raw[0])
-		var err error
-		if geomBuf, err = geom.append(geomBuf[:0], raw[1]); err != nil {
-			return err
-		}
 		propBuf = appendProperties(propBuf[:0], q.Properties, raw[2:])
 		if q.Backwards() {
-			buffered = append(buffered, socle.Feature{ID: clone(idBuf), Geometry: clone(geomBuf), Properties: clone(propBuf)})
+			buffered = append(buffered, socle.Feature{ID: clone(idBuf), Geometry: clone(raw[1]), Properties: clone(propBuf)})
 			return nil
 		}
-		f.ID, f.Geometry, f.Properties = idBuf, geomBuf, propBuf
+		f.ID, f.Geometry, f.Properties = idBuf, raw[1], propBuf
 		return fn(&f)
 	}, func() error {
 		for i := len(buffered) - 1; i >= 0; i-- {
@@ -58,18 +63,17 @@ func (s *Store) Items(ctx context.Context, q *socle.ItemsQuery, fn func(*socle.F
 }
 
 // jsonColumns returns the select list of Items and Feature: the id and
-// the properties as text, the geometry as WKB in the storage CRS, which
-// geomEncoder writes as GeoJSON in the output CRS. The list of a
-// collection's every property is made once (remaking it took ~3.5 % of a
-// single feature's Go time).
-func (s *Store) jsonColumns(c *socle.Collection, props []socle.Property) string {
-	key, all := keyOfColumns(c, props)
+// the properties as text, the geometry as GeoJSON in out with decimals
+// digits. The list of a collection's every property is made once per CRS
+// (remaking it took ~3.5 % of a single feature's Go time).
+func (s *Store) jsonColumns(c *socle.Collection, out crs.CRS, decimals int, props []socle.Property) string {
+	key, all := keyOfColumns(c, out, decimals, props)
 	if all {
 		if cols, ok := s.columns.Load(key); ok {
 			return cols.(string)
 		}
 	}
-	cols := fmt.Sprintf("t.%s::text, ST_AsBinary(t.geom)", ident(idColumn(c)))
+	cols := fmt.Sprintf("t.%s::text, %s", ident(idColumn(c)), geometryJSON(out, decimals))
 	if len(props) > 0 {
 		cols += ", " + propertyColumns(props)
 	}
@@ -80,22 +84,25 @@ func (s *Store) jsonColumns(c *socle.Collection, props []socle.Property) string 
 }
 
 // columnsKey names a select list of jsonColumns (or, with feature, the
-// whole statement of Feature): the collection and its properties' slice,
-// which a change of the collection's schema replaces. Fixed-size, it
-// hashes fast.
+// whole statement of Feature): the collection, its properties' slice,
+// which a change of the collection's schema replaces, and what
+// geometryJSON reads of the CRS. Fixed-size, it hashes fast.
 type columnsKey struct {
-	c       *socle.Collection
-	props   *socle.Property
-	n       int
-	feature bool
+	c        *socle.Collection
+	props    *socle.Property
+	n        int
+	srid     int
+	yx       bool
+	decimals int
+	feature  bool
 }
 
 // keyOfColumns returns the key of a select list, and whether it is worth
 // keeping: only the lists of every property are (a properties= list is
 // the request's own slice).
-func keyOfColumns(c *socle.Collection, props []socle.Property) (columnsKey, bool) {
+func keyOfColumns(c *socle.Collection, out crs.CRS, decimals int, props []socle.Property) (columnsKey, bool) {
 	all := len(props) == len(c.Properties) && (len(props) == 0 || &props[0] == &c.Properties[0])
-	key := columnsKey{c: c, n: len(props)}
+	key := columnsKey{c: c, srid: out.SRID, yx: out.YX, decimals: decimals, n: len(props)}
 	if len(props) > 0 {
 		key.props = &props[0]
 	}
@@ -434,22 +441,14 @@ func scanRecord(rows pgx.Rows, props []socle.Property) (*socle.Record, error) {
 
 // Feature returns one feature by id, or ENOTFOUND.
 func (s *Store) Feature(ctx context.Context, fq *socle.FeatureQuery) (*socle.Feature, error) {
-	geom, err := newGeomEncoder(fq.CRS, fq.CRS.Decimals())
-	if err != nil {
-		return nil, err
-	}
 	var f *socle.Feature
-	err = s.one(ctx, fq, s.featureSQL(fq), func(rows pgx.Rows) error {
+	err := s.one(ctx, fq, s.featureSQL(fq), func(rows pgx.Rows) error {
 		raw := rows.RawValues()
-		g, err := geom.append(make([]byte, 0, 2*len(raw[1])+64), raw[1])
-		if err != nil {
-			return err
-		}
 		size := 2
 		for i, p := range fq.Properties { // room for the object, grown once
 			size += len(p.Name) + len(raw[2+i]) + 8
 		}
-		f = &socle.Feature{ID: appendID(nil, fq.Collection.IDType != socle.TypeInteger, raw[0]), Geometry: g,
+		f = &socle.Feature{ID: appendID(nil, fq.Collection.IDType != socle.TypeInteger, raw[0]), Geometry: clone(raw[1]),
 			Properties: appendProperties(make([]byte, 0, size), fq.Properties, raw[2:])}
 		return nil
 	})
@@ -470,17 +469,18 @@ func (s *Store) FeatureRecord(ctx context.Context, fq *socle.FeatureQuery) (*soc
 	return r, err
 }
 
-// featureSQL returns Feature's statement, made once per collection when
-// it reads every property.
+// featureSQL returns Feature's statement, made once per collection and
+// CRS when it reads every property.
 func (s *Store) featureSQL(fq *socle.FeatureQuery) string {
-	key, all := keyOfColumns(fq.Collection, fq.Properties)
+	decimals := fq.CRS.Decimals()
+	key, all := keyOfColumns(fq.Collection, fq.CRS, decimals, fq.Properties)
 	key.feature = true
 	if all {
 		if sql, ok := s.columns.Load(key); ok {
 			return sql.(string)
 		}
 	}
-	sql := oneSQL(fq.Collection, s.jsonColumns(fq.Collection, fq.Properties))
+	sql := oneSQL(fq.Collection, s.jsonColumns(fq.Collection, fq.CRS, decimals, fq.Properties))
 	if all {
 		s.columns.Store(key, sql)
 	}
