@@ -35,8 +35,8 @@ type cachedResponse struct {
 	etag   string
 	crs    string // the Content-Crs of a feature
 
-	// The header values of etag, crs and the data's length, shared by the
-	// responses that serve the entry (withHeaders).
+	// The header values of etag, crs (withHeaders) and, for a tile, the
+	// data's length (cachedTile), shared by the responses that serve it.
 	etagValue, crsValue, lengthValue []string
 }
 

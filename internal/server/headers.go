@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/socle-geo/socle/ogc/features"
 )
@@ -50,14 +49,13 @@ func cacheValue(hit bool) []string {
 	return valueMiss
 }
 
-// withHeaders fills e's header values from its ETag, CRS and data, once
-// for every response that serves it.
+// withHeaders fills e's header values from its ETag and CRS, once for
+// every response that serves it.
 func (e *cachedResponse) withHeaders() *cachedResponse {
 	e.etagValue = sharedValue(e.etag)
 	if e.crs != "" {
 		e.crsValue = sharedValue("<" + e.crs + ">")
 	}
-	e.lengthValue = sharedValue(strconv.Itoa(len(e.data)))
 	return e
 }
 

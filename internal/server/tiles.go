@@ -320,6 +320,9 @@ func cachedTile(key string, set *tiles.TileMatrixSet, tl tiles.Tile, ids []strin
 	m := (x1 - x0) * socle.TileBuffer / socle.TileExtent
 	e := &cachedResponse{key: key, srid: set.SRID, bounds: [4]float64{x0 - m, y0 - m, x1 + m, y1 + m}, layers: ids,
 		data: data, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	// A tile's only: a single feature's Content-Length is left to net/http,
+	// as it was.
+	e.lengthValue = sharedValue(strconv.Itoa(len(data)))
 	return e.withHeaders()
 }
 
