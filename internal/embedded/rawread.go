@@ -19,8 +19,11 @@ import (
 // value, a quarter of the load's CPU on the bench territory — and it copies
 // every text and blob into a new Go value, boxed in an interface. A load
 // connection is only ever used by one goroutine at a time, so it is opened
-// without a mutex (SQLITE_OPEN_NOMUTEX), and decodeRaw reads the values in
-// place, copying only what the feature keeps. It shares the file's locks
+// without a mutex (SQLITE_OPEN_NOMUTEX), and decodeRaw reads the values
+// unboxed, straight into the row's bytes (a text or blob is still copied
+// out of SQLite once by text and blob before that: reading it in place, an
+// unsafe view valid until the next step, is a copy less left to do). It
+// shares the file's locks
 // with the driver's connections (the same library in the same process),
 // and reads in transactions as they do.
 
