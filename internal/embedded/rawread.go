@@ -280,6 +280,27 @@ type rawDecoder struct {
 	// its bytes in a row: a collection's updated_at is mostly the same
 	// instant, its dates few.
 	last []lastTime
+	// slab and arena are the free ends of the blocks the chunk's features
+	// and rows are carved from (see newFeature, rowBuilder.rowIn).
+	slab  []feature
+	arena []byte
+}
+
+// slabSize is how many features a load block holds: a feature replaced
+// by an update leaves its block to the others (at most a block's worth
+// of memory kept per block still in use).
+const slabSize = 256
+
+// newFeature returns a zero feature from the decoder's current block:
+// the collector then tracks one object per slabSize features instead of
+// one each.
+func (d *rawDecoder) newFeature() *feature {
+	if len(d.slab) == 0 {
+		d.slab = make([]feature, slabSize)
+	}
+	f := &d.slab[0]
+	d.slab = d.slab[1:]
+	return f
 }
 
 type lastTime struct {
@@ -295,7 +316,7 @@ func newRawDecoder(t *table) *rawDecoder {
 // decode makes the feature of the current row of s.
 func (d *rawDecoder) decode(s *rawStmt) (*feature, error) {
 	t := d.t
-	f := &feature{}
+	f := d.newFeature()
 	switch s.typ(0) {
 	case sqlite3.SQLITE_INTEGER:
 		f.fid = storedID{n: s.int64(0), kind: intID}
@@ -397,7 +418,7 @@ func (d *rawDecoder) decode(s *rawStmt) (*feature, error) {
 		}
 		b.value(v)
 	}
-	f.row = b.row()
+	f.row = b.rowIn(&d.arena)
 	f.dropPoint()
 	return f, nil
 }

@@ -164,13 +164,33 @@ func (b *rowBuilder) value(v any) {
 // row returns the row of the values added since reset, in a slice of its
 // own.
 func (b *rowBuilder) row() row {
+	return b.rowIn(nil)
+}
+
+// rowIn returns the row of the values added since reset, carved from the
+// free end of *arena (a new block of arenaBlock bytes when it has too
+// little room; a slice of its own when arena is nil). The load puts a
+// chunk's rows in a few large blocks instead of one allocation each: the
+// collector sweeps and tracks a few objects instead of a row each. A row
+// is capped at its length, so that nothing appends into its neighbour.
+func (b *rowBuilder) rowIn(arena *[]byte) row {
 	n, size := len(b.tags), len(b.data)
 	w := 2
 	if size > math.MaxUint16 {
 		w = 4
 	}
 	head := rowHeader + n + n*w
-	r := make(row, head+size)
+	var r row
+	if need := head + size; arena == nil || need > arenaBlock/4 {
+		r = make(row, need)
+	} else {
+		if cap(*arena)-len(*arena) < need {
+			*arena = make([]byte, 0, arenaBlock)
+		}
+		a := *arena
+		r = a[len(a) : len(a)+need : len(a)+need]
+		*arena = a[:len(a)+need]
+	}
 	r[0] = byte(w)
 	binary.LittleEndian.PutUint16(r[1:], uint16(n))
 	copy(r[rowHeader:], b.tags)
@@ -184,6 +204,12 @@ func (b *rowBuilder) row() row {
 	copy(r[head:], b.data)
 	return r
 }
+
+// arenaBlock is the size of the blocks rowIn carves rows from: large
+// enough that a chunk of 16,384 rows takes a few dozen, small enough that
+// a block kept alive by the last of its rows left after updates costs
+// little.
+const arenaBlock = 64 << 10
 
 // valueSize is the number of data bytes encodeRow writes for v.
 func valueSize(v any) int {

@@ -95,3 +95,39 @@ func TestRowReaders(t *testing.T) {
 		}
 	}
 }
+
+// TestRowsFromAnArena checks that rows carved from a shared block are the
+// rows of their values, byte for byte, and cannot grow into the next one:
+// a row is capped at its length.
+func TestRowsFromAnArena(t *testing.T) {
+	var arena []byte
+	var b rowBuilder
+	sets := [][]any{
+		{"a", int64(1), nil},
+		{strings.Repeat("y", arenaBlock/4+1), int64(2)}, // too large for a block: a slice of its own
+		{"", 2.5, true, jsonValue(`[1]`)},
+	}
+	for i := 0; i < 5000; i++ { // past one block
+		sets = append(sets, []any{strings.Repeat("z", i%97), int64(i)})
+	}
+	rows := make([]row, len(sets))
+	for i, vals := range sets {
+		b.reset()
+		for _, v := range vals {
+			b.value(v)
+		}
+		rows[i] = b.rowIn(&arena)
+		if cap(rows[i]) != len(rows[i]) {
+			t.Fatalf("row %d: capacity %d for %d bytes", i, cap(rows[i]), len(rows[i]))
+		}
+	}
+	for i, vals := range sets {
+		if want := encodeRow(vals); string(rows[i]) != string(want) {
+			t.Fatalf("row %d differs from encodeRow's", i)
+		}
+	}
+	grown := append(rows[0], 0xff)
+	if string(rows[1]) != string(encodeRow(sets[1])) || string(rows[2]) != string(encodeRow(sets[2])) || &grown[0] == &rows[0][0] {
+		t.Fatal("appending to a row changed the rows beside it")
+	}
+}
