@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/socle-geo/socle/internal/embedded"
 	"github.com/socle-geo/socle/internal/server"
 	"github.com/socle-geo/socle/internal/socle"
+	"github.com/socle-geo/socle/ogc/tiles"
 )
 
 // TestEmbeddedReadsWaitTheirTurn: with the embedded store's reads bounded
@@ -65,6 +67,28 @@ func TestEmbeddedReadsWaitTheirTurn(t *testing.T) {
 	x, y := xyz(1.512, 43.535, 12)
 	if a := fetchTile(ctx, srv.URL+fmt.Sprintf("/collections/addresses/tiles/WebMercatorQuad/12/%d/%d?f=mvt", y, x)); a.err != nil || a.status != http.StatusOK || len(a.body) != 0 {
 		t.Fatalf("an empty tile while the slot is held: %d %v, %d bytes", a.status, a.err, len(a.body))
+	}
+	// The same asked of the store itself (the server answers it without
+	// the store; an export or a seeding asks the store).
+	sets, err := tiles.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, set := range sets {
+		if set.ID != "WebMercatorQuad" {
+			continue
+		}
+		tl, err := set.Parse("12", strconv.Itoa(y), strconv.Itoa(x))
+		if err != nil {
+			t.Fatal(err)
+		}
+		addresses, _ := catalog.Collection("addresses")
+		short, stop := context.WithTimeout(ctx, 300*time.Millisecond)
+		data, err := gp.Tile(short, socle.TileQuery{Tile: tl, Collections: []*socle.Collection{addresses}})
+		stop()
+		if err != nil || len(data) != 0 {
+			t.Fatalf("the store's empty tile while the slot is held: %v, %d bytes", err, len(data))
+		}
 	}
 	// A read whose client leaves while it waits gives up its turn.
 	gone, leave := context.WithTimeout(ctx, 100*time.Millisecond)

@@ -275,25 +275,18 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, &socle.Error{Code: code, Message: err.Error()})
 		return
 	}
-	var ids []string
-	for _, c := range layers {
-		ids = append(ids, c.ID)
-	}
-	key := set.ID + "/" + tl.String() + "/" + strings.Join(ids, ",")
-	e, hit := s.tiles.get(key)
-	if !hit {
-		e, err = s.tileFlights.do(r.Context(), key, func(ctx context.Context) (*cachedResponse, error) {
-			// The stamp of the render, not of each request that joins it:
-			// a change after it started keeps its tile out of the cache.
-			stamp := s.tiles.stamp(ids)
-			data, err := s.store.Tile(ctx, socle.TileQuery{Tile: tl, Collections: layers})
-			if err != nil {
-				return nil, err
-			}
-			e := cachedTile(key, set, tl, ids, data)
-			s.tiles.put(e, stamp)
-			return e, nil
-		})
+	q := socle.TileQuery{Tile: tl, Collections: layers}
+	var (
+		e   *cachedResponse
+		hit bool
+	)
+	if !q.Drawn() {
+		// Empty whatever the data (a scale none of the layers is drawn
+		// at): the one empty tile, without a key, the cache, a flight or
+		// the store. "hit": it is not rendered.
+		e, hit = emptyTile, true
+	} else {
+		e, hit, err = s.renderedTile(r.Context(), set, q)
 		if err != nil {
 			s.problem(w, r, tileFailure(err))
 			return
@@ -313,17 +306,53 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(e.data)
 }
 
+// emptyTile is the entry of a tile with nothing in it, shared by every
+// tile at a scale its layers are not drawn at (its bounds and layers are
+// not used: it is never in the cache).
+var emptyTile = (&cachedResponse{etag: tileETag(nil), lengthValue: sharedValue("0")}).withHeaders()
+
+// renderedTile returns q's tile from the cache (hit), or renders it once
+// for every request that asks for it meanwhile, and caches it.
+func (s *Server) renderedTile(ctx context.Context, set *tiles.TileMatrixSet, q socle.TileQuery) (*cachedResponse, bool, error) {
+	ids := make([]string, len(q.Collections))
+	for i, c := range q.Collections {
+		ids[i] = c.ID
+	}
+	key := set.ID + "/" + q.Tile.String() + "/" + strings.Join(ids, ",")
+	if e, hit := s.tiles.get(key); hit {
+		return e, true, nil
+	}
+	e, err := s.tileFlights.do(ctx, key, func(ctx context.Context) (*cachedResponse, error) {
+		// The stamp of the render, not of each request that joins it:
+		// a change after it started keeps its tile out of the cache.
+		stamp := s.tiles.stamp(ids)
+		data, err := s.store.Tile(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		e := cachedTile(key, set, q.Tile, ids, data)
+		s.tiles.put(e, stamp)
+		return e, nil
+	})
+	return e, false, err
+}
+
 // cachedTile is the cache entry of a tile's data.
 func cachedTile(key string, set *tiles.TileMatrixSet, tl tiles.Tile, ids []string, data []byte) *cachedResponse {
-	sum := sha256.Sum256(data)
 	x0, y0, x1, y1 := tl.Bounds()
 	m := (x1 - x0) * socle.TileBuffer / socle.TileExtent
 	e := &cachedResponse{key: key, srid: set.SRID, bounds: [4]float64{x0 - m, y0 - m, x1 + m, y1 + m}, layers: ids,
-		data: data, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+		data: data, etag: tileETag(data)}
 	// A tile's only: a single feature's Content-Length is left to net/http,
 	// as it was.
 	e.lengthValue = sharedValue(strconv.Itoa(len(data)))
 	return e.withHeaders()
+}
+
+// tileETag is the ETag of a tile's data.
+func tileETag(data []byte) string {
+	sum := sha256.Sum256(data)
+	return `"` + hex.EncodeToString(sum[:12]) + `"`
 }
 
 // tileFailure is what a failed tile request answers. A tile is a bounded

@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -223,6 +225,22 @@ func TestTileErrorsAndRevalidation(t *testing.T) {
 	resp, body = tileGet(t, b, path, "If-None-Match", etag)
 	if resp.StatusCode != http.StatusNotModified || len(body) != 0 || resp.Header.Get("X-Cache") != "hit" {
 		t.Errorf("revalidation: %d, %d bytes, %s", resp.StatusCode, len(body), resp.Header.Get("X-Cache"))
+	}
+
+	// A tile at a scale its layer is not drawn at (addresses: from 3.5 m a
+	// pixel) is the one empty tile, not rendered (a "hit" the first time),
+	// with the ETag of no bytes, and revalidates as any other.
+	x, y = xyz(1.512, 43.535, 12)
+	path = fmt.Sprintf("/collections/addresses/tiles/WebMercatorQuad/12/%d/%d", y, x)
+	resp, body = tileGet(t, b, path)
+	sum := sha256.Sum256(nil)
+	empty := `"` + hex.EncodeToString(sum[:12]) + `"`
+	if resp.StatusCode != 200 || len(body) != 0 || resp.Header.Get("X-Cache") != "hit" || resp.Header.Get("ETag") != empty ||
+		resp.Header.Get("Content-Length") != "0" || resp.Header.Get("Content-Type") != "application/vnd.mapbox-vector-tile" {
+		t.Errorf("a tile nothing is drawn in: %d, %d bytes, %v", resp.StatusCode, len(body), resp.Header)
+	}
+	if resp, _ = tileGet(t, b, path, "If-None-Match", empty); resp.StatusCode != http.StatusNotModified {
+		t.Errorf("revalidating the empty tile: %d", resp.StatusCode)
 	}
 }
 
