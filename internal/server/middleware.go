@@ -7,7 +7,10 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/socle-geo/socle/internal/auth"
 	"github.com/socle-geo/socle/internal/metadata"
@@ -20,25 +23,56 @@ import (
 // log line; its call (language now, caller once authenticate has run), and
 // through it what catalogues may show; and its time budget, which cancels
 // the store's work.
-func (s *Server) requestContext(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-Id")
-		if id == "" || len(id) > 64 {
-			var b [8]byte
-			_, _ = rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
-		}
-		w.Header()["X-Request-Id"] = []string{id}
-		ctx, cancel := context.WithTimeout(s.newCall(r, id).context(r.Context()), s.opts.RequestTimeout)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
+//
+// It wraps the router, whose routing context it holds too: chi then routes
+// in it instead of copying the request once more to add its own. The
+// router's routes are still walked through it (chi.Routes).
+func (s *Server) requestContext(mux *chi.Mux) http.Handler {
+	return edge{Mux: mux, s: s}
 }
+
+// edge is the router behind requestContext.
+type edge struct {
+	*chi.Mux
+	s *Server
+}
+
+func (e edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id := r.Header.Get("X-Request-Id")
+	if id == "" || len(id) > 64 {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		id = hex.EncodeToString(b[:])
+	}
+	w.Header()["X-Request-Id"] = []string{id}
+	ctx, end := withBudget(r.Context(), e.s.opts.RequestTimeout)
+	defer end()
+	e.s.initCall(&ctx.call, r, id)
+	route := routeContexts.Get().(*chi.Context)
+	route.Reset()
+	route.Routes = e.Mux
+	ctx.route = route
+	// Back to the pool once answered, as chi's own are: a handler does not
+	// keep its route's parameters past its return.
+	defer routeContexts.Put(route)
+	e.Mux.ServeHTTP(w, r.WithContext(metadata.WithVisibility(ctx, &ctx.call)))
+}
+
+// routeContexts are the routing contexts requestContext lends chi.
+var routeContexts = sync.Pool{New: func() any { return chi.NewRouteContext() }}
 
 // newCall returns the call of r, anonymous until authenticate names its
 // caller.
 func (s *Server) newCall(r *http.Request, id string) *call {
-	return &call{id: id, caller: auth.Anonymous, lang: negotiateLanguage(r), catalog: s.catalog}
+	c := new(call)
+	s.initCall(c, r, id)
+	return c
+}
+
+// initCall makes *c the call of r, anonymous until authenticate names its
+// caller.
+func (s *Server) initCall(c *call, r *http.Request, id string) {
+	*c = call{id: id, caller: auth.Anonymous, lang: negotiateLanguage(r), catalog: s.catalog}
 }
 
 // context returns ctx holding the call, for the handlers and for

@@ -178,7 +178,7 @@ func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
 	if s.dataset == nil { // a dataset's API runs under its parent's middleware
 		byAddress, byCaller := s.rateLimits()
-		r.Use(s.requestContext, s.recoverer, s.accessLog, s.cors, s.limitBody, byAddress, s.authenticate, byCaller)
+		r.Use(s.recoverer, s.accessLog, s.cors, s.limitBody, byAddress, s.authenticate, byCaller)
 		r.Use(compressAsked(middleware.Compress(5, "application/json", "application/geo+json", "text/html", "text/css", "text/csv", "application/vnd.ogc.fg+json",
 			"application/vnd.oai.openapi+json", "application/schema+json", "application/problem+json",
 			"application/xml", "text/xml")))
@@ -221,6 +221,9 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/assets/*", s.assets)
 	s.metadataRoutes(r)
 	s.ingestRoutes(r)
+	if s.dataset == nil {
+		return s.requestContext(r)
+	}
 	return r
 }
 
