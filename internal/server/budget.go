@@ -38,14 +38,13 @@ type budgetCtx struct {
 
 // withBudget returns the context of a request with a budget of d (the
 // earlier of it and parent's deadline), its call to be filled in before
-// the context is used, and the function that ends it when the request is
-// answered.
-func withBudget(parent context.Context, d time.Duration) (*budgetCtx, func()) {
+// the context is used. Call its end once the request is answered.
+func withBudget(parent context.Context, d time.Duration) *budgetCtx {
 	b := &budgetCtx{parent: parent, deadline: time.Now().Add(d)}
 	if pd, ok := parent.Deadline(); ok && pd.Before(b.deadline) {
 		b.deadline = pd
 	}
-	return b, b.end
+	return b
 }
 
 // materialize returns the context that Done, Err and derived contexts

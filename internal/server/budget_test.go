@@ -18,8 +18,8 @@ func TestBudgetBehavesAsWithTimeout(t *testing.T) {
 
 	t.Run("value and deadline, nothing made", func(t *testing.T) {
 		parent := context.WithValue(context.Background(), probe{}, 7)
-		b, end := withBudget(parent, time.Hour)
-		defer end()
+		b := withBudget(parent, time.Hour)
+		defer b.end()
 		b.call.id = "x"
 		if b.Value(callKey{}) != &b.call || b.Value(probe{}) != 7 || requestID(b) != "x" {
 			t.Fatalf("values: %v %v", b.Value(callKey{}), b.Value(probe{}))
@@ -32,16 +32,16 @@ func TestBudgetBehavesAsWithTimeout(t *testing.T) {
 		}
 		early, stop := context.WithTimeout(context.Background(), time.Minute)
 		defer stop()
-		b2, end2 := withBudget(early, time.Hour)
-		defer end2()
+		b2 := withBudget(early, time.Hour)
+		defer b2.end()
 		if d, _ := b2.Deadline(); time.Until(d) > time.Minute {
 			t.Fatalf("the parent's earlier deadline is not kept: %v", d)
 		}
 	})
 
 	t.Run("the budget runs out", func(t *testing.T) {
-		b, end := withBudget(context.Background(), 20*time.Millisecond)
-		defer end()
+		b := withBudget(context.Background(), 20*time.Millisecond)
+		defer b.end()
 		derived, stop := context.WithCancel(context.WithValue(b, probe{}, 1))
 		defer stop()
 		select {
@@ -56,8 +56,8 @@ func TestBudgetBehavesAsWithTimeout(t *testing.T) {
 	})
 
 	t.Run("past the budget without a wait", func(t *testing.T) {
-		b, end := withBudget(context.Background(), time.Millisecond)
-		defer end()
+		b := withBudget(context.Background(), time.Millisecond)
+		defer b.end()
 		time.Sleep(5 * time.Millisecond)
 		if !errors.Is(b.Err(), context.DeadlineExceeded) {
 			t.Fatalf("Err %v", b.Err())
@@ -72,7 +72,7 @@ func TestBudgetBehavesAsWithTimeout(t *testing.T) {
 	t.Run("the parent is cancelled", func(t *testing.T) {
 		for _, waited := range []bool{false, true} {
 			parent, cancel := context.WithCancel(context.Background())
-			b, end := withBudget(parent, time.Hour)
+			b := withBudget(parent, time.Hour)
 			if waited {
 				_ = b.Done()
 			}
@@ -81,23 +81,23 @@ func TestBudgetBehavesAsWithTimeout(t *testing.T) {
 				t.Fatalf("waited %v: Err %v", waited, b.Err())
 			}
 			<-b.Done()
-			end()
+			b.end()
 		}
 	})
 
 	t.Run("the request ends", func(t *testing.T) {
-		b, end := withBudget(context.Background(), time.Hour)
+		b := withBudget(context.Background(), time.Hour)
 		derived, stop := context.WithCancel(b)
 		defer stop()
-		end()
+		b.end()
 		<-derived.Done()
 		<-b.Done()
 		if !errors.Is(b.Err(), context.Canceled) {
 			t.Fatalf("Err %v", b.Err())
 		}
 		// Ended before anything waited: done all the same.
-		b2, end2 := withBudget(context.Background(), time.Hour)
-		end2()
+		b2 := withBudget(context.Background(), time.Hour)
+		b2.end()
 		if !errors.Is(b2.Err(), context.Canceled) {
 			t.Fatalf("ended unwaited: Err %v", b2.Err())
 		}
@@ -105,7 +105,7 @@ func TestBudgetBehavesAsWithTimeout(t *testing.T) {
 	})
 
 	t.Run("waited on from many goroutines", func(t *testing.T) {
-		b, end := withBudget(context.Background(), time.Hour)
+		b := withBudget(context.Background(), time.Hour)
 		var wg sync.WaitGroup
 		dones := make([]<-chan struct{}, 8)
 		for i := range dones {
@@ -122,7 +122,7 @@ func TestBudgetBehavesAsWithTimeout(t *testing.T) {
 				t.Fatal("two Done channels for one context")
 			}
 		}
-		end()
+		b.end()
 		<-dones[0]
 	})
 }

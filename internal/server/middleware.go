@@ -45,8 +45,8 @@ func (e edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		id = hex.EncodeToString(b[:])
 	}
 	w.Header()["X-Request-Id"] = []string{id}
-	ctx, end := withBudget(r.Context(), e.s.opts.RequestTimeout)
-	defer end()
+	ctx := withBudget(r.Context(), e.s.opts.RequestTimeout)
+	defer ctx.end()
 	e.s.initCall(&ctx.call, r, id)
 	route := routeContexts.Get().(*chi.Context)
 	route.Reset()
