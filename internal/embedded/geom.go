@@ -122,7 +122,7 @@ func geomBound(g orb.Geometry) orb.Bound {
 		if len(g) > 0 && len(g[0]) > 0 {
 			b := pointsBound(g[0][0])
 			for _, p := range g[1:] {
-				b = b.Union(p.Bound())
+				b = b.Union(geomBound(p))
 			}
 			return b
 		}

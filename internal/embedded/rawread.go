@@ -20,10 +20,9 @@ import (
 // every text and blob into a new Go value, boxed in an interface. A load
 // connection is only ever used by one goroutine at a time, so it is opened
 // without a mutex (SQLITE_OPEN_NOMUTEX), and decodeRaw reads the values
-// unboxed, straight into the row's bytes (a text or blob is still copied
-// out of SQLite once by text and blob before that: reading it in place, an
-// unsafe view valid until the next step, is a copy less left to do). It
-// shares the file's locks
+// unboxed, straight into the row's bytes (a text or blob is read in place,
+// SQLite's bytes viewed until the next step, and copied only into the
+// row). It shares the file's locks
 // with the driver's connections (the same library in the same process),
 // and reads in transactions as they do.
 
@@ -182,8 +181,9 @@ func (s *rawStmt) step() (bool, error) {
 	}
 }
 
-// The values of the current row. The bytes of text and blob are SQLite's,
-// valid until the next step: copy what is kept.
+// The values of the current row. The bytes of a text or blob are SQLite's
+// own, read in place (libc.GoBytes is a view, not a copy), valid until the
+// next step: copy what is kept.
 
 func (s *rawStmt) typ(i int) int32 { return sqlite3.Xsqlite3_column_type(s.c.tls, s.p, int32(i)) }
 
@@ -195,17 +195,18 @@ func (s *rawStmt) float64(i int) float64 {
 
 // text is column i as UTF-8 text, nil when empty.
 func (s *rawStmt) text(i int) []byte {
-	p := sqlite3.Xsqlite3_column_text(s.c.tls, s.p, int32(i))
-	n := sqlite3.Xsqlite3_column_bytes(s.c.tls, s.p, int32(i))
-	if p == 0 || n <= 0 {
-		return nil
-	}
-	return libc.GoBytes(p, int(n))
+	return s.bytes(sqlite3.Xsqlite3_column_text(s.c.tls, s.p, int32(i)), i)
 }
 
 // blob is column i as a blob, nil when empty.
 func (s *rawStmt) blob(i int) []byte {
-	p := sqlite3.Xsqlite3_column_blob(s.c.tls, s.p, int32(i))
+	return s.bytes(sqlite3.Xsqlite3_column_blob(s.c.tls, s.p, int32(i)), i)
+}
+
+// bytes is the view of column i's bytes at p (its text or its blob, as
+// asked: SQLite converts the value to the form asked first, then counts
+// its bytes).
+func (s *rawStmt) bytes(p uintptr, i int) []byte {
 	n := sqlite3.Xsqlite3_column_bytes(s.c.tls, s.p, int32(i))
 	if p == 0 || n <= 0 {
 		return nil

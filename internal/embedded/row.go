@@ -161,18 +161,13 @@ func (b *rowBuilder) value(v any) {
 	b.done(tag)
 }
 
-// row returns the row of the values added since reset, in a slice of its
-// own.
-func (b *rowBuilder) row() row {
-	return b.rowIn(nil)
-}
-
 // rowIn returns the row of the values added since reset, carved from the
 // free end of *arena (a new block of arenaBlock bytes when it has too
-// little room; a slice of its own when arena is nil). The load puts a
-// chunk's rows in a few large blocks instead of one allocation each: the
-// collector sweeps and tracks a few objects instead of a row each. A row
-// is capped at its length, so that nothing appends into its neighbour.
+// little room; a slice of its own for a row of over a quarter of a
+// block). The load puts a chunk's rows in a few large blocks instead of
+// one allocation each: the collector sweeps and tracks a few objects
+// instead of a row each. A row is capped at its length, so that nothing
+// appends into its neighbour.
 func (b *rowBuilder) rowIn(arena *[]byte) row {
 	n, size := len(b.tags), len(b.data)
 	w := 2
@@ -181,7 +176,7 @@ func (b *rowBuilder) rowIn(arena *[]byte) row {
 	}
 	head := rowHeader + n + n*w
 	var r row
-	if need := head + size; arena == nil || need > arenaBlock/4 {
+	if need := head + size; need > arenaBlock/4 {
 		r = make(row, need)
 	} else {
 		if cap(*arena)-len(*arena) < need {
