@@ -61,20 +61,6 @@ func boxGeometry(b orb.Bound) orb.Geometry {
 	return envelope(b.Min[0], b.Min[1], b.Max[0], b.Max[1])
 }
 
-// projectBox is the PostGIS store's treatment of a box drawn in another
-// CRS: densified in its own CRS (every 0.01° or 1 km) then transformed, so
-// that its edges stay where they were drawn.
-func projectBox(g orb.Geometry, from crs.CRS, to int) (orb.Geometry, error) {
-	if from.SRID == to {
-		return g, nil
-	}
-	step := 1000.0
-	if from.Geographic {
-		step = 0.01
-	}
-	return transform(crs.Segmentize(g, step), from.SRID, to)
-}
-
 // floatDown and floatUp round to the float32 below or above, as PostGIS
 // stores bounding boxes (gbox_float_round).
 func floatDown(d float64) float64 {

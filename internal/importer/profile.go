@@ -111,9 +111,6 @@ var profiles = []*Profile{
 	},
 }
 
-// Profiles lists the built-in profiles.
-func Profiles() []*Profile { return slices.Clone(profiles) }
-
 // LookupProfile returns the named profile, or an error listing them.
 func LookupProfile(name string) (*Profile, error) {
 	if name == "" {

@@ -128,12 +128,6 @@ func isoBBox(b *socle.BBox) *iso19139.BBox {
 	return &iso19139.BBox{West: b.MinX, East: b.MaxX, South: b.MinY, North: b.MaxY}
 }
 
-// day keeps the calendar day of t, in UTC.
-func day(t time.Time) time.Time {
-	t = t.UTC()
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
-
 // DatasetRecord is the record of a dataset in its current state.
 func (c *Catalogue) DatasetRecord(s *State, base, lang string) iso19139.Record {
 	d := s.Dataset

@@ -62,16 +62,6 @@ func servedCatalog(full *socle.Catalog) (*socle.Catalog, map[string][]string) {
 	return out, selections
 }
 
-// selection returns the properties a query on c may return: the caller's
-// selection, or every served property when c hides personal ones (nil:
-// all, as the store has them).
-func (s *Server) selection(c *socle.Collection, selected []string) []string {
-	if selected != nil {
-		return selected
-	}
-	return s.served[c.ID]
-}
-
 // filterStyle removes from a MapLibre style the layers drawn from a
 // collection the caller may not see.
 func (s *Server) filterStyle(r *http.Request, b []byte) []byte {

@@ -28,7 +28,6 @@ type dbfField struct {
 // dbfReader reads a DBF's records in order.
 type dbfReader struct {
 	r       *bufio.Reader
-	closer  io.Closer
 	fields  []dbfField
 	recLen  int
 	numRecs int
@@ -42,8 +41,8 @@ var errDBFTruncated = errors.New(".dbf truncated")
 // newDBF reads a DBF header. enc is the .cpg's encoding when declared
 // (declared true); otherwise the language driver byte decides, else
 // values are detected one by one.
-func newDBF(rc io.ReadCloser, size int64, enc encoding.Encoding, declared bool, encName string) (*dbfReader, error) {
-	d := &dbfReader{r: bufio.NewReaderSize(rc, 1<<16), closer: rc}
+func newDBF(rc io.Reader, size int64, enc encoding.Encoding, declared bool, encName string) (*dbfReader, error) {
+	d := &dbfReader{r: bufio.NewReaderSize(rc, 1<<16)}
 	head := make([]byte, 32)
 	if _, err := io.ReadFull(d.r, head); err != nil {
 		return nil, fmt.Errorf(".dbf: header: %w", errShort(err))
@@ -224,5 +223,3 @@ func (d *dbfReader) value(f *dbfField, b []byte) (any, error) {
 	}
 	return d.text.decode(b), nil
 }
-
-func (d *dbfReader) close() error { return d.closer.Close() }

@@ -125,7 +125,7 @@ func FuzzDBF(f *testing.F) {
 		f.Add(readFile(f, "gen/"+base+".dbf"))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		d, err := newDBF(io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil, false, "")
+		d, err := newDBF(bytes.NewReader(b), int64(len(b)), nil, false, "")
 		if err != nil {
 			return
 		}

@@ -31,12 +31,6 @@ func unit(a orb.Point) orb.Point {
 // leftNormal is a rotated by +90°.
 func leftNormal(a orb.Point) orb.Point { return orb.Point{-a[1], a[0]} }
 
-// rotate turns a by angle radians.
-func rotate(a orb.Point, angle float64) orb.Point {
-	s, c := math.Sincos(angle)
-	return orb.Point{a[0]*c - a[1]*s, a[0]*s + a[1]*c}
-}
-
 // orient is twice the signed area of (o, a, b): > 0 when b is left of o→a.
 func orient(o, a, b orb.Point) float64 {
 	return (a[0]-o[0])*(b[1]-o[1]) - (a[1]-o[1])*(b[0]-o[0])

@@ -132,8 +132,6 @@ type problem struct {
 	msg string
 }
 
-func (p *problem) Error() string { return p.msg }
-
 func want(arg int, e Expr, o operand) *problem {
 	if o.ok(e) {
 		return nil
