@@ -41,8 +41,8 @@ var errDBFTruncated = errors.New(".dbf truncated")
 // newDBF reads a DBF header. enc is the .cpg's encoding when declared
 // (declared true); otherwise the language driver byte decides, else
 // values are detected one by one.
-func newDBF(rc io.Reader, size int64, enc encoding.Encoding, declared bool, encName string) (*dbfReader, error) {
-	d := &dbfReader{r: bufio.NewReaderSize(rc, 1<<16)}
+func newDBF(r io.Reader, size int64, enc encoding.Encoding, declared bool, encName string) (*dbfReader, error) {
+	d := &dbfReader{r: bufio.NewReaderSize(r, 1<<16)}
 	head := make([]byte, 32)
 	if _, err := io.ReadFull(d.r, head); err != nil {
 		return nil, fmt.Errorf(".dbf: header: %w", errShort(err))
