@@ -1,12 +1,16 @@
 package server_test
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -225,6 +229,81 @@ func TestGzipAndCORS(t *testing.T) {
 	pre.Body.Close()
 	if pre.StatusCode != http.StatusNoContent || !strings.Contains(pre.Header.Get("Access-Control-Allow-Methods"), "GET") {
 		t.Errorf("preflight: %d %v", pre.StatusCode, pre.Header)
+	}
+}
+
+// TestWhatIsCompressed: with Accept-Encoding: gzip, an answer of a text,
+// JSON or XML type of 1 KiB or more is gzipped and decompresses to the
+// bytes of the plain answer, streamed pages included; a smaller answer, a
+// tile and a 304 go as they are. (The compressor is started for the first
+// kind only: see compressAsked.)
+func TestWhatIsCompressed(t *testing.T) {
+	b := base(t)
+	fetch := func(path string, headers ...string) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", b+path, nil)
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		resp, err := http.DefaultTransport.RoundTrip(req) // no transparent decompression
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, body
+	}
+	x, y := xyz(1.512, 43.535, 14)
+	for _, c := range []struct {
+		path string
+		zip  bool
+	}{
+		{"/collections/addresses/items?limit=1000", true}, // streamed, well past the writer's buffer
+		{"/collections/addresses/items?limit=3&f=html", true},
+		{"/collections/roads/items?limit=50&f=csv", true},
+		{"/csw?service=CSW&request=GetCapabilities", true},
+		{"/conformance", true},
+		{"/collections/communes/items/no-such-commune", false}, // a problem of ~150 bytes
+		{"/collections/roads/items?limit=1&properties=name&f=csv", false},
+		{fmt.Sprintf("/collections/roads/tiles/WebMercatorQuad/14/%d/%d", y, x), false},
+		{"/collections/addresses/items?limit=3&f=gpkg", false},
+	} {
+		plain, want := fetch(c.path)
+		zipped, got := fetch(c.path, "Accept-Encoding", "gzip")
+		if plain.StatusCode != zipped.StatusCode || (plain.StatusCode != 200 && !strings.Contains(c.path, "no-such")) {
+			t.Errorf("%s: %d, gzip %d", c.path, plain.StatusCode, zipped.StatusCode)
+			continue
+		}
+		if enc := zipped.Header.Get("Content-Encoding"); (enc == "gzip") != c.zip || plain.Header.Get("Content-Encoding") != "" {
+			t.Errorf("%s: Content-Encoding %q (%d bytes plain), want gzip %v", c.path, enc, len(want), c.zip)
+			continue
+		}
+		if c.zip {
+			zr, err := gzip.NewReader(bytes.NewReader(got))
+			if err != nil {
+				t.Fatalf("%s: %v", c.path, err)
+			}
+			if got, err = io.ReadAll(zr); err != nil {
+				t.Fatalf("%s: %v", c.path, err)
+			}
+			if !strings.Contains(strings.Join(zipped.Header.Values("Vary"), ","), "Accept-Encoding") || zipped.Header.Get("Content-Length") == strconv.Itoa(len(want)) {
+				t.Errorf("%s: gzipped with Vary %q, Content-Length %q", c.path, zipped.Header.Get("Vary"), zipped.Header.Get("Content-Length"))
+			}
+		}
+		if !bytes.Equal(got, want) && !strings.Contains(c.path, "gpkg") { // a GeoPackage is written anew each time
+			t.Errorf("%s: %d bytes through gzip, %d plain, not the same", c.path, len(got), len(want))
+		}
+		if etag := zipped.Header.Get("ETag"); etag != "" && c.zip && plain.StatusCode == 200 {
+			// The ETag names the content, whatever its coding: a
+			// revalidation with it is a 304, not compressed.
+			nm, body := fetch(c.path, "Accept-Encoding", "gzip", "If-None-Match", etag)
+			if nm.StatusCode != http.StatusNotModified || len(body) != 0 || nm.Header.Get("Content-Encoding") != "" {
+				t.Errorf("%s: revalidated: %d, %d bytes, Content-Encoding %q", c.path, nm.StatusCode, len(body), nm.Header.Get("Content-Encoding"))
+			}
+		}
 	}
 }
 
