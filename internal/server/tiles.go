@@ -95,13 +95,13 @@ func (s *Server) tileMatrixSetDoc(w http.ResponseWriter, r *http.Request) {
 
 // tileLayers returns the collections a tile request covers: one, or every
 // public one for dataset tiles.
-func (s *Server) tileLayers(r *http.Request) ([]*socle.Collection, string, bool) {
+func (s *Server) tileLayers(r *http.Request) ([]*socle.Collection, bool) {
 	if id := chi.URLParam(r, "collectionId"); id != "" {
 		c, ok := s.catalog.Collection(id)
 		if ok {
 			markRead(r, c)
 		}
-		return []*socle.Collection{c}, "/collections/" + id, ok && visible(principal(r), c)
+		return []*socle.Collection{c}, ok && visible(principal(r), c)
 	}
 	// A layer the caller may not see is absent; the tile cache keys on the
 	// layers, so a tile made for one caller never reaches another.
@@ -112,7 +112,16 @@ func (s *Server) tileLayers(r *http.Request) ([]*socle.Collection, string, bool)
 			out = append(out, c)
 		}
 	}
-	return out, "", true
+	return out, true
+}
+
+// tilesPrefix is the path of the tiles' parent: a collection's, or the
+// dataset's ("").
+func tilesPrefix(r *http.Request) string {
+	if id := chi.URLParam(r, "collectionId"); id != "" {
+		return "/collections/" + id
+	}
+	return ""
 }
 
 // minZoom is the first tile matrix of t fine enough for c.
@@ -133,7 +142,8 @@ func minZoom(set *tiles.TileMatrixSet, c *socle.Collection) int {
 
 // tileset answers the tileset metadata (OGC API – Tiles) or TileJSON.
 func (s *Server) tileset(w http.ResponseWriter, r *http.Request) {
-	layers, prefix, ok := s.tileLayers(r)
+	layers, ok := s.tileLayers(r)
+	prefix := tilesPrefix(r)
 	if !ok {
 		s.lookup(w, r)
 		return
@@ -250,7 +260,7 @@ func (s *Server) tileJSON(r *http.Request, set *tiles.TileMatrixSet, layers []*s
 
 // tile answers one vector tile, from the cache when it holds it.
 func (s *Server) tile(w http.ResponseWriter, r *http.Request) {
-	layers, _, ok := s.tileLayers(r)
+	layers, ok := s.tileLayers(r)
 	if !ok {
 		s.lookup(w, r)
 		return
@@ -259,12 +269,16 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if f := r.URL.Query().Get("f"); f != "" && f != "mvt" {
-		s.problemStatus(w, r, http.StatusNotAcceptable, "tiles are available as: mvt", "mvt")
-		return
-	}
-	if !s.checkParams(w, r, nil) {
-		return
+	// Most tile requests have no query: nothing to parse (a map less).
+	if r.URL.RawQuery != "" {
+		v := r.URL.Query()
+		if f := v.Get("f"); f != "" && f != "mvt" {
+			s.problemStatus(w, r, http.StatusNotAcceptable, "tiles are available as: mvt", "mvt")
+			return
+		}
+		if !s.checkParamsIn(w, r, v, nil) {
+			return
+		}
 	}
 	tl, err := set.Parse(chi.URLParam(r, "tileMatrix"), chi.URLParam(r, "tileRow"), chi.URLParam(r, "tileCol"))
 	if err != nil {
@@ -369,7 +383,8 @@ func tileFailure(err error) error {
 
 // tilesets lists the tilesets of the dataset or of a collection.
 func (s *Server) tilesets(w http.ResponseWriter, r *http.Request) {
-	_, prefix, ok := s.tileLayers(r)
+	_, ok := s.tileLayers(r)
+	prefix := tilesPrefix(r)
 	if !ok {
 		s.lookup(w, r)
 		return
