@@ -10,7 +10,7 @@
 # Needs `STEPS="build data" bench/run.sh` first (the database and pg_featureserv's binary).
 # Env: ROUNDS (1), DURATION (10s), WARMUP (3s), CONNS (32), LISTS (items_l100 item_by_id items_l1000
 # filter_commune; with PEER=0 the kit's tile lists too, e.g. tiles_addresses_z12), ENCODING (the header's value,
-# "gzip, deflate"), DB_NAME (bench), KIT (shared/bench beside the repository's directory), CACHE_DIR
+# "gzip, deflate"; empty: no header, as the kit), DB_NAME (bench), KIT (shared/bench beside the repository's directory), CACHE_DIR
 # and PG_FEATURESERV_BIN (as bench/run.sh), SOCLE_ADDR (127.0.0.1:8090), FS_PORT (9000);
 # GPKG: Socle serves a copy of this GeoPackage (the embedded store) instead of the database, tile
 # cache off; PEER=0: no pg_featureserv; ONE_PROCESS=1: one Socle process per build and round runs
@@ -24,7 +24,8 @@ PG_FEATURESERV_BIN="${PG_FEATURESERV_BIN:-$CACHE_DIR/pgfs/pg_featureserv}"
 [ -x "$PG_FEATURESERV_BIN" ] || { echo "no pg_featureserv at $PG_FEATURESERV_BIN: run STEPS=build bench/run.sh" >&2; exit 2; }
 ROUNDS="${ROUNDS:-1}"; DURATION="${DURATION:-10s}"; WARMUP="${WARMUP:-3s}"; CONNS="${CONNS:-32}"
 LISTS="${LISTS:-items_l100 item_by_id items_l1000 filter_commune}"
-ENCODING="${ENCODING:-gzip, deflate}"
+ENCODING="${ENCODING-gzip, deflate}"
+HDR=(); [ -z "$ENCODING" ] || HDR=(-H "Accept-Encoding: $ENCODING")
 DB_URL="postgresql://postgres@127.0.0.1:5432/${DB_NAME:-bench}?sslmode=disable"
 SOCLE_ADDR="${SOCLE_ADDR:-127.0.0.1:8090}"; FS_PORT="${FS_PORT:-9000}"
 case "$SOCLE_ADDR" in 127.0.0.1:*) ;; *) echo "SOCLE_ADDR must be on 127.0.0.1" >&2; exit 2;; esac
@@ -72,11 +73,11 @@ measure() { # server list [running: the server is up, leave it so]
   [ -n "$running" ] || start "$server"
   # Compressed or not: what the server sends such a client (asked first: pg_featureserv's pool may
   # be stuck after wrk drops its requests in flight).
-  local enc; enc="$(curl -s -m 10 -o /dev/null -D - -H "Accept-Encoding: $ENCODING" "$BASE$(head -1 "$paths")" | tr -d '\r' |
+  local enc; enc="$(curl -s -m 10 -o /dev/null -D - "${HDR[@]}" "$BASE$(head -1 "$paths")" | tr -d '\r' |
     awk -F': ' 'tolower($1)=="content-encoding" {print $2}')"
-  WRK_PATHS="$paths" wrk -t2 -c4 -d"$WARMUP" --timeout 30s -H "Accept-Encoding: $ENCODING" -s "$KIT/cycle.lua" "$BASE" > /dev/null
+  WRK_PATHS="$paths" wrk -t2 -c4 -d"$WARMUP" --timeout 30s "${HDR[@]}" -s "$KIT/cycle.lua" "$BASE" > /dev/null
   read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$PID/stat")
-  WRK_PATHS="$paths" wrk -t2 -c"$CONNS" -d"$DURATION" --timeout 30s --latency -H "Accept-Encoding: $ENCODING" \
+  WRK_PATHS="$paths" wrk -t2 -c"$CONNS" -d"$DURATION" --timeout 30s --latency "${HDR[@]}" \
     -s "$KIT/cycle.lua" "$BASE" > "$TMP/wrk.txt"
   read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$PID/stat")
   [ -n "$running" ] || { kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""; }
@@ -91,7 +92,7 @@ print(f"{name:16s} {lst:15s} req/s {j['rps']:9.1f}  p50 {j['p50_ms']:7.2f}  p99 
 PY
 }
 
-echo "# $(date -u +%FT%TZ) load: $(cut -d' ' -f1-3 /proc/loadavg); Accept-Encoding: $ENCODING; $DURATION, $CONNS connections"
+echo "# $(date -u +%FT%TZ) load: $(cut -d' ' -f1-3 /proc/loadavg); Accept-Encoding: ${ENCODING:-none}; $DURATION, $CONNS connections"
 servers=("$@")
 [ "${PEER:-1}" = 0 ] || [ "${ONE_PROCESS:-0}" = 1 ] || servers=(pg_featureserv "$@")
 for _ in $(seq 1 "$ROUNDS"); do
