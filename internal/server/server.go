@@ -179,8 +179,8 @@ var compressedTypes = []string{"application/json", "application/geo+json", "text
 // only for an answer of a compressed type and of MinSize bytes or more.
 // BestSpeed with klauspost's encoder compresses the kit's pages 4–7 times
 // faster than the standard library's level 5, for 14–18 % more bytes
-// (docs/benchmarks.md, issue 18). No zstd: answers are as before, gzip
-// or plain.
+// (docs/benchmarks.md, issue 18). Answers are gzip or plain: no zstd, and
+// no longer deflate (chi's), which clients send beside gzip, not alone.
 func compressAsked() func(http.Handler) http.Handler {
 	wrap, err := gzhttp.NewWrapper(gzhttp.ContentTypes(compressedTypes), gzhttp.CompressionLevel(gzip.BestSpeed),
 		gzhttp.MinSize(gzhttp.DefaultMinSize), gzhttp.EnableZstd(false))
