@@ -23,7 +23,8 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}); err != nil {
 		return err
 	}
-	log := e.cfg.Logger()
+	log, flushLog := e.cfg.ServerLogger()
+	defer flushLog() // deferred first: the last lines, the store's closing included, are written
 	catalog := socle.DefaultCatalog()
 	if err := e.cfg.Security.Apply(catalog); err != nil {
 		return err

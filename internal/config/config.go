@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/url"
@@ -192,14 +193,28 @@ func (c *Config) Origins() []string {
 	return out
 }
 
-// Logger returns the configured structured logger.
+// Logger returns the configured structured logger, writing each line to
+// stderr as it comes (the commands, whose progress shares stderr).
 func (c *Config) Logger() *slog.Logger {
+	return slog.New(c.handler(os.Stderr))
+}
+
+// ServerLogger returns the configured structured logger of a long-running
+// server: its lines are buffered (see bufferedLog), and flush writes out
+// what is left; call it before the process exits.
+func (c *Config) ServerLogger() (log *slog.Logger, flush func()) {
+	b := newBufferedLog(os.Stderr, logBufferBytes, logFlushDelay)
+	return slog.New(flushingHandler{Handler: c.handler(b), log: b}), func() { _ = b.Flush() }
+}
+
+// handler is the configured slog handler writing to w.
+func (c *Config) handler(w io.Writer) slog.Handler {
 	level, _ := c.Level()
 	opts := &slog.HandlerOptions{Level: level}
 	if c.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+		return slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	return slog.NewTextHandler(w, opts)
 }
 
 // URLList is a repeatable flag of URLs; one value may hold several,
