@@ -11,26 +11,15 @@ import (
 	"time"
 )
 
-// syncBuffer is a bytes.Buffer that the flush timer may write while the
-// test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+// written reads what b has written to out: b writes to it only under its
+// lock (a line, a flush, the timer's flush).
+func written(b *bufferedLog, out *bytes.Buffer) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return out.String()
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func newTestLog(out *syncBuffer, size int, delay time.Duration) (*slog.Logger, *bufferedLog) {
+func newTestLog(out *bytes.Buffer, size int, delay time.Duration) (*slog.Logger, *bufferedLog) {
 	b := newBufferedLog(out, size, delay)
 	h := slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelInfo, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
 		if a.Key == slog.TimeKey {
@@ -45,23 +34,23 @@ func newTestLog(out *syncBuffer, size int, delay time.Duration) (*slog.Logger, *
 // buffer; a warning writes them out with itself, in order; Flush writes
 // what is left.
 func TestBufferedLogHoldsInfoAndWritesProblemsAtOnce(t *testing.T) {
-	var out syncBuffer
+	var out bytes.Buffer
 	log, b := newTestLog(&out, 64<<10, time.Hour)
 	log.Info("request", "path", "/a")
 	log.With("request_id", "x").Info("request", "path", "/b")
-	if got := out.String(); got != "" {
+	if got := written(b, &out); got != "" {
 		t.Fatalf("info lines written before the flush: %q", got)
 	}
 	log.WithGroup("store").Warn("slow", "ms", 900)
 	want := "level=INFO msg=request path=/a\nlevel=INFO msg=request request_id=x path=/b\nlevel=WARN msg=slow store.ms=900\n"
-	if got := out.String(); got != want {
+	if got := written(b, &out); got != want {
 		t.Fatalf("after a warning:\n%s\nwant\n%s", got, want)
 	}
 	log.Info("request", "path", "/c")
 	if err := b.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	if got := out.String(); !strings.HasSuffix(got, "level=INFO msg=request path=/c\n") {
+	if got := written(b, &out); !strings.HasSuffix(got, "level=INFO msg=request path=/c\n") {
 		t.Fatalf("after Flush: %q", got)
 	}
 }
@@ -69,22 +58,22 @@ func TestBufferedLogHoldsInfoAndWritesProblemsAtOnce(t *testing.T) {
 // TestBufferedLogWritesWhenFullOrLate: a full buffer is written without
 // waiting, and a line held is written delay later without any flush.
 func TestBufferedLogWritesWhenFullOrLate(t *testing.T) {
-	var out syncBuffer
-	log, _ := newTestLog(&out, 256, time.Hour)
+	var out bytes.Buffer
+	log, b := newTestLog(&out, 256, time.Hour)
 	for i := range 20 {
 		log.Info("request", "n", i)
 	}
-	if got := out.String(); !strings.HasPrefix(got, "level=INFO msg=request n=0\n") || strings.Contains(got, "n=19") {
+	if got := written(b, &out); !strings.HasPrefix(got, "level=INFO msg=request n=0\n") || strings.Contains(got, "n=19") {
 		t.Fatalf("a full buffer: %q", got)
 	}
 
-	var late syncBuffer
-	log, _ = newTestLog(&late, 64<<10, 10*time.Millisecond)
+	var late bytes.Buffer
+	log, b = newTestLog(&late, 64<<10, 10*time.Millisecond)
 	log.Info("request", "path", "/late")
-	for deadline := time.Now().Add(10 * time.Second); late.String() == "" && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(10 * time.Second); written(b, &late) == "" && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if got := late.String(); got != "level=INFO msg=request path=/late\n" {
+	if got := written(b, &late); got != "level=INFO msg=request path=/late\n" {
 		t.Fatalf("a line held: %q", got)
 	}
 }
@@ -92,7 +81,7 @@ func TestBufferedLogWritesWhenFullOrLate(t *testing.T) {
 // TestBufferedLogLinesStayWhole: lines from many goroutines, flushed by
 // warnings and the timer meanwhile, come out whole and all there.
 func TestBufferedLogLinesStayWhole(t *testing.T) {
-	var out syncBuffer
+	var out bytes.Buffer
 	log, b := newTestLog(&out, 1<<10, time.Millisecond)
 	var wg sync.WaitGroup
 	for g := range 8 {
@@ -113,7 +102,7 @@ func TestBufferedLogLinesStayWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
-	for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+	for _, line := range strings.Split(strings.TrimSuffix(written(b, &out), "\n"), "\n") {
 		var level, msg string
 		var g, i int
 		if n, err := fmt.Sscanf(line, "level=%s msg=%s g=%d i=%d", &level, &msg, &g, &i); n != 4 || err != nil {
