@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# gzip.sh BIN... — the kit's features lists as QGIS, GDAL and browsers send them: with
-# `Accept-Encoding: gzip, deflate` (wrk and the kit send none, so bench/run.sh measures answers no
-# desktop client gets). pg_featureserv 1.3.1 (gorilla's CompressHandler) and each BIN (a build of
+# gzip.sh BIN... — the kit's features lists as desktop clients send them: with
+# `Accept-Encoding: gzip, deflate` (Qt's, hence QGIS's; GDAL 3.6 sends gzip; wrk and the kit send
+# none, so bench/run.sh measures answers no desktop client gets). pg_featureserv 1.3.1 (gorilla's CompressHandler) and each BIN (a build of
 # Socle, on PostGIS, feature cache off) serve the kit's territory in the bench database; the kit's
 # wrk settings and cycle.lua, a fresh process per server and list (pg_featureserv's pool, see the
 # kit's run-peers.sh), warm-up with 4 connections. Servers run in turn and then in reverse order
