@@ -200,8 +200,8 @@ func (c *Config) Logger() *slog.Logger {
 }
 
 // ServerLogger returns the configured structured logger of a long-running
-// server: its lines are buffered (see bufferedLog), and flush writes out
-// what is left; call it before the process exits.
+// server: its lines are buffered (see bufferedLog). flush writes out what
+// is held: call it before the process exits.
 func (c *Config) ServerLogger() (log *slog.Logger, flush func()) {
 	b := newBufferedLog(os.Stderr, logBufferBytes, logFlushDelay)
 	return slog.New(flushingHandler{Handler: c.handler(b), log: b}), func() { _ = b.Flush() }
