@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # gzip.sh BIN... — the kit's features lists as desktop clients send them: with
 # `Accept-Encoding: gzip, deflate` (Qt's, hence QGIS's; GDAL 3.6 sends gzip; wrk and the kit send
-# none, so bench/run.sh measures answers no desktop client gets). pg_featureserv 1.3.1 (gorilla's CompressHandler) and each BIN (a build of
-# Socle, on PostGIS, feature cache off) serve the kit's territory in the bench database; the kit's
+# none, so bench/run.sh measures answers no desktop client gets). pg_featureserv 1.3.1 (gorilla's
+# CompressHandler) and each BIN (a build of Socle, on PostGIS, feature cache off) serve the kit's
+# territory in the bench database; the kit's
 # wrk settings and cycle.lua, a fresh process per server and list (pg_featureserv's pool, see the
 # kit's run-peers.sh), warm-up with 4 connections. Servers run in turn and then in reverse order
 # (ABBA), ROUNDS times. One line per run: req/s, p50, p99, the process's CPU per request and the
 # bytes per request on the wire (compressed).
 # Needs `STEPS="build data" bench/run.sh` first (the database and pg_featureserv's binary).
-# Env: ROUNDS (1), DURATION (10s), WARMUP (3s), CONNS (32), LISTS (items_l100 item_by_id items_l1000
-# filter_commune; with PEER=0 the kit's tile lists too, e.g. tiles_addresses_z12), ENCODING (the header's value,
-# "gzip, deflate"; empty: no header, as the kit), DB_NAME (bench), KIT (shared/bench beside the repository's directory), CACHE_DIR
-# and PG_FEATURESERV_BIN (as bench/run.sh), SOCLE_ADDR (127.0.0.1:8090), FS_PORT (9000);
+# Env: ROUNDS (1), DURATION (10s), WARMUP (3s), CONNS (32), LISTS (items_l100 item_by_id
+# items_l1000 filter_commune; with PEER=0 the kit's tile lists too, e.g. tiles_addresses_z12),
+# ENCODING (the header's value, "gzip, deflate"; empty: no header, as the kit), DB_NAME (bench),
+# KIT (shared/bench beside the repository's directory), CACHE_DIR and PG_FEATURESERV_BIN (as
+# bench/run.sh), SOCLE_ADDR (127.0.0.1:8090), FS_PORT (9000);
 # GPKG: Socle serves a copy of this GeoPackage (the embedded store) instead of the database, tile
 # cache off; PEER=0: no pg_featureserv; ONE_PROCESS=1: one Socle process per build and round runs
 # every list in turn (what a list leaves behind weighs on the next; pg_featureserv not run).

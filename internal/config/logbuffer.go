@@ -15,8 +15,8 @@ import (
 const (
 	logBufferBytes = 64 << 10
 	// logFlushDelay is the longest a line waits: what a crash that no
-	// handler sees (a panic outside a request) may take with it. Lines of
-	// level warn and above are written at once.
+	// handler recovers (a panic outside a request, a fatal runtime error)
+	// may take with it. Lines of level warn and above are written at once.
 	logFlushDelay = 100 * time.Millisecond
 )
 

@@ -134,7 +134,7 @@ func TestSharedHeaderValuesStayPerResponse(t *testing.T) {
 	vary := func(r *http.Response) string { return strings.Join(r.Header.Values("Vary"), "|") }
 	// No Accept-Encoding at all (the default client would add gzip).
 	noEncoding := &http.Client{Transport: &http.Transport{DisableCompression: true}}
-	get := func(zip bool, headers ...string) *http.Response {
+	ask := func(zip bool, headers ...string) *http.Response {
 		req, _ := http.NewRequest("GET", hs.URL+path, nil)
 		for i := 0; i+1 < len(headers); i += 2 {
 			req.Header.Set(headers[i], headers[i+1])
@@ -153,9 +153,9 @@ func TestSharedHeaderValuesStayPerResponse(t *testing.T) {
 		resp.Body.Close()
 		return resp
 	}
-	plain := get(false)
-	zipped := get(true, "Origin", "https://carto.example", "Accept-Language", "en")
-	again := get(false)
+	plain := ask(false)
+	zipped := ask(true, "Origin", "https://carto.example", "Accept-Language", "en")
+	again := ask(false)
 	if plain == nil || zipped == nil || again == nil {
 		t.FailNow()
 	}
@@ -186,9 +186,9 @@ func TestSharedHeaderValuesStayPerResponse(t *testing.T) {
 				zip := (g+i)%2 == 0
 				var resp *http.Response
 				if zip {
-					resp = get(true)
+					resp = ask(true)
 				} else {
-					resp = get(false, "Accept-Language", "en")
+					resp = ask(false, "Accept-Language", "en")
 				}
 				if resp == nil {
 					return

@@ -30,7 +30,16 @@ var itemsParams = []string{"f", "lang", "bbox", "bbox-crs", "crs", "datetime", "
 // checkParams answers 400 when the request has a parameter the resource does
 // not know: a typo would otherwise silently return unfiltered data.
 func (s *Server) checkParams(w http.ResponseWriter, r *http.Request, extra []string) bool {
-	return s.checkParamsIn(w, r, r.URL.Query(), extra)
+	return s.checkParamsIn(w, r, requestParams(r), extra)
+}
+
+// requestParams is r's query parameters, nil when it has none (most tile
+// and single-feature requests, for which parsing makes an empty map).
+func requestParams(r *http.Request) url.Values {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	return r.URL.Query()
 }
 
 // checkParamsIn is checkParams on the request's parameters v, parsed once
@@ -356,7 +365,7 @@ func (s *Server) feature(w http.ResponseWriter, r *http.Request) {
 		}
 		stamp = s.features.stamp([]string{c.ID})
 	}
-	v := r.URL.Query()
+	v := requestParams(r)
 	if !s.checkParamsIn(w, r, v, []string{"properties", "crs"}) {
 		return
 	}

@@ -269,16 +269,13 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	// Most tile requests have no query: nothing to parse (a map less).
-	if r.URL.RawQuery != "" {
-		v := r.URL.Query()
-		if f := v.Get("f"); f != "" && f != "mvt" {
-			s.problemStatus(w, r, http.StatusNotAcceptable, "tiles are available as: mvt", "mvt")
-			return
-		}
-		if !s.checkParamsIn(w, r, v, nil) {
-			return
-		}
+	v := requestParams(r)
+	if f := v.Get("f"); f != "" && f != "mvt" {
+		s.problemStatus(w, r, http.StatusNotAcceptable, "tiles are available as: mvt", "mvt")
+		return
+	}
+	if !s.checkParamsIn(w, r, v, nil) {
+		return
 	}
 	tl, err := set.Parse(chi.URLParam(r, "tileMatrix"), chi.URLParam(r, "tileRow"), chi.URLParam(r, "tileCol"))
 	if err != nil {
