@@ -16,7 +16,8 @@
 # bench/run.sh), SOCLE_ADDR (127.0.0.1:8090), FS_PORT (9000);
 # GPKG: Socle serves a copy of this GeoPackage (the embedded store) instead of the database, tile
 # cache off; PEER=0: no pg_featureserv; ONE_PROCESS=1: one Socle process per build and round runs
-# every list in turn (what a list leaves behind weighs on the next; pg_featureserv not run).
+# every list in turn (what a list leaves behind weighs on the next; pg_featureserv not run);
+# SOCLE_FLAGS: more `socle serve` flags (e.g. --tile-cache-bytes -1 for the tile lists on PostGIS).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 KIT="${KIT:-$HERE/../../shared/bench}"
@@ -58,11 +59,11 @@ start() { # server: "pg_featureserv" or a Socle binary; sets PID and BASE
   elif [ -n "${GPKG:-}" ]; then
     cp "$GPKG" "$TMP/run.gpkg"
     "$1" serve --addr "$SOCLE_ADDR" --data "$TMP/run.gpkg" --log-level warn --rate-limit 0 \
-      --feature-cache-bytes -1 --tile-cache-bytes -1 > "$TMP/server.log" 2>&1 &
+      --feature-cache-bytes -1 --tile-cache-bytes -1 ${SOCLE_FLAGS:-} > "$TMP/server.log" 2>&1 &
     PID=$!; BASE="http://$SOCLE_ADDR"; ready="$BASE/readyz"
   else
     "$1" serve --addr "$SOCLE_ADDR" --database-url "$DB_URL" --log-level warn --rate-limit 0 \
-      --feature-cache-bytes -1 > "$TMP/server.log" 2>&1 &
+      --feature-cache-bytes -1 ${SOCLE_FLAGS:-} > "$TMP/server.log" 2>&1 &
     PID=$!; BASE="http://$SOCLE_ADDR"; ready="$BASE/readyz"
   fi
   for _ in $(seq 1 200); do curl -fsS -o /dev/null "$ready" 2>/dev/null && return 0; sleep 0.1; done

@@ -6,7 +6,8 @@
 #
 #   data    create the database if missing; load $KIT/territory.sql into public.* (skipped
 #           when the four tables already hold the scale-1 counts); `socle migrate`; copy public.*
-#           into socle.* (bench/load-bench-territory.sql); check ids and geometries are identical
+#           into socle.* (bench/load-bench-territory.sql: in the geometries' order, as Socle's
+#           imports write rows; LOAD_ORDER=id for the kit's order); check ids and geometries are identical
 #   build   go build Socle from this repo (-> $SOCLE_BIN); build pg_featureserv $PGFS_TAG from a
 #           bare git dir ($PGFS_GIT, e.g. from the search tool's fetch) into $PGFS_DIR if missing
 #   peers   $KIT/run-peers.sh: pg_featureserv, the four features scenarios (fresh process each)
@@ -142,10 +143,12 @@ step_data() {
     log "loading $KIT/territory.sql (scale 1)"
     psql -d "$DB_NAME" -v ON_ERROR_STOP=1 -q -f "$KIT/territory.sql" >> "$OUT_DIR/data.log"
   fi
+  # What autovacuum would have done by now, for the peers' tables too (see load-bench-territory.sql).
+  for t in communes roads addresses landcover; do psql -d "$DB_NAME" -q -c "VACUUM ANALYZE public.$t"; done
   [ -x "$SOCLE_BIN" ] || (cd "$REPO" && go build -o "$SOCLE_BIN" ./cmd/socle)
   "$SOCLE_BIN" migrate --database-url "$DATABASE_URL" >> "$OUT_DIR/data.log" 2>&1
   log "copying public.* into socle.*"
-  psql -d "$DB_NAME" -v ON_ERROR_STOP=1 -q -f "$HERE/load-bench-territory.sql" >> "$OUT_DIR/data.log"
+  psql -d "$DB_NAME" -v ON_ERROR_STOP=1 -v order="${LOAD_ORDER:-geom}" -q -f "$HERE/load-bench-territory.sql" >> "$OUT_DIR/data.log"
   diff="$(psql -d "$DB_NAME" -Atc "
     SELECT (SELECT count(*) FROM public.addresses a FULL JOIN socle.addresses s USING (id) WHERE a.geom::bytea IS DISTINCT FROM s.geom::bytea)
          + (SELECT count(*) FROM public.roads a FULL JOIN socle.roads s USING (id) WHERE a.geom::bytea IS DISTINCT FROM s.geom::bytea)
