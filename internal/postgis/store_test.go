@@ -200,6 +200,43 @@ func TestImportWritesRowsInSpatialOrder(t *testing.T) {
 	}
 }
 
+// A batch that wrote a large part of a table leaves it analysed: the
+// planner's statistics count its rows. A small one leaves that to
+// autovacuum.
+func TestBulkImportLeavesTheTableAnalysed(t *testing.T) {
+	s := open(t, Options{})
+	analysed := func() (n int64) {
+		t.Helper()
+		if err := s.pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stats WHERE schemaname = 'socle' AND tablename = 'addresses'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	tuples := func() (n float64) {
+		t.Helper()
+		if err := s.pool.QueryRow(context.Background(), `SELECT reltuples FROM pg_class WHERE oid = 'addresses'::regclass`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	rows := addressRows(t, 1500, 5)
+	load(t, s, "addresses", rows[:50])
+	if n := analysed(); n != 0 {
+		t.Fatalf("50 rows: %d columns with statistics, want the table left to autovacuum", n)
+	}
+	load(t, s, "addresses", rows)
+	if n, r := analysed(), tuples(); n == 0 || r != 1500 {
+		t.Fatalf("1,500 rows: %d columns with statistics, %v rows; want the table analysed", n, r)
+	}
+	// The session's statement timeout is back on the pool's connections.
+	var timeout string
+	for range 4 {
+		if err := s.pool.QueryRow(context.Background(), "SHOW statement_timeout").Scan(&timeout); err != nil || timeout == "0" {
+			t.Fatalf("statement_timeout = %q (%v) after the analyse", timeout, err)
+		}
+	}
+}
+
 // page collects every feature id of a query, following next cursors, and
 // checks the prev cursors lead back over the same pages.
 func pageAll(t *testing.T, s *Store, q *socle.ItemsQuery) []string {
