@@ -205,26 +205,22 @@ func (s *Store) analyseAfter(ctx context.Context, c *socle.Collection, written i
 	if written < analyseMinRows {
 		return
 	}
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return
-	}
-	defer conn.Release()
-	var rows float64 // reltuples: -1 for a table never vacuumed or analysed
-	if err := conn.QueryRow(ctx, `SELECT reltuples FROM pg_class WHERE oid = $1::regclass`, table(c)).Scan(&rows); err != nil {
-		return
-	}
-	if float64(written) < analyseShare*rows {
-		return
-	}
-	// Without the statement timeout, put back before the connection
-	// returns to the pool (or the connection is closed).
-	for _, q := range []string{"SET statement_timeout = 0", "ANALYZE " + table(c), "RESET statement_timeout"} {
-		if _, err := conn.Exec(ctx, q, pgx.QueryExecModeSimpleProtocol); err != nil {
-			conn.Conn().Close(context.Background()) //nolint:errcheck // closed either way: the pool drops it
-			return
+	// A transaction of its own, for the batches' SET LOCAL of the
+	// statement timeout (undone at its end, whatever happens).
+	_ = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, batchTimeout); err != nil {
+			return err
 		}
-	}
+		var rows float64 // reltuples: -1 for a table never vacuumed or analysed
+		if err := tx.QueryRow(ctx, `SELECT reltuples FROM pg_class WHERE oid = $1::regclass`, table(c)).Scan(&rows); err != nil {
+			return err
+		}
+		if float64(written) < analyseShare*rows {
+			return nil
+		}
+		_, err := tx.Exec(ctx, "ANALYZE "+table(c))
+		return err
+	})
 }
 
 // analyseMinRows and analyseShare: a batch is followed by ANALYZE when it
