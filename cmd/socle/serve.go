@@ -71,6 +71,9 @@ func serve(ctx context.Context, e *env, args []string) error {
 		Metrics:           e.cfg.Metrics,
 	})
 	defer srv.Close()
+	if e.cfg.DatabaseURL != "" {
+		tuneCollector(os.Getenv, srv.CacheBytes(), log)
+	}
 	// Caches follow the data: every committed change, from this instance,
 	// another one or a command-line import, reaches them through PostgreSQL.
 	go store.ListenChanges(ctx, log, srv.Invalidate, srv.FlushCaches)

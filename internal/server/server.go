@@ -118,6 +118,16 @@ type Server struct {
 }
 
 // New returns a server over store.
+// CacheBytes is the most the response caches hold, its datasets' included:
+// what of the heap the server may keep however long it runs.
+func (s *Server) CacheBytes() int64 {
+	n := max(s.tiles.max, 0) + max(s.features.max, 0)
+	for _, d := range s.subs {
+		n += d.srv.CacheBytes()
+	}
+	return n
+}
+
 func New(store Store, catalog *socle.Catalog, log *slog.Logger, opts Options) *Server {
 	if opts.DefaultLimit == 0 {
 		opts.DefaultLimit = 10
