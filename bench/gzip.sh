@@ -18,6 +18,9 @@
 # cache off; PEER=0: no pg_featureserv; ONE_PROCESS=1: one Socle process per build and round runs
 # every list in turn (what a list leaves behind weighs on the next; pg_featureserv not run);
 # SOCLE_FLAGS: more `socle serve` flags (e.g. --tile-cache-bytes -1 for the tile lists on PostGIS).
+# A BIN named ceiling-socle or ceiling-pgfs runs bench/ceiling (CEILING_BIN, built from this
+# repository if unset) with Socle's or pg_featureserv's SQL: the least a Go server does for
+# items_l100 and item_by_id (see bench/ceiling/main.go).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 KIT="${KIT:-$HERE/../../shared/bench}"
@@ -35,6 +38,9 @@ case "$SOCLE_ADDR" in 127.0.0.1:*) ;; *) echo "SOCLE_ADDR must be on 127.0.0.1" 
 TMP="$(mktemp -d -t socle-gzip.XXXXXX)"
 PID=""
 trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$TMP"' EXIT
+if [[ " $* " == *" ceiling-"* ]] && [ -z "${CEILING_BIN:-}" ]; then
+  CEILING_BIN="$TMP/ceiling"; (cd "$HERE/.." && go build -o "$CEILING_BIN" ./bench/ceiling)
+fi
 
 bash "$KIT/make-paths.sh" "$TMP/fs" > /dev/null
 ITEMS_TPL='/collections/{collection}/items?f=json&limit={limit}&bbox={bbox}' \
@@ -52,8 +58,11 @@ AssetsPath = "$(dirname "$PG_FEATURESERV_BIN")/assets"
 DbConnection = "$DB_URL"
 EOF
 
-start() { # server: "pg_featureserv" or a Socle binary; sets PID and BASE
-  if [ "$1" = pg_featureserv ]; then
+start() { # server: "pg_featureserv", "ceiling-socle", "ceiling-pgfs" or a Socle binary; sets PID and BASE
+  if [[ "$1" == ceiling-* ]]; then
+    "$CEILING_BIN" -sql "${1#ceiling-}" -addr "$SOCLE_ADDR" -database-url "$DB_URL" > "$TMP/server.log" 2>&1 &
+    PID=$!; BASE="http://$SOCLE_ADDR"; ready="$BASE/collections/addresses/items/1"
+  elif [ "$1" = pg_featureserv ]; then
     "$PG_FEATURESERV_BIN" --config "$TMP/pg_featureserv.toml" > "$TMP/server.log" 2>&1 &
     PID=$!; BASE="http://127.0.0.1:$FS_PORT"; ready="$BASE/collections.json"
   elif [ -n "${GPKG:-}" ]; then
