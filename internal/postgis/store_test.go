@@ -1,6 +1,7 @@
 package postgis
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/maptile"
 
 	"github.com/socle-geo/socle/fixtures"
 	"github.com/socle-geo/socle/internal/importer"
@@ -727,4 +730,67 @@ func TestZANIndicatorsOnly(t *testing.T) {
 func TestZANEPCIName(t *testing.T) {
 	s := open(t, Options{EPCINames: zan.EPCINames{"200000001": "Communauté de communes de l’Aval"}})
 	storetest.ZANEPCIName(t, s, socle.DefaultCatalog(), "Communauté de communes de l’Aval")
+}
+
+// TestTileFeaturesInIDOrder: a tile lists its features in the order of
+// their ids, as the embedded store does, whatever the order of the rows on
+// disk (here the geometries', unrelated to the ids): the same tile is the
+// same bytes, and ETag, whatever the plan that read it.
+func TestTileFeaturesInIDOrder(t *testing.T) {
+	s := open(t, Options{MaxConns: 1}) // one connection: the settings below are the tile's
+	rows := addressRows(t, 400, 3)
+	rand.New(rand.NewPCG(7, 7)).Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
+	for i := range rows {
+		rows[i].ID = int64(i + 1)
+	}
+	load(t, s, "addresses", rows)
+	sets, err := tiles.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mid := maptile.At(orb.Point{1.5125, 43.532}, 16) // the middle of the grid
+	tl, err := sets[0].Parse("16", fmt.Sprint(mid.Y), fmt.Sprint(mid.X))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addresses, _ := s.catalog.Collection("addresses")
+	ctx := context.Background()
+	var first []byte
+	// Each plan PostgreSQL may choose: the index's order, the heap's, the
+	// heap's after an update moved rows.
+	for _, set := range []string{"enable_seqscan = off, enable_bitmapscan = off", "enable_indexscan = off", "enable_indexscan = on",
+		"UPDATE"} {
+		if set == "UPDATE" {
+			if _, err := s.pool.Exec(ctx, "UPDATE addresses SET voie_nom = voie_nom WHERE id % 3 = 0"); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			for _, kv := range strings.Split(set, ", ") {
+				k, v, _ := strings.Cut(kv, " = ")
+				if _, err := s.pool.Exec(ctx, "SELECT set_config($1, $2, false)", k, v); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		data, err := s.Tile(ctx, socle.TileQuery{Tile: tl, Collections: []*socle.Collection{addresses}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		layers, err := mvt.Unmarshal(data)
+		if err != nil || len(layers) != 1 || len(layers[0].Features) < 20 {
+			t.Fatalf("%s: %v, %d layers, want one of at least 20 features", set, err, len(layers))
+		}
+		var ids []float64
+		for _, f := range layers[0].Features {
+			ids = append(ids, f.ID.(float64))
+		}
+		if !slices.IsSorted(ids) {
+			t.Errorf("%s: features in the order %v", set, ids)
+		}
+		if first == nil {
+			first = data
+		} else if !bytes.Equal(data, first) {
+			t.Errorf("%s: the tile is not the same bytes", set)
+		}
+	}
 }

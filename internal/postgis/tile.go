@@ -53,11 +53,23 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 			cols = append(cols, "t.id")
 			idName = ", 'id'"
 		}
-		layers = append(layers, fmt.Sprintf(`coalesce((SELECT ST_AsMVT(l, '%s', %d, 'geom'%s) FROM (
+		// The features in the order of their ids, as the embedded store
+		// writes them: in the plan's order, two renders of one tile could
+		// differ in bytes, hence in ETag, between instances and within
+		// one (the PMTiles archive's tiles against the served ones,
+		// TestPMTilesDownloadEqualsServedTiles). The aggregate sorts its
+		// input: the same ORDER BY in the subquery made the address tiles
+		// of some processes a third slower, intermittently (issue 18,
+		// ninth sitting).
+		aggOrder, rowOrder := " ORDER BY l.id", ""
+		if idName == "" { // no id in the tile: the rows' order
+			aggOrder, rowOrder = "", " ORDER BY t."+ident(idColumn(c))
+		}
+		layers = append(layers, fmt.Sprintf(`coalesce((SELECT ST_AsMVT(l, '%s', %d, 'geom'%s%s) FROM (
 			SELECT %s, ST_AsMVTGeom(ST_Transform(%s, %d), e.env, %d, %d, true) AS geom
-			FROM %s t, e WHERE t.geom && e.search) l WHERE l.geom IS NOT NULL), '')`,
-			c.ID, socle.TileExtent, idName, strings.Join(cols, ", "), geom, t.Set.SRID,
-			socle.TileExtent, socle.TileBuffer, table(c)))
+			FROM %s t, e WHERE t.geom && e.search%s) l WHERE l.geom IS NOT NULL), '')`,
+			c.ID, socle.TileExtent, idName, aggOrder, strings.Join(cols, ", "), geom, t.Set.SRID,
+			socle.TileExtent, socle.TileBuffer, table(c), rowOrder))
 	}
 	if len(layers) == 0 {
 		return nil, nil
