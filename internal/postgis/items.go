@@ -271,8 +271,8 @@ func boxArea(a *socle.Area) float64 {
 
 // walkOn runs walk's statements on conn. counted: the page's statement
 // gives numberMatched in its last column, after the order keys.
-func (s *Store) walkOn(ctx context.Context, conn *pgxpool.Conn, q *socle.ItemsQuery, sql string, args pgx.NamedArgs,
-	counted bool, countSQL string, countArgs pgx.NamedArgs, row func(pgx.Rows) error, flush func() error) (socle.Page, error) {
+func (s *Store) walkOn(ctx context.Context, conn *pgxpool.Conn, q *socle.ItemsQuery, sql string, args namedArgs,
+	counted bool, countSQL string, countArgs namedArgs, row func(pgx.Rows) error, flush func() error) (socle.Page, error) {
 	rows, err := conn.Query(ctx, sql, args)
 	if err != nil {
 		return socle.Page{}, dbError(ctx, err)
@@ -376,8 +376,8 @@ func appendID(dst []byte, text bool, raw []byte) []byte {
 	return append(dst, raw...)
 }
 
-func maps(a pgx.NamedArgs) pgx.NamedArgs {
-	out := make(pgx.NamedArgs, len(a))
+func maps(a namedArgs) namedArgs {
+	out := make(namedArgs, len(a))
 	for k, v := range a {
 		out[k] = v
 	}

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/socle-geo/socle/internal/socle"
@@ -35,10 +34,10 @@ func sqlType(t socle.Type) string {
 // catalog and are sanitized.
 type builder struct {
 	conds []string
-	args  pgx.NamedArgs
+	args  namedArgs
 }
 
-func newBuilder() *builder { return &builder{args: pgx.NamedArgs{}} }
+func newBuilder() *builder { return &builder{args: namedArgs{}} }
 
 // arg binds v and returns its placeholder.
 func (b *builder) arg(v any) string {
