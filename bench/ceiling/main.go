@@ -7,7 +7,8 @@
 //	GET /collections/addresses/items?bbox=x1,y1,x2,y2&limit=N
 //
 // With -sql socle it sends Socle's statements (internal/postgis/items.go:
-// the single feature's, and a box's page with its exact count, narrowPage)
+// the single feature's, and a box's page with its exact count, narrowPage;
+// copied here as the kit's territory makes them: keep them in step)
 // through one pgx pool set up as Socle's, and writes the rows as GeoJSON of
 // about the bytes Socle writes (the same features and properties, links of
 // the same length). With -sql pgfs it sends pg_featureserv's statement of a

@@ -8,8 +8,8 @@ import (
 // collectorPercent is the collector's GOGC on PostGIS. There the heap is
 // small (tens of MB besides the caches) and a request allocates a few kB,
 // so with Go's default (100) it is collected several times a second under
-// load: on the kit's single features 400 gave 8-10 % more requests a
-// second and 5 % on bbox pages, for a peak of ~55 MB instead of ~40
+// load: on the kit's single features 400 gave 8-11 % more requests a
+// second and 5-8 % more bbox pages, for a peak of 53-55 MB instead of 39
 // (docs/benchmarks.md, issue 18, ninth sitting); 800 no more.
 const collectorPercent = 400
 

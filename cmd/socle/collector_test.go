@@ -19,7 +19,7 @@ func TestCollectorSettings(t *testing.T) {
 		limit   int64
 		ok      bool
 	}{
-		{"defaults", nil, 320 << 20, 400, 896 << 20, true},
+		{"the root's default caches", nil, 320 << 20, 400, 896 << 20, true},
 		{"no caches", nil, 0, 400, 256 << 20, true},
 		{"the operator's GOGC", map[string]string{"GOGC": "100"}, 320 << 20, 0, 0, false},
 		{"the operator's GOMEMLIMIT", map[string]string{"GOMEMLIMIT": "1GiB"}, 320 << 20, 0, 0, false},

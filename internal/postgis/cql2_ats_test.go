@@ -79,7 +79,7 @@ func sqlCount(t *testing.T, s *Store, l atsLayer, c storetest.ATSCase) (int, str
 	}
 	sql := "SELECT count(*) FROM " + pgx.Identifier{"ats", l.Collection.ID}.Sanitize() + " t WHERE " + cond
 	var n int
-	err = s.pool.QueryRow(context.Background(), sql, b.args).Scan(&n)
+	err = s.pool.QueryRow(context.Background(), sql, b.args...).Scan(&n)
 	return n, sql, err
 }
 

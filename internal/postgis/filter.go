@@ -247,7 +247,7 @@ func (b *builder) temporal(e cql2.Temporal, t *filterTarget) (string, error) {
 	if intervalOnly[e.Op] && (aInstant || bInstant) {
 		return "", errUnresolved(e)
 	}
-	c := func(x, op, y string) string { return x + " " + op + " " + y }
+	c := func(x func() string, op string, y func() string) string { return x() + " " + op + " " + y() }
 	var parts []string
 	switch e.Op {
 	case cql2.TBefore:
@@ -286,17 +286,26 @@ func (b *builder) temporal(e cql2.Temporal, t *filterTarget) (string, error) {
 	return "(" + strings.Join(parts, " AND ") + ")", nil
 }
 
-// period returns the SQL of an operand's start and end.
-func (b *builder) period(e cql2.Expr, t *filterTarget) (start, end string, instant bool, err error) {
-	bound := func(x cql2.Expr, open string) (string, error) {
+// period returns an operand's start and end, each bound when its SQL is
+// first asked for: a predicate reads some ends only (T_BEFORE the first's
+// end and the second's start), and PostgreSQL refuses a statement with an
+// argument it does not use. The operand is checked at once.
+func (b *builder) period(e cql2.Expr, t *filterTarget) (start, end func() string, instant bool, err error) {
+	bound := func(x cql2.Expr, open string) (func() string, error) {
 		if x == nil {
-			return "'" + open + "'::timestamptz", nil
+			return func() string { return "'" + open + "'::timestamptz" }, nil
 		}
-		v, err := b.value(x, t)
-		if err != nil {
-			return "", err
+		if _, err := (&builder{}).value(x, t); err != nil { // checked, not bound
+			return nil, err
 		}
-		return "(" + v + ")::timestamptz", nil
+		var sql string
+		return func() string {
+			if sql == "" {
+				v, _ := b.value(x, t) // as checked above
+				sql = "(" + v + ")::timestamptz"
+			}
+			return sql
+		}, nil
 	}
 	if iv, ok := e.(cql2.Interval); ok {
 		if start, err = bound(iv.Start, "-infinity"); err != nil {
@@ -309,14 +318,14 @@ func (b *builder) period(e cql2.Expr, t *filterTarget) (start, end string, insta
 	case cql2.Property:
 		c, cerr := t.column(x.Name)
 		if cerr != nil {
-			return "", "", false, cerr
+			return nil, nil, false, cerr
 		}
 		if c.typ != socle.TypeDate && c.typ != socle.TypeDateTime {
-			return "", "", false, errUnresolved(e)
+			return nil, nil, false, errUnresolved(e)
 		}
 	case cql2.Date, cql2.Timestamp:
 	default:
-		return "", "", false, errUnresolved(e)
+		return nil, nil, false, errUnresolved(e)
 	}
 	v, err := bound(e, "")
 	return v, v, true, err

@@ -158,7 +158,7 @@ func (s *Store) walk(ctx context.Context, q *socle.ItemsQuery, cols string, row 
 	}
 	where := b.where()
 	countSQL := "SELECT count(*) FROM " + table(q.Collection) + " t" + where
-	countArgs := maps(b.args)
+	countArgs := slices.Clip(b.args) // the filters' arguments: the cursor's come after
 	var sql string
 	counted := false
 	if est, ok := s.expectedMatches(q); ok && est > float64(q.Limit) && est <= narrowMax {
@@ -226,6 +226,7 @@ func narrowPage(q *socle.ItemsQuery, keys []sortKey, cols, where string, b *buil
 	if q.Cursor != nil {
 		page.keyset(keys, q.Cursor)
 	}
+	b.args = page.args
 	return "WITH m AS MATERIALIZED (SELECT " + strings.Join(inner, ", ") + " FROM " + tbl + " t" + where + ") " +
 		"SELECT " + cols + ", (SELECT count(*) FROM m)::text FROM " + tbl + " t " +
 		"WHERE t.ctid = ANY(ARRAY(SELECT t.socle_tid FROM m t" + page.where() + order + " LIMIT " + strconv.Itoa(q.Limit+1) + "))" + order
@@ -271,9 +272,9 @@ func boxArea(a *socle.Area) float64 {
 
 // walkOn runs walk's statements on conn. counted: the page's statement
 // gives numberMatched in its last column, after the order keys.
-func (s *Store) walkOn(ctx context.Context, conn *pgxpool.Conn, q *socle.ItemsQuery, sql string, args namedArgs,
-	counted bool, countSQL string, countArgs namedArgs, row func(pgx.Rows) error, flush func() error) (socle.Page, error) {
-	rows, err := conn.Query(ctx, sql, args)
+func (s *Store) walkOn(ctx context.Context, conn *pgxpool.Conn, q *socle.ItemsQuery, sql string, args []any,
+	counted bool, countSQL string, countArgs []any, row func(pgx.Rows) error, flush func() error) (socle.Page, error) {
+	rows, err := conn.Query(ctx, sql, args...)
 	if err != nil {
 		return socle.Page{}, dbError(ctx, err)
 	}
@@ -342,7 +343,7 @@ func (s *Store) walkOn(ctx context.Context, conn *pgxpool.Conn, q *socle.ItemsQu
 	}
 	count := func(conn *pgxpool.Conn) error {
 		if q.Filtered() {
-			return dbError(ctx, conn.QueryRow(ctx, countSQL, countArgs).Scan(&page.NumberMatched))
+			return dbError(ctx, conn.QueryRow(ctx, countSQL, countArgs...).Scan(&page.NumberMatched))
 		}
 		sum, err := s.summary(ctx, conn.Conn(), q.Collection)
 		page.NumberMatched = sum.Count
@@ -374,14 +375,6 @@ func appendID(dst []byte, text bool, raw []byte) []byte {
 		return socle.AppendJSONString(dst, string(raw))
 	}
 	return append(dst, raw...)
-}
-
-func maps(a namedArgs) namedArgs {
-	out := make(namedArgs, len(a))
-	for k, v := range a {
-		out[k] = v
-	}
-	return out
 }
 
 // typedColumns returns the SQL list of the properties, each cast to the

@@ -29,21 +29,22 @@ func sqlType(t socle.Type) string {
 	return "text"
 }
 
-// builder accumulates a WHERE clause and its named arguments. Values only
-// ever reach the database as bound parameters; identifiers only come from the
-// catalog and are sanitized.
+// builder accumulates a WHERE clause and its arguments, in the order of
+// their ordinal placeholders ($1, $2…: pgx sends them as they are, where
+// named ones were lexed out of the whole statement at every query, ~2 % of
+// a bbox page's CPU). Values only ever reach the database as bound
+// parameters; identifiers only come from the catalog and are sanitized.
 type builder struct {
 	conds []string
-	args  namedArgs
+	args  []any
 }
 
-func newBuilder() *builder { return &builder{args: namedArgs{}} }
+func newBuilder() *builder { return &builder{} }
 
 // arg binds v and returns its placeholder.
 func (b *builder) arg(v any) string {
-	name := "p" + strconv.Itoa(len(b.args))
-	b.args[name] = v
-	return "@" + name
+	b.args = append(b.args, v)
+	return "$" + strconv.Itoa(len(b.args))
 }
 
 func (b *builder) where() string {

@@ -77,7 +77,7 @@ func (s *Store) Tile(ctx context.Context, q socle.TileQuery) ([]byte, error) {
 	sql := fmt.Sprintf("WITH e AS (SELECT %s AS env, %s AS search) SELECT %s", env, search, strings.Join(layers, " || "))
 	var mvt []byte
 	err = s.read(ctx, nil, func(conn *pgxpool.Conn) error {
-		return dbError(ctx, conn.QueryRow(ctx, sql, b.args).Scan(&mvt))
+		return dbError(ctx, conn.QueryRow(ctx, sql, b.args...).Scan(&mvt))
 	})
 	return mvt, err
 }

@@ -472,8 +472,7 @@ func upsert(ctx context.Context, tx pgx.Tx, c *socle.Collection, cols []socle.Pr
 // batch's rows retire (explicit), or else the stored features of the
 // batch's scope that it does not hold (a replacement).
 func retire(ctx context.Context, tx pgx.Tx, c *socle.Collection, b socle.Batch, explicit bool) (int, error) {
-	bd := newBuilder()
-	bd.args["batch"], bd.args["collection"] = b.ID, c.ID
+	bd := &builder{args: []any{b.ID, c.ID}} // $1 and $2
 	idCol := ident(idColumn(c))
 	if explicit {
 		bd.conds = append(bd.conds, fmt.Sprintf("EXISTS (SELECT 1 FROM import_rows r WHERE r.retire AND r.id = t.%s)", idCol))
@@ -488,11 +487,11 @@ func retire(ctx context.Context, tx pgx.Tx, c *socle.Collection, b socle.Batch, 
 			DELETE FROM %[1]s t%[2]s RETURNING t.*
 		), logged AS (
 			INSERT INTO feature_changes (batch, collection, feature_id, op, before)
-			SELECT @batch, @collection, g.%[3]s::text, 'delete', %[4]s FROM gone g ORDER BY g.%[3]s
+			SELECT $1, $2, g.%[3]s::text, 'delete', %[4]s FROM gone g ORDER BY g.%[3]s
 		), areas AS (
 			INSERT INTO import_areas SELECT geom FROM gone
 		)
-		SELECT count(*) FROM gone`, table(c), bd.where(), idCol, rowJSON("g")), bd.args).Scan(&n)
+		SELECT count(*) FROM gone`, table(c), bd.where(), idCol, rowJSON("g")), bd.args...).Scan(&n)
 	return n, importError(ctx, err)
 }
 
